@@ -1,0 +1,270 @@
+//! `book.toml`: the mdBook keys we honour plus our own `[gradbook]` table, validated.
+//!
+//! Unknown keys and wrong types are errors that name the key and its line; values outside
+//! their allowed range are errors that name the key and the range.
+
+use crate::diag::SpanError;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The whole `book.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// `[book]`: metadata.
+    pub book: BookConfig,
+    /// `[build]`: where the site goes.
+    pub build: BuildConfig,
+    /// `[output]`: renderer settings (only `html` is known).
+    pub output: OutputConfig,
+    /// `[gradbook]`: our own settings.
+    pub gradbook: GradbookConfig,
+}
+
+/// `[book]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BookConfig {
+    /// The book's title (page titles, sidebar header).
+    pub title: String,
+    /// The authors, shown in the page metadata.
+    pub authors: Vec<String>,
+    /// A one-line description for the `<meta name="description">` tag.
+    pub description: String,
+    /// The `lang` attribute of every page.
+    pub language: String,
+    /// The folder with SUMMARY.md, chapters and computations, relative to the book root.
+    pub src: PathBuf,
+    /// Text direction: `ltr` or `rtl`.
+    pub text_direction: Spanned<String>,
+}
+
+impl Default for BookConfig {
+    fn default() -> Self {
+        Self {
+            title: "Untitled book".into(),
+            authors: Vec::new(),
+            description: String::new(),
+            language: "en".into(),
+            src: PathBuf::from("content"),
+            text_direction: Spanned::new(0..0, "ltr".into()),
+        }
+    }
+}
+
+/// `[build]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BuildConfig {
+    /// Where the site is written, relative to the book root.
+    pub build_dir: PathBuf,
+}
+
+impl Default for BuildConfig {
+    fn default() -> Self {
+        Self {
+            build_dir: PathBuf::from("book"),
+        }
+    }
+}
+
+/// `[output]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OutputConfig {
+    /// `[output.html]`.
+    pub html: HtmlConfig,
+}
+
+/// `[output.html]`: the mdBook HTML keys gradbook honours.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HtmlConfig {
+    /// Theme used when the reader's system has no preference: `light` or `dark`.
+    pub default_theme: Spanned<String>,
+    /// Theme used when the reader's system prefers dark: `light` or `dark`.
+    pub preferred_dark_theme: Spanned<String>,
+    /// Link to the book's source repository, shown in the menu bar.
+    pub git_repository_url: Option<String>,
+    /// Edit link per page; `{path}` is replaced by the chapter's path under `src`.
+    pub edit_url_template: Option<String>,
+    /// Absolute URL prefix where the site is hosted (used by the 404 page).
+    pub site_url: String,
+    /// Omit chapter numbers in the sidebar and titles.
+    pub no_section_label: bool,
+    /// Extra stylesheets (paths under the book root) copied and linked in every page.
+    pub additional_css: Vec<PathBuf>,
+    /// Extra scripts (paths under the book root) copied and linked in every page.
+    pub additional_js: Vec<PathBuf>,
+    /// `[output.html.print]`.
+    pub print: PrintConfig,
+    /// `[output.html.search]`.
+    pub search: SearchConfig,
+}
+
+impl Default for HtmlConfig {
+    fn default() -> Self {
+        Self {
+            default_theme: Spanned::new(0..0, "light".into()),
+            preferred_dark_theme: Spanned::new(0..0, "dark".into()),
+            git_repository_url: None,
+            edit_url_template: None,
+            site_url: "/".into(),
+            no_section_label: false,
+            additional_css: Vec::new(),
+            additional_js: Vec::new(),
+            print: PrintConfig::default(),
+            search: SearchConfig::default(),
+        }
+    }
+}
+
+/// `[output.html.print]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PrintConfig {
+    /// Write `print.html` with every chapter.
+    pub enable: bool,
+}
+
+impl Default for PrintConfig {
+    fn default() -> Self {
+        Self { enable: true }
+    }
+}
+
+/// `[output.html.search]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SearchConfig {
+    /// Build the search index and show the search box.
+    pub enable: bool,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        Self { enable: true }
+    }
+}
+
+/// `[gradbook]`: our own settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct GradbookConfig {
+    /// Significant digits of the `num` filter when a chapter gives none (1–17).
+    pub digits: Spanned<usize>,
+    /// Also write every figure as a standalone SVG under `figures/` in the site.
+    pub standalone_figures: bool,
+}
+
+impl Default for GradbookConfig {
+    fn default() -> Self {
+        Self {
+            digits: Spanned::new(0..0, 6),
+            standalone_figures: true,
+        }
+    }
+}
+
+impl Config {
+    /// Parse and validate the text of a `book.toml`.
+    pub fn parse(source: &str) -> Result<Config, SpanError> {
+        let config: Config = toml::from_str(source).map_err(crate::compute::toml_error)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Read `book.toml` from `book_dir`; a missing file gives the defaults.
+    pub fn load(book_dir: &Path) -> anyhow::Result<Config> {
+        let path = book_dir.join("book.toml");
+        if !path.exists() {
+            return Ok(Config::default());
+        }
+        let source = std::fs::read_to_string(&path)
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        Config::parse(&source).map_err(|e| e.in_file(&path, &source).into())
+    }
+
+    fn validate(&self) -> Result<(), SpanError> {
+        let themes = ["light", "dark"];
+        for (key, value) in [
+            ("output.html.default-theme", &self.output.html.default_theme),
+            (
+                "output.html.preferred-dark-theme",
+                &self.output.html.preferred_dark_theme,
+            ),
+        ] {
+            if !themes.contains(&value.get_ref().as_str()) {
+                return Err(SpanError::new(
+                    value.span(),
+                    format!(
+                        "{key} = \"{}\" is not a theme: expected \"light\" or \"dark\"",
+                        value.get_ref()
+                    ),
+                ));
+            }
+        }
+        let direction = &self.book.text_direction;
+        if !["ltr", "rtl"].contains(&direction.get_ref().as_str()) {
+            return Err(SpanError::new(
+                direction.span(),
+                format!(
+                    "book.text-direction = \"{}\": expected \"ltr\" or \"rtl\"",
+                    direction.get_ref()
+                ),
+            ));
+        }
+        let digits = &self.gradbook.digits;
+        if !(1..=17).contains(digits.get_ref()) {
+            return Err(SpanError::new(
+                digits.span(),
+                format!(
+                    "gradbook.digits = {} is out of range: expected 1 to 17",
+                    digits.get_ref()
+                ),
+            ));
+        }
+        if self.book.src.is_absolute() || self.book.src.components().any(is_parent) {
+            return Err(SpanError::new(
+                0..0,
+                "book.src must be a relative path inside the book folder",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_parent(c: std::path::Component<'_>) -> bool {
+    matches!(c, std::path::Component::ParentDir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.book.src, PathBuf::from("content"));
+        assert_eq!(c.build.build_dir, PathBuf::from("book"));
+        assert_eq!(*c.gradbook.digits.get_ref(), 6);
+    }
+
+    #[test]
+    fn unknown_key_names_the_key() {
+        let err = Config::parse("[book]\ntitle = \"x\"\ntitel = \"y\"\n").unwrap_err();
+        assert!(err.message.contains("titel"), "{}", err.message);
+        let d = err.in_file(Path::new("book.toml"), "[book]\ntitle = \"x\"\ntitel = \"y\"\n");
+        assert_eq!(d.line, 3);
+    }
+
+    #[test]
+    fn bad_theme_names_key_and_values() {
+        let src = "[output.html]\ndefault-theme = \"navy\"\n";
+        let err = Config::parse(src).unwrap_err();
+        assert!(err.message.contains("default-theme"));
+        assert!(err.message.contains("\"light\" or \"dark\""));
+        assert_eq!(err.in_file(Path::new("b"), src).line, 2);
+    }
+}

@@ -1,0 +1,1 @@
+//! Plots of optimizer studies with plotters' SVG backend (no system font lookup).

@@ -1,0 +1,18 @@
+//! The `gradbook` binary: parse arguments, dispatch, print the error chain, set the exit code.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = gradbook::cli::Cli::parse();
+    match gradbook::cmd::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("caused by: {cause}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Live preview server (not built yet).

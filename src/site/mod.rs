@@ -1,0 +1,1 @@
+//! The book → site pipeline: reading the book, rendering pages, writing the site.
