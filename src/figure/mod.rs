@@ -3,7 +3,9 @@
 //! Every figure gets an id prefix from its caller so that several figures inlined in one
 //! page never share an id.
 
+pub mod backward_graph;
 pub mod diagram;
+pub mod network_diagram;
 pub mod plot;
 
 use crate::compute::Outcome;
@@ -11,9 +13,9 @@ use crate::compute::Outcome;
 /// The figure kinds a computation's outcome can draw.
 pub fn kinds(outcome: &Outcome) -> &'static [&'static str] {
     match outcome {
-        Outcome::Autograd(_) => &[],
-        Outcome::Network(_) => &[],
-        Outcome::Optimizer(_) => &[],
+        Outcome::Autograd(_) => backward_graph::KINDS,
+        Outcome::Network(_) => network_diagram::KINDS,
+        Outcome::Optimizer(_) => plot::KINDS,
     }
 }
 
@@ -21,6 +23,9 @@ pub fn kinds(outcome: &Outcome) -> &'static [&'static str] {
 ///
 /// Returns `None` when the outcome has no figure of that kind (see [`kinds`]).
 pub fn draw(outcome: &Outcome, kind: &str, id_prefix: &str) -> Option<String> {
-    let _ = (outcome, kind, id_prefix);
-    None
+    match outcome {
+        Outcome::Autograd(r) => backward_graph::draw(r, kind, id_prefix),
+        Outcome::Network(r) => network_diagram::draw(r, kind, id_prefix),
+        Outcome::Optimizer(r) => plot::draw(r, kind, id_prefix),
+    }
 }

@@ -1,1 +1,12 @@
-//! Plots of optimizer studies with plotters' SVG backend (no system font lookup).
+//! :StudyResult:Plots of optimizer studies (Q2) with plotters' SVG backend (no system font lookup).
+
+use crate::compute::optim;
+
+/// The figure kinds this module draws.
+pub const KINDS: &[&str] = &[];
+
+/// Draw figure `kind` of `result`; `None` if there is no such kind.
+pub fn draw(result: &optim, kind: &str, id_prefix: &str) -> Option<String> {
+    let _ = (result, kind, id_prefix);
+    None
+}

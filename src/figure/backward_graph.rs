@@ -1,0 +1,12 @@
+//! :GraphResult:Backward graphs of autograd scripts (Q3), drawn through [`super::diagram`].
+
+use crate::compute::autograd;
+
+/// The figure kinds this module draws.
+pub const KINDS: &[&str] = &[];
+
+/// Draw figure `kind` of `result`; `None` if there is no such kind.
+pub fn draw(result: &autograd, kind: &str, id_prefix: &str) -> Option<String> {
+    let _ = (result, kind, id_prefix);
+    None
+}

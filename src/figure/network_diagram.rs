@@ -1,0 +1,12 @@
+//! :StudyResult:Drawings of 1-D networks (Q1), drawn through [`super::diagram`].
+
+use crate::compute::network;
+
+/// The figure kinds this module draws.
+pub const KINDS: &[&str] = &[];
+
+/// Draw figure `kind` of `result`; `None` if there is no such kind.
+pub fn draw(result: &network, kind: &str, id_prefix: &str) -> Option<String> {
+    let _ = (result, kind, id_prefix);
+    None
+}
