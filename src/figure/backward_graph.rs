@@ -6,7 +6,7 @@ use crate::compute::autograd;
 pub const KINDS: &[&str] = &[];
 
 /// Draw figure `kind` of `result`; `None` if there is no such kind.
-pub fn draw(result: &autograd, kind: &str, id_prefix: &str) -> Option<String> {
+pub fn draw(result: &GraphResult, kind: &str, id_prefix: &str) -> Option<String> {
     let _ = (result, kind, id_prefix);
     None
 }

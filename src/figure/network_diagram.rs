@@ -6,7 +6,7 @@ use crate::compute::network;
 pub const KINDS: &[&str] = &[];
 
 /// Draw figure `kind` of `result`; `None` if there is no such kind.
-pub fn draw(result: &network, kind: &str, id_prefix: &str) -> Option<String> {
+pub fn draw(result: &StudyResult, kind: &str, id_prefix: &str) -> Option<String> {
     let _ = (result, kind, id_prefix);
     None
 }
