@@ -1,6 +1,6 @@
 //! :GraphResult:Backward graphs of autograd scripts (Q3), drawn through [`super::diagram`].
 
-use crate::compute::autograd;
+use crate::compute::autograd::GraphResult;
 
 /// The figure kinds this module draws.
 pub const KINDS: &[&str] = &[];

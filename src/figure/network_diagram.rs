@@ -1,6 +1,6 @@
 //! :StudyResult:Drawings of 1-D networks (Q1), drawn through [`super::diagram`].
 
-use crate::compute::network;
+use crate::compute::network::StudyResult;
 
 /// The figure kinds this module draws.
 pub const KINDS: &[&str] = &[];

@@ -1,6 +1,6 @@
 //! :StudyResult:Plots of optimizer studies (Q2) with plotters' SVG backend (no system font lookup).
 
-use crate::compute::optim;
+use crate::compute::optim::StudyResult;
 
 /// The figure kinds this module draws.
 pub const KINDS: &[&str] = &[];
