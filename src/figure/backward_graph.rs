@@ -1,4 +1,4 @@
-//! :GraphResult:Backward graphs of autograd scripts (Q3), drawn through [`super::diagram`].
+//! Backward graphs of autograd scripts (Q3), drawn through [`super::diagram`].
 
 use crate::compute::autograd::GraphResult;
 

@@ -1,4 +1,4 @@
-//! :StudyResult:Drawings of 1-D networks (Q1), drawn through [`super::diagram`].
+//! Drawings of 1-D networks (Q1), drawn through [`super::diagram`].
 
 use crate::compute::network::StudyResult;
 

@@ -1,4 +1,4 @@
-//! :StudyResult:Plots of optimizer studies (Q2) with plotters' SVG backend (no system font lookup).
+//! Plots of optimizer studies (Q2) with plotters' SVG backend (no system font lookup).
 
 use crate::compute::optim::StudyResult;
 
