@@ -1,10 +1,19 @@
-//! `gradbook build` (being built).
+//! `gradbook build [BOOK_DIR] [-d DEST]`: the main job.
 
+use crate::site::build::build;
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Run `gradbook build`.
-#[allow(unused_variables)]
-pub fn run(dir: &Path, dest: Option<&Path>) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`gradbook build` is not built yet")
+/// Build the book and print a one-line summary.
+pub fn run(book_dir: &Path, dest: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let report = build(book_dir, dest)?;
+    println!(
+        "Built {} pages, {} figures, {} computations in {} ms → {}",
+        report.pages,
+        report.figures,
+        report.computations,
+        report.elapsed.as_millis(),
+        crate::site::book::display_path(&report.dest).display()
+    );
+    Ok(ExitCode::SUCCESS)
 }

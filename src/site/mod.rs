@@ -2,3 +2,11 @@
 
 pub mod assets;
 pub mod book;
+pub mod build;
+pub mod chapter;
+pub mod markdown;
+pub mod output;
+pub mod search;
+pub mod summary;
+pub mod templates;
+pub mod toc;

@@ -1,0 +1,213 @@
+//! Loading a book from disk: `book.toml`, `SUMMARY.md`, the chapter files and the
+//! computation files (`*.py`, `*.toml` with a `kind`) under the book's `src` folder.
+
+use crate::compute::Kind;
+use crate::config::Config;
+use crate::site::summary::{self, Entry, Summary};
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// A book read from disk, before anything is computed or rendered.
+#[derive(Debug, Clone)]
+pub struct Book {
+    /// The book's root folder (where book.toml is).
+    pub root: PathBuf,
+    /// The parsed book.toml.
+    pub config: Config,
+    /// The table of contents.
+    pub summary: Summary,
+    /// Every chapter that has a file, in reading order.
+    pub chapters: Vec<Chapter>,
+    /// Every computation file, sorted by path.
+    pub computations: Vec<ComputationFile>,
+}
+
+/// A chapter and its Markdown source.
+#[derive(Debug, Clone)]
+pub struct Chapter {
+    /// Title from SUMMARY.md.
+    pub name: String,
+    /// Section number as shown (`2.1.`), empty for prefix and suffix chapters.
+    pub number: String,
+    /// Path relative to the book's `src` folder, with `/` separators (`q1/intro.md`).
+    pub path: String,
+    /// The file as named in messages (`content/q1/intro.md`).
+    pub file: PathBuf,
+    /// The Markdown (Tera template) source.
+    pub source: String,
+}
+
+impl Chapter {
+    /// The page's path in the site (`q1/intro.html`).
+    pub fn out_path(&self) -> String {
+        html_path(&self.path)
+    }
+}
+
+/// A computation file and its text.
+#[derive(Debug, Clone)]
+pub struct ComputationFile {
+    /// The file stem, which names the result in chapters (`bump` for `bump.toml`).
+    pub stem: String,
+    /// The file as named in messages.
+    pub file: PathBuf,
+    /// What it computes.
+    pub kind: Kind,
+    /// Its text.
+    pub source: String,
+}
+
+/// The site path of a chapter file: `a/b.md` → `a/b.html`.
+pub fn html_path(md_path: &str) -> String {
+    match md_path.strip_suffix(".md") {
+        Some(stem) => format!("{stem}.html"),
+        None => md_path.to_string(),
+    }
+}
+
+/// Strip a leading `./` so messages name `content/x.md` rather than `./content/x.md`.
+pub fn display_path(path: &Path) -> PathBuf {
+    path.strip_prefix(".").unwrap_or(path).to_path_buf()
+}
+
+/// Read text, naming the file in the error.
+pub fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+impl Book {
+    /// Read the book rooted at `root`.
+    pub fn load(root: &Path) -> Result<Book> {
+        if !root.is_dir() {
+            anyhow::bail!("{}: no such book folder", root.display());
+        }
+        let config = Config::load(root)?;
+        let src = display_path(&root.join(&config.book.src));
+        let summary_file = src.join("SUMMARY.md");
+        let summary_source = read_text(&summary_file)?;
+        let summary =
+            summary::parse(&summary_source).map_err(|e| e.in_file(&summary_file, &summary_source))?;
+        let mut chapters = Vec::new();
+        for entry in &summary.entries {
+            let Entry::Chapter(c) = entry else { continue };
+            let Some(path) = &c.path else { continue };
+            let file = src.join(path);
+            if !file.is_file() {
+                let message = format!("chapter file `{}` does not exist", file.display());
+                return Err(crate::diag::Diagnostic::at(
+                    &summary_file,
+                    &summary_source,
+                    c.span.clone(),
+                    &message,
+                )
+                .into());
+            }
+            if chapters.iter().any(|ch: &Chapter| ch.path == *path) {
+                let message = format!("`{path}` is listed twice");
+                return Err(crate::diag::Diagnostic::at(
+                    &summary_file,
+                    &summary_source,
+                    c.span.clone(),
+                    &message,
+                )
+                .into());
+            }
+            chapters.push(Chapter {
+                name: c.name.clone(),
+                number: if config.output.html.no_section_label {
+                    String::new()
+                } else {
+                    c.number_label()
+                },
+                path: path.clone(),
+                source: read_text(&file)?,
+                file,
+            });
+        }
+        let computations = find_computations(&src)?;
+        Ok(Book {
+            root: root.to_path_buf(),
+            config,
+            summary,
+            chapters,
+            computations,
+        })
+    }
+
+    /// The folder with SUMMARY.md, as named in messages.
+    pub fn src_dir(&self) -> PathBuf {
+        display_path(&self.root.join(&self.config.book.src))
+    }
+}
+
+/// Every `*.py` and `*.toml`-with-`kind` file under `src`, sorted by path.
+fn find_computations(src: &Path) -> Result<Vec<ComputationFile>> {
+    let mut files = Vec::new();
+    walk(src, &mut files)?;
+    files.sort();
+    let mut found: Vec<ComputationFile> = Vec::new();
+    for file in files {
+        let extension = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if extension != "py" && extension != "toml" {
+            continue;
+        }
+        let source = read_text(&file)?;
+        let Some(kind) = Kind::of_file(extension, &source).map_err(|e| e.in_file(&file, &source))?
+        else {
+            continue;
+        };
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if let Some(other) = found.iter().find(|c| c.stem == stem) {
+            anyhow::bail!(
+                "{} and {} both define the computation `{stem}`: results are named by file stem, so stems must be unique",
+                other.file.display(),
+                file.display()
+            );
+        }
+        found.push(ComputationFile {
+            stem,
+            file,
+            kind,
+            source,
+        });
+    }
+    Ok(found)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        let path = entry.path();
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_paths() {
+        assert_eq!(html_path("a/b.md"), "a/b.html");
+        assert_eq!(html_path("intro.md"), "intro.html");
+    }
+
+    #[test]
+    fn display_path_strips_dot() {
+        assert_eq!(display_path(Path::new("./content/x.md")), PathBuf::from("content/x.md"));
+    }
+}

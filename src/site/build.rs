@@ -1,0 +1,255 @@
+//! The whole build: load the book, run every computation, render every page, write the site.
+
+use crate::compute::{self, Outcome};
+use crate::figure;
+use crate::site::assets;
+use crate::site::book::{Book, Chapter};
+use crate::site::chapter::{self, Inputs};
+use crate::site::markdown::{Rendered, escape};
+use crate::site::output::{self, SiteFiles};
+use crate::site::search;
+use crate::site::templates;
+use crate::site::toc;
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Options that change what pages contain.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// A `<script>` the dev server injects into every page (never set by `build`).
+    pub live_reload_script: Option<String>,
+}
+
+/// What a build did, for the summary line.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// HTML pages written.
+    pub pages: usize,
+    /// Distinct figures drawn (and written as standalone SVG when enabled).
+    pub figures: usize,
+    /// Computations run.
+    pub computations: usize,
+    /// Wall time of the whole build.
+    pub elapsed: Duration,
+    /// Where the site went.
+    pub dest: PathBuf,
+}
+
+/// Build the book at `root` into `dest` (default: `build.build-dir` from book.toml), both
+/// relative paths being taken from the book root as mdBook does.
+pub fn build(root: &Path, dest: Option<&Path>) -> Result<BuildReport> {
+    let start = Instant::now();
+    let book = Book::load(root)?;
+    let dest = root.join(dest.unwrap_or(&book.config.build.build_dir));
+    guard_destination(&book, &dest)?;
+    let outcomes = run_computations(&book)?;
+    let computations = outcomes.len();
+    let (site, pages, figures) = render_site(&book, outcomes, &RenderOptions::default())?;
+    output::write_atomically(&site, &dest)?;
+    Ok(BuildReport {
+        pages,
+        figures,
+        computations,
+        elapsed: start.elapsed(),
+        dest,
+    })
+}
+
+/// Refuse to write the site over the book itself.
+fn guard_destination(book: &Book, dest: &Path) -> Result<()> {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let dest_c = canonical(dest);
+    for protected in [book.root.clone(), book.root.join(&book.config.book.src)] {
+        if canonical(&protected).starts_with(&dest_c) {
+            anyhow::bail!(
+                "refusing to build into {}: it contains the book's own files ({}); choose another destination",
+                dest.display(),
+                protected.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Run every computation of the book (in parallel); the first failure, in file order, is
+/// returned as a located diagnostic.
+pub fn run_computations(book: &Book) -> Result<BTreeMap<String, Outcome>> {
+    let results: Vec<Result<(String, Outcome)>> = book
+        .computations
+        .par_iter()
+        .map(|c| {
+            compute::run(c.kind, &c.source)
+                .map(|o| (c.stem.clone(), o))
+                .map_err(|e| e.in_file(&c.file, &c.source).into())
+        })
+        .collect();
+    results.into_iter().collect()
+}
+
+/// Render every page of the site from the outcomes: (files, page count, figure count).
+pub fn render_site(
+    book: &Book,
+    outcomes: BTreeMap<String, Outcome>,
+    options: &RenderOptions,
+) -> Result<(SiteFiles, usize, usize)> {
+    let config = &book.config;
+    let book_json = json!({
+        "title": config.book.title,
+        "description": config.book.description,
+        "authors": config.book.authors,
+        "language": config.book.language,
+        "text_direction": config.book.text_direction.get_ref(),
+    });
+    let inputs = Inputs::new(outcomes, book_json.clone(), *config.gradbook.digits.get_ref());
+    let rendered: Vec<Rendered> = book
+        .chapters
+        .par_iter()
+        .map(|c| chapter::render(c, &inputs))
+        .collect::<Result<_, _>>()?;
+    let tera = templates::page_templates(&book.root)?;
+    let mut site = SiteFiles::default();
+    let mut docs = Vec::new();
+    let mut pages = 0;
+    for (i, (chapter, page)) in book.chapters.iter().zip(&rendered).enumerate() {
+        let path = chapter.out_path();
+        let html = render_page(book, &tera, &book_json, options, i, &path, &page.html, "page.html")?;
+        if i == 0 && path != "index.html" {
+            let index = render_page(book, &tera, &book_json, options, i, "index.html", &page.html, "page.html")?;
+            site.add("index.html", index);
+            pages += 1;
+        }
+        site.add(path.clone(), html);
+        pages += 1;
+        docs.extend(search::docs(&chapter.name, &path, &page.sections));
+    }
+    if config.output.html.print.enable {
+        let mut all = String::new();
+        for (chapter, page) in book.chapters.iter().zip(&rendered) {
+            all.push_str(&format!(
+                "<section class=\"print-chapter\" id=\"{}\">{}</section>\n",
+                escape(&print_id(chapter)),
+                page.html
+            ));
+        }
+        let html = render_special(book, &tera, &book_json, options, "print.html", &all, "print.html", "Print")?;
+        site.add("print.html", html);
+        pages += 1;
+    }
+    let not_found = "<h1 id=\"page-not-found\">Page not found</h1>\n<p>This page does not exist. Try the table of contents or the search box.</p>\n";
+    site.add("404.html", render_special(book, &tera, &book_json, options, "404.html", not_found, "404.html", "Page not found")?);
+    pages += 1;
+    if config.output.html.search.enable {
+        site.add("searchindex.js", search::index_script(&docs));
+    }
+    for (path, bytes) in assets::STATIC {
+        site.add(*path, *bytes);
+    }
+    for extra in config.output.html.additional_css.iter().chain(&config.output.html.additional_js) {
+        let file = book.root.join(extra);
+        let bytes = std::fs::read(&file).with_context(|| format!("reading {} (listed in book.toml)", file.display()))?;
+        site.add(extra.to_string_lossy().replace('\\', "/"), bytes);
+    }
+    let used = inputs.used_figures.lock().map(|u| u.clone()).unwrap_or_default();
+    if config.gradbook.standalone_figures {
+        for (stem, kind) in &used {
+            if let Some(svg) = inputs.outcomes.get(stem).and_then(|o| figure::draw(o, kind, &format!("{stem}-{kind}-"))) {
+                site.add(format!("figures/{stem}-{kind}.svg"), svg);
+            }
+        }
+    }
+    Ok((site, pages, used.len()))
+}
+
+fn print_id(chapter: &Chapter) -> String {
+    format!("chapter-{}", chapter.out_path().trim_end_matches(".html").replace('/', "-"))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_page(
+    book: &Book,
+    tera: &tera::Tera,
+    book_json: &Value,
+    options: &RenderOptions,
+    index: usize,
+    path: &str,
+    content: &str,
+    template: &str,
+) -> Result<String> {
+    let chapter = &book.chapters[index];
+    let root = toc::path_to_root(path);
+    let link = |c: &Chapter| json!({"title": c.name, "link": format!("{root}{}", c.out_path())});
+    let prev = index.checked_sub(1).map(|i| link(&book.chapters[i]));
+    let next = book.chapters.get(index + 1).map(link);
+    let edit_url = book
+        .config
+        .output
+        .html
+        .edit_url_template
+        .as_ref()
+        .map(|t| t.replace("{path}", &format!("{}/{}", book.config.book.src.display(), chapter.path)));
+    let page = json!({
+        "title": chapter.name,
+        "number": chapter.number,
+        "path": path,
+        "content": content,
+        "edit_url": edit_url,
+    });
+    let active = chapter.out_path();
+    render_with(book, tera, book_json, options, template, page, &root, Some(&active), prev, next, false)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_special(
+    book: &Book,
+    tera: &tera::Tera,
+    book_json: &Value,
+    options: &RenderOptions,
+    path: &str,
+    content: &str,
+    template: &str,
+    title: &str,
+) -> Result<String> {
+    let page = json!({"title": title, "number": "", "path": path, "content": content, "edit_url": null});
+    render_with(book, tera, book_json, options, template, page, "", None, None, None, path == "print.html")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_with(
+    book: &Book,
+    tera: &tera::Tera,
+    book_json: &Value,
+    options: &RenderOptions,
+    template: &str,
+    page: Value,
+    root: &str,
+    active: Option<&str>,
+    prev: Option<Value>,
+    next: Option<Value>,
+    is_print: bool,
+) -> Result<String> {
+    let html = &book.config.output.html;
+    let context = json!({
+        "book": book_json,
+        "page": page,
+        "path_to_root": root,
+        "toc": toc::sidebar(&book.summary, active, root, !html.no_section_label),
+        "prev": prev,
+        "next": next,
+        "theme": {"default": html.default_theme.get_ref(), "preferred_dark": html.preferred_dark_theme.get_ref()},
+        "git_repository_url": html.git_repository_url,
+        "search_enabled": html.search.enable,
+        "print_enabled": html.print.enable,
+        "additional_css": html.additional_css,
+        "additional_js": html.additional_js,
+        "is_print": is_print,
+        "live_reload_script": options.live_reload_script,
+    });
+    let context = tera::Context::from_value(context).context("building the page context")?;
+    tera.render(template, &context)
+        .map_err(|e| anyhow::anyhow!("{}", templates::tera_error_text(&e)))
+        .with_context(|| format!("rendering templates/{template}"))
+}

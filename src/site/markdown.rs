@@ -1,0 +1,304 @@
+//! Markdown → HTML with pulldown-cmark: heading ids and anchors, `.md` links rewritten to
+//! `.html`, `$…$`/`$$…$$` → MathML (math-core), fenced blocks handed to a callback, and the
+//! plain text of each section collected for the search index.
+
+use crate::diag::SpanError;
+use math_core::{LatexToMathML, MathCoreConfig, MathDisplay};
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+/// A chapter rendered to HTML.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rendered {
+    /// The HTML body.
+    pub html: String,
+    /// The sections, in order: the text before the first heading is a section with no id.
+    pub sections: Vec<Section>,
+}
+
+/// A heading and the plain text up to the next heading (for search).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Section {
+    /// The heading's id (empty for the text before the first heading).
+    pub id: String,
+    /// The heading's text.
+    pub heading: String,
+    /// The heading level (1–6; 0 before the first heading).
+    pub level: u8,
+    /// The plain text of the section.
+    pub text: String,
+}
+
+/// Handles fenced code blocks whose language it claims: `(language, code, code's byte offset)`
+/// → `Some(html)` to replace the block, `None` to leave it as code.
+pub type FenceHandler<'a> = dyn FnMut(&str, &str, usize) -> Result<Option<String>, SpanError> + 'a;
+
+static LATEX: LazyLock<Option<LatexToMathML>> =
+    LazyLock::new(|| LatexToMathML::new(MathCoreConfig::default()).ok());
+
+/// Convert LaTeX to MathML; the error's span is a byte range within `latex`.
+pub fn latex_to_mathml(latex: &str, display: bool) -> Result<String, SpanError> {
+    let converter = LATEX
+        .as_ref()
+        .ok_or_else(|| SpanError::new(0..0, "the LaTeX converter failed to start"))?;
+    let mode = if display {
+        MathDisplay::Block
+    } else {
+        MathDisplay::Inline
+    };
+    converter
+        .convert_with_local_state(latex, mode)
+        .map(|r| r.mathml)
+        .map_err(|e| SpanError::new(e.0.clone(), format!("LaTeX error: {e}")))
+}
+
+/// The heading id for `text`: lowercase words joined by `-` (mdBook's rule).
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::new();
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '_' || c == '-' {
+            slug.extend(c.to_lowercase());
+        } else if c.is_whitespace() {
+            slug.push('-');
+        }
+    }
+    slug
+}
+
+/// Render `source` (Markdown after Tera) to HTML. Errors carry a byte range in `source`.
+pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, SpanError> {
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_MATH;
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut sections = vec![Section::default()];
+    let mut used_ids = HashSet::new();
+    let mut heading: Option<(usize, u8)> = None; // (index in events, level)
+    let mut fence: Option<(String, String, usize)> = None;
+    for (event, range) in Parser::new_ext(source, options).into_offset_iter() {
+        if let Some((lang, code, start)) = &mut fence {
+            match event {
+                Event::Text(text) => {
+                    if code.is_empty() {
+                        *start = range.start;
+                    }
+                    code.push_str(&text);
+                }
+                Event::End(TagEnd::CodeBlock) => {
+                    let (lang, code, start) = (lang.clone(), code.clone(), *start);
+                    fence = None;
+                    match fences(&lang, &code, start)? {
+                        Some(html) => events.push(Event::Html(html.into())),
+                        None => push_code(&mut events, &lang, code),
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let text_of = |s: &str, sections: &mut Vec<Section>| {
+            if let Some(section) = sections.last_mut() {
+                section.text.push_str(s);
+            }
+        };
+        match event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((events.len(), level as u8));
+                sections.push(Section {
+                    level: level as u8,
+                    ..Section::default()
+                });
+                events.push(event);
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                let Some((start, level)) = heading.take() else {
+                    continue;
+                };
+                let Event::Start(Tag::Heading { id, classes, .. }) = &events[start] else {
+                    continue;
+                };
+                let title = sections.last().map(|s| s.text.trim().to_string()).unwrap_or_default();
+                let base = id.as_ref().map(|i| i.to_string()).unwrap_or_else(|| slugify(&title));
+                let id = unique_id(&base, &mut used_ids);
+                let class_attr = if classes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" class=\"{}\"", escape(&classes.join(" ")))
+                };
+                events[start] = Event::Html(
+                    format!("<h{level} id=\"{}\"{class_attr}><a class=\"header\" href=\"#{}\">", escape(&id), escape(&id))
+                        .into(),
+                );
+                events.push(Event::Html(format!("</a></h{level}>\n").into()));
+                if let Some(section) = sections.last_mut() {
+                    section.heading = title;
+                    section.id = id;
+                    section.text.clear();
+                }
+            }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                let lang = info.split([' ', ',']).next().unwrap_or("").to_string();
+                fence = Some((lang, String::new(), range.end));
+            }
+            Event::InlineMath(ref tex) | Event::DisplayMath(ref tex) => {
+                let display = matches!(event, Event::DisplayMath(_));
+                let offset = range.start + source[range.clone()].find(tex.as_ref()).unwrap_or(0);
+                let mathml = latex_to_mathml(tex, display)
+                    .map_err(|e| SpanError::new(offset + e.span.start..offset + e.span.end.max(e.span.start + 1), e.message))?;
+                text_of(tex, &mut sections);
+                text_of(" ", &mut sections);
+                events.push(Event::Html(mathml.into()));
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
+                events.push(Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: rewrite_link(dest_url),
+                    title,
+                    id,
+                }));
+            }
+            Event::Text(ref t) | Event::Code(ref t) => {
+                text_of(t, &mut sections);
+                events.push(event);
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                text_of(" ", &mut sections);
+                events.push(event);
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
+                text_of(" ", &mut sections);
+                events.push(event);
+            }
+            other => events.push(other),
+        }
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    for section in &mut sections {
+        section.text = section.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    sections.retain(|s| !s.id.is_empty() || !s.text.is_empty());
+    Ok(Rendered { html, sections })
+}
+
+fn push_code<'a>(events: &mut Vec<Event<'a>>, lang: &str, code: String) {
+    let open = if lang.is_empty() {
+        "<pre><code>".to_string()
+    } else {
+        format!("<pre><code class=\"language-{}\">", escape(lang))
+    };
+    events.push(Event::Html(open.into()));
+    events.push(Event::Html(escape(&code).into()));
+    events.push(Event::Html("</code></pre>\n".into()));
+}
+
+fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
+    let base = if base.is_empty() { "section" } else { base };
+    let mut id = base.to_string();
+    let mut n = 1;
+    while !used.insert(id.clone()) {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
+}
+
+/// Relative links to chapters (`x.md`, `x.md#a`) point at their pages (`x.html`, `x.html#a`).
+fn rewrite_link(url: CowStr<'_>) -> CowStr<'_> {
+    if url.contains("://") || url.starts_with('/') || url.starts_with('#') || url.starts_with("mailto:") {
+        return url;
+    }
+    let (path, fragment) = url.split_once('#').map_or((&*url, None), |(p, f)| (p, Some(f)));
+    match path.strip_suffix(".md") {
+        Some(stem) => match fragment {
+            Some(f) => format!("{stem}.html#{f}").into(),
+            None => format!("{stem}.html").into(),
+        },
+        None => url,
+    }
+}
+
+/// Escape text for HTML and XML (`& < > " '`).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md(s: &str) -> Rendered {
+        render(s, &mut |_, _, _| Ok(None)).unwrap()
+    }
+
+    #[test]
+    fn headings_get_unique_ids_and_anchors() {
+        let r = md("# Hello World\n\ntext\n\n## Hello World\n\n## Custom {#mine}\n");
+        assert!(r.html.contains("<h1 id=\"hello-world\"><a class=\"header\" href=\"#hello-world\">Hello World</a></h1>"));
+        assert!(r.html.contains("id=\"hello-world-1\""));
+        assert!(r.html.contains("id=\"mine\""));
+        assert_eq!(r.sections[0].text, "text");
+    }
+
+    #[test]
+    fn math_becomes_mathml() {
+        let r = md("Inline $x^2$ and\n\n$$\n\\frac{a}{b}\n$$\n");
+        assert!(r.html.contains("<math><msup><mi>x</mi><mn>2</mn></msup></math>"), "{}", r.html);
+        assert!(r.html.contains("<math display=\"block\"><mfrac>"), "{}", r.html);
+    }
+
+    #[test]
+    fn bad_latex_points_at_it() {
+        let src = "line one\n\nsee $\\frac{1}{$ here\n";
+        let err = render(src, &mut |_, _, _| Ok(None)).unwrap_err();
+        let d = err.in_file(std::path::Path::new("c.md"), src);
+        assert_eq!(d.line, 3);
+        assert!(d.message.contains("LaTeX"), "{}", d.message);
+    }
+
+    #[test]
+    fn md_links_are_rewritten() {
+        let r = md("[a](q1.md) [b](dir/q2.md#x) [c](https://e.org/x.md) [d](#top)\n");
+        assert!(r.html.contains("href=\"q1.html\""));
+        assert!(r.html.contains("href=\"dir/q2.html#x\""));
+        assert!(r.html.contains("href=\"https://e.org/x.md\""));
+        assert!(r.html.contains("href=\"#top\""));
+    }
+
+    #[test]
+    fn fences_can_be_replaced() {
+        let src = "```autograd\nx = 1\n```\n\n```python\na<b\n```\n";
+        let r = render(src, &mut |lang, code, offset| {
+            assert_eq!(&src[offset..offset + code.len()], code);
+            Ok((lang == "autograd").then(|| format!("<div>{}</div>", code.trim())))
+        })
+        .unwrap();
+        assert!(r.html.contains("<div>x = 1</div>"));
+        assert!(r.html.contains("<code class=\"language-python\">a&lt;b"));
+    }
+
+    #[test]
+    fn escapes() {
+        assert_eq!(escape("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+    }
+}

@@ -1,0 +1,293 @@
+//! Tera: the page templates (embedded, overridable by a book's own `templates/` folder), and
+//! the filters and functions chapters use (`num`, `figure`, `table`), registered in one place.
+
+use crate::compute::Outcome;
+use crate::figure;
+use crate::format;
+use crate::site::assets;
+use crate::site::markdown::{escape, latex_to_mathml};
+use anyhow::{Context, Result};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tera::Tera;
+
+/// The page templates: the embedded ones, each replaced by the book's `templates/<name>` if
+/// that file exists.
+pub fn page_templates(book_root: &Path) -> Result<Tera> {
+    let mut tera = Tera::default();
+    let mut sources: Vec<(String, String)> = Vec::new();
+    for (name, builtin) in assets::TEMPLATES {
+        let own = book_root.join("templates").join(name);
+        let source = if own.is_file() {
+            std::fs::read_to_string(&own).with_context(|| format!("reading {}", own.display()))?
+        } else {
+            (*builtin).to_string()
+        };
+        sources.push((name.to_string(), source));
+    }
+    tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
+        .map_err(|e| anyhow::anyhow!("{}", tera_error_text(&e)))
+        .context("parsing the page templates")?;
+    tera.autoescape_on(vec![".html"]);
+    register_num(&mut tera, 6);
+    Ok(tera)
+}
+
+/// Every cause of a Tera error on one line each (Tera hides the useful part in `source()`).
+pub fn tera_error_text(err: &tera::Error) -> String {
+    let mut text = err.to_string();
+    let mut cause = std::error::Error::source(err);
+    while let Some(c) = cause {
+        text.push('\n');
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+/// Register the `num(digits=N)` filter, with `default_digits` when none is given.
+pub fn register_num(tera: &mut Tera, default_digits: usize) {
+    tera.register_filter(
+        "num",
+        move |value: &Value, args: &HashMap<String, Value>| -> tera::Result<Value> {
+            let digits = match args.get("digits") {
+                Some(d) => d
+                    .as_u64()
+                    .filter(|d| (1..=17).contains(d))
+                    .ok_or_else(|| tera::Error::msg(format!("num: digits must be 1 to 17, got {d}")))?
+                    as usize,
+                None => default_digits,
+            };
+            let x = value
+                .as_f64()
+                .ok_or_else(|| tera::Error::msg(format!("num: expected a number, got `{value}`")))?;
+            Ok(Value::String(format::num(x, digits)))
+        },
+    );
+}
+
+/// What the `figure` function needs, shared between calls within one chapter.
+pub struct FigureState {
+    /// Every computation's outcome by stem.
+    pub outcomes: Arc<BTreeMap<String, Outcome>>,
+    /// Id prefix of this page's figures (`q2-bump-`).
+    pub page_prefix: String,
+    /// Figures drawn so far on this page.
+    pub count: usize,
+    /// Every (stem, kind) drawn, for the standalone files.
+    pub used: Arc<Mutex<BTreeSet<(String, String)>>>,
+}
+
+/// Draw a figure wrapped in `<figure>` with an optional caption, on one line (so it stays one
+/// HTML block in Markdown).
+pub fn figure_html(state: &mut FigureState, of: &str, kind: &str, caption: Option<&str>) -> Result<String, String> {
+    let outcome = state.outcomes.get(of).ok_or_else(|| {
+        let known: Vec<&str> = state.outcomes.keys().map(String::as_str).collect();
+        format!("no computation named `{of}` (known: {})", known.join(", "))
+    })?;
+    state.count += 1;
+    let prefix = format!("{}f{}-", state.page_prefix, state.count);
+    let svg = figure::draw(outcome, kind, &prefix).ok_or_else(|| {
+        format!(
+            "`{of}` has no figure of kind `{kind}` (kinds: {})",
+            figure::kinds(outcome).join(", ")
+        )
+    })?;
+    if let Ok(mut used) = state.used.lock() {
+        used.insert((of.to_string(), kind.to_string()));
+    }
+    let caption = match caption {
+        Some(c) => format!("<figcaption>{}</figcaption>", inline_math(c)?),
+        None => String::new(),
+    };
+    Ok(format!(
+        "<figure class=\"gb-figure\" id=\"{prefix}figure\">{}{caption}</figure>",
+        one_line(&svg)
+    ))
+}
+
+/// Register `figure(of, kind, caption)` and `table(of, rows, columns, labels, digits)`.
+pub fn register_functions(tera: &mut Tera, state: FigureState, context: Arc<Value>, digits: usize) {
+    let state = Mutex::new(state);
+    tera.register_function("figure", move |args: &HashMap<String, Value>| -> tera::Result<Value> {
+        let of = str_arg(args, "of")?.ok_or_else(|| tera::Error::msg("figure: missing `of=\"stem\"`"))?;
+        let kind = str_arg(args, "kind")?.ok_or_else(|| tera::Error::msg("figure: missing `kind=\"…\"`"))?;
+        let caption = str_arg(args, "caption")?;
+        let mut state = state.lock().map_err(|_| tera::Error::msg("figure: state poisoned"))?;
+        figure_html(&mut state, &of, &kind, caption.as_deref())
+            .map(Value::String)
+            .map_err(|e| tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}")))
+    });
+    tera.register_function("table", move |args: &HashMap<String, Value>| -> tera::Result<Value> {
+        let of = str_arg(args, "of")?.ok_or_else(|| tera::Error::msg("table: missing `of=\"stem.path\"`"))?;
+        let spec = TableSpec {
+            rows: args.get("rows").and_then(Value::as_u64).map(|r| r as usize),
+            columns: str_arg(args, "columns")?.map(|c| split_list(&c)),
+            labels: str_arg(args, "labels")?.map(|c| split_list(&c)),
+            digits: args.get("digits").and_then(Value::as_u64).map_or(digits, |d| d.clamp(1, 17) as usize),
+        };
+        let value = lookup(&context, &of).ok_or_else(|| tera::Error::msg(format!("table: `{of}` not found in the results")))?;
+        table_html(value, &spec)
+            .map(Value::String)
+            .map_err(|e| tera::Error::msg(format!("table(of=\"{of}\"): {e}")))
+    });
+}
+
+fn str_arg(args: &HashMap<String, Value>, name: &str) -> tera::Result<Option<String>> {
+    match args.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(tera::Error::msg(format!("`{name}` must be a string, got `{other}`"))),
+    }
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split(',').map(|s| s.trim().to_string()).collect()
+}
+
+/// Follow a dotted path (`bump.adam.steps`, `net.paths.0`) through JSON.
+pub fn lookup<'v>(root: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(root, |v, key| match v {
+        Value::Object(map) => map.get(key),
+        Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => None,
+    })
+}
+
+/// How to draw a table.
+pub struct TableSpec {
+    /// At most this many rows.
+    pub rows: Option<usize>,
+    /// Which fields, in which order (default: all, in the result's order).
+    pub columns: Option<Vec<String>>,
+    /// Header text per column (`$…$` becomes MathML).
+    pub labels: Option<Vec<String>>,
+    /// Significant digits of numbers.
+    pub digits: usize,
+}
+
+/// An HTML table from an array of objects, an array of scalars, or an object of scalars.
+pub fn table_html(value: &Value, spec: &TableSpec) -> Result<String, String> {
+    let (columns, rows): (Vec<String>, Vec<Vec<&Value>>) = match value {
+        Value::Array(items) => {
+            let columns = match &spec.columns {
+                Some(c) => c.clone(),
+                None => match items.first() {
+                    Some(Value::Object(first)) => first.keys().cloned().collect(),
+                    _ => vec!["value".to_string()],
+                },
+            };
+            let rows = items
+                .iter()
+                .take(spec.rows.unwrap_or(usize::MAX))
+                .map(|item| match item {
+                    Value::Object(map) => columns
+                        .iter()
+                        .map(|c| map.get(c).ok_or_else(|| format!("no field `{c}` in a row")))
+                        .collect::<Result<Vec<_>, _>>(),
+                    scalar => Ok(vec![scalar]),
+                })
+                .collect::<Result<_, _>>()?;
+            (columns, rows)
+        }
+        Value::Object(map) => (
+            vec!["name".into(), "value".into()],
+            map.values().map(|v| vec![v]).collect(),
+        ),
+        other => return Err(format!("expected an array or an object, got `{other}`")),
+    };
+    let labels = spec.labels.clone().unwrap_or_else(|| columns.clone());
+    if labels.len() != columns.len() {
+        return Err(format!("{} labels for {} columns", labels.len(), columns.len()));
+    }
+    let mut html = String::from("<div class=\"table-wrapper\"><table class=\"gb-table\"><thead><tr>");
+    for label in &labels {
+        html.push_str(&format!("<th>{}</th>", inline_math(label)?));
+    }
+    html.push_str("</tr></thead><tbody>");
+    let keys: Vec<&String> = match value {
+        Value::Object(map) => map.keys().collect(),
+        _ => Vec::new(),
+    };
+    for (i, row) in rows.iter().enumerate() {
+        html.push_str("<tr>");
+        if let Some(key) = keys.get(i) {
+            html.push_str(&format!("<td>{}</td>", escape(key)));
+        }
+        for cell in row {
+            html.push_str(&cell_html(cell, spec.digits));
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</tbody></table></div>");
+    Ok(html)
+}
+
+fn cell_html(value: &Value, digits: usize) -> String {
+    match value {
+        Value::Number(n) => {
+            let text = if n.is_f64() {
+                format::num(n.as_f64().unwrap_or(f64::NAN), digits)
+            } else {
+                n.to_string()
+            };
+            format!("<td class=\"num\">{}</td>", escape(&text))
+        }
+        Value::String(s) => format!("<td>{}</td>", escape(s)),
+        Value::Bool(b) => format!("<td>{}</td>", if *b { "yes" } else { "no" }),
+        Value::Null => "<td>–</td>".to_string(),
+        other => format!("<td>{}</td>", escape(&other.to_string())),
+    }
+}
+
+/// Escape `text` for HTML, turning each `$…$` into inline MathML.
+pub fn inline_math(text: &str) -> Result<String, String> {
+    let mut html = String::new();
+    for (i, part) in text.split('$').enumerate() {
+        if i % 2 == 1 {
+            html.push_str(&latex_to_mathml(part, false).map_err(|e| format!("in `${part}$`: {}", e.message))?);
+        } else {
+            html.push_str(&escape(part));
+        }
+    }
+    if text.matches('$').count() % 2 == 1 {
+        return Err(format!("unbalanced `$` in `{text}`"));
+    }
+    Ok(html)
+}
+
+fn one_line(svg: &str) -> String {
+    svg.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n")
+        .replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn table_from_array_of_objects() {
+        let v = json!([{"t": 1, "g": -1.0, "w": 0.3}, {"t": 2, "g": -1.0, "w": 0.6000000000000001}]);
+        let spec = TableSpec { rows: Some(1), columns: Some(vec!["t".into(), "w".into()]), labels: Some(vec!["$t$".into(), "w".into()]), digits: 3 };
+        let html = table_html(&v, &spec).unwrap();
+        assert!(html.contains("<th><math><mi>t</mi></math></th><th>w</th>"), "{html}");
+        assert!(html.contains("<td class=\"num\">1</td><td class=\"num\">0.3</td>"), "{html}");
+        assert!(!html.contains("0.6"));
+    }
+
+    #[test]
+    fn lookup_follows_paths() {
+        let v = json!({"a": {"b": [10, {"c": 5}]}});
+        assert_eq!(lookup(&v, "a.b.1.c"), Some(&json!(5)));
+        assert_eq!(lookup(&v, "a.x"), None);
+    }
+
+    #[test]
+    fn inline_math_escapes_text() {
+        assert_eq!(inline_math("a<b").unwrap(), "a&lt;b");
+        assert!(inline_math("$x$ and $").is_err());
+    }
+}
