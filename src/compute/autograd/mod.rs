@@ -1,4 +1,12 @@
 //! The autograd engine: a script in the `comp_tree.py` dialect → PyTorch's backward graph.
+//!
+//! [`tape`] records one-element f64 tensors and the backward nodes PyTorch would record
+//! (class names, `next_functions` order); [`backward`] runs the reverse pass; [`ops`] holds
+//! the forward rules and local derivatives.
+
+pub mod backward;
+pub mod ops;
+pub mod tape;
 
 use crate::diag::SpanError;
 use serde::Serialize;

@@ -1,0 +1,322 @@
+//! The tape: one-element f64 tensors and the backward nodes PyTorch records for them.
+//!
+//! ```
+//! use gradbook::compute::autograd::tape::Tape;
+//! let mut tape = Tape::new();
+//! let w = tape.leaf("w", 0.5);
+//! let x = tape.constant(2.0);
+//! let z = tape.mul(w, x); // MulBackward0, next_functions (AccumulateGrad(w), None)
+//! let y = tape.sigmoid(z); // SigmoidBackward0
+//! let grads = tape.backward(y);
+//! let s = tape.value(y);
+//! assert!((grads.of(w) - s * (1.0 - s) * 2.0).abs() < 1e-15);
+//! ```
+//!
+//! Every operation follows PyTorch's Python operators: a Python number operand of `+ - * /`
+//! becomes a wrapped tensor input with no edge (`None` in `next_functions`), while `2 - x`,
+//! `2 / x` and `2 ** x` go through `Tensor.__rsub__`, `__rtruediv__` and `__rpow__` and record
+//! `RsubBackward1`, `ReciprocalBackward0` + `MulBackward0`, and `PowBackward2`. An operation
+//! whose inputs all lack `requires_grad` records nothing and gives a constant.
+
+use super::ops::Op;
+use super::backward::Gradients;
+
+/// A tensor on the tape (cheap to copy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Var(pub(crate) usize);
+
+/// A backward node on the tape; ids are in creation order, which is a topological order
+/// (every node is created after the nodes its `next_functions` point to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub(crate) usize);
+
+impl NodeId {
+    /// Position in creation order.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// An operand of an arithmetic operator: a tensor or a Python number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Operand {
+    /// A tensor (leaf, constant or result).
+    Tensor(Var),
+    /// A Python `int` or `float`.
+    Number(f64),
+}
+
+/// A backward node (`grad_fn`, or `AccumulateGrad` for a leaf).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackwardNode {
+    /// The recorded operation; [`Op::class_name`] gives PyTorch's class name.
+    pub op: Op,
+    /// Values of the tensor inputs, in `next_functions` order (wrapped numbers included).
+    pub inputs: Vec<f64>,
+    /// `next_functions`: the node each input's gradient flows to, `None` for an input that
+    /// does not require grad (a Python number or a constant tensor).
+    pub next: Vec<Option<NodeId>>,
+    /// The tensor this node differentiates (the leaf itself for `AccumulateGrad`).
+    pub output: Var,
+}
+
+#[derive(Debug, Clone)]
+struct TensorData {
+    value: f64,
+    /// Where this tensor's gradient goes: its `grad_fn`, or its `AccumulateGrad` if a leaf.
+    edge: Option<NodeId>,
+    /// The name given to [`Tape::leaf`].
+    leaf_name: Option<String>,
+}
+
+/// Records tensors and backward nodes; see the module docs for an example.
+#[derive(Debug, Clone, Default)]
+pub struct Tape {
+    tensors: Vec<TensorData>,
+    nodes: Vec<BackwardNode>,
+}
+
+impl Tape {
+    /// An empty tape.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `torch.tensor([value], requires_grad=True)`: a leaf with its `AccumulateGrad` node.
+    pub fn leaf(&mut self, name: &str, value: f64) -> Var {
+        let var = Var(self.tensors.len());
+        let node = NodeId(self.nodes.len());
+        self.nodes.push(BackwardNode {
+            op: Op::Leaf,
+            inputs: Vec::new(),
+            next: Vec::new(),
+            output: var,
+        });
+        self.tensors.push(TensorData {
+            value,
+            edge: Some(node),
+            leaf_name: Some(name.to_string()),
+        });
+        var
+    }
+
+    /// `torch.tensor([value])`: a tensor that does not require grad.
+    pub fn constant(&mut self, value: f64) -> Var {
+        self.push_tensor(value, None)
+    }
+
+    /// The forward value of `var`.
+    pub fn value(&self, var: Var) -> f64 {
+        self.tensors.get(var.0).map_or(f64::NAN, |t| t.value)
+    }
+
+    /// Whether gradients flow into `var` (a leaf, or a result of a recorded operation).
+    pub fn requires_grad(&self, var: Var) -> bool {
+        self.grad_edge(var).is_some()
+    }
+
+    /// The node `var`'s gradient flows into: its `grad_fn`, or `AccumulateGrad` for a leaf.
+    pub fn grad_edge(&self, var: Var) -> Option<NodeId> {
+        self.tensors.get(var.0).and_then(|t| t.edge)
+    }
+
+    /// The name a leaf was created with.
+    pub fn leaf_name(&self, var: Var) -> Option<&str> {
+        self.tensors.get(var.0).and_then(|t| t.leaf_name.as_deref())
+    }
+
+    /// The node with id `id`.
+    pub fn node(&self, id: NodeId) -> &BackwardNode {
+        &self.nodes[id.0]
+    }
+
+    /// Every node in creation (topological) order.
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeId, &BackwardNode)> {
+        self.nodes.iter().enumerate().map(|(i, n)| (NodeId(i), n))
+    }
+
+    /// Number of nodes recorded.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Record `op` applied to `operands` (in ATen argument order) and return its result.
+    ///
+    /// Python numbers are wrapped as tensors that do not require grad, as PyTorch's argument
+    /// parser does for `add`, `sub`, `mul` and `div`. If no operand requires grad, nothing is
+    /// recorded and the result is a constant.
+    pub fn apply(&mut self, op: Op, operands: &[Operand]) -> Var {
+        let inputs: Vec<f64> = operands
+            .iter()
+            .map(|o| match *o {
+                Operand::Tensor(v) => self.value(v),
+                Operand::Number(x) => x,
+            })
+            .collect();
+        let next: Vec<Option<NodeId>> = operands
+            .iter()
+            .map(|o| match *o {
+                Operand::Tensor(v) => self.grad_edge(v),
+                Operand::Number(_) => None,
+            })
+            .collect();
+        let value = op.forward(&inputs);
+        if next.iter().all(Option::is_none) {
+            return self.push_tensor(value, None);
+        }
+        let node = NodeId(self.nodes.len());
+        let var = self.push_tensor(value, Some(node));
+        self.nodes.push(BackwardNode {
+            op,
+            inputs,
+            next,
+            output: var,
+        });
+        var
+    }
+
+    fn push_tensor(&mut self, value: f64, edge: Option<NodeId>) -> Var {
+        self.tensors.push(TensorData {
+            value,
+            edge,
+            leaf_name: None,
+        });
+        Var(self.tensors.len() - 1)
+    }
+
+    fn binary(&mut self, op: Op, a: Var, b: Var) -> Var {
+        self.apply(op, &[Operand::Tensor(a), Operand::Tensor(b)])
+    }
+
+    fn with_number(&mut self, op: Op, a: Var, c: f64) -> Var {
+        self.apply(op, &[Operand::Tensor(a), Operand::Number(c)])
+    }
+
+    fn unary(&mut self, op: Op, a: Var) -> Var {
+        self.apply(op, &[Operand::Tensor(a)])
+    }
+
+    /// `a + b` (`AddBackward0`).
+    pub fn add(&mut self, a: Var, b: Var) -> Var {
+        self.binary(Op::Add, a, b)
+    }
+
+    /// `a - b` (`SubBackward0`).
+    pub fn sub(&mut self, a: Var, b: Var) -> Var {
+        self.binary(Op::Sub, a, b)
+    }
+
+    /// `a * b` (`MulBackward0`).
+    pub fn mul(&mut self, a: Var, b: Var) -> Var {
+        self.binary(Op::Mul, a, b)
+    }
+
+    /// `a / b` (`DivBackward0`).
+    pub fn div(&mut self, a: Var, b: Var) -> Var {
+        self.binary(Op::Div, a, b)
+    }
+
+    /// `a ** b` with a tensor exponent (`PowBackward1`).
+    pub fn pow(&mut self, a: Var, b: Var) -> Var {
+        self.binary(Op::Pow, a, b)
+    }
+
+    /// `a + c` and `c + a` for a Python number `c` (`AddBackward0`, edges `(a, None)`).
+    pub fn add_scalar(&mut self, a: Var, c: f64) -> Var {
+        self.with_number(Op::Add, a, c)
+    }
+
+    /// `a - c` for a Python number `c` (`SubBackward0`, edges `(a, None)`).
+    pub fn sub_scalar(&mut self, a: Var, c: f64) -> Var {
+        self.with_number(Op::Sub, a, c)
+    }
+
+    /// `c - a` for a Python number `c` (`RsubBackward1`, one edge).
+    pub fn rsub_scalar(&mut self, c: f64, a: Var) -> Var {
+        self.unary(Op::RsubScalar { other: c }, a)
+    }
+
+    /// `a * c` and `c * a` for a Python number `c` (`MulBackward0`, edges `(a, None)`).
+    pub fn mul_scalar(&mut self, a: Var, c: f64) -> Var {
+        self.with_number(Op::Mul, a, c)
+    }
+
+    /// `a / c` for a Python number `c` (`DivBackward0`, edges `(a, None)`).
+    pub fn div_scalar(&mut self, a: Var, c: f64) -> Var {
+        self.with_number(Op::Div, a, c)
+    }
+
+    /// `c / a` for a Python number `c`: `a.reciprocal() * c`, two nodes
+    /// (`MulBackward0` → `ReciprocalBackward0`).
+    pub fn rdiv_scalar(&mut self, c: f64, a: Var) -> Var {
+        let r = self.reciprocal(a);
+        self.mul_scalar(r, c)
+    }
+
+    /// `a ** c` for a Python number `c` (`PowBackward0`, one edge).
+    pub fn pow_scalar(&mut self, a: Var, c: f64) -> Var {
+        self.unary(Op::PowScalar { exponent: c }, a)
+    }
+
+    /// `c ** a` for a Python number `c`: `torch.pow(c, a)` (`PowBackward2`, one edge).
+    pub fn rpow_scalar(&mut self, c: f64, a: Var) -> Var {
+        self.unary(Op::ScalarPow { base: c }, a)
+    }
+
+    /// `-a` (`NegBackward0`).
+    pub fn neg(&mut self, a: Var) -> Var {
+        self.unary(Op::Neg, a)
+    }
+
+    /// `a.reciprocal()` (`ReciprocalBackward0`).
+    pub fn reciprocal(&mut self, a: Var) -> Var {
+        self.unary(Op::Reciprocal, a)
+    }
+
+    /// `torch.sin(a)` (`SinBackward0`).
+    pub fn sin(&mut self, a: Var) -> Var {
+        self.unary(Op::Sin, a)
+    }
+
+    /// `torch.cos(a)` (`CosBackward0`).
+    pub fn cos(&mut self, a: Var) -> Var {
+        self.unary(Op::Cos, a)
+    }
+
+    /// `torch.exp(a)` (`ExpBackward0`).
+    pub fn exp(&mut self, a: Var) -> Var {
+        self.unary(Op::Exp, a)
+    }
+
+    /// `torch.log(a)` (`LogBackward0`).
+    pub fn log(&mut self, a: Var) -> Var {
+        self.unary(Op::Log, a)
+    }
+
+    /// `torch.tanh(a)` (`TanhBackward0`).
+    pub fn tanh(&mut self, a: Var) -> Var {
+        self.unary(Op::Tanh, a)
+    }
+
+    /// `torch.sigmoid(a)` (`SigmoidBackward0`).
+    pub fn sigmoid(&mut self, a: Var) -> Var {
+        self.unary(Op::Sigmoid, a)
+    }
+
+    /// `torch.relu(a)` (`ReluBackward0`).
+    pub fn relu(&mut self, a: Var) -> Var {
+        self.unary(Op::Relu, a)
+    }
+
+    /// `out.backward()`: the gradient of `out` with respect to every node and tensor.
+    ///
+    /// If `out` does not require grad (PyTorch raises an error there) every gradient is
+    /// absent.
+    pub fn backward(&self, out: Var) -> Gradients {
+        Gradients::compute(self, out)
+    }
+
+    pub(crate) fn tensor_count(&self) -> usize {
+        self.tensors.len()
+    }
+}
