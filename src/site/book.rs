@@ -70,9 +70,19 @@ pub fn display_path(path: &Path) -> PathBuf {
     path.strip_prefix(".").unwrap_or(path).to_path_buf()
 }
 
-/// Read text, naming the file in the error.
+/// Read text, naming the file in the error (and the line of the first byte that is not UTF-8).
 pub fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    String::from_utf8(bytes).map_err(|err| {
+        let valid = err.utf8_error().valid_up_to();
+        let line_end = err.as_bytes()[valid..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(err.as_bytes().len(), |i| valid + i);
+        let shown = String::from_utf8_lossy(&err.as_bytes()[..line_end]).into_owned();
+        crate::diag::Diagnostic::at(path, &shown, valid..valid + 1, "this file is not valid UTF-8: expected UTF-8 text")
+            .into()
+    })
 }
 
 impl Book {

@@ -60,11 +60,14 @@ pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic
     };
     templates::register_functions(&mut tera, state, inputs.context.clone(), inputs.digits);
     let name = chapter.path.clone();
-    tera.add_raw_template(&name, &chapter.source)
+    tera.add_raw_template(&name, &protect_heading_ids(&chapter.source))
         .map_err(|e| tera_diagnostic(chapter, &e))?;
     let context = tera::Context::from_value((*inputs.context).clone())
         .map_err(|e| Diagnostic::at(&chapter.file, "", 0..0, &e.to_string()))?;
-    let markdown_source = tera.render(&name, &context).map_err(|e| tera_diagnostic(chapter, &e))?;
+    let markdown_source = tera
+        .render(&name, &context)
+        .map_err(|e| tera_diagnostic(chapter, &e))?
+        .replace(HEADING_ID_MARK, "{#");
     let mut fence_count = 0;
     let mut fences = |lang: &str, code: &str, _offset: usize| -> Result<Option<String>, SpanError> {
         if lang != "autograd" {
@@ -76,6 +79,26 @@ pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic
             .map_err(|e| SpanError::new(e.span.clone(), format!("in this `autograd` block: {}", e.message)))
     };
     markdown::render(&markdown_source, &mut fences).map_err(|e| locate(chapter, &markdown_source, &e))
+}
+
+/// Stands in for `{#` in heading attributes while Tera runs (Tera reads `{#` as a comment).
+const HEADING_ID_MARK: &str = "\u{E000}";
+
+/// Hide the `{#id}` of heading attributes (`## Title {#id .class}`) from Tera. A `{#` that is
+/// closed by `#}` on the same line is a Tera comment and is left alone.
+fn protect_heading_ids(source: &str) -> String {
+    source
+        .split_inclusive('\n')
+        .map(|line| {
+            let is_heading = line.trim_start().starts_with('#');
+            match line.rfind("{#") {
+                Some(at) if is_heading && !line[at..].contains("#}") => {
+                    format!("{}{HEADING_ID_MARK}{}", &line[..at], &line[at + 2..])
+                }
+                _ => line.to_string(),
+            }
+        })
+        .collect()
 }
 
 /// Run an inline `autograd` script and draw its backward graph.
@@ -198,6 +221,13 @@ mod tests {
     }
 
     #[test]
+    fn heading_ids_survive_tera() {
+        let r = render(&chapter("# Title {#mine}\n\n{# a comment #}text\n"), &inputs()).unwrap();
+        assert!(r.html.contains("id=\"mine\""), "{}", r.html);
+        assert!(!r.html.contains("comment"));
+    }
+
+    #[test]
     fn unknown_variable_is_located() {
         let d = render(&chapter("line\n\nvalue {{ nosuch.field }}\n"), &inputs()).unwrap_err();
         assert_eq!(d.line, 3, "{d}");
@@ -212,7 +242,7 @@ mod tests {
 
     #[test]
     fn latex_error_is_located_in_source() {
-        let d = render(&chapter("{{ book.title }}\n\n{% for i in [1,2] %}\nrow {{ i }}\n{% endfor %}\n\nbad $\\frac{1}{$ math\n"), &inputs()).unwrap_err();
+        let d = render(&chapter("{{ book.title }}\n\n{% for i in [1,2] %}\nrow {{ i }}\n{% endfor %}\n\nbad $\\nosuchcommand{x}$ math\n"), &inputs()).unwrap_err();
         assert_eq!(d.line, 7, "{d}");
     }
 }

@@ -1,0 +1,238 @@
+//! End-to-end builds of fixture books: structure, numbering, navigation, search, print page,
+//! math, no external references, determinism, and clear errors for broken books.
+
+use assert_cmd::Command;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// Build `book` into a fresh temp folder and return (temp guard, site path).
+fn build(book: &Path) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join("site");
+    let out = Command::cargo_bin("gradbook")
+        .unwrap()
+        .arg("build")
+        .arg(book)
+        .arg("-d")
+        .arg(&dest)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "build failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("Built "), "{stdout}");
+    (tmp, dest)
+}
+
+fn read(site: &Path, page: &str) -> String {
+    std::fs::read_to_string(site.join(page)).unwrap_or_else(|e| panic!("{page}: {e}"))
+}
+
+/// Every file of a tree by relative path.
+fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+#[test]
+fn chapters_nest_and_number() {
+    let (_tmp, site) = build(&fixture("basic"));
+    let first = read(&site, "part1/first.html");
+    assert!(first.contains("<strong aria-hidden=\"true\">1.1.</strong> First, nested"));
+    assert!(first.contains("<strong aria-hidden=\"true\">3.</strong> Third"));
+    assert!(first.contains("class=\"part-title\">Part Two<"));
+    assert!(first.contains("chapter-item draft"));
+    assert!(first.contains("href=\"../part1/first.html\" class=\"active\""), "active link");
+    // Relative links from a nested page, and .md links rewritten.
+    let nested = read(&site, "part1/nested.html");
+    assert!(nested.contains("href=\"../preface.html\""));
+    let preface = read(&site, "preface.html");
+    assert!(preface.contains("href=\"part1/first.html\""));
+    assert!(preface.contains("href=\"second.html#the-table\""));
+    // The book title is escaped.
+    assert!(preface.contains("Fixture &lt;Book&gt; &amp; Co"));
+    assert!(!preface.contains("Fixture <Book>"));
+}
+
+#[test]
+fn prev_and_next_follow_reading_order() {
+    let (_tmp, site) = build(&fixture("basic"));
+    let nested = read(&site, "part1/nested.html");
+    assert!(nested.contains("href=\"../part1/first.html\""), "prev");
+    assert!(nested.contains("href=\"../second.html\""), "next (drafts are skipped)");
+    let credits = read(&site, "credits.html");
+    assert!(credits.contains("href=\"third.html\""));
+    // The first chapter is also the index page.
+    let index = read(&site, "index.html");
+    assert!(index.contains("Welcome."));
+}
+
+#[test]
+fn search_index_has_sections() {
+    let (_tmp, site) = build(&fixture("basic"));
+    let js = read(&site, "searchindex.js");
+    let json = js
+        .strip_prefix("window.gradbookSearchIndex = ")
+        .and_then(|s| s.trim_end().strip_suffix(';'))
+        .expect("index is a script assignment");
+    let index: serde_json::Value = serde_json::from_str(json).unwrap();
+    let docs = index["docs"].as_array().unwrap();
+    let table = docs
+        .iter()
+        .find(|d| d["path"] == "second.html#the-table")
+        .expect("a doc per section");
+    assert_eq!(table["title"], "The table");
+    assert!(table["body"].as_str().unwrap().contains("zebrafish"));
+    assert!(table["body"].as_str().unwrap().contains("0.3"));
+}
+
+#[test]
+fn print_page_has_every_chapter_and_math_is_mathml() {
+    let (_tmp, site) = build(&fixture("basic"));
+    let print = read(&site, "print.html");
+    for text in ["Welcome.", "The footnote text.", "zebrafish", "Thanks."] {
+        assert!(print.contains(text), "print page lacks {text}");
+    }
+    let first = read(&site, "part1/first.html");
+    assert!(first.contains("<math><mfrac>"), "inline math");
+    assert!(first.contains("<math display=\"block\">"), "display math");
+    assert!(!first.contains("$$"), "no raw TeX left");
+    let third = read(&site, "third.html");
+    assert!(third.contains("id=\"custom-third\""));
+    assert_eq!(third.matches("<math display=\"block\">").count(), 2);
+    assert!(read(&site, "404.html").contains("Page not found"));
+}
+
+#[test]
+fn no_external_references_but_the_authors() {
+    let (_tmp, site) = build(&fixture("basic"));
+    let allowed = ["https://example.org/page", "https://example.org/repo", "http://www.w3.org/"];
+    for (path, bytes) in tree(&site) {
+        let text = String::from_utf8_lossy(&bytes);
+        for scheme in ["http://", "https://"] {
+            for (at, _) in text.match_indices(scheme) {
+                let rest = &text[at..];
+                assert!(
+                    allowed.iter().any(|a| rest.starts_with(a)),
+                    "{path} refers to {}",
+                    &rest[..rest.len().min(60)]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn builds_are_deterministic() {
+    let (_a, first) = build(&fixture("basic"));
+    let (_b, second) = build(&fixture("basic"));
+    let (one, two) = (tree(&first), tree(&second));
+    assert_eq!(one.keys().collect::<Vec<_>>(), two.keys().collect::<Vec<_>>());
+    for (path, bytes) in &one {
+        assert!(bytes == &two[path], "{path} differs between builds");
+    }
+}
+
+#[test]
+fn the_default_book_is_deterministic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (_a, first) = build(root);
+    let (_b, second) = build(root);
+    assert_eq!(tree(&first), tree(&second));
+}
+
+#[test]
+fn broken_books_fail_cleanly_and_leave_the_site_alone() {
+    let invalid = fixture("invalid");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&invalid)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 12, "at least 12 broken books");
+    for case in cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let expected = std::fs::read_to_string(case.join("expected.txt")).unwrap();
+        let mut lines = expected.lines();
+        let location = lines.next().unwrap();
+        let message = lines.next().unwrap_or("");
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("site");
+        std::fs::create_dir_all(dest.join("old")).unwrap();
+        std::fs::write(dest.join("index.html"), "previous site").unwrap();
+        std::fs::write(dest.join("old/page.html"), "old page").unwrap();
+        let before = tree(&dest);
+        let out = Command::cargo_bin("gradbook")
+            .unwrap()
+            .arg("build")
+            .arg(&case)
+            .arg("-d")
+            .arg(&dest)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: exit code; stderr:\n{stderr}");
+        assert!(stderr.contains(location), "{name}: expected `{location}` in:\n{stderr}");
+        assert!(stderr.contains(message), "{name}: expected `{message}` in:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: panic:\n{stderr}");
+        assert_eq!(tree(&dest), before, "{name}: the previous site was changed");
+        let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "{name}: temporary folders left behind");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = Command::cargo_bin("gradbook").unwrap().arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::cargo_bin("gradbook").unwrap().args(["build", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--dest-dir"));
+}
+
+#[test]
+fn missing_book_folder_is_a_user_error() {
+    let out = Command::cargo_bin("gradbook")
+        .unwrap()
+        .args(["build", "/nonexistent/book"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/book"));
+}
+
+#[test]
+fn init_writes_a_book_that_builds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("new");
+    Command::cargo_bin("gradbook").unwrap().arg("init").arg(&dir).assert().success();
+    assert!(dir.join("content/SUMMARY.md").is_file());
+    let (_t, site) = build(&dir);
+    assert!(read(&site, "first.html").contains("<svg"));
+    // A second init refuses to overwrite.
+    Command::cargo_bin("gradbook").unwrap().arg("init").arg(&dir).assert().code(1);
+    // clean removes the default build folder.
+    Command::cargo_bin("gradbook").unwrap().arg("build").arg(&dir).assert().success();
+    assert!(dir.join("book/index.html").is_file());
+    Command::cargo_bin("gradbook").unwrap().arg("clean").arg(&dir).assert().success();
+    assert!(!dir.join("book").exists());
+}
