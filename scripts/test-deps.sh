@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the browser test (tests/browser.rs) needs, and nothing when it is already there:
+# Chromium from Debian's packages, and the pinned playwright-core from tests/browser/package-lock.json
+# (playwright-core downloads no browser; the test drives /usr/bin/chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ]; then
+    echo "test-deps: installing chromium"
+    apt-get update
+    apt-get install -y --no-install-recommends chromium
+fi
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "test-deps: node and npm (Node.js 20 or newer) are needed for tests/browser" >&2
+    exit 1
+fi
+
+lock=tests/browser/package-lock.json
+installed=tests/browser/node_modules/.package-lock.json
+if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
+    echo "test-deps: npm ci in tests/browser"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/browser --no-audit --no-fund
+fi
+echo "test-deps: chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'), playwright-core $(node -p "require('./tests/browser/node_modules/playwright-core/package.json').version")"
