@@ -6,24 +6,66 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("page.html", include_str!("../../templates/page.html")),
     ("print.html", include_str!("../../templates/print.html")),
     ("404.html", include_str!("../../templates/404.html")),
-    ("partials/head.html", include_str!("../../templates/partials/head.html")),
-    ("partials/body-top.html", include_str!("../../templates/partials/body-top.html")),
-    ("partials/body-bottom.html", include_str!("../../templates/partials/body-bottom.html")),
-    ("partials/sidebar.html", include_str!("../../templates/partials/sidebar.html")),
-    ("partials/menu.html", include_str!("../../templates/partials/menu.html")),
-    ("partials/search.html", include_str!("../../templates/partials/search.html")),
-    ("partials/nav.html", include_str!("../../templates/partials/nav.html")),
+    (
+        "partials/head.html",
+        include_str!("../../templates/partials/head.html"),
+    ),
+    (
+        "partials/body-top.html",
+        include_str!("../../templates/partials/body-top.html"),
+    ),
+    (
+        "partials/body-bottom.html",
+        include_str!("../../templates/partials/body-bottom.html"),
+    ),
+    (
+        "partials/sidebar.html",
+        include_str!("../../templates/partials/sidebar.html"),
+    ),
+    (
+        "partials/menu.html",
+        include_str!("../../templates/partials/menu.html"),
+    ),
+    (
+        "partials/search.html",
+        include_str!("../../templates/partials/search.html"),
+    ),
+    (
+        "partials/nav.html",
+        include_str!("../../templates/partials/nav.html"),
+    ),
 ];
 
 /// Static files by their path in the site.
 pub const STATIC: &[(&str, &[u8])] = &[
-    ("css/gradbook.css", include_bytes!("../../templates/css/gradbook.css")),
-    ("css/content.css", include_bytes!("../../templates/css/content.css")),
-    ("css/print.css", include_bytes!("../../templates/css/print.css")),
-    ("js/gradbook.js", include_bytes!("../../templates/js/gradbook.js")),
-    ("js/search.js", include_bytes!("../../templates/js/search.js")),
-    ("fonts/STIXMath-Regular.woff2", include_bytes!("../../templates/fonts/STIXMath-Regular.woff2")),
-    ("fonts/OFL.txt", include_bytes!("../../templates/fonts/OFL.txt")),
+    (
+        "css/gradbook.css",
+        include_bytes!("../../templates/css/gradbook.css"),
+    ),
+    (
+        "css/content.css",
+        include_bytes!("../../templates/css/content.css"),
+    ),
+    (
+        "css/print.css",
+        include_bytes!("../../templates/css/print.css"),
+    ),
+    (
+        "js/gradbook.js",
+        include_bytes!("../../templates/js/gradbook.js"),
+    ),
+    (
+        "js/search.js",
+        include_bytes!("../../templates/js/search.js"),
+    ),
+    (
+        "fonts/STIXMath-Regular.woff2",
+        include_bytes!("../../templates/fonts/STIXMath-Regular.woff2"),
+    ),
+    (
+        "fonts/OFL.txt",
+        include_bytes!("../../templates/fonts/OFL.txt"),
+    ),
     ("favicon.svg", include_bytes!("../../templates/favicon.svg")),
 ];
 
@@ -34,7 +76,8 @@ mod tests {
 
     fn tera() -> tera::Tera {
         let mut tera = tera::Tera::default();
-        tera.add_raw_templates(TEMPLATES.iter().copied()).expect("built-in templates parse");
+        tera.add_raw_templates(TEMPLATES.iter().copied())
+            .expect("built-in templates parse");
         tera.autoescape_on(vec![".html"]);
         tera
     }
@@ -63,7 +106,9 @@ mod tests {
 
     fn render(name: &str, context: &Value) -> String {
         let ctx = tera::Context::from_value(context.clone()).expect("context is an object");
-        tera().render(name, &ctx).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+        tera()
+            .render(name, &ctx)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"))
     }
 
     /// Every `{{ path_to_root }}<path>` the templates link to, other than what the pipeline writes.
@@ -93,7 +138,10 @@ mod tests {
         let written_by_pipeline = ["searchindex.js", "index.html", "print.html"];
         for path in linked_assets() {
             let shipped = STATIC.iter().any(|(p, _)| *p == path);
-            assert!(shipped || written_by_pipeline.contains(&path.as_str()), "{path} is linked but not shipped");
+            assert!(
+                shipped || written_by_pipeline.contains(&path.as_str()),
+                "{path} is linked but not shipped"
+            );
         }
     }
 
@@ -108,7 +156,10 @@ mod tests {
                     Some(rest) => rest.to_string(),
                     None => format!("{dir}/{url}"),
                 };
-                assert!(STATIC.iter().any(|(p, _)| *p == resolved), "{path}: url({url}) not shipped");
+                assert!(
+                    STATIC.iter().any(|(p, _)| *p == resolved),
+                    "{path}: url({url}) not shipped"
+                );
             }
         }
     }
@@ -145,7 +196,10 @@ mod tests {
         assert!(reload > html.find("js/gradbook.js").expect("page script"));
         assert!(reload < html.find("</body>").expect("body end"));
         // The theme is chosen in <head>, before the stylesheet and the body.
-        assert!(html.find("prefers-color-scheme").expect("theme script") < html.find("<body>").expect("body"));
+        assert!(
+            html.find("prefers-color-scheme").expect("theme script")
+                < html.find("<body>").expect("body")
+        );
     }
 
     #[test]
@@ -158,7 +212,15 @@ mod tests {
         ctx["page"]["edit_url"] = Value::Null;
         ctx["prev"] = Value::Null;
         let html = render("page.html", &ctx);
-        for absent in ["searchindex.js", "search-toggle", "print.html", "Source repository", "Suggest an edit", "nav-narrow", "reload"] {
+        for absent in [
+            "searchindex.js",
+            "search-toggle",
+            "print.html",
+            "Source repository",
+            "Suggest an edit",
+            "nav-narrow",
+            "reload",
+        ] {
             assert!(!html.contains(absent), "{absent} should be absent");
         }
     }
