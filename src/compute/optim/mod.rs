@@ -1,21 +1,64 @@
-//! Optimizers on 1-D piecewise-linear landscapes, and the escape threshold.
+//! Optimizers on 1-D piecewise-linear landscapes (Q2), and Adam's escape threshold.
+//!
+//! [`run`] parses a study file ([`settings`]), runs gradient descent, momentum SGD and Adam
+//! on the bump ([`landscape`]), and finds the largest bump Adam escapes three ways: in closed
+//! form ([`closed_form`]), by bisection over full runs and as the supremum of the iterates
+//! under an infinitely tall bump ([`escape`]). [`study`] assembles the result.
 
-use crate::compute::Claim;
+pub mod adam;
+pub mod claims;
+pub mod closed_form;
+pub mod derivation;
+pub mod escape;
+pub mod gd;
+pub mod landscape;
+pub mod momentum;
+pub mod settings;
+pub mod study;
+pub mod sweep;
+pub mod trajectory;
+
+pub use study::StudyResult;
+
 use crate::diag::SpanError;
-use serde::Serialize;
 
-/// The result of an optimizer study (stub until the study lands).
-#[derive(Debug, Clone, Serialize)]
-pub struct StudyResult {}
+/// An optimizer of a one-dimensional parameter.
+pub trait Optimizer {
+    /// What one step records (a row of the iterate table).
+    type Record: serde::Serialize + Clone;
 
-impl StudyResult {
-    /// The claims this study checks.
-    pub fn claims(&self) -> Vec<Claim> {
-        Vec::new()
-    }
+    /// Step `t` (from 1) from iterate `w`, where the gradient is `g`.
+    fn step(&mut self, t: usize, w: f64, g: f64) -> Result<Self::Record, StepError>;
+
+    /// The new iterate a record holds.
+    fn position(record: &Self::Record) -> f64;
+}
+
+/// Why a run could not go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StepError {
+    /// √v̂ + ε = 0: every gradient so far was 0 and ε = 0, so Adam's step is 0/0.
+    #[error("Adam step {t}: v̂ = 0 with ε = 0 (every gradient so far was 0), so the update is 0/0")]
+    ZeroDenominator {
+        /// The step.
+        t: usize,
+    },
+    /// The landscape's kinks are not strictly increasing in f64.
+    #[error("the bump is too small to represent: its kinks coincide in f64")]
+    BadLandscape,
+    /// Every bump height tried was escaped.
+    #[error("no bump height stops the optimizer within the horizon")]
+    NoThreshold,
 }
 
 /// Parse and run an optimizer study.
-pub fn run(_source: &str) -> Result<StudyResult, SpanError> {
-    Err(SpanError::new(0..0, "optimizer studies are not built yet"))
+pub fn run(source: &str) -> Result<StudyResult, SpanError> {
+    let settings = settings::parse(source)?;
+    study::run(&settings).map_err(|err| {
+        let path: &[&str] = match err {
+            StepError::ZeroDenominator { .. } => &["adam", "epsilon"],
+            StepError::BadLandscape | StepError::NoThreshold => &["landscape", "h"],
+        };
+        SpanError::new(settings::span_of(source, path), err.to_string())
+    })
 }

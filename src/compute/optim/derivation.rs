@@ -1,0 +1,112 @@
+//! The closed-form derivation as LaTeX, with this run's numbers filled in.
+
+use super::closed_form::{AdamParams, ClosedForm};
+use super::landscape::{Bump, KinkRule};
+use crate::format::num;
+use serde::Serialize;
+
+/// LaTeX bodies for display math (`$$ … $$`), one per stage of the derivation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Derivation {
+    /// The descent to L: the step length δ, k and w_k.
+    pub descent: String,
+    /// The condition for the climb to go on, and N.
+    pub condition: String,
+    /// One row per climbing step: m, m̂, v̂ and the new iterate.
+    pub climb: String,
+    /// The threshold, to full precision.
+    pub threshold: String,
+}
+
+/// A number for LaTeX (6 significant digits), in parentheses when negative.
+fn n(x: f64) -> String {
+    let text = num(x, 6);
+    if text.starts_with('-') {
+        format!("({text})")
+    } else {
+        text
+    }
+}
+
+/// Write out the derivation of `form` for `adam` on `bump`.
+pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
+    let (s, u, k) = (form.s, form.u, form.k);
+    let b1 = n(adam.beta1);
+    let plus_one = if form.tie && bump.kink == KinkRule::Left {
+        " + 1"
+    } else {
+        ""
+    };
+    let descent = format!(
+        r"\delta = \frac{{\alpha s}}{{s + \epsilon}} = \frac{{{} \cdot {}}}{{{} + {}}} = {},\qquad k = \left\lceil \frac{{L - w_0}}{{\delta}} \right\rceil{plus_one} = \left\lceil \frac{{{} - {}}}{{{}}} \right\rceil{plus_one} = {k},\qquad w_{{{k}}} = w_0 + k\delta = {}",
+        n(adam.alpha),
+        n(s),
+        n(s),
+        n(adam.epsilon),
+        n(form.delta),
+        n(bump.l),
+        n(bump.start),
+        n(form.delta),
+        n(form.w_k),
+    );
+    let condition = if adam.beta1 == 0.0 {
+        r"\beta_1 = 0:\ m_{k+1} = u > 0 \;\Rightarrow\; N = 0".to_string()
+    } else {
+        format!(
+            r"m_{{k+n}} < 0 \iff \beta_1^{{n}} > \frac{{u}}{{u + s\,(1 - \beta_1^{{k}})}} = \frac{{{}}}{{{} + {} \cdot (1 - {b1}^{{{k}}})}} = {} \iff n < \frac{{\ln {}}}{{\ln {b1}}} = {} \;\Rightarrow\; N = {}",
+            n(u),
+            n(u),
+            n(s),
+            n(form.ratio),
+            n(form.ratio),
+            n(form.ratio.ln() / adam.beta1.ln()),
+            form.n_climb,
+        )
+    };
+    let climb = if form.climb.is_empty() {
+        format!(
+            r"N = 0:\ \text{{the iterate turns back at once, from }} w_{{{k}}} = {}",
+            n(form.w_k)
+        )
+    } else {
+        let mut previous = form.w_k;
+        let rows: Vec<String> = form
+            .climb
+            .iter()
+            .map(|c| {
+                let (t, j) = (c.t, c.n);
+                let row = format!(
+                    r"m_{{{t}}} &= -{} \cdot {b1}^{{{j}}}\,(1 - {b1}^{{{k}}}) + {} \cdot (1 - {b1}^{{{j}}}) = {},\quad \hat m_{{{t}}} = \frac{{m_{{{t}}}}}{{1 - {b1}^{{{t}}}}} = {},\quad \hat v_{{{t}}} = {},\quad w_{{{t}}} = {} + {} \cdot \frac{{{}}}{{\sqrt{{{}}}{}}} = {}",
+                    n(s),
+                    n(u),
+                    num(c.m, 6),
+                    num(c.m_hat, 6),
+                    n(c.v_hat),
+                    n(previous),
+                    n(adam.alpha),
+                    n(-c.m_hat),
+                    n(c.v_hat),
+                    if adam.epsilon == 0.0 { String::new() } else { format!(" + {}", n(adam.epsilon)) },
+                    n(c.w),
+                );
+                previous = c.w;
+                row
+            })
+            .collect();
+        format!(r"\begin{{aligned}} {} \end{{aligned}}", rows.join(r" \\ "))
+    };
+    let top = k + form.n_climb;
+    let threshold = format!(
+        r"h_{{\max}} = u\,(w_{{{top}}} - L) = {} \cdot ({} - {}) = {}",
+        n(u),
+        n(form.w_top),
+        n(bump.l),
+        num(form.h_max, 0),
+    );
+    Derivation {
+        descent,
+        condition,
+        climb,
+        threshold,
+    }
+}
