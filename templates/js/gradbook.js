@@ -41,6 +41,22 @@
     }
     showTheme();
 
+    // Until the reader picks a theme, follow the system when it switches.
+    window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", function (event) {
+        var chosen = null;
+        try {
+            chosen = localStorage.getItem("gradbook-theme");
+        } catch (e) {
+            chosen = null;
+        }
+        if (chosen !== "light" && chosen !== "dark") {
+            var theme = event.matches ? root.dataset.preferredDarkTheme : root.dataset.defaultTheme;
+            root.classList.remove("light", "dark");
+            root.classList.add(theme === "dark" ? "dark" : "light");
+            showTheme();
+        }
+    });
+
     // ---- Sidebar -----------------------------------------------------------------------------
 
     var sidebar = document.getElementById("sidebar");
