@@ -2,20 +2,26 @@
 //!
 //! [`tape`] records one-element f64 tensors and the backward nodes PyTorch would record
 //! (class names, `next_functions` order); [`backward`] runs the reverse pass; [`ops`] holds
-//! the forward rules and local derivatives.
+//! the forward rules and local derivatives. The script side: `lex` and `script` parse,
+//! `interp` runs the statements on a tape (`numeric` does the Python-number parts), and
+//! [`graph`] turns the result into a petgraph graph and the serialisable [`GraphResult`]
+//! (`derive` writes its chain-rule LaTeX).
 
 pub mod backward;
+mod derive;
+pub mod graph;
+mod interp;
+mod lex;
+mod numeric;
 pub mod ops;
+mod script;
 pub mod tape;
 
+pub use graph::{GraphEdge, GraphNode, GraphResult};
+
 use crate::diag::SpanError;
-use serde::Serialize;
 
-/// A backward graph with every node's value and gradient (stub until the engine lands).
-#[derive(Debug, Clone, Serialize)]
-pub struct GraphResult {}
-
-/// Parse and run a script.
-pub fn run(_source: &str) -> Result<GraphResult, SpanError> {
-    Err(SpanError::new(0..0, "the autograd engine is not built yet"))
+/// Parse and run a script in the `comp_tree.py` dialect; the backward graph of its output.
+pub fn run(source: &str) -> Result<GraphResult, SpanError> {
+    graph::build(&interp::run(source)?)
 }

@@ -239,7 +239,10 @@ mod tests {
 
     #[test]
     fn pytorch_conventions_at_special_points() {
-        assert_eq!(Op::PowScalar { exponent: 0.0 }.local_derivative(0, &[0.0], 1.0), 0.0);
+        assert_eq!(
+            Op::PowScalar { exponent: 0.0 }.local_derivative(0, &[0.0], 1.0),
+            0.0
+        );
         assert_eq!(Op::Pow.local_derivative(1, &[0.0, 2.0], 0.0), 0.0);
         assert_eq!(Op::Relu.local_derivative(0, &[0.0], 0.0), 0.0);
         assert_eq!(Op::RsubScalar { other: 2.0 }.forward(&[0.5]), 1.5);

@@ -18,8 +18,8 @@
 //! `RsubBackward1`, `ReciprocalBackward0` + `MulBackward0`, and `PowBackward2`. An operation
 //! whose inputs all lack `requires_grad` records nothing and gives a constant.
 
-use super::ops::Op;
 use super::backward::Gradients;
+use super::ops::Op;
 
 /// A tensor on the tape (cheap to copy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,6 +56,8 @@ pub struct BackwardNode {
     /// `next_functions`: the node each input's gradient flows to, `None` for an input that
     /// does not require grad (a Python number or a constant tensor).
     pub next: Vec<Option<NodeId>>,
+    /// The tensor each input came from, `None` for a Python number.
+    pub sources: Vec<Option<Var>>,
     /// The tensor this node differentiates (the leaf itself for `AccumulateGrad`).
     pub output: Var,
 }
@@ -90,6 +92,7 @@ impl Tape {
             op: Op::Leaf,
             inputs: Vec::new(),
             next: Vec::new(),
+            sources: Vec::new(),
             output: var,
         });
         self.tensors.push(TensorData {
@@ -160,6 +163,13 @@ impl Tape {
                 Operand::Number(_) => None,
             })
             .collect();
+        let sources: Vec<Option<Var>> = operands
+            .iter()
+            .map(|o| match *o {
+                Operand::Tensor(v) => Some(v),
+                Operand::Number(_) => None,
+            })
+            .collect();
         let value = op.forward(&inputs);
         if next.iter().all(Option::is_none) {
             return self.push_tensor(value, None);
@@ -170,6 +180,7 @@ impl Tape {
             op,
             inputs,
             next,
+            sources,
             output: var,
         });
         var

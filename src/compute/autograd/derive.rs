@@ -1,0 +1,178 @@
+//! LaTeX for the chain rule: symbols for tensors, local derivatives of every operation, and
+//! each node's gradient written as a sum over its consumers with the numbers filled in.
+
+use super::ops::Op;
+use crate::format::num;
+
+/// Significant digits of numbers in derivations.
+const DIGITS: usize = 6;
+
+/// A LaTeX symbol for a Python identifier: `x1` → `x_{1}`, `w_out` → `w_{\mathrm{out}}`,
+/// `out` → `\mathrm{out}`.
+pub(crate) fn symbol(name: &str) -> String {
+    let (head, tail) = match name.split_once('_') {
+        Some((h, t)) if !h.is_empty() && !t.is_empty() => (h, Some(t)),
+        _ => {
+            let digits = name.trim_start_matches(|c: char| !c.is_ascii_digit());
+            if !digits.is_empty()
+                && digits.chars().all(|c| c.is_ascii_digit())
+                && digits.len() < name.len()
+            {
+                (&name[..name.len() - digits.len()], Some(digits))
+            } else {
+                (name, None)
+            }
+        }
+    };
+    let word = |w: &str| {
+        if w.chars().count() == 1 || w.chars().all(|c| c.is_ascii_digit()) {
+            w.to_string()
+        } else {
+            format!("\\mathrm{{{}}}", w.replace('_', "\\_"))
+        }
+    };
+    match tail {
+        Some(t) => format!("{}_{{{}}}", word(head), word(t)),
+        None => word(head),
+    }
+}
+
+/// A number for LaTeX, in parentheses when negative so products read right.
+pub(crate) fn number(x: f64) -> String {
+    let text = num(x, DIGITS);
+    if text.starts_with('-') {
+        format!("({text})")
+    } else {
+        text
+    }
+}
+
+/// `\frac{\partial y}{\partial x}`.
+pub(crate) fn partial(y: &str, x: &str) -> String {
+    format!("\\frac{{\\partial {y}}}{{\\partial {x}}}")
+}
+
+/// ∂output/∂input `i` of `op` in symbols, given the LaTeX of its operands.
+pub(crate) fn local(op: Op, i: usize, a: &[String]) -> String {
+    let x = |k: usize| a.get(k).cloned().unwrap_or_default();
+    match (op, i) {
+        (Op::Add, _) | (Op::Sub, 0) => "1".into(),
+        (Op::Sub, _) | (Op::RsubScalar { .. }, _) | (Op::Neg, _) => "-1".into(),
+        (Op::Mul, 0) => x(1),
+        (Op::Mul, _) => x(0),
+        (Op::Div, 0) => format!("\\frac{{1}}{{{}}}", x(1)),
+        (Op::Div, _) => format!("-\\frac{{{}}}{{{}^{{2}}}}", x(0), x(1)),
+        (Op::Pow, 0) => format!("{}\\,{}^{{{}-1}}", x(1), x(0), x(1)),
+        (Op::Pow, _) => format!("{}^{{{}}}\\ln {}", x(0), x(1), x(0)),
+        (Op::PowScalar { exponent }, _) => {
+            format!(
+                "{}\\,{}^{{{}}}",
+                number(exponent),
+                x(0),
+                num(exponent - 1.0, DIGITS)
+            )
+        }
+        (Op::ScalarPow { base }, _) => {
+            format!("{}^{{{}}}\\ln {}", number(base), x(0), number(base))
+        }
+        (Op::Reciprocal, _) => format!("-\\frac{{1}}{{{}^{{2}}}}", x(0)),
+        (Op::Sin, _) => format!("\\cos {}", x(0)),
+        (Op::Cos, _) => format!("-\\sin {}", x(0)),
+        (Op::Exp, _) => format!("e^{{{}}}", x(0)),
+        (Op::Log, _) => format!("\\frac{{1}}{{{}}}", x(0)),
+        (Op::Tanh, _) => format!("1-\\tanh^{{2}} {}", x(0)),
+        (Op::Sigmoid, _) => format!("\\sigma({})\\,(1-\\sigma({}))", x(0), x(0)),
+        (Op::Relu, _) => format!("\\mathbf{{1}}[{} > 0]", x(0)),
+        (Op::Leaf, _) => "0".into(),
+    }
+}
+
+/// One consumer's share of a node's gradient: the consumer's symbol and gradient, and the
+/// local derivative (symbolic and numeric) summed over the inputs where the node is used.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Term {
+    /// Symbol of the consumer's output.
+    pub consumer: String,
+    /// Gradient of the output with respect to the consumer.
+    pub consumer_grad: f64,
+    /// ∂consumer/∂node in symbols.
+    pub local: String,
+    /// Its value.
+    pub local_value: f64,
+}
+
+/// The chain rule for one node: `∂y/∂x = Σ ∂y/∂u · ∂u/∂x`, symbolic, then with local
+/// derivatives, then numbers, then the total. The output node gets `∂y/∂y = 1`.
+pub(crate) fn adjoint(y: &str, x: &str, terms: &[Term], total: f64) -> String {
+    let lhs = partial(y, x);
+    if terms.is_empty() {
+        return format!("\\begin{{aligned}}{lhs} &= 1\\end{{aligned}}");
+    }
+    let join = |parts: Vec<String>| parts.join(" + ");
+    let chain = join(
+        terms
+            .iter()
+            .map(|t| format!("{}\\,{}", partial(y, &t.consumer), partial(&t.consumer, x)))
+            .collect(),
+    );
+    let locals = join(
+        terms
+            .iter()
+            .map(|t| {
+                format!(
+                    "{}\\cdot \\left({}\\right)",
+                    partial(y, &t.consumer),
+                    t.local
+                )
+            })
+            .collect(),
+    );
+    let numbers = join(
+        terms
+            .iter()
+            .map(|t| {
+                format!(
+                    "{}\\cdot {}",
+                    number(t.consumer_grad),
+                    number(t.local_value)
+                )
+            })
+            .collect(),
+    );
+    format!(
+        "\\begin{{aligned}}{lhs} &= {chain} \\\\ &= {locals} \\\\ &= {numbers} \\\\ &= {}\\end{{aligned}}",
+        num(total, DIGITS)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols() {
+        assert_eq!(symbol("a"), "a");
+        assert_eq!(symbol("x1"), "x_{1}");
+        assert_eq!(symbol("w_1"), "w_{1}");
+        assert_eq!(symbol("h_out"), "h_{\\mathrm{out}}");
+        assert_eq!(symbol("out"), "\\mathrm{out}");
+        assert_eq!(symbol("_t"), "\\mathrm{\\_t}");
+    }
+
+    #[test]
+    fn adjoint_rows() {
+        let t = Term {
+            consumer: "u".into(),
+            consumer_grad: 2.0,
+            local: "b".into(),
+            local_value: -3.0,
+        };
+        let s = adjoint("y", "a", &[t], -6.0);
+        assert!(s.contains("2\\cdot (-3)"), "{s}");
+        assert!(s.ends_with("&= -6\\end{aligned}"));
+        assert_eq!(
+            adjoint("y", "y", &[], 1.0),
+            "\\begin{aligned}\\frac{\\partial y}{\\partial y} &= 1\\end{aligned}"
+        );
+    }
+}
