@@ -1,12 +1,238 @@
-//! Drawings of 1-D networks (Q1), drawn through [`super::diagram`].
+//! Drawings of 1-D networks (Q1), drawn through [`super::diagram`]: the chain, the network
+//! with short circuits (dashed, labelled `wc = 1`), and the paths from a parameter to the
+//! output, each in the colour of its term in the derivation.
+//!
+//! Kinds: `chain`, `skip` and `paths` draw the study's first variant (and its first compared
+//! parameter); `chain/<variant>`, `skip/<variant>`, `paths/<variant>` and
+//! `paths/<variant>/<parameter>` pick another.
 
+use super::diagram::{Diagram, Direction, Edge, Node, escape, render};
 use crate::compute::network::StudyResult;
+use crate::compute::network::paths::{PALETTE, PathTerm};
+use crate::compute::network::result::{NetResult, NodeValue, VariantResult};
+use crate::format::{fixed, num};
 
-/// The figure kinds this module draws.
-pub const KINDS: &[&str] = &[];
+/// The figure kinds this module draws (each also takes `/<variant>` and, for `paths`,
+/// `/<variant>/<parameter>`).
+pub const KINDS: &[&str] = &["chain", "skip", "paths"];
 
 /// Draw figure `kind` of `result`; `None` if there is no such kind.
 pub fn draw(result: &StudyResult, kind: &str, id_prefix: &str) -> Option<String> {
-    let _ = (result, kind, id_prefix);
-    None
+    let diagrams = diagrams(result, kind)?;
+    match diagrams.as_slice() {
+        [one] => Some(render(one, id_prefix)),
+        many => Some(stack(many, &title(result, kind)?, id_prefix)),
+    }
+}
+
+/// The accessible name of figure `kind`.
+fn title(result: &StudyResult, kind: &str) -> Option<String> {
+    let (v, param) = pick(result, kind)?;
+    let count = v.skip.paths.iter().filter(|p| &p.parameter == param).count();
+    Some(format!(
+        "{}: the {count} paths from {param} to {}*, one row and one colour each",
+        v.title, v.output
+    ))
+}
+
+/// The variant and parameter a kind names (the first ones by default).
+fn pick<'a>(result: &'a StudyResult, kind: &str) -> Option<(&'a VariantResult, &'a String)> {
+    let mut parts = kind.split('/').skip(1);
+    let variant = match parts.next() {
+        Some(name) => result.variants.iter().find(|v| v.name == name)?,
+        None => result.variants.first()?,
+    };
+    let param = match parts.next() {
+        Some(p) => result.parameters.iter().find(|q| *q == p)?,
+        None => result.parameters.first()?,
+    };
+    parts.next().is_none().then_some((variant, param))
+}
+
+/// The diagrams behind figure `kind` (one, or one per path for `paths`), or `None` for an
+/// unknown kind, variant or parameter.
+pub fn diagrams(result: &StudyResult, kind: &str) -> Option<Vec<Diagram>> {
+    let (variant, param) = pick(result, kind)?;
+    match kind.split('/').next()? {
+        "chain" => Some(vec![network(variant, &variant.chain, false, None)]),
+        "skip" => Some(vec![network(variant, &variant.skip, true, None)]),
+        "paths" => {
+            let paths: Vec<&PathTerm> =
+                variant.skip.paths.iter().filter(|p| &p.parameter == param).collect();
+            Some(
+                paths
+                    .iter()
+                    .map(|p| network(variant, &variant.skip, true, Some((param, p))))
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// Stack rendered diagrams vertically in one SVG, each row labelled in its path's colour.
+fn stack(diagrams: &[Diagram], title: &str, id_prefix: &str) -> String {
+    let prefix: String = id_prefix
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '-' })
+        .collect();
+    let root = format!("{prefix}fig");
+    let gutter = 64.0;
+    let (mut y, mut width, mut rows) = (0.0_f64, 0.0_f64, String::new());
+    for (k, d) in diagrams.iter().enumerate() {
+        let svg = render(d, &format!("{prefix}p{k}-"));
+        let Some((w, h)) = view_size(&svg) else { continue };
+        let placed = svg.replacen(
+            &format!("width=\"100%\" style=\"max-width:{}px\"", fixed(w, 1)),
+            &format!("x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"", fixed(gutter, 1), fixed(y, 1), fixed(w, 1), fixed(h, 1)),
+            1,
+        );
+        rows.push_str(&format!(
+            "<text class=\"gb-row c{}\" x=\"4\" y=\"{}\">path {}</text>{placed}",
+            k % 8,
+            fixed(y + h / 2.0, 1),
+            k + 1
+        ));
+        y += h + 6.0;
+        width = width.max(w);
+    }
+    let total = gutter + width;
+    let mut css = format!("#{root} .gb-row{{font:600 13px ui-monospace,Menlo,Consolas,monospace;dominant-baseline:central}}");
+    for (k, fallback) in PALETTE.iter().enumerate() {
+        css.push_str(&format!("#{root} .gb-row.c{k}{{fill:var(--gb-fig-c{k},{fallback})}}"));
+    }
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{root}\" class=\"gb-figure gb-diagram\" role=\"img\" \
+aria-labelledby=\"{prefix}title\" viewBox=\"0 0 {} {}\" width=\"100%\" style=\"max-width:{}px\">\
+<title id=\"{prefix}title\">{}</title><style>{css}</style>{rows}</svg>",
+        fixed(total, 1),
+        fixed((y - 6.0).max(0.0), 1),
+        fixed(total, 1),
+        escape(title)
+    )
+}
+
+/// Width and height from the root `viewBox` of a rendered diagram.
+fn view_size(svg: &str) -> Option<(f64, f64)> {
+    let start = svg.find("viewBox=\"")? + 9;
+    let end = start + svg[start..].find('"')?;
+    let numbers: Vec<f64> = svg[start..end].split(' ').filter_map(|t| t.parse().ok()).collect();
+    match numbers.as_slice() {
+        [_, _, w, h] => Some((*w, *h)),
+        _ => None,
+    }
+}
+
+/// The formula of node `name`: `σ(w2·h1 + b2 + wc·h1)` and so on.
+fn formula(v: &VariantResult, name: &str, with_skips: bool) -> String {
+    let mut pre: Vec<String> = v
+        .edges
+        .iter()
+        .filter(|e| e.to == name)
+        .map(|e| format!("{}·{}", e.weight, e.from))
+        .collect();
+    if let Some(b) = v.biases.get(name).and_then(|b| b.as_str()) {
+        pre.push(b.to_string());
+    }
+    let mut post = Vec::new();
+    if with_skips {
+        for s in v.skips.iter().filter(|s| s.to == name) {
+            let term = format!("{}·{}", wc_text(s.wc), s.from);
+            if s.enters == "post-activation" {
+                post.push(term)
+            } else {
+                pre.push(term)
+            }
+        }
+    }
+    let mut text = format!("σ({})", pre.join(" + "));
+    for p in post {
+        text = format!("{text} + {p}");
+    }
+    text
+}
+
+fn wc_text(wc: f64) -> String {
+    if wc == 1.0 { "wc".into() } else { num(wc, 4) }
+}
+
+fn star(name: &str, starred: bool) -> String {
+    if starred {
+        format!("{name}*")
+    } else {
+        name.to_string()
+    }
+}
+
+fn network(
+    v: &VariantResult,
+    net: &NetResult,
+    with_skips: bool,
+    highlight: Option<(&String, &PathTerm)>,
+) -> Diagram {
+    let names: Vec<&str> = net.nodes.iter().map(|n| n.name.as_str()).collect();
+    let index = |name: &str| names.iter().position(|n| *n == name);
+    let compact = highlight.is_some();
+    let mut nodes: Vec<Node> = net.nodes.iter().map(|n| node(v, n, with_skips, compact)).collect();
+    // With a path highlighted, its steps are coloured and unlabelled; the rest stay plain.
+    let on_path = |from: &str, to: &str| {
+        highlight.is_some_and(|(_, p)| p.nodes.windows(2).any(|w| w[0] == from && w[1] == to))
+    };
+    let colour = highlight.map_or(String::new(), |(_, p)| format!("path-{}", p.color));
+    let mut edges = Vec::new();
+    for e in &v.edges {
+        if let (Some(a), Some(b)) = (index(&e.from), index(&e.to)) {
+            let class = if on_path(&e.from, &e.to) { colour.clone() } else { String::new() };
+            let label = (!compact).then(|| e.weight.clone());
+            edges.push(Edge { from: a, to: b, class, label });
+        }
+    }
+    if with_skips {
+        for s in &v.skips {
+            if let (Some(a), Some(b)) = (index(&s.from), index(&s.to)) {
+                let after = if s.enters == "post-activation" { " after σ" } else { "" };
+                let class = if on_path(&s.from, &s.to) { format!("skip {colour}") } else { "skip".into() };
+                let label = Some(format!("wc = {}{after}", num(s.wc, 4)));
+                edges.push(Edge { from: a, to: b, class, label });
+            }
+        }
+    }
+    let title = match highlight {
+        Some((param, p)) => {
+            let theta = nodes.len();
+            nodes.push(Node {
+                lines: vec![param.clone()],
+                class: "param".into(),
+                tooltip: format!("parameter {param}"),
+            });
+            if let Some(first) = p.nodes.first().and_then(|n| index(n)) {
+                edges.push(Edge { from: theta, to: first, class: colour.clone(), label: None });
+            }
+            format!("path {}: {}", p.color + 1, p.nodes.join(" → "))
+        }
+        None if with_skips => format!("{}: the network y* with short circuits (dashed)", v.title),
+        None => format!("{}: the chain network y", v.reading_title),
+    };
+    Diagram { title, direction: Direction::LeftToRight, nodes, edges }
+}
+
+/// A node box: name (starred where it differs from the chain), formula and value; just the
+/// name when `compact`.
+fn node(v: &VariantResult, n: &NodeValue, with_skips: bool, compact: bool) -> Node {
+    let label = star(&n.name, n.starred);
+    let class = if n.name == v.input {
+        "leaf"
+    } else if n.name == v.output {
+        "output"
+    } else {
+        "op"
+    };
+    if n.name == v.input {
+        let lines = if compact { vec![label.clone()] } else { vec![label.clone(), format!("= {}", num(n.h, 4))] };
+        return Node { lines, class: class.into(), tooltip: format!("input {label} = {}", num(n.h, 6)) };
+    }
+    let f = formula(v, &n.name, with_skips);
+    let sigma = n.dsigma.map_or(String::new(), |d| format!(", σ′(z) = {}", num(d, 6)));
+    let lines = if compact { vec![label.clone()] } else { vec![label.clone(), f.clone(), format!("= {}", num(n.h, 4))] };
+    Node { lines, class: class.into(), tooltip: format!("{label} = {f} = {}{sigma}", num(n.h, 6)) }
 }

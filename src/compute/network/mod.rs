@@ -1,0 +1,101 @@
+//! 1-D networks (Q1): gradients through the autograd tape, path sums on the petgraph graph,
+//! random sweeps, a counterexample search and a certified weight bound.
+//!
+//! [`run`] parses a `kind = "network"` study ([`spec`]), validates it into pairs of networks
+//! ([`validate`]), evaluates every pair at its worked example ([`study`]), sweeps and searches
+//! ([`sweep`]) and returns a [`StudyResult`].
+
+pub mod certificate;
+pub mod model;
+pub mod paths;
+pub mod result;
+pub mod spec;
+pub mod study;
+pub mod sweep;
+pub mod tally;
+pub mod tape_eval;
+pub mod validate;
+
+use crate::compute::Claim;
+use crate::diag::SpanError;
+use crate::format::num;
+
+pub use result::StudyResult;
+
+/// Parse and run a network study.
+pub fn run(source: &str) -> Result<StudyResult, SpanError> {
+    let spec = spec::parse(source)?;
+    let pairs = validate::pairs(&spec)?;
+    Ok(study::run(&spec, &pairs))
+}
+
+/// Tolerance of the path-sum check: the three evaluations agree to rounding.
+pub const PATH_SUM_TOLERANCE: f64 = 1e-12;
+
+impl StudyResult {
+    /// The claims this study checks.
+    pub fn claims(&self) -> Vec<Claim> {
+        let mut out = Vec::new();
+        for v in &self.variants {
+            for c in &v.compare {
+                out.push(Claim {
+                    statement: format!(
+                        "{}: dy/d{p} as a path sum equals the autograd gradient in both networks",
+                        v.name,
+                        p = c.parameter
+                    ),
+                    holds: c.path_sum_error <= PATH_SUM_TOLERANCE,
+                    detail: format!("largest relative difference {}", num(c.path_sum_error, 3)),
+                });
+                if !std::ptr::eq(v, &self.variants[0]) {
+                    continue;
+                }
+                out.push(Claim {
+                    statement: format!(
+                        "{}: |dy/d{p}| ≤ |dy*/d{p}| at the worked example",
+                        v.name,
+                        p = c.parameter
+                    ),
+                    holds: c.holds,
+                    detail: format!(
+                        "dy/d{p} = {}, dy*/d{p} = {}",
+                        num(c.chain, 6),
+                        num(c.skip, 6),
+                        p = c.parameter
+                    ),
+                });
+            }
+            for row in v.conditions.iter().filter(|r| r.proven) {
+                out.push(Claim {
+                    statement: format!(
+                        "{}: |dy/d{p}| ≤ |dy*/d{p}| whenever {}",
+                        v.name,
+                        row.statement,
+                        p = row.parameter
+                    ),
+                    holds: row.violations == 0,
+                    detail: format!(
+                        "{} of {} parameter sets satisfying it violate the inequality",
+                        row.violations, row.samples
+                    ),
+                });
+            }
+            for ce in &v.counterexamples {
+                out.push(Claim {
+                    statement: format!(
+                        "{}: the {} counterexample for {} violates the inequality",
+                        v.name, ce.kind, ce.parameter
+                    ),
+                    holds: ce.verified,
+                    detail: format!(
+                        "|dy/d{p}| = {} > |dy*/d{p}| = {}",
+                        num(ce.chain.abs(), 6),
+                        num(ce.skip.abs(), 6),
+                        p = ce.parameter
+                    ),
+                });
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,275 @@
+//! A validated 1-D network: parameters, nodes in topological order, fast forward and reverse
+//! passes (used by the sweep; the worked examples also go through the autograd tape).
+
+use serde::Serialize;
+
+/// The activation σ of every non-input node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Activation {
+    /// The logistic sigmoid 1 / (1 + e^(−z)).
+    Sigmoid,
+    /// The hyperbolic tangent.
+    Tanh,
+}
+
+impl Activation {
+    /// The names accepted in study files.
+    pub const NAMES: &'static [&'static str] = &["sigmoid", "tanh"];
+
+    /// The activation called `name`, if the tool knows it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "sigmoid" => Some(Self::Sigmoid),
+            "tanh" => Some(Self::Tanh),
+            _ => None,
+        }
+    }
+
+    /// σ(z).
+    pub fn value(self, z: f64) -> f64 {
+        match self {
+            Self::Sigmoid => sigmoid(z),
+            Self::Tanh => z.tanh(),
+        }
+    }
+
+    /// σ'(z), computed so that it stays accurate (and positive until it underflows) for
+    /// large |z|.
+    pub fn derivative(self, z: f64) -> f64 {
+        match self {
+            Self::Sigmoid => sigmoid(z) * sigmoid(-z),
+            Self::Tanh => {
+                let c = z.cosh();
+                1.0 / (c * c)
+            }
+        }
+    }
+
+    /// sup σ' (at z = 0).
+    pub fn max_derivative(self) -> f64 {
+        match self {
+            Self::Sigmoid => 0.25,
+            Self::Tanh => 1.0,
+        }
+    }
+
+    /// sup |(ln σ')'|: ln σ' is this-Lipschitz (sigmoid: 1 − 2σ; tanh: −2 tanh).
+    pub fn log_derivative_lipschitz(self) -> f64 {
+        match self {
+            Self::Sigmoid => 1.0,
+            Self::Tanh => 2.0,
+        }
+    }
+
+    /// sup |σ|.
+    pub fn max_abs(self) -> f64 {
+        1.0
+    }
+
+    /// Whether σ > 0 everywhere (then every hidden value is positive).
+    pub fn positive(self) -> bool {
+        matches!(self, Self::Sigmoid)
+    }
+}
+
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// What a parameter is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The network's input.
+    Input,
+    /// A weight on one or more chain edges.
+    Weight,
+    /// A bias of one or more nodes.
+    Bias,
+}
+
+/// A named parameter (the input counts as one so that sweeps can vary it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Param {
+    /// Its name in the study file.
+    pub name: String,
+    /// What it is.
+    pub role: Role,
+}
+
+/// Where a short circuit's value is added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Enters {
+    /// Into the target's pre-activation: `σ(w·h + b + wc·h_from)`.
+    PreActivation,
+    /// After the target's activation: `σ(w·h + b) + wc·h_from`.
+    PostActivation,
+}
+
+/// One input of a node.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Incoming {
+    /// A chain edge weighted by parameter `weight`.
+    Edge {
+        /// Source node.
+        from: usize,
+        /// Index of the weight parameter.
+        weight: usize,
+    },
+    /// A short circuit with fixed weight `wc`.
+    Skip {
+        /// Source node.
+        from: usize,
+        /// The fixed weight.
+        wc: f64,
+        /// Where it is added.
+        enters: Enters,
+    },
+}
+
+/// A network ready to evaluate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Network {
+    /// The activation of every non-input node.
+    pub activation: Activation,
+    /// Node names.
+    pub nodes: Vec<String>,
+    /// Index of the input node.
+    pub input: usize,
+    /// Index of the output node.
+    pub output: usize,
+    /// Non-input nodes in topological order.
+    pub order: Vec<usize>,
+    /// Inputs of every node.
+    pub incoming: Vec<Vec<Incoming>>,
+    /// Bias parameter of every node.
+    pub bias: Vec<Option<usize>>,
+    /// The parameters, shared by the chain and its skip networks.
+    pub params: Vec<Param>,
+}
+
+/// Values of one forward and reverse pass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Pre-activation of every node (`NaN` for the input).
+    pub z: Vec<f64>,
+    /// Value of every node.
+    pub h: Vec<f64>,
+    /// σ'(z) of every node (`NaN` for the input).
+    pub dsigma: Vec<f64>,
+    /// d output / d parameter, by parameter index.
+    pub grads: Vec<f64>,
+}
+
+impl Network {
+    /// The network's output.
+    pub fn output_value(&self, eval: &Evaluation) -> f64 {
+        eval.h[self.output]
+    }
+
+    /// Forward and reverse pass for parameter values `values` (by parameter index).
+    pub fn evaluate(&self, values: &[f64]) -> Evaluation {
+        let n = self.nodes.len();
+        let mut z = vec![f64::NAN; n];
+        let mut h = vec![0.0; n];
+        let mut dsigma = vec![f64::NAN; n];
+        h[self.input] = self.input_value(values);
+        for &k in &self.order {
+            let mut pre = self.bias[k].map_or(0.0, |b| values[b]);
+            let mut post = 0.0;
+            for inc in &self.incoming[k] {
+                match *inc {
+                    Incoming::Edge { from, weight } => pre += values[weight] * h[from],
+                    Incoming::Skip { from, wc, enters } => match enters {
+                        Enters::PreActivation => pre += wc * h[from],
+                        Enters::PostActivation => post += wc * h[from],
+                    },
+                }
+            }
+            z[k] = pre;
+            h[k] = self.activation.value(pre) + post;
+            dsigma[k] = self.activation.derivative(pre);
+        }
+        let mut gh = vec![0.0; n];
+        let mut grads = vec![0.0; self.params.len()];
+        gh[self.output] = 1.0;
+        for &k in self.order.iter().rev() {
+            let gz = gh[k] * dsigma[k];
+            if let Some(b) = self.bias[k] {
+                grads[b] += gz;
+            }
+            for inc in &self.incoming[k] {
+                match *inc {
+                    Incoming::Edge { from, weight } => {
+                        gh[from] += values[weight] * gz;
+                        grads[weight] += h[from] * gz;
+                    }
+                    Incoming::Skip { from, wc, enters } => match enters {
+                        Enters::PreActivation => gh[from] += wc * gz,
+                        Enters::PostActivation => gh[from] += wc * gh[k],
+                    },
+                }
+            }
+        }
+        if let Some(x) = self.input_param() {
+            grads[x] += gh[self.input];
+        }
+        Evaluation {
+            z,
+            h,
+            dsigma,
+            grads,
+        }
+    }
+
+    /// Index of the parameter holding the input value.
+    pub fn input_param(&self) -> Option<usize> {
+        self.params.iter().position(|p| p.role == Role::Input)
+    }
+
+    fn input_value(&self, values: &[f64]) -> f64 {
+        self.input_param().map_or(0.0, |i| values[i])
+    }
+
+    /// Index of the parameter called `name`.
+    pub fn param(&self, name: &str) -> Option<usize> {
+        self.params.iter().position(|p| p.name == name)
+    }
+
+    /// The weight parameters on edges that do not leave the input node: the weights that
+    /// appear in the path products of every gradient.
+    pub fn path_weights(&self) -> Vec<usize> {
+        let mut out: Vec<usize> = Vec::new();
+        for list in &self.incoming {
+            for inc in list {
+                if let Incoming::Edge { from, weight } = *inc {
+                    if from != self.input && !out.contains(&weight) {
+                        out.push(weight);
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// The short circuits as `(from, to, wc, enters)`.
+    pub fn skips(&self) -> Vec<(usize, usize, f64, Enters)> {
+        let mut out = Vec::new();
+        for (to, list) in self.incoming.iter().enumerate() {
+            for inc in list {
+                if let Incoming::Skip { from, wc, enters } = *inc {
+                    out.push((from, to, wc, enters));
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,291 @@
+//! The serialisable result of a network study (the field names are part of the interface:
+//! `results --json` and the Q1 chapter read them).
+
+use super::certificate::Bound;
+use super::paths::PathTerm;
+use serde::{Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// Something serialised in a JSON object keyed by its name.
+pub trait Named {
+    /// The key.
+    fn key(&self) -> &str;
+}
+
+/// Serialise a list as an object keyed by [`Named::key`], in list order.
+pub fn by_name<T: Named + Serialize, S: Serializer>(items: &[T], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(items.len()))?;
+    for item in items {
+        map.serialize_entry(item.key(), item)?;
+    }
+    map.end()
+}
+
+/// The whole study.
+#[derive(Debug, Clone, Serialize)]
+pub struct StudyResult {
+    /// Title from the study file.
+    pub title: String,
+    /// The compared parameters.
+    pub parameters: Vec<String>,
+    /// Seed of the sweep.
+    pub seed: u64,
+    /// Samples per region and variant.
+    pub samples_per_region: usize,
+    /// Parameter sets evaluated in all (sweep and search, every variant).
+    pub evaluations: usize,
+    /// The sampled regions.
+    pub regions: Vec<RegionInfo>,
+    /// One comparison per variant, keyed by variant name.
+    #[serde(serialize_with = "by_name")]
+    pub variants: Vec<VariantResult>,
+    /// One row per variant and parameter: the sweep over all regions at a glance.
+    pub summary: Vec<SummaryRow>,
+}
+
+/// A sampled region.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionInfo {
+    /// Identifier.
+    pub name: String,
+    /// Description.
+    pub title: String,
+    /// Weights: `[low, high]`, log-uniform when `weights_log`.
+    pub weights: [f64; 2],
+    /// Whether weights are sampled log-uniformly.
+    pub weights_log: bool,
+    /// Biases: `[low, high]`.
+    pub biases: [f64; 2],
+    /// Input: `[low, high]`.
+    pub input: [f64; 2],
+    /// Variants whose sweep includes this region (the certified box is per variant).
+    pub variants: Vec<String>,
+}
+
+/// The chain `y` against the network with short circuits `y*`.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantResult {
+    /// Identifier.
+    pub name: String,
+    /// Description.
+    pub title: String,
+    /// The reading (chain) used.
+    pub reading: String,
+    /// Description of the reading.
+    pub reading_title: String,
+    /// `sigmoid` or `tanh`.
+    pub activation: String,
+    /// The input node.
+    pub input: String,
+    /// The output node.
+    pub output: String,
+    /// The chain's weighted edges.
+    pub edges: Vec<EdgeInfo>,
+    /// Bias parameter by node.
+    pub biases: Map<String, Value>,
+    /// The short circuits.
+    pub skips: Vec<SkipInfo>,
+    /// Worked-example values of every parameter and the input.
+    pub values: Map<String, Value>,
+    /// The chain network at the worked example.
+    pub chain: NetResult,
+    /// The network with short circuits at the worked example.
+    pub skip: NetResult,
+    /// Per compared parameter: the worked-example comparison and the certified bound.
+    #[serde(serialize_with = "by_name")]
+    pub compare: Vec<Comparison>,
+    /// Sweep rows: one per parameter and region.
+    pub sweep: Vec<SweepRow>,
+    /// Condition rows: one per parameter and condition.
+    pub conditions: Vec<ConditionRow>,
+    /// Counterexamples found, re-evaluated through the autograd tape.
+    pub counterexamples: Vec<Counterexample>,
+}
+
+/// A weighted chain edge.
+#[derive(Debug, Clone, Serialize)]
+pub struct EdgeInfo {
+    /// Source node.
+    pub from: String,
+    /// Target node.
+    pub to: String,
+    /// Weight parameter.
+    pub weight: String,
+}
+
+/// A short circuit.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkipInfo {
+    /// Source node.
+    pub from: String,
+    /// Target node.
+    pub to: String,
+    /// Fixed weight.
+    pub wc: f64,
+    /// `pre-activation` or `post-activation`.
+    pub enters: String,
+}
+
+/// One network evaluated at one parameter set.
+#[derive(Debug, Clone, Serialize)]
+pub struct NetResult {
+    /// The output value.
+    pub y: f64,
+    /// Every node's pre-activation, value and σ'.
+    pub nodes: Vec<NodeValue>,
+    /// `dy_d<param>` for each compared parameter, from the autograd tape.
+    #[serde(flatten)]
+    pub derivatives: Map<String, Value>,
+    /// Every path from each compared parameter to the output.
+    pub paths: Vec<PathTerm>,
+    /// The gradient as a path sum in LaTeX, by parameter.
+    pub derivation: Map<String, Value>,
+    /// The path sums' values, by parameter.
+    pub path_sum: Map<String, Value>,
+    /// The gradients from this module's own reverse pass, by parameter.
+    pub reverse_pass: Map<String, Value>,
+}
+
+/// A node's values.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeValue {
+    /// Node name.
+    pub name: String,
+    /// Pre-activation (`null` for the input).
+    pub z: Option<f64>,
+    /// Value.
+    pub h: f64,
+    /// σ'(z) (`null` for the input).
+    pub dsigma: Option<f64>,
+    /// Whether the node differs from the chain (it is at or after a short circuit's target).
+    pub starred: bool,
+}
+
+/// The worked-example comparison for one parameter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// The parameter.
+    pub parameter: String,
+    /// `dy/dθ` of the chain.
+    pub chain: f64,
+    /// `dy*/dθ` of the network with short circuits.
+    pub skip: f64,
+    /// `|dy*/dθ| / |dy/dθ|`.
+    pub ratio: f64,
+    /// Whether `|dy/dθ| ≤ |dy*/dθ|` here.
+    pub holds: bool,
+    /// Largest relative difference between path sum, reverse pass and tape (both networks).
+    pub path_sum_error: f64,
+    /// Whether the sign argument applies to this parameter (see the chapter).
+    pub argument_applies: bool,
+    /// The certified weight bound, if the argument gives one.
+    pub bound: Option<Bound>,
+}
+
+impl Named for VariantResult {
+    fn key(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Named for Comparison {
+    fn key(&self) -> &str {
+        &self.parameter
+    }
+}
+
+/// Sweep statistics for one parameter and region.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepRow {
+    /// The parameter.
+    pub parameter: String,
+    /// Region identifier.
+    pub region: String,
+    /// Region description.
+    pub region_title: String,
+    /// Samples drawn.
+    pub samples: usize,
+    /// Samples where `|dy/dθ| ≤ |dy*/dθ|`.
+    pub holds: usize,
+    /// `holds / samples`.
+    pub fraction: f64,
+    /// Smallest ratio `|dy*/dθ| / |dy/dθ|`.
+    pub min: f64,
+    /// 1 % quantile of the ratio.
+    pub q01: f64,
+    /// 5 % quantile.
+    pub q05: f64,
+    /// Median.
+    pub median: f64,
+    /// 95 % quantile.
+    pub q95: f64,
+}
+
+/// How one condition fared for one parameter (sweep and search together).
+#[derive(Debug, Clone, Serialize)]
+pub struct ConditionRow {
+    /// The parameter.
+    pub parameter: String,
+    /// Condition identifier.
+    pub condition: String,
+    /// The condition in words.
+    pub statement: String,
+    /// Whether the chapter proves the condition sufficient for this parameter.
+    pub proven: bool,
+    /// Parameter sets that satisfy it.
+    pub samples: usize,
+    /// Of those, sets where the inequality fails.
+    pub violations: usize,
+    /// Smallest ratio among them (`null` when there are none).
+    pub min_ratio: Option<f64>,
+    /// Sets skipped because both gradients are too close to underflow to compare.
+    pub unresolved: usize,
+}
+
+/// A parameter set where the inequality fails, re-evaluated through the tape.
+#[derive(Debug, Clone, Serialize)]
+pub struct Counterexample {
+    /// The parameter.
+    pub parameter: String,
+    /// `most-extreme` (lowest ratio), `smallest` (smallest largest |value|) or
+    /// `nonnegative` (smallest with every weight ≥ 0).
+    pub kind: String,
+    /// Region it was found in.
+    pub region: String,
+    /// Values of every parameter and the input.
+    pub values: Map<String, Value>,
+    /// Largest |value|.
+    pub size: f64,
+    /// `dy/dθ` of the chain (tape).
+    pub chain: f64,
+    /// `dy*/dθ` of the network with short circuits (tape).
+    pub skip: f64,
+    /// `|dy*/dθ| / |dy/dθ|`.
+    pub ratio: f64,
+    /// Whether the tape confirms `|dy/dθ| > |dy*/dθ|`.
+    pub verified: bool,
+    /// The chain at this point.
+    pub chain_net: NetResult,
+    /// The network with short circuits at this point.
+    pub skip_net: NetResult,
+}
+
+/// One line of the overview table.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryRow {
+    /// Variant.
+    pub variant: String,
+    /// Parameter.
+    pub parameter: String,
+    /// Samples over all regions.
+    pub samples: usize,
+    /// Fraction where the inequality holds.
+    pub fraction: f64,
+    /// Smallest ratio seen (sweep and search).
+    pub min_ratio: f64,
+    /// Whether a counterexample with every weight ≥ 0 was found.
+    pub nonnegative_counterexample: bool,
+    /// The certified weight bound (`null` if none).
+    pub w_max: Option<f64>,
+}

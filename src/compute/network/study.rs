@@ -1,0 +1,452 @@
+//! Assembles a [`StudyResult`]: worked examples (tape, reverse pass and path sums), the
+//! certified bounds, the sweep and search, and the counterexamples re-checked on the tape.
+
+use super::certificate::{self, Bound};
+use super::model::{Network, Role};
+use super::paths;
+use super::result::*;
+use super::spec::{Range, Spec};
+use super::sweep::{self, Region, Settings};
+use super::tally::{CONDITIONS, Candidate, Context, Tally};
+use super::tape_eval;
+use super::validate::Pair;
+use crate::format::num;
+use serde_json::{Map, Value};
+
+/// Run every variant of a validated study.
+pub fn run(spec: &Spec, pairs: &[Pair]) -> StudyResult {
+    let names: Vec<String> = spec
+        .compare
+        .get_ref()
+        .parameters
+        .iter()
+        .map(|p| p.get_ref().clone())
+        .collect();
+    let search = spec
+        .search
+        .as_ref()
+        .map(|s| s.get_ref().clone())
+        .unwrap_or_default();
+    let settings = Settings {
+        seed: spec.sweep.get_ref().seed,
+        samples: *spec.sweep.get_ref().samples.get_ref(),
+        starts: search.starts,
+        steps: search.steps,
+        step: search.step,
+    };
+    let input_bound = spec
+        .certificate
+        .as_ref()
+        .map_or(2.0, |c| c.get_ref().input_bound);
+    let regions: Vec<Region> = spec
+        .sweep
+        .get_ref()
+        .regions
+        .iter()
+        .map(|r| {
+            let r = r.get_ref();
+            Region {
+                name: r.name.get_ref().clone(),
+                title: r.title.clone(),
+                weights: triple(r.weights.get_ref()),
+                biases: triple(r.biases.get_ref()),
+                input: triple(r.input.get_ref()),
+            }
+        })
+        .collect();
+    let mut evaluations = 0;
+    let mut variants = Vec::new();
+    let mut summary = Vec::new();
+    for (vi, pair) in pairs.iter().enumerate() {
+        let (v, evals) = variant(pair, &names, &regions, &settings, input_bound, vi);
+        evaluations += evals;
+        for c in &v.compare {
+            let rows: Vec<&SweepRow> = v
+                .sweep
+                .iter()
+                .filter(|r| r.parameter == c.parameter)
+                .collect();
+            let samples: usize = rows.iter().map(|r| r.samples).sum();
+            let holds: usize = rows.iter().map(|r| r.holds).sum();
+            let min_ratio = v
+                .conditions
+                .iter()
+                .find(|r| r.parameter == c.parameter && r.condition == "none")
+                .and_then(|r| r.min_ratio)
+                .unwrap_or(f64::INFINITY);
+            summary.push(SummaryRow {
+                variant: v.name.clone(),
+                parameter: c.parameter.clone(),
+                samples,
+                fraction: holds as f64 / samples.max(1) as f64,
+                min_ratio,
+                nonnegative_counterexample: v.counterexamples.iter().any(|ce| {
+                    ce.parameter == c.parameter && ce.kind == "nonnegative" && ce.verified
+                }),
+                w_max: c.bound.as_ref().map(|b| b.w_max),
+            });
+        }
+        variants.push(v);
+    }
+    StudyResult {
+        title: spec.title.clone(),
+        parameters: names,
+        seed: settings.seed,
+        samples_per_region: settings.samples,
+        evaluations,
+        regions: regions
+            .iter()
+            .map(|r| RegionInfo {
+                name: r.name.clone(),
+                title: r.title.clone(),
+                weights: [r.weights.0, r.weights.1],
+                weights_log: r.weights.2,
+                biases: [r.biases.0, r.biases.1],
+                input: [r.input.0, r.input.1],
+                variants: pairs.iter().map(|p| p.name.clone()).collect(),
+            })
+            .collect(),
+        variants,
+        summary,
+    }
+}
+
+fn triple(r: &Range) -> (f64, f64, bool) {
+    (r.low, r.high, r.scale == "log")
+}
+
+/// Evaluate `net` at `values`: tape gradients, reverse pass, paths and derivations.
+pub fn net_result(net: &Network, values: &[f64], params: &[usize]) -> (NetResult, Vec<f64>) {
+    let eval = net.evaluate(values);
+    let (y, tape) = tape_eval::gradients(net, values);
+    let stars = paths::starred(net);
+    let mut result = NetResult {
+        y,
+        nodes: net
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(k, name)| NodeValue {
+                name: name.clone(),
+                z: (k != net.input).then_some(eval.z[k]),
+                h: eval.h[k],
+                dsigma: (k != net.input).then_some(eval.dsigma[k]),
+                starred: stars[k],
+            })
+            .collect(),
+        derivatives: Map::new(),
+        paths: Vec::new(),
+        derivation: Map::new(),
+        path_sum: Map::new(),
+        reverse_pass: Map::new(),
+    };
+    for &p in params {
+        let name = &net.params[p].name;
+        let terms = paths::enumerate(net, &eval, values, p);
+        result
+            .derivatives
+            .insert(format!("dy_d{name}"), tape[p].into());
+        result
+            .derivation
+            .insert(name.clone(), paths::derivation(net, p, &terms).into());
+        result.path_sum.insert(
+            name.clone(),
+            terms.iter().map(|t| t.value).sum::<f64>().into(),
+        );
+        result
+            .reverse_pass
+            .insert(name.clone(), eval.grads[p].into());
+        result.paths.extend(terms);
+    }
+    (result, tape)
+}
+
+fn relative(a: f64, b: f64) -> f64 {
+    let scale = a.abs().max(b.abs());
+    if scale == 0.0 {
+        0.0
+    } else {
+        (a - b).abs() / scale
+    }
+}
+
+/// Largest disagreement between tape, reverse pass and path sum for parameter `name`.
+fn disagreement(r: &NetResult, name: &str, tape: f64) -> f64 {
+    let get = |m: &Map<String, Value>| m.get(name).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    let (sum, rev) = (get(&r.path_sum), get(&r.reverse_pass));
+    let d = relative(sum, tape).max(relative(rev, tape));
+    if d.is_nan() { f64::INFINITY } else { d }
+}
+
+fn value_map(net: &Network, values: &[f64]) -> Map<String, Value> {
+    net.params
+        .iter()
+        .zip(values)
+        .map(|(p, &v)| (p.name.clone(), v.into()))
+        .collect()
+}
+
+/// Round `w` down to 3 significant digits, so that the stated bound is certified too.
+fn floor3(w: f64) -> f64 {
+    let e = 10f64.powf(w.log10().floor() - 2.0);
+    (w / e).floor() * e
+}
+
+fn variant(
+    pair: &Pair,
+    names: &[String],
+    regions: &[Region],
+    s: &Settings,
+    input_bound: f64,
+    vi: usize,
+) -> (VariantResult, usize) {
+    let params: Vec<usize> = names.iter().filter_map(|n| pair.chain.param(n)).collect();
+    let (chain, chain_tape) = net_result(&pair.chain, &pair.values, &params);
+    let (skip, skip_tape) = net_result(&pair.skip, &pair.values, &params);
+    let mut compare = Vec::new();
+    let mut contexts = Vec::new();
+    for &p in &params {
+        let name = &pair.chain.params[p].name;
+        let terms: Vec<_> = skip
+            .paths
+            .iter()
+            .filter(|t| &t.parameter == name)
+            .cloned()
+            .collect();
+        let applies = certificate::sign_definite(&pair.skip, p);
+        let bound = certificate::bound(&pair.skip, p, &terms, input_bound).map(|b| Bound {
+            w_max: floor3(b.w_max),
+            ..b
+        });
+        let ratio = super::tally::ratio(chain_tape[p], skip_tape[p]);
+        compare.push(Comparison {
+            parameter: name.clone(),
+            chain: chain_tape[p],
+            skip: skip_tape[p],
+            ratio,
+            holds: chain_tape[p].abs() <= skip_tape[p].abs(),
+            path_sum_error: disagreement(&chain, name, chain_tape[p]).max(disagreement(
+                &skip,
+                name,
+                skip_tape[p],
+            )),
+            argument_applies: applies,
+            bound: bound.clone(),
+        });
+        let weights: Vec<usize> = (0..pair.skip.params.len())
+            .filter(|&i| pair.skip.params[i].role == Role::Weight)
+            .collect();
+        contexts.push(Context {
+            param: p,
+            path_weights: pair.skip.path_weights(),
+            weights,
+            wc_nonnegative: pair.skip.skips().iter().all(|s| s.2 >= 0.0),
+            bound: bound
+                .as_ref()
+                .map(|b| (b.w_max, b.needs_input_bound.then_some(b.input_bound))),
+        });
+    }
+    let mut boxes = regions.to_vec();
+    if let Some(w) = compare
+        .iter()
+        .map(|c| c.bound.as_ref().map(|b| b.w_max))
+        .collect::<Option<Vec<f64>>>()
+        .and_then(|ws| ws.into_iter().reduce(f64::min))
+    {
+        let needs = compare
+            .iter()
+            .any(|c| c.bound.as_ref().is_some_and(|b| b.needs_input_bound));
+        let wide = |f: fn(&Region) -> (f64, f64, bool)| {
+            regions
+                .iter()
+                .map(f)
+                .fold((0.0_f64, 0.0_f64, false), |a, b| {
+                    (a.0.min(b.0), a.1.max(b.1), false)
+                })
+        };
+        boxes.push(Region {
+            name: "certified".into(),
+            title: format!("weights in [0, {}] (the certified box)", num(w, 3)),
+            weights: (0.0, w, false),
+            biases: wide(|r| r.biases),
+            input: if needs {
+                (-input_bound, input_bound, false)
+            } else {
+                wide(|r| r.input)
+            },
+        });
+    }
+    let outcome = sweep::run(pair, &contexts, &boxes, s, vi);
+    let mut sweep_rows = Vec::new();
+    for (b, bx) in boxes.iter().enumerate() {
+        for (i, c) in compare.iter().enumerate() {
+            let st = &outcome.stats[b][i];
+            let q = |p: f64| {
+                st.ratios
+                    .get(((st.ratios.len().saturating_sub(1)) as f64 * p).round() as usize)
+                    .copied()
+                    .unwrap_or(f64::NAN)
+            };
+            sweep_rows.push(SweepRow {
+                parameter: c.parameter.clone(),
+                region: bx.name.clone(),
+                region_title: bx.title.clone(),
+                samples: st.ratios.len(),
+                holds: st.holds,
+                fraction: st.holds as f64 / st.ratios.len().max(1) as f64,
+                min: q(0.0),
+                q01: q(0.01),
+                q05: q(0.05),
+                median: q(0.5),
+                q95: q(0.95),
+            });
+        }
+    }
+    let mut conditions = Vec::new();
+    let mut counterexamples = Vec::new();
+    for (i, c) in compare.iter().enumerate() {
+        let tally = &outcome.tallies[i];
+        for (k, id) in CONDITIONS.iter().enumerate() {
+            let count = tally.conditions[k];
+            let (statement, proven) = statement(id, c);
+            conditions.push(ConditionRow {
+                parameter: c.parameter.clone(),
+                condition: id.to_string(),
+                statement,
+                proven,
+                samples: count.samples,
+                violations: count.violations,
+                min_ratio: (count.samples > 0).then_some(count.min_ratio),
+                unresolved: count.unresolved,
+            });
+        }
+        counterexamples.extend(found(pair, &params, params[i], tally, &boxes));
+    }
+    let v = VariantResult {
+        name: pair.name.clone(),
+        title: pair.title.clone(),
+        reading: pair.reading.clone(),
+        reading_title: pair.reading_title.clone(),
+        activation: format!("{:?}", pair.chain.activation).to_lowercase(),
+        input: pair.chain.nodes[pair.chain.input].clone(),
+        output: pair.chain.nodes[pair.chain.output].clone(),
+        edges: chain_edges(&pair.chain),
+        biases: pair
+            .chain
+            .bias
+            .iter()
+            .enumerate()
+            .filter_map(|(k, b)| {
+                Some((
+                    pair.chain.nodes[k].clone(),
+                    pair.chain.params[(*b)?].name.clone().into(),
+                ))
+            })
+            .collect(),
+        skips: pair
+            .skip
+            .skips()
+            .into_iter()
+            .map(|(from, to, wc, enters)| SkipInfo {
+                from: pair.skip.nodes[from].clone(),
+                to: pair.skip.nodes[to].clone(),
+                wc,
+                enters: match enters {
+                    super::model::Enters::PreActivation => "pre-activation".into(),
+                    super::model::Enters::PostActivation => "post-activation".into(),
+                },
+            })
+            .collect(),
+        values: value_map(&pair.chain, &pair.values),
+        chain,
+        skip,
+        compare,
+        sweep: sweep_rows,
+        conditions,
+        counterexamples,
+    };
+    (v, outcome.evaluations)
+}
+
+fn chain_edges(net: &Network) -> Vec<EdgeInfo> {
+    let mut out = Vec::new();
+    for &k in &net.order {
+        for inc in &net.incoming[k] {
+            if let super::model::Incoming::Edge { from, weight } = *inc {
+                out.push(EdgeInfo {
+                    from: net.nodes[from].clone(),
+                    to: net.nodes[k].clone(),
+                    weight: net.params[weight].name.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn statement(id: &str, c: &Comparison) -> (String, bool) {
+    match id {
+        "nonnegative-weights" => ("every weight is ≥ 0".into(), false),
+        "sigma-prime-dominates" => (
+            "every weight on a path to y is ≥ 0 and σ′(z*) ≥ σ′(z) at every node".into(),
+            c.argument_applies,
+        ),
+        "bounded-weights" => match &c.bound {
+            Some(b) if b.needs_input_bound => (
+                format!(
+                    "every weight on a path to y lies in [0, {}] and |x| ≤ {}",
+                    num(b.w_max, 3),
+                    num(b.input_bound, 3)
+                ),
+                true,
+            ),
+            Some(b) => (
+                format!(
+                    "every weight on a path to y lies in [0, {}]",
+                    num(b.w_max, 3)
+                ),
+                true,
+            ),
+            None => ("no certified weight bound for this parameter".into(), false),
+        },
+        _ => ("no assumption".into(), false),
+    }
+}
+
+/// The counterexamples of one parameter, re-evaluated through the tape.
+fn found(
+    pair: &Pair,
+    params: &[usize],
+    p: usize,
+    tally: &Tally,
+    boxes: &[Region],
+) -> Vec<Counterexample> {
+    let kinds: [(&str, &Option<Candidate>); 3] = [
+        ("most-extreme", &tally.most_extreme),
+        ("smallest", &tally.smallest),
+        ("nonnegative", &tally.nonnegative),
+    ];
+    kinds
+        .into_iter()
+        .filter_map(|(kind, cand)| {
+            let cand = cand.as_ref()?;
+            let (chain_net, chain) = net_result(&pair.chain, &cand.values, params);
+            let (skip_net, skip) = net_result(&pair.skip, &cand.values, params);
+            Some(Counterexample {
+                parameter: pair.chain.params[p].name.clone(),
+                kind: kind.into(),
+                region: boxes
+                    .get(cand.region)
+                    .map_or_else(String::new, |b| b.name.clone()),
+                values: value_map(&pair.chain, &cand.values),
+                size: cand.size,
+                chain: chain[p],
+                skip: skip[p],
+                ratio: super::tally::ratio(chain[p], skip[p]),
+                verified: chain[p].abs() > skip[p].abs(),
+                chain_net,
+                skip_net,
+            })
+        })
+        .collect()
+}

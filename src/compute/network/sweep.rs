@@ -1,0 +1,271 @@
+//! The random sweep and the counterexample search: seeded, deterministic, parallel in fixed
+//! chunks (each chunk has its own generator, so the result does not depend on thread count).
+
+use super::model::{Network, Role};
+use super::tally::{Context, TAME, Tally, conditions, ratio};
+use super::validate::Pair;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+/// A box of parameter values: per role, `(low, high, log scale)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Region {
+    /// Identifier.
+    pub name: String,
+    /// Description for tables.
+    pub title: String,
+    /// Weights.
+    pub weights: (f64, f64, bool),
+    /// Biases.
+    pub biases: (f64, f64, bool),
+    /// The input.
+    pub input: (f64, f64, bool),
+}
+
+impl Region {
+    fn range(&self, role: Role) -> (f64, f64, bool) {
+        match role {
+            Role::Weight => self.weights,
+            Role::Bias => self.biases,
+            Role::Input => self.input,
+        }
+    }
+
+    /// Map unit coordinates to parameter values.
+    pub fn values(&self, net: &Network, u: &[f64]) -> Vec<f64> {
+        net.params
+            .iter()
+            .zip(u)
+            .map(|(p, &t)| {
+                let (lo, hi, log) = self.range(p.role);
+                if log {
+                    (lo.ln() + (hi.ln() - lo.ln()) * t).exp().clamp(lo, hi)
+                } else {
+                    lo + (hi - lo) * t
+                }
+            })
+            .collect()
+    }
+}
+
+/// Settings of one run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Generator seed.
+    pub seed: u64,
+    /// Samples per region.
+    pub samples: usize,
+    /// Lowest-ratio samples refined per region and parameter.
+    pub starts: usize,
+    /// Random-walk steps per start.
+    pub steps: usize,
+    /// Initial step in unit coordinates.
+    pub step: f64,
+}
+
+/// Per box and parameter: sweep ratios (sorted) and how many satisfied the inequality.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoxStats {
+    /// Sorted finite-or-infinite ratios `|dy*/dθ| / |dy/dθ|` of the sweep samples.
+    pub ratios: Vec<f64>,
+    /// Samples where `|dy/dθ| ≤ |dy*/dθ|`.
+    pub holds: usize,
+}
+
+/// The outcome for one variant: `stats[box][param]` and one tally per parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// Sweep statistics by box, then compared parameter.
+    pub stats: Vec<Vec<BoxStats>>,
+    /// Conditions and counterexamples by compared parameter (sweep and search together).
+    pub tallies: Vec<Tally>,
+    /// Evaluations made (sweep and search).
+    pub evaluations: usize,
+}
+
+const CHUNK: usize = 512;
+
+struct Chunk {
+    ratios: Vec<Vec<f64>>,
+    tallies: Vec<Tally>,
+    starts: Vec<Vec<(f64, Vec<f64>)>>,
+}
+
+/// Run the sweep and the search for one variant.
+pub fn run(
+    pair: &Pair,
+    contexts: &[Context],
+    boxes: &[Region],
+    s: &Settings,
+    variant_index: usize,
+) -> Outcome {
+    let mut stats = Vec::new();
+    let mut tallies = vec![Tally::default(); contexts.len()];
+    let mut evaluations = 0;
+    for (b, bx) in boxes.iter().enumerate() {
+        let chunks: Vec<Chunk> = (0..s.samples.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                let seed = mix(s.seed, variant_index as u64, b as u64, c as u64);
+                let n = CHUNK.min(s.samples - c * CHUNK);
+                chunk(pair, contexts, bx, b, seed, n, s.starts)
+            })
+            .collect();
+        let mut ratios = vec![Vec::with_capacity(s.samples); contexts.len()];
+        let mut starts = vec![Vec::new(); contexts.len()];
+        for ch in chunks {
+            for (i, t) in ch.tallies.into_iter().enumerate() {
+                tallies[i].merge(t);
+                ratios[i].extend(&ch.ratios[i]);
+                starts[i].extend(ch.starts[i].iter().cloned());
+            }
+        }
+        evaluations += s.samples;
+        let mut row = Vec::new();
+        for (i, mut r) in ratios.into_iter().enumerate() {
+            r.sort_by(f64::total_cmp);
+            let holds = r.iter().filter(|&&x| x >= 1.0).count();
+            row.push(BoxStats { ratios: r, holds });
+            starts[i].sort_by(|a, b| a.0.total_cmp(&b.0));
+            starts[i].truncate(s.starts);
+            for (k, (_, u)) in starts[i].iter().enumerate() {
+                let seed = mix(
+                    s.seed ^ 0x5eed,
+                    variant_index as u64,
+                    b as u64,
+                    (i * 1000 + k) as u64,
+                );
+                let t = search(pair, contexts, i, bx, b, u.clone(), seed, s);
+                tallies[i].merge(t);
+                evaluations += s.steps + 1;
+            }
+        }
+        stats.push(row);
+    }
+    Outcome {
+        stats,
+        tallies,
+        evaluations,
+    }
+}
+
+/// A well-mixed seed for one chunk (SplitMix64 steps over the indices).
+fn mix(seed: u64, a: u64, b: u64, c: u64) -> u64 {
+    let mut x = seed;
+    for v in [a, b, c] {
+        x = x.wrapping_add(v).wrapping_add(0x9e37_79b9_7f4a_7c15);
+        x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        x ^= x >> 31;
+    }
+    x
+}
+
+/// Evaluate one parameter set; returns the ratio per compared parameter.
+fn evaluate(
+    pair: &Pair,
+    contexts: &[Context],
+    tallies: &mut [Tally],
+    values: &[f64],
+    region: usize,
+) -> Vec<f64> {
+    let a = pair.chain.evaluate(values);
+    let b = pair.skip.evaluate(values);
+    let tame = a.z.iter().chain(&b.z).all(|z| !(z.abs() > TAME));
+    contexts
+        .iter()
+        .zip(tallies.iter_mut())
+        .map(|(ctx, t)| {
+            let grads = (a.grads[ctx.param], b.grads[ctx.param]);
+            let held = conditions(ctx, &pair.skip, values, &a, &b);
+            t.record(held, values, region, grads, tame, &pair.skip);
+            ratio(grads.0, grads.1)
+        })
+        .collect()
+}
+
+fn chunk(
+    pair: &Pair,
+    contexts: &[Context],
+    bx: &Region,
+    region: usize,
+    seed: u64,
+    n: usize,
+    keep: usize,
+) -> Chunk {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let d = pair.skip.params.len();
+    let mut out = Chunk {
+        ratios: vec![Vec::with_capacity(n); contexts.len()],
+        tallies: vec![Tally::default(); contexts.len()],
+        starts: vec![Vec::new(); contexts.len()],
+    };
+    for _ in 0..n {
+        let u: Vec<f64> = (0..d).map(|_| rng.random::<f64>()).collect();
+        let values = bx.values(&pair.skip, &u);
+        let rs = evaluate(pair, contexts, &mut out.tallies, &values, region);
+        for (i, r) in rs.into_iter().enumerate() {
+            out.ratios[i].push(r);
+            let starts = &mut out.starts[i];
+            if keep > 0 && r.is_finite() && (starts.len() < keep || starts.iter().any(|s| r < s.0))
+            {
+                starts.push((r, u.clone()));
+                starts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                starts.truncate(keep);
+            }
+        }
+    }
+    out
+}
+
+/// Random walk in unit coordinates that accepts a step when the ratio of parameter `i`
+/// drops; every visited point is recorded.
+#[allow(clippy::too_many_arguments)]
+fn search(
+    pair: &Pair,
+    contexts: &[Context],
+    i: usize,
+    bx: &Region,
+    region: usize,
+    mut u: Vec<f64>,
+    seed: u64,
+    s: &Settings,
+) -> Tally {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut tallies = vec![Tally::default(); contexts.len()];
+    let mut best = evaluate(
+        pair,
+        contexts,
+        &mut tallies,
+        &bx.values(&pair.skip, &u),
+        region,
+    )[i];
+    for t in 0..s.steps {
+        // Geometric decay from `step` to a thousandth of it; each coordinate moves with
+        // probability 1/2 so that single pre-activations can be tuned.
+        let step = s.step * 1e-3_f64.powf(t as f64 / s.steps.max(1) as f64);
+        let v: Vec<f64> = u
+            .iter()
+            .map(|&x| {
+                if rng.random::<bool>() {
+                    (x + step * (2.0 * rng.random::<f64>() - 1.0)).clamp(0.0, 1.0)
+                } else {
+                    x
+                }
+            })
+            .collect();
+        let r = evaluate(
+            pair,
+            contexts,
+            &mut tallies,
+            &bx.values(&pair.skip, &v),
+            region,
+        )[i];
+        if r <= best {
+            best = r;
+            u = v;
+        }
+    }
+    tallies.swap_remove(i)
+}
