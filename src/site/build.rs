@@ -96,76 +96,199 @@ pub fn render_site(
     outcomes: BTreeMap<String, Outcome>,
     options: &RenderOptions,
 ) -> Result<(SiteFiles, usize, usize)> {
-    let config = &book.config;
-    let book_json = json!({
-        "title": config.book.title,
-        "description": config.book.description,
-        "authors": config.book.authors,
-        "language": config.book.language,
-        "text_direction": config.book.text_direction.get_ref(),
-    });
-    let inputs = Inputs::new(outcomes, book_json.clone(), *config.gradbook.digits.get_ref());
+    let inputs = chapter_inputs(book, outcomes);
     let rendered: Vec<Rendered> = book
         .chapters
         .par_iter()
         .map(|c| chapter::render(c, &inputs))
         .collect::<Result<_, _>>()?;
     let tera = templates::page_templates(&book.root)?;
+    let pages = Pages::new(book, &tera, options);
     let mut site = SiteFiles::default();
-    let mut docs = Vec::new();
-    let mut pages = 0;
-    for (i, (chapter, page)) in book.chapters.iter().zip(&rendered).enumerate() {
-        let path = chapter.out_path();
-        let html = render_page(book, &tera, &book_json, options, i, &path, &page.html, "page.html")?;
-        if i == 0 && path != "index.html" {
-            let index = render_page(book, &tera, &book_json, options, i, "index.html", &page.html, "page.html")?;
-            site.add("index.html", index);
-            pages += 1;
+    let mut count = 0;
+    for (i, page) in rendered.iter().enumerate() {
+        for (path, html) in pages.chapter_pages(i, &page.html)? {
+            site.add(path, html);
+            count += 1;
         }
-        site.add(path.clone(), html);
-        pages += 1;
-        docs.extend(search::docs(&chapter.name, &path, &page.sections));
     }
-    if config.output.html.print.enable {
-        let mut all = String::new();
-        for (chapter, page) in book.chapters.iter().zip(&rendered) {
-            all.push_str(&format!(
-                "<section class=\"print-chapter\" id=\"{}\">{}</section>\n",
-                escape(&print_id(chapter)),
-                page.html
-            ));
-        }
-        let html = render_special(book, &tera, &book_json, options, "print.html", &all, "print.html", "Print")?;
-        site.add("print.html", html);
-        pages += 1;
-    }
-    let not_found = "<h1 id=\"page-not-found\">Page not found</h1>\n<p>This page does not exist. Try the table of contents or the search box.</p>\n";
-    site.add("404.html", render_special(book, &tera, &book_json, options, "404.html", not_found, "404.html", "Page not found")?);
-    pages += 1;
-    if config.output.html.search.enable {
-        site.add("searchindex.js", search::index_script(&docs));
-    }
-    for (path, bytes) in assets::STATIC {
-        site.add(*path, *bytes);
-    }
-    for extra in config.output.html.additional_css.iter().chain(&config.output.html.additional_js) {
-        let file = book.root.join(extra);
-        let bytes = std::fs::read(&file).with_context(|| format!("reading {} (listed in book.toml)", file.display()))?;
-        site.add(extra.to_string_lossy().replace('\\', "/"), bytes);
-    }
-    let used = inputs.used_figures.lock().map(|u| u.clone()).unwrap_or_default();
-    if config.gradbook.standalone_figures {
+    count += pages.shared_files(&rendered, &mut site)?;
+    let used = inputs
+        .used_figures
+        .lock()
+        .map(|u| u.clone())
+        .unwrap_or_default();
+    if book.config.gradbook.standalone_figures {
         for (stem, kind) in &used {
-            if let Some(svg) = inputs.outcomes.get(stem).and_then(|o| figure::draw(o, kind, &format!("{stem}-{kind}-"))) {
+            if let Some(svg) = standalone_figure(&inputs.outcomes, stem, kind) {
                 site.add(format!("figures/{stem}-{kind}.svg"), svg);
             }
         }
     }
-    Ok((site, pages, used.len()))
+    Ok((site, count, used.len()))
+}
+
+/// What every chapter is rendered from: the outcomes, the book's metadata and its digits.
+pub fn chapter_inputs(book: &Book, outcomes: BTreeMap<String, Outcome>) -> Inputs {
+    Inputs::new(
+        outcomes,
+        book_json(book),
+        *book.config.gradbook.digits.get_ref(),
+    )
+}
+
+/// The standalone SVG file of one figure (`figures/<stem>-<kind>.svg`), if it exists.
+pub fn standalone_figure(
+    outcomes: &BTreeMap<String, Outcome>,
+    stem: &str,
+    kind: &str,
+) -> Option<String> {
+    outcomes
+        .get(stem)
+        .and_then(|o| figure::draw(o, kind, &format!("{stem}-{kind}-")))
+}
+
+/// The book's metadata as templates and chapters see it (`book.title`, …).
+fn book_json(book: &Book) -> Value {
+    let config = &book.config;
+    json!({
+        "title": config.book.title,
+        "description": config.book.description,
+        "authors": config.book.authors,
+        "language": config.book.language,
+        "text_direction": config.book.text_direction.get_ref(),
+    })
+}
+
+/// Wraps rendered chapters into pages: one chapter at a time (so a dev server can redo just
+/// one), then the files every chapter feeds (print page, search index) and the fixed ones.
+pub struct Pages<'a> {
+    book: &'a Book,
+    tera: &'a tera::Tera,
+    book_json: Value,
+    options: &'a RenderOptions,
+}
+
+impl<'a> Pages<'a> {
+    /// A page writer for `book` with its page templates.
+    pub fn new(book: &'a Book, tera: &'a tera::Tera, options: &'a RenderOptions) -> Self {
+        Pages {
+            book,
+            tera,
+            book_json: book_json(book),
+            options,
+        }
+    }
+
+    /// The pages of chapter `i` whose body is `html`: its own page, and `index.html` for the
+    /// first chapter when that is not already its path.
+    pub fn chapter_pages(&self, i: usize, html: &str) -> Result<Vec<(String, String)>> {
+        let (book, tera, book_json, options) =
+            (self.book, self.tera, &self.book_json, self.options);
+        let path = book.chapters[i].out_path();
+        let mut out = Vec::new();
+        if i == 0 && path != "index.html" {
+            out.push((
+                "index.html".to_string(),
+                render_page(
+                    book,
+                    tera,
+                    book_json,
+                    options,
+                    i,
+                    "index.html",
+                    html,
+                    "page.html",
+                )?,
+            ));
+        }
+        let page = render_page(book, tera, book_json, options, i, &path, html, "page.html")?;
+        out.push((path, page));
+        Ok(out)
+    }
+
+    /// The print page, the 404 page, the search index, the static assets and the book's extra
+    /// CSS and JS, from every chapter's rendering (in book order); returns the pages added.
+    pub fn shared_files(&self, rendered: &[Rendered], site: &mut SiteFiles) -> Result<usize> {
+        let (book, tera, book_json, options) =
+            (self.book, self.tera, &self.book_json, self.options);
+        let config = &book.config;
+        let mut pages = 0;
+        if config.output.html.print.enable {
+            let mut all = String::new();
+            for (chapter, page) in book.chapters.iter().zip(rendered) {
+                all.push_str(&format!(
+                    "<section class=\"print-chapter\" id=\"{}\">{}</section>\n",
+                    escape(&print_id(chapter)),
+                    page.html
+                ));
+            }
+            let html = render_special(
+                book,
+                tera,
+                book_json,
+                options,
+                "print.html",
+                &all,
+                "print.html",
+                "Print",
+            )?;
+            site.add("print.html", html);
+            pages += 1;
+        }
+        let not_found = "<h1 id=\"page-not-found\">Page not found</h1>\n<p>This page does not exist. Try the table of contents or the search box.</p>\n";
+        site.add(
+            "404.html",
+            render_special(
+                book,
+                tera,
+                book_json,
+                options,
+                "404.html",
+                not_found,
+                "404.html",
+                "Page not found",
+            )?,
+        );
+        pages += 1;
+        if config.output.html.search.enable {
+            let mut docs = Vec::new();
+            for (chapter, page) in book.chapters.iter().zip(rendered) {
+                docs.extend(search::docs(
+                    &chapter.name,
+                    &chapter.out_path(),
+                    &page.sections,
+                ));
+            }
+            site.add("searchindex.js", search::index_script(&docs));
+        }
+        for (path, bytes) in assets::STATIC {
+            site.add(*path, *bytes);
+        }
+        for extra in config
+            .output
+            .html
+            .additional_css
+            .iter()
+            .chain(&config.output.html.additional_js)
+        {
+            let file = book.root.join(extra);
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("reading {} (listed in book.toml)", file.display()))?;
+            site.add(extra.to_string_lossy().replace('\\', "/"), bytes);
+        }
+        Ok(pages)
+    }
 }
 
 fn print_id(chapter: &Chapter) -> String {
-    format!("chapter-{}", chapter.out_path().trim_end_matches(".html").replace('/', "-"))
+    format!(
+        "chapter-{}",
+        chapter
+            .out_path()
+            .trim_end_matches(".html")
+            .replace('/', "-")
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -184,13 +307,12 @@ fn render_page(
     let link = |c: &Chapter| json!({"title": c.name, "link": format!("{root}{}", c.out_path())});
     let prev = index.checked_sub(1).map(|i| link(&book.chapters[i]));
     let next = book.chapters.get(index + 1).map(link);
-    let edit_url = book
-        .config
-        .output
-        .html
-        .edit_url_template
-        .as_ref()
-        .map(|t| t.replace("{path}", &format!("{}/{}", book.config.book.src.display(), chapter.path)));
+    let edit_url = book.config.output.html.edit_url_template.as_ref().map(|t| {
+        t.replace(
+            "{path}",
+            &format!("{}/{}", book.config.book.src.display(), chapter.path),
+        )
+    });
     let page = json!({
         "title": chapter.name,
         "number": chapter.number,
@@ -199,7 +321,19 @@ fn render_page(
         "edit_url": edit_url,
     });
     let active = chapter.out_path();
-    render_with(book, tera, book_json, options, template, page, &root, Some(&active), prev, next, false)
+    render_with(
+        book,
+        tera,
+        book_json,
+        options,
+        template,
+        page,
+        &root,
+        Some(&active),
+        prev,
+        next,
+        false,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -213,8 +347,21 @@ fn render_special(
     template: &str,
     title: &str,
 ) -> Result<String> {
-    let page = json!({"title": title, "number": "", "path": path, "content": content, "edit_url": null});
-    render_with(book, tera, book_json, options, template, page, "", None, None, None, path == "print.html")
+    let page =
+        json!({"title": title, "number": "", "path": path, "content": content, "edit_url": null});
+    render_with(
+        book,
+        tera,
+        book_json,
+        options,
+        template,
+        page,
+        "",
+        None,
+        None,
+        None,
+        path == "print.html",
+    )
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -1,1 +1,0 @@
-//! Live preview server (not built yet).

@@ -1,0 +1,437 @@
+//! Incremental rebuilds for `gradbook serve`: each computation's result is cached by a hash of
+//! its kind and text, a chapter is re-rendered only when its source, a result it names or the
+//! book's settings changed, and only pages whose body or navigation changed are rewrapped.
+//!
+//! Hashes use std's `DefaultHasher`: they only live as long as the process, so their
+//! instability across runs does not matter.
+
+use crate::compute::{self, Outcome};
+use crate::site::assets;
+use crate::site::book::Book;
+use crate::site::build::{self, Pages, RenderOptions};
+use crate::site::chapter::{self, Inputs};
+use crate::site::markdown::Rendered;
+use crate::site::output::SiteFiles;
+use crate::site::templates;
+use anyhow::Result;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A book kept in memory between rebuilds, with everything that can be reused.
+pub struct Session {
+    root: PathBuf,
+    options: RenderOptions,
+    results: HashMap<String, CachedResult>,
+    inputs: Option<(u64, BTreeMap<String, u64>, Inputs)>,
+    chapters: HashMap<String, CachedChapter>,
+    figures: HashMap<(String, String), (u64, Option<String>)>,
+    templates: Option<(u64, Arc<tera::Tera>)>,
+    pages_key: Option<u64>,
+    site: SiteFiles,
+}
+
+/// A computation's outcome and the hashes of its input and of its JSON.
+struct CachedResult {
+    input: u64,
+    outcome: Outcome,
+    json: u64,
+}
+
+/// A rendered chapter and what it was rendered from.
+struct CachedChapter {
+    source: u64,
+    settings: u64,
+    deps: BTreeMap<String, u64>,
+    rendered: Rendered,
+    figures: BTreeSet<(String, String)>,
+    wrapped: bool,
+}
+
+/// What one rebuild did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rebuild {
+    /// Computations run (stems), because they were new or their file changed.
+    pub recomputed: Vec<String>,
+    /// Chapters rendered again (paths under the book's `src`).
+    pub rerendered: Vec<String>,
+    /// Pages wrapped again in the page template.
+    pub rewrapped: usize,
+    /// Site files whose bytes changed, were added or removed.
+    pub changed: Vec<String>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for Rebuild {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |items: &[String]| {
+            if items.is_empty() {
+                "none".to_string()
+            } else {
+                items.join(", ")
+            }
+        };
+        write!(
+            f,
+            "{} ms: recomputed {}; re-rendered {}; rewrapped {} page(s); {} file(s) changed",
+            self.elapsed.as_millis(),
+            list(&self.recomputed),
+            list(&self.rerendered),
+            self.rewrapped,
+            self.changed.len()
+        )
+    }
+}
+
+fn hash_of(value: &impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+impl Session {
+    /// A session for the book at `root`; nothing is read until [`Session::update`].
+    pub fn new(root: &Path, options: RenderOptions) -> Session {
+        Session {
+            root: root.to_path_buf(),
+            options,
+            results: HashMap::new(),
+            inputs: None,
+            chapters: HashMap::new(),
+            figures: HashMap::new(),
+            templates: None,
+            pages_key: None,
+            site: SiteFiles::default(),
+        }
+    }
+
+    /// The last site that built without errors.
+    pub fn site(&self) -> &SiteFiles {
+        &self.site
+    }
+
+    /// Read the book again and bring the site up to date, redoing only what changed. On error
+    /// the previous site is kept (and what was computed is cached for the next attempt).
+    pub fn update(&mut self) -> Result<Rebuild> {
+        let start = Instant::now();
+        let book = Book::load(&self.root)?;
+        let mut report = Rebuild {
+            recomputed: self.compute(&book)?,
+            ..Rebuild::default()
+        };
+        let inputs = self.inputs(&book);
+        report.rerendered = self.render_chapters(&book, &inputs)?;
+        let tera = self.page_templates(&book)?;
+        let mut site = self.assemble(&book, &tera, &mut report)?;
+        report.changed = changed_files(&self.site, &site);
+        std::mem::swap(&mut self.site, &mut site);
+        for cached in self.chapters.values_mut() {
+            cached.wrapped = true;
+        }
+        report.elapsed = start.elapsed();
+        Ok(report)
+    }
+
+    /// Run the computations whose input changed; returns their stems.
+    fn compute(&mut self, book: &Book) -> Result<Vec<String>> {
+        let stale: Vec<_> = book
+            .computations
+            .iter()
+            .filter(|c| {
+                self.results
+                    .get(&c.stem)
+                    .is_none_or(|r| r.input != hash_of(&(c.kind, &c.source)))
+            })
+            .collect();
+        let fresh: Vec<Result<(String, CachedResult)>> = stale
+            .par_iter()
+            .map(|c| {
+                let outcome =
+                    compute::run(c.kind, &c.source).map_err(|e| e.in_file(&c.file, &c.source))?;
+                let json = hash_of(&outcome.to_json().to_string());
+                Ok((
+                    c.stem.clone(),
+                    CachedResult {
+                        input: hash_of(&(c.kind, &c.source)),
+                        outcome,
+                        json,
+                    },
+                ))
+            })
+            .collect();
+        self.results
+            .retain(|stem, _| book.computations.iter().any(|c| c.stem == *stem));
+        let mut first_error = None;
+        let mut recomputed = Vec::new();
+        for result in fresh {
+            match result {
+                Ok((stem, cached)) => {
+                    recomputed.push(stem.clone());
+                    self.results.insert(stem, cached);
+                }
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(recomputed), Err)
+    }
+
+    /// The chapters' inputs, rebuilt only when a result's JSON or the book's settings changed.
+    fn inputs(&mut self, book: &Book) -> Inputs {
+        let settings = hash_of(&format!("{:?}{:?}", book.config.book, book.config.gradbook));
+        let versions: BTreeMap<String, u64> = self
+            .results
+            .iter()
+            .map(|(s, r)| (s.clone(), r.json))
+            .collect();
+        if let Some((s, v, inputs)) = &self.inputs
+            && *s == settings
+            && *v == versions
+        {
+            return inputs.clone();
+        }
+        let outcomes = self
+            .results
+            .iter()
+            .map(|(s, r)| (s.clone(), r.outcome.clone()))
+            .collect();
+        let inputs = build::chapter_inputs(book, outcomes);
+        self.inputs = Some((settings, versions, inputs.clone()));
+        inputs
+    }
+
+    /// Re-render every chapter whose source, settings or named results changed.
+    fn render_chapters(&mut self, book: &Book, inputs: &Inputs) -> Result<Vec<String>> {
+        let settings = self.inputs.as_ref().map_or(0, |(s, _, _)| *s);
+        let stems: Vec<&String> = self.results.keys().collect();
+        let todo: Vec<(usize, u64, BTreeMap<String, u64>)> = book
+            .chapters
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let deps: BTreeMap<String, u64> = dependencies(&c.source, &stems)
+                    .into_iter()
+                    .map(|s| {
+                        let v = self.results.get(&s).map_or(0, |r| r.json);
+                        (s, v)
+                    })
+                    .collect();
+                let source = hash_of(&c.source);
+                let fresh = self.chapters.get(&c.path).is_some_and(|old| {
+                    old.source == source && old.settings == settings && old.deps == deps
+                });
+                (!fresh).then_some((i, source, deps))
+            })
+            .collect();
+        let rendered: Vec<_> = todo
+            .par_iter()
+            .map(|(i, _, _)| {
+                let own = Inputs {
+                    used_figures: Arc::default(),
+                    ..inputs.clone()
+                };
+                let result = chapter::render(&book.chapters[*i], &own);
+                let figures = own
+                    .used_figures
+                    .lock()
+                    .map(|f| f.clone())
+                    .unwrap_or_default();
+                result.map(|r| (r, figures))
+            })
+            .collect();
+        self.chapters
+            .retain(|path, _| book.chapters.iter().any(|c| c.path == *path));
+        let mut first_error = None;
+        let mut done = Vec::new();
+        for ((i, source, deps), result) in todo.into_iter().zip(rendered) {
+            let path = book.chapters[i].path.clone();
+            match result {
+                Ok((rendered, figures)) => {
+                    let cached = CachedChapter {
+                        source,
+                        settings,
+                        deps,
+                        rendered,
+                        figures,
+                        wrapped: false,
+                    };
+                    self.chapters.insert(path.clone(), cached);
+                    done.push(path);
+                }
+                Err(e) => {
+                    self.chapters.remove(&path);
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        first_error.map_or(Ok(done), |e| Err(e.into()))
+    }
+
+    /// The page templates, parsed again only when the book's own `templates/` files changed.
+    fn page_templates(&mut self, book: &Book) -> Result<Arc<tera::Tera>> {
+        let own: Vec<Option<Vec<u8>>> = assets::TEMPLATES
+            .iter()
+            .map(|(name, _)| std::fs::read(book.root.join("templates").join(name)).ok())
+            .collect();
+        let key = hash_of(&own);
+        if let Some((k, tera)) = &self.templates
+            && *k == key
+        {
+            return Ok(tera.clone());
+        }
+        let tera = Arc::new(templates::page_templates(&book.root)?);
+        self.templates = Some((key, tera.clone()));
+        Ok(tera)
+    }
+
+    /// The new site: the previous one with changed chapters rewrapped and the shared files
+    /// redone, or everything wrapped again when navigation, settings or templates changed.
+    fn assemble(
+        &mut self,
+        book: &Book,
+        tera: &tera::Tera,
+        report: &mut Rebuild,
+    ) -> Result<SiteFiles> {
+        let templates_key = self.templates.as_ref().map_or(0, |(k, _)| *k);
+        let names: Vec<(&str, &str, &str)> = book
+            .chapters
+            .iter()
+            .map(|c| (c.name.as_str(), c.number.as_str(), c.path.as_str()))
+            .collect();
+        let key = hash_of(&(
+            format!("{:?}{:?}", book.summary, book.config),
+            names,
+            templates_key,
+        ));
+        let all = self.pages_key != Some(key);
+        let any_unwrapped = self.chapters.values().any(|c| !c.wrapped);
+        let mut site = if all {
+            SiteFiles::default()
+        } else {
+            self.site.clone()
+        };
+        let pages = Pages::new(book, tera, &self.options);
+        let mut rendered = Vec::new();
+        let shared = all || any_unwrapped;
+        for (i, c) in book.chapters.iter().enumerate() {
+            let cached = self
+                .chapters
+                .get(&c.path)
+                .ok_or_else(|| anyhow::anyhow!("internal: chapter {} was not rendered", c.path))?;
+            if all || !cached.wrapped {
+                for (path, html) in pages.chapter_pages(i, &cached.rendered.html)? {
+                    site.add(path, html);
+                    report.rewrapped += 1;
+                }
+            }
+            if shared {
+                rendered.push(cached.rendered.clone());
+            }
+        }
+        if shared {
+            pages.shared_files(&rendered, &mut site)?;
+        }
+        self.standalone_figures(book, &mut site);
+        self.pages_key = Some(key);
+        Ok(site)
+    }
+
+    /// Draw (or reuse) the standalone file of every figure a chapter uses; drop the others.
+    fn standalone_figures(&mut self, book: &Book, site: &mut SiteFiles) {
+        site.files.retain(|path, _| !path.starts_with("figures/"));
+        if !book.config.gradbook.standalone_figures {
+            return;
+        }
+        let used: BTreeSet<(String, String)> = self
+            .chapters
+            .values()
+            .flat_map(|c| c.figures.iter().cloned())
+            .collect();
+        let outcomes = self
+            .inputs
+            .as_ref()
+            .map(|(_, _, i)| i.outcomes.clone())
+            .unwrap_or_default();
+        self.figures.retain(|key, _| used.contains(key));
+        for (stem, kind) in used {
+            let version = self.results.get(&stem).map_or(0, |r| r.json);
+            let key = (stem.clone(), kind.clone());
+            let svg = match self.figures.get(&key) {
+                Some((v, svg)) if *v == version => svg.clone(),
+                _ => {
+                    let svg = build::standalone_figure(&outcomes, &stem, &kind);
+                    self.figures.insert(key, (version, svg.clone()));
+                    svg
+                }
+            };
+            if let Some(svg) = svg {
+                site.add(format!("figures/{stem}-{kind}.svg"), svg);
+            }
+        }
+    }
+}
+
+/// The stems a chapter's source names (as a whole word, as in `bump.adam` or `of="bump"`);
+/// every stem when it uses `results`, the map of all of them.
+pub fn dependencies(source: &str, stems: &[&String]) -> BTreeSet<String> {
+    let words: BTreeSet<&str> = source
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .collect();
+    let everything = words.contains("results");
+    stems
+        .iter()
+        .filter(|s| everything || words.contains(s.as_str()))
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// The paths whose bytes differ between two sites (added, removed or changed).
+fn changed_files(old: &SiteFiles, new: &SiteFiles) -> Vec<String> {
+    let paths: BTreeSet<&String> = old.files.keys().chain(new.files.keys()).collect();
+    paths
+        .into_iter()
+        .filter(|p| old.files.get(*p) != new.files.get(*p))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dependencies_are_whole_words() {
+        let bump = "bump".to_string();
+        let net = "net".to_string();
+        let stems = [&bump, &net];
+        let deps = dependencies("{{ bump.adam.h_max }} and bumpy network", &stems);
+        assert_eq!(deps, BTreeSet::from(["bump".to_string()]));
+        assert_eq!(
+            dependencies("{{ figure(of=\"net\", kind=\"k\") }}", &stems).len(),
+            1
+        );
+        assert_eq!(
+            dependencies("{% for k, v in results %}{% endfor %}", &stems).len(),
+            2
+        );
+    }
+
+    #[test]
+    fn changed_files_lists_added_removed_and_modified() {
+        let mut a = SiteFiles::default();
+        a.add("same", "1");
+        a.add("gone", "1");
+        a.add("edit", "1");
+        let mut b = SiteFiles::default();
+        b.add("same", "1");
+        b.add("edit", "2");
+        b.add("new", "1");
+        assert_eq!(changed_files(&a, &b), vec!["edit", "gone", "new"]);
+    }
+}
