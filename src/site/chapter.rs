@@ -49,7 +49,10 @@ impl Inputs {
 
 /// Render a chapter; the error is a located diagnostic.
 pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
-    let page_prefix = format!("{}-", markdown::slugify(&chapter.out_path().replace(['/', '.'], "-")));
+    let page_prefix = format!(
+        "{}-",
+        markdown::slugify(&chapter.out_path().replace(['/', '.'], "-"))
+    );
     let mut tera = Tera::default();
     templates::register_num(&mut tera, inputs.digits);
     let state = FigureState {
@@ -61,24 +64,37 @@ pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic
     templates::register_functions(&mut tera, state, inputs.context.clone(), inputs.digits);
     let name = chapter.path.clone();
     tera.add_raw_template(&name, &protect_heading_ids(&chapter.source))
-        .map_err(|e| tera_diagnostic(chapter, &e))?;
+        .map_err(|e| tera_diagnostic(chapter, inputs, &e))?;
     let context = tera::Context::from_value((*inputs.context).clone())
         .map_err(|e| Diagnostic::at(&chapter.file, "", 0..0, &e.to_string()))?;
     let markdown_source = tera
         .render(&name, &context)
-        .map_err(|e| tera_diagnostic(chapter, &e))?
+        .map_err(|e| tera_diagnostic(chapter, inputs, &e))?
         .replace(HEADING_ID_MARK, "{#");
     let mut fence_count = 0;
-    let mut fences = |lang: &str, code: &str, _offset: usize| -> Result<Option<String>, SpanError> {
-        if lang != "autograd" {
-            return Ok(None);
-        }
-        fence_count += 1;
-        autograd_fence(code, &format!("{page_prefix}a{fence_count}-"))
+    let mut fences =
+        |info: &str, code: &str, _offset: usize| -> Result<Option<String>, SpanError> {
+            if markdown::language(info) != "autograd" {
+                return Ok(None);
+            }
+            fence_count += 1;
+            let with_table = info.split_whitespace().any(|w| w == "table");
+            autograd_fence(
+                code,
+                &format!("{page_prefix}a{fence_count}-"),
+                with_table,
+                inputs.digits,
+            )
             .map(Some)
-            .map_err(|e| SpanError::new(e.span.clone(), format!("in this `autograd` block: {}", e.message)))
-    };
-    markdown::render(&markdown_source, &mut fences).map_err(|e| locate(chapter, &markdown_source, &e))
+            .map_err(|e| {
+                SpanError::new(
+                    e.span.clone(),
+                    format!("in this `autograd` block: {}", e.message),
+                )
+            })
+        };
+    markdown::render(&markdown_source, &mut fences)
+        .map_err(|e| locate(chapter, &markdown_source, &e))
 }
 
 /// Stands in for `{#` in heading attributes while Tera runs (Tera reads `{#` as a comment).
@@ -101,13 +117,46 @@ fn protect_heading_ids(source: &str) -> String {
         .collect()
 }
 
-/// Run an inline `autograd` script and draw its backward graph.
-fn autograd_fence(code: &str, prefix: &str) -> Result<String, SpanError> {
+/// Run an inline `autograd` script and draw its backward graph; with `table`, also list every
+/// backward node with its forward expression, value and gradient.
+fn autograd_fence(
+    code: &str,
+    prefix: &str,
+    with_table: bool,
+    digits: usize,
+) -> Result<String, SpanError> {
     let outcome = compute::run(Kind::Autograd, code)?;
-    let kind = figure::kinds(&outcome).first().copied().unwrap_or("backward-graph");
+    let kind = figure::kinds(&outcome)
+        .first()
+        .copied()
+        .unwrap_or("backward-graph");
     let svg = figure::draw(&outcome, kind, prefix)
         .ok_or_else(|| SpanError::new(0..0, "this script has no figure"))?;
-    Ok(format!("<figure class=\"gb-figure\">{}</figure>\n", svg.replace("\n\n", "\n")))
+    let mut html = format!(
+        "<figure class=\"gb-figure\">{}</figure>\n",
+        svg.replace("\n\n", "\n")
+    );
+    if with_table {
+        let nodes = outcome
+            .to_json()
+            .get("nodes")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let spec = templates::TableSpec {
+            rows: None,
+            columns: Some(["name", "expr", "value", "grad"].map(String::from).to_vec()),
+            labels: Some(
+                ["node", "forward", "value", "gradient"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            digits,
+        };
+        let table = templates::table_html(&nodes, &spec).map_err(|e| SpanError::new(0..0, e))?;
+        html.push_str(&table);
+        html.push('\n');
+    }
+    Ok(html)
 }
 
 /// Map an error in the Tera output back to the chapter's source: Tera can change line counts,
@@ -123,11 +172,20 @@ fn locate(chapter: &Chapter, rendered: &str, err: &SpanError) -> Diagnostic {
             .source_line
             .trim_start()
             .chars()
-            .take(at_rendered.column.saturating_sub(1 + leading_ws(&at_rendered.source_line)))
+            .take(
+                at_rendered
+                    .column
+                    .saturating_sub(1 + leading_ws(&at_rendered.source_line)),
+            )
             .map(char::len_utf8)
             .sum();
         let start = line_start + column_bytes;
-        return Diagnostic::at(&chapter.file, &chapter.source, start..start + at_rendered.width, &err.message);
+        return Diagnostic::at(
+            &chapter.file,
+            &chapter.source,
+            start..start + at_rendered.width,
+            &err.message,
+        );
     }
     at_rendered
 }
@@ -138,12 +196,15 @@ fn leading_ws(line: &str) -> usize {
 
 /// Turn a Tera error into a diagnostic: parse errors carry `--> line:col`; render errors name a
 /// variable or function, which is looked up in the source.
-fn tera_diagnostic(chapter: &Chapter, err: &tera::Error) -> Diagnostic {
+fn tera_diagnostic(chapter: &Chapter, inputs: &Inputs, err: &tera::Error) -> Diagnostic {
     let text = templates::tera_error_text(err);
     let lines: Vec<&str> = text.lines().collect();
     if let Some(pos) = text.find("--> ") {
         let rest = &text[pos + 4..];
-        let coords: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == ':').collect();
+        let coords: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ':')
+            .collect();
         if let Some((l, c)) = coords.split_once(':')
             && let (Ok(line), Ok(col)) = (l.parse::<usize>(), c.parse::<usize>())
         {
@@ -157,14 +218,23 @@ fn tera_diagnostic(chapter: &Chapter, err: &tera::Error) -> Diagnostic {
     }
     let innermost = lines.last().copied().unwrap_or("template error").trim();
     let message = if innermost.contains("not found in context") {
-        format!("{innermost} (known results: {})", "see `gradbook results --json`")
+        let known = match &*inputs.context {
+            Value::Object(map) => map.keys().cloned().collect::<Vec<_>>().join(", "),
+            _ => String::new(),
+        };
+        format!("{innermost}: expected one of the results ({known}) or a loop variable")
     } else {
         innermost.to_string()
     };
     let needle = backticked(innermost).unwrap_or_default();
     let offset = find_in_tags(&chapter.source, &needle);
     match offset {
-        Some(pos) => Diagnostic::at(&chapter.file, &chapter.source, pos..pos + needle.len(), &message),
+        Some(pos) => Diagnostic::at(
+            &chapter.file,
+            &chapter.source,
+            pos..pos + needle.len(),
+            &message,
+        ),
         None => Diagnostic::at(&chapter.file, &chapter.source, 0..0, &message),
     }
 }
@@ -184,8 +254,16 @@ fn find_in_tags(source: &str, needle: &str) -> Option<usize> {
     while let Some(rel) = source[from..].find(needle) {
         let pos = from + rel;
         let before = &source[..pos];
-        let open = before.rfind("{{").into_iter().chain(before.rfind("{%")).max();
-        let close = before.rfind("}}").into_iter().chain(before.rfind("%}")).max();
+        let open = before
+            .rfind("{{")
+            .into_iter()
+            .chain(before.rfind("{%"))
+            .max();
+        let close = before
+            .rfind("}}")
+            .into_iter()
+            .chain(before.rfind("%}"))
+            .max();
         if open.is_some() && (close.is_none() || open > close) {
             return Some(pos);
         }
@@ -215,14 +293,22 @@ mod tests {
 
     #[test]
     fn tera_then_markdown() {
-        let r = render(&chapter("# {{ book.title }}\n\n$x = {{ 0.123456789 | num(digits=3) }}$\n"), &inputs()).unwrap();
+        let r = render(
+            &chapter("# {{ book.title }}\n\n$x = {{ 0.123456789 | num(digits=3) }}$\n"),
+            &inputs(),
+        )
+        .unwrap();
         assert!(r.html.contains(">T</a></h1>"));
         assert!(r.html.contains("<mn>0.123</mn>"), "{}", r.html);
     }
 
     #[test]
     fn heading_ids_survive_tera() {
-        let r = render(&chapter("# Title {#mine}\n\n{# a comment #}text\n"), &inputs()).unwrap();
+        let r = render(
+            &chapter("# Title {#mine}\n\n{# a comment #}text\n"),
+            &inputs(),
+        )
+        .unwrap();
         assert!(r.html.contains("id=\"mine\""), "{}", r.html);
         assert!(!r.html.contains("comment"));
     }

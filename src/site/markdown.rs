@@ -30,8 +30,8 @@ pub struct Section {
     pub text: String,
 }
 
-/// Handles fenced code blocks whose language it claims: `(language, code, code's byte offset)`
-/// → `Some(html)` to replace the block, `None` to leave it as code.
+/// Handles fenced code blocks it claims: `(info string, code, code's byte offset)` →
+/// `Some(html)` to replace the block, `None` to leave it as code.
 pub type FenceHandler<'a> = dyn FnMut(&str, &str, usize) -> Result<Option<String>, SpanError> + 'a;
 
 static LATEX: LazyLock<Option<LatexToMathML>> =
@@ -89,11 +89,11 @@ pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, S
                     code.push_str(&text);
                 }
                 Event::End(TagEnd::CodeBlock) => {
-                    let (lang, code, start) = (lang.clone(), code.clone(), *start);
+                    let (info, code, start) = (lang.clone(), code.clone(), *start);
                     fence = None;
-                    match fences(&lang, &code, start)? {
+                    match fences(&info, &code, start)? {
                         Some(html) => events.push(Event::Html(html.into())),
-                        None => push_code(&mut events, &lang, code),
+                        None => push_code(&mut events, language(&info), code),
                     }
                 }
                 _ => {}
@@ -121,8 +121,14 @@ pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, S
                 let Event::Start(Tag::Heading { id, classes, .. }) = &events[start] else {
                     continue;
                 };
-                let title = sections.last().map(|s| s.text.trim().to_string()).unwrap_or_default();
-                let base = id.as_ref().map(|i| i.to_string()).unwrap_or_else(|| slugify(&title));
+                let title = sections
+                    .last()
+                    .map(|s| s.text.trim().to_string())
+                    .unwrap_or_default();
+                let base = id
+                    .as_ref()
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| slugify(&title));
                 let id = unique_id(&base, &mut used_ids);
                 let class_attr = if classes.is_empty() {
                     String::new()
@@ -130,8 +136,12 @@ pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, S
                     format!(" class=\"{}\"", escape(&classes.join(" ")))
                 };
                 events[start] = Event::Html(
-                    format!("<h{level} id=\"{}\"{class_attr}><a class=\"header\" href=\"#{}\">", escape(&id), escape(&id))
-                        .into(),
+                    format!(
+                        "<h{level} id=\"{}\"{class_attr}><a class=\"header\" href=\"#{}\">",
+                        escape(&id),
+                        escape(&id)
+                    )
+                    .into(),
                 );
                 events.push(Event::Html(format!("</a></h{level}>\n").into()));
                 if let Some(section) = sections.last_mut() {
@@ -141,14 +151,17 @@ pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, S
                 }
             }
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
-                let lang = info.split([' ', ',']).next().unwrap_or("").to_string();
-                fence = Some((lang, String::new(), range.end));
+                fence = Some((info.trim().to_string(), String::new(), range.end));
             }
             Event::InlineMath(ref tex) | Event::DisplayMath(ref tex) => {
                 let display = matches!(event, Event::DisplayMath(_));
                 let offset = range.start + source[range.clone()].find(tex.as_ref()).unwrap_or(0);
-                let mathml = latex_to_mathml(tex, display)
-                    .map_err(|e| SpanError::new(offset + e.span.start..offset + e.span.end.max(e.span.start + 1), e.message))?;
+                let mathml = latex_to_mathml(tex, display).map_err(|e| {
+                    SpanError::new(
+                        offset + e.span.start..offset + e.span.end.max(e.span.start + 1),
+                        e.message,
+                    )
+                })?;
                 text_of(tex, &mut sections);
                 text_of(" ", &mut sections);
                 events.push(Event::Html(mathml.into()));
@@ -184,10 +197,19 @@ pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, S
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     for section in &mut sections {
-        section.text = section.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        section.text = section
+            .text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
     }
     sections.retain(|s| !s.id.is_empty() || !s.text.is_empty());
     Ok(Rendered { html, sections })
+}
+
+/// The language of a fence's info string (`python`, `autograd table` → `autograd`).
+pub fn language(info: &str) -> &str {
+    info.split([' ', ',', '{']).next().unwrap_or("")
 }
 
 fn push_code<'a>(events: &mut Vec<Event<'a>>, lang: &str, code: String) {
@@ -214,10 +236,16 @@ fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
 
 /// Relative links to chapters (`x.md`, `x.md#a`) point at their pages (`x.html`, `x.html#a`).
 fn rewrite_link(url: CowStr<'_>) -> CowStr<'_> {
-    if url.contains("://") || url.starts_with('/') || url.starts_with('#') || url.starts_with("mailto:") {
+    if url.contains("://")
+        || url.starts_with('/')
+        || url.starts_with('#')
+        || url.starts_with("mailto:")
+    {
         return url;
     }
-    let (path, fragment) = url.split_once('#').map_or((&*url, None), |(p, f)| (p, Some(f)));
+    let (path, fragment) = url
+        .split_once('#')
+        .map_or((&*url, None), |(p, f)| (p, Some(f)));
     match path.strip_suffix(".md") {
         Some(stem) => match fragment {
             Some(f) => format!("{stem}.html#{f}").into(),
@@ -254,7 +282,9 @@ mod tests {
     #[test]
     fn headings_get_unique_ids_and_anchors() {
         let r = md("# Hello World\n\ntext\n\n## Hello World\n\n## Custom {#mine}\n");
-        assert!(r.html.contains("<h1 id=\"hello-world\"><a class=\"header\" href=\"#hello-world\">Hello World</a></h1>"));
+        assert!(r.html.contains(
+            "<h1 id=\"hello-world\"><a class=\"header\" href=\"#hello-world\">Hello World</a></h1>"
+        ));
         assert!(r.html.contains("id=\"hello-world-1\""));
         assert!(r.html.contains("id=\"mine\""));
         assert_eq!(r.sections[0].text, "text");
@@ -263,13 +293,22 @@ mod tests {
     #[test]
     fn math_becomes_mathml() {
         let r = md("Inline $x^2$ and\n\n$$\n\\frac{a}{b}\n$$\n");
-        assert!(r.html.contains("<math><msup><mi>x</mi><mn>2</mn></msup></math>"), "{}", r.html);
-        assert!(r.html.contains("<math display=\"block\"><mfrac>"), "{}", r.html);
+        assert!(
+            r.html
+                .contains("<math><msup><mi>x</mi><mn>2</mn></msup></math>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<math display=\"block\"><mfrac>"),
+            "{}",
+            r.html
+        );
     }
 
     #[test]
     fn bad_latex_points_at_it() {
-        let src = "line one\n\nsee $\\frac{1}{$ here\n";
+        let src = "line one\n\nsee $\\nosuchcommand{x}$ here\n";
         let err = render(src, &mut |_, _, _| Ok(None)).unwrap_err();
         let d = err.in_file(std::path::Path::new("c.md"), src);
         assert_eq!(d.line, 3);
@@ -287,18 +326,22 @@ mod tests {
 
     #[test]
     fn fences_can_be_replaced() {
-        let src = "```autograd\nx = 1\n```\n\n```python\na<b\n```\n";
-        let r = render(src, &mut |lang, code, offset| {
+        let src = "```autograd table\nx = 1\n```\n\n```python\na<b\n```\n";
+        let r = render(src, &mut |info, code, offset| {
             assert_eq!(&src[offset..offset + code.len()], code);
-            Ok((lang == "autograd").then(|| format!("<div>{}</div>", code.trim())))
+            Ok((language(info) == "autograd")
+                .then(|| format!("<div>{info}: {}</div>", code.trim())))
         })
         .unwrap();
-        assert!(r.html.contains("<div>x = 1</div>"));
+        assert!(r.html.contains("<div>autograd table: x = 1</div>"));
         assert!(r.html.contains("<code class=\"language-python\">a&lt;b"));
     }
 
     #[test]
     fn escapes() {
-        assert_eq!(escape("<a href='x'>&\"</a>"), "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
+        assert_eq!(
+            escape("<a href='x'>&\"</a>"),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
+        );
     }
 }

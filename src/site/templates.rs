@@ -53,16 +53,14 @@ pub fn register_num(tera: &mut Tera, default_digits: usize) {
         "num",
         move |value: &Value, args: &HashMap<String, Value>| -> tera::Result<Value> {
             let digits = match args.get("digits") {
-                Some(d) => d
-                    .as_u64()
-                    .filter(|d| (1..=17).contains(d))
-                    .ok_or_else(|| tera::Error::msg(format!("num: digits must be 1 to 17, got {d}")))?
-                    as usize,
+                Some(d) => d.as_u64().filter(|d| (1..=17).contains(d)).ok_or_else(|| {
+                    tera::Error::msg(format!("num: digits must be 1 to 17, got {d}"))
+                })? as usize,
                 None => default_digits,
             };
-            let x = value
-                .as_f64()
-                .ok_or_else(|| tera::Error::msg(format!("num: expected a number, got `{value}`")))?;
+            let x = value.as_f64().ok_or_else(|| {
+                tera::Error::msg(format!("num: expected a number, got `{value}`"))
+            })?;
             Ok(Value::String(format::num(x, digits)))
         },
     );
@@ -82,7 +80,12 @@ pub struct FigureState {
 
 /// Draw a figure wrapped in `<figure>` with an optional caption, on one line (so it stays one
 /// HTML block in Markdown).
-pub fn figure_html(state: &mut FigureState, of: &str, kind: &str, caption: Option<&str>) -> Result<String, String> {
+pub fn figure_html(
+    state: &mut FigureState,
+    of: &str,
+    kind: &str,
+    caption: Option<&str>,
+) -> Result<String, String> {
     let outcome = state.outcomes.get(of).ok_or_else(|| {
         let known: Vec<&str> = state.outcomes.keys().map(String::as_str).collect();
         format!("no computation named `{of}` (known: {})", known.join(", "))
@@ -108,38 +111,58 @@ pub fn figure_html(state: &mut FigureState, of: &str, kind: &str, caption: Optio
     ))
 }
 
-/// Register `figure(of, kind, caption)` and `table(of, rows, columns, labels, digits)`.
+/// Register `figure(of, kind, caption)`, `table(of, rows, columns, labels, digits)` and
+/// `claim(that, says)`.
 pub fn register_functions(tera: &mut Tera, state: FigureState, context: Arc<Value>, digits: usize) {
+    crate::site::claims::register(tera);
     let state = Mutex::new(state);
-    tera.register_function("figure", move |args: &HashMap<String, Value>| -> tera::Result<Value> {
-        let of = str_arg(args, "of")?.ok_or_else(|| tera::Error::msg("figure: missing `of=\"stem\"`"))?;
-        let kind = str_arg(args, "kind")?.ok_or_else(|| tera::Error::msg("figure: missing `kind=\"…\"`"))?;
-        let caption = str_arg(args, "caption")?;
-        let mut state = state.lock().map_err(|_| tera::Error::msg("figure: state poisoned"))?;
-        figure_html(&mut state, &of, &kind, caption.as_deref())
-            .map(Value::String)
-            .map_err(|e| tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}")))
-    });
-    tera.register_function("table", move |args: &HashMap<String, Value>| -> tera::Result<Value> {
-        let of = str_arg(args, "of")?.ok_or_else(|| tera::Error::msg("table: missing `of=\"stem.path\"`"))?;
-        let spec = TableSpec {
-            rows: args.get("rows").and_then(Value::as_u64).map(|r| r as usize),
-            columns: str_arg(args, "columns")?.map(|c| split_list(&c)),
-            labels: str_arg(args, "labels")?.map(|c| split_list(&c)),
-            digits: args.get("digits").and_then(Value::as_u64).map_or(digits, |d| d.clamp(1, 17) as usize),
-        };
-        let value = lookup(&context, &of).ok_or_else(|| tera::Error::msg(format!("table: `{of}` not found in the results")))?;
-        table_html(value, &spec)
-            .map(Value::String)
-            .map_err(|e| tera::Error::msg(format!("table(of=\"{of}\"): {e}")))
-    });
+    tera.register_function(
+        "figure",
+        move |args: &HashMap<String, Value>| -> tera::Result<Value> {
+            let of = str_arg(args, "of")?
+                .ok_or_else(|| tera::Error::msg("figure: missing `of=\"stem\"`"))?;
+            let kind = str_arg(args, "kind")?
+                .ok_or_else(|| tera::Error::msg("figure: missing `kind=\"…\"`"))?;
+            let caption = str_arg(args, "caption")?;
+            let mut state = state
+                .lock()
+                .map_err(|_| tera::Error::msg("figure: state poisoned"))?;
+            figure_html(&mut state, &of, &kind, caption.as_deref())
+                .map(Value::String)
+                .map_err(|e| tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}")))
+        },
+    );
+    tera.register_function(
+        "table",
+        move |args: &HashMap<String, Value>| -> tera::Result<Value> {
+            let of = str_arg(args, "of")?
+                .ok_or_else(|| tera::Error::msg("table: missing `of=\"stem.path\"`"))?;
+            let spec = TableSpec {
+                rows: args.get("rows").and_then(Value::as_u64).map(|r| r as usize),
+                columns: str_arg(args, "columns")?.map(|c| split_list(&c)),
+                labels: str_arg(args, "labels")?.map(|c| split_list(&c)),
+                digits: args
+                    .get("digits")
+                    .and_then(Value::as_u64)
+                    .map_or(digits, |d| d.clamp(1, 17) as usize),
+            };
+            let value = lookup(&context, &of).ok_or_else(|| {
+                tera::Error::msg(format!("table: `{of}` not found in the results"))
+            })?;
+            table_html(value, &spec)
+                .map(Value::String)
+                .map_err(|e| tera::Error::msg(format!("table(of=\"{of}\"): {e}")))
+        },
+    );
 }
 
 fn str_arg(args: &HashMap<String, Value>, name: &str) -> tera::Result<Option<String>> {
     match args.get(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(tera::Error::msg(format!("`{name}` must be a string, got `{other}`"))),
+        Some(other) => Err(tera::Error::msg(format!(
+            "`{name}` must be a string, got `{other}`"
+        ))),
     }
 }
 
@@ -179,17 +202,23 @@ pub fn table_html(value: &Value, spec: &TableSpec) -> Result<String, String> {
                     _ => vec!["value".to_string()],
                 },
             };
+            for c in &columns {
+                let present = items.iter().any(|item| item.get(c).is_some());
+                if items.first().is_some_and(Value::is_object) && !present {
+                    return Err(format!("no row has a field `{c}`"));
+                }
+            }
             let rows = items
                 .iter()
                 .take(spec.rows.unwrap_or(usize::MAX))
                 .map(|item| match item {
                     Value::Object(map) => columns
                         .iter()
-                        .map(|c| map.get(c).ok_or_else(|| format!("no field `{c}` in a row")))
-                        .collect::<Result<Vec<_>, _>>(),
-                    scalar => Ok(vec![scalar]),
+                        .map(|c| map.get(c).unwrap_or(&Value::Null))
+                        .collect(),
+                    scalar => vec![scalar],
                 })
-                .collect::<Result<_, _>>()?;
+                .collect();
             (columns, rows)
         }
         Value::Object(map) => (
@@ -200,9 +229,14 @@ pub fn table_html(value: &Value, spec: &TableSpec) -> Result<String, String> {
     };
     let labels = spec.labels.clone().unwrap_or_else(|| columns.clone());
     if labels.len() != columns.len() {
-        return Err(format!("{} labels for {} columns", labels.len(), columns.len()));
+        return Err(format!(
+            "{} labels for {} columns",
+            labels.len(),
+            columns.len()
+        ));
     }
-    let mut html = String::from("<div class=\"table-wrapper\"><table class=\"gb-table\"><thead><tr>");
+    let mut html =
+        String::from("<div class=\"table-wrapper\"><table class=\"gb-table\"><thead><tr>");
     for label in &labels {
         html.push_str(&format!("<th>{}</th>", inline_math(label)?));
     }
@@ -247,7 +281,10 @@ pub fn inline_math(text: &str) -> Result<String, String> {
     let mut html = String::new();
     for (i, part) in text.split('$').enumerate() {
         if i % 2 == 1 {
-            html.push_str(&latex_to_mathml(part, false).map_err(|e| format!("in `${part}$`: {}", e.message))?);
+            html.push_str(
+                &latex_to_mathml(part, false)
+                    .map_err(|e| format!("in `${part}$`: {}", e.message))?,
+            );
         } else {
             html.push_str(&escape(part));
         }
@@ -259,7 +296,11 @@ pub fn inline_math(text: &str) -> Result<String, String> {
 }
 
 fn one_line(svg: &str) -> String {
-    svg.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join("\n")
+    svg.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
         .replace('\n', " ")
 }
 
@@ -270,11 +311,23 @@ mod tests {
 
     #[test]
     fn table_from_array_of_objects() {
-        let v = json!([{"t": 1, "g": -1.0, "w": 0.3}, {"t": 2, "g": -1.0, "w": 0.6000000000000001}]);
-        let spec = TableSpec { rows: Some(1), columns: Some(vec!["t".into(), "w".into()]), labels: Some(vec!["$t$".into(), "w".into()]), digits: 3 };
+        let v =
+            json!([{"t": 1, "g": -1.0, "w": 0.3}, {"t": 2, "g": -1.0, "w": 0.6000000000000001}]);
+        let spec = TableSpec {
+            rows: Some(1),
+            columns: Some(vec!["t".into(), "w".into()]),
+            labels: Some(vec!["$t$".into(), "w".into()]),
+            digits: 3,
+        };
         let html = table_html(&v, &spec).unwrap();
-        assert!(html.contains("<th><math><mi>t</mi></math></th><th>w</th>"), "{html}");
-        assert!(html.contains("<td class=\"num\">1</td><td class=\"num\">0.3</td>"), "{html}");
+        assert!(
+            html.contains("<th><math><mi>t</mi></math></th><th>w</th>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td class=\"num\">1</td><td class=\"num\">0.3</td>"),
+            "{html}"
+        );
         assert!(!html.contains("0.6"));
     }
 
