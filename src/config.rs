@@ -255,7 +255,10 @@ mod tests {
     fn unknown_key_names_the_key() {
         let err = Config::parse("[book]\ntitle = \"x\"\ntitel = \"y\"\n").unwrap_err();
         assert!(err.message.contains("titel"), "{}", err.message);
-        let d = err.in_file(Path::new("book.toml"), "[book]\ntitle = \"x\"\ntitel = \"y\"\n");
+        let d = err.in_file(
+            Path::new("book.toml"),
+            "[book]\ntitle = \"x\"\ntitel = \"y\"\n",
+        );
         assert_eq!(d.line, 3);
     }
 

@@ -62,16 +62,23 @@ impl Diagnostic {
         let start = floor_char_boundary(source, span.start.min(source.len()));
         let end = floor_char_boundary(source, span.end.clamp(start, source.len()));
         let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
+        let line_end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |i| start + i);
         let line = source[..start].matches('\n').count() + 1;
         let column = source[line_start..start].chars().count() + 1;
-        let width = source[start..end.min(line_end).max(start)].chars().count().max(1);
+        let width = source[start..end.min(line_end).max(start)]
+            .chars()
+            .count()
+            .max(1);
         Self {
             file: file.to_path_buf(),
             line,
             column,
             message: message.to_string(),
-            source_line: source[line_start..line_end].trim_end_matches('\r').to_string(),
+            source_line: source[line_start..line_end]
+                .trim_end_matches('\r')
+                .to_string(),
             width,
         }
     }
@@ -83,7 +90,10 @@ impl Diagnostic {
             .take(line.saturating_sub(1))
             .map(str::len)
             .sum();
-        let line_text = source[offset.min(source.len())..].lines().next().unwrap_or("");
+        let line_text = source[offset.min(source.len())..]
+            .lines()
+            .next()
+            .unwrap_or("");
         let byte_col: usize = line_text
             .chars()
             .take(column.saturating_sub(1))

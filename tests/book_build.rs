@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// Build `book` into a fresh temp folder and return (temp guard, site path).
@@ -43,7 +45,11 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 walk(root, &path, out);
             } else {
-                let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
                 out.insert(rel, std::fs::read(&path).unwrap());
             }
         }
@@ -61,7 +67,10 @@ fn chapters_nest_and_number() {
     assert!(first.contains("<strong aria-hidden=\"true\">3.</strong> Third"));
     assert!(first.contains("class=\"part-title\">Part Two<"));
     assert!(first.contains("chapter-item draft"));
-    assert!(first.contains("href=\"../part1/first.html\" class=\"active\""), "active link");
+    assert!(
+        first.contains("href=\"../part1/first.html\" class=\"active\""),
+        "active link"
+    );
     // Relative links from a nested page, and .md links rewritten.
     let nested = read(&site, "part1/nested.html");
     assert!(nested.contains("href=\"../preface.html\""));
@@ -78,7 +87,10 @@ fn prev_and_next_follow_reading_order() {
     let (_tmp, site) = build(&fixture("basic"));
     let nested = read(&site, "part1/nested.html");
     assert!(nested.contains("href=\"../part1/first.html\""), "prev");
-    assert!(nested.contains("href=\"../second.html\""), "next (drafts are skipped)");
+    assert!(
+        nested.contains("href=\"../second.html\""),
+        "next (drafts are skipped)"
+    );
     let credits = read(&site, "credits.html");
     assert!(credits.contains("href=\"third.html\""));
     // The first chapter is also the index page.
@@ -125,7 +137,11 @@ fn print_page_has_every_chapter_and_math_is_mathml() {
 #[test]
 fn no_external_references_but_the_authors() {
     let (_tmp, site) = build(&fixture("basic"));
-    let allowed = ["https://example.org/page", "https://example.org/repo", "http://www.w3.org/"];
+    let allowed = [
+        "https://example.org/page",
+        "https://example.org/repo",
+        "http://www.w3.org/",
+    ];
     for (path, bytes) in tree(&site) {
         let text = String::from_utf8_lossy(&bytes);
         for scheme in ["http://", "https://"] {
@@ -146,7 +162,10 @@ fn builds_are_deterministic() {
     let (_a, first) = build(&fixture("basic"));
     let (_b, second) = build(&fixture("basic"));
     let (one, two) = (tree(&first), tree(&second));
-    assert_eq!(one.keys().collect::<Vec<_>>(), two.keys().collect::<Vec<_>>());
+    assert_eq!(
+        one.keys().collect::<Vec<_>>(),
+        two.keys().collect::<Vec<_>>()
+    );
     for (path, bytes) in &one {
         assert!(bytes == &two[path], "{path} differs between builds");
     }
@@ -190,9 +209,19 @@ fn broken_books_fail_cleanly_and_leave_the_site_alone() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{name}: exit code; stderr:\n{stderr}");
-        assert!(stderr.contains(location), "{name}: expected `{location}` in:\n{stderr}");
-        assert!(stderr.contains(message), "{name}: expected `{message}` in:\n{stderr}");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{name}: exit code; stderr:\n{stderr}"
+        );
+        assert!(
+            stderr.contains(location),
+            "{name}: expected `{location}` in:\n{stderr}"
+        );
+        assert!(
+            stderr.contains(message),
+            "{name}: expected `{message}` in:\n{stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{name}: panic:\n{stderr}");
         assert_eq!(tree(&dest), before, "{name}: the previous site was changed");
         let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
@@ -202,9 +231,17 @@ fn broken_books_fail_cleanly_and_leave_the_site_alone() {
 
 #[test]
 fn usage_errors_exit_2() {
-    let out = Command::cargo_bin("gradbook").unwrap().arg("frobnicate").output().unwrap();
+    let out = Command::cargo_bin("gradbook")
+        .unwrap()
+        .arg("frobnicate")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = Command::cargo_bin("gradbook").unwrap().args(["build", "--help"]).output().unwrap();
+    let out = Command::cargo_bin("gradbook")
+        .unwrap()
+        .args(["build", "--help"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("--dest-dir"));
 }
@@ -224,15 +261,35 @@ fn missing_book_folder_is_a_user_error() {
 fn init_writes_a_book_that_builds() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("new");
-    Command::cargo_bin("gradbook").unwrap().arg("init").arg(&dir).assert().success();
+    Command::cargo_bin("gradbook")
+        .unwrap()
+        .arg("init")
+        .arg(&dir)
+        .assert()
+        .success();
     assert!(dir.join("content/SUMMARY.md").is_file());
     let (_t, site) = build(&dir);
     assert!(read(&site, "first.html").contains("<svg"));
     // A second init refuses to overwrite.
-    Command::cargo_bin("gradbook").unwrap().arg("init").arg(&dir).assert().code(1);
+    Command::cargo_bin("gradbook")
+        .unwrap()
+        .arg("init")
+        .arg(&dir)
+        .assert()
+        .code(1);
     // clean removes the default build folder.
-    Command::cargo_bin("gradbook").unwrap().arg("build").arg(&dir).assert().success();
+    Command::cargo_bin("gradbook")
+        .unwrap()
+        .arg("build")
+        .arg(&dir)
+        .assert()
+        .success();
     assert!(dir.join("book/index.html").is_file());
-    Command::cargo_bin("gradbook").unwrap().arg("clean").arg(&dir).assert().success();
+    Command::cargo_bin("gradbook")
+        .unwrap()
+        .arg("clean")
+        .arg(&dir)
+        .assert()
+        .success();
     assert!(!dir.join("book").exists());
 }

@@ -32,16 +32,25 @@ pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
     for (path, _) in FILES {
         let target = dir.join(path);
         if target.exists() {
-            anyhow::bail!("{} already exists; `gradbook init` writes only into an empty book", target.display());
+            anyhow::bail!(
+                "{} already exists; `gradbook init` writes only into an empty book",
+                target.display()
+            );
         }
     }
     for (path, contents) in FILES {
         let target = dir.join(path);
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
-        std::fs::write(&target, contents).with_context(|| format!("writing {}", target.display()))?;
+        std::fs::write(&target, contents)
+            .with_context(|| format!("writing {}", target.display()))?;
     }
-    println!("Wrote a starter book in {}; build it with `gradbook build {}`", dir.display(), dir.display());
+    println!(
+        "Wrote a starter book in {}; build it with `gradbook build {}`",
+        dir.display(),
+        dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -9,8 +9,10 @@ use std::process::ExitCode;
 pub fn run(book_dir: &Path, json: bool) -> anyhow::Result<ExitCode> {
     let book = Book::load(book_dir)?;
     let outcomes = run_computations(&book)?;
-    let map: serde_json::Map<String, serde_json::Value> =
-        outcomes.iter().map(|(stem, o)| (stem.clone(), o.to_json())).collect();
+    let map: serde_json::Map<String, serde_json::Value> = outcomes
+        .iter()
+        .map(|(stem, o)| (stem.clone(), o.to_json()))
+        .collect();
     let value = serde_json::Value::Object(map);
     if json {
         println!("{}", serde_json::to_string_pretty(&value)?);

@@ -80,8 +80,13 @@ pub fn read_text(path: &Path) -> Result<String> {
             .position(|&b| b == b'\n')
             .map_or(err.as_bytes().len(), |i| valid + i);
         let shown = String::from_utf8_lossy(&err.as_bytes()[..line_end]).into_owned();
-        crate::diag::Diagnostic::at(path, &shown, valid..valid + 1, "this file is not valid UTF-8: expected UTF-8 text")
-            .into()
+        crate::diag::Diagnostic::at(
+            path,
+            &shown,
+            valid..valid + 1,
+            "this file is not valid UTF-8: expected UTF-8 text",
+        )
+        .into()
     })
 }
 
@@ -95,8 +100,8 @@ impl Book {
         let src = display_path(&root.join(&config.book.src));
         let summary_file = src.join("SUMMARY.md");
         let summary_source = read_text(&summary_file)?;
-        let summary =
-            summary::parse(&summary_source).map_err(|e| e.in_file(&summary_file, &summary_source))?;
+        let summary = summary::parse(&summary_source)
+            .map_err(|e| e.in_file(&summary_file, &summary_source))?;
         let mut chapters = Vec::new();
         for entry in &summary.entries {
             let Entry::Chapter(c) = entry else { continue };
@@ -162,7 +167,8 @@ fn find_computations(src: &Path) -> Result<Vec<ComputationFile>> {
             continue;
         }
         let source = read_text(&file)?;
-        let Some(kind) = Kind::of_file(extension, &source).map_err(|e| e.in_file(&file, &source))?
+        let Some(kind) =
+            Kind::of_file(extension, &source).map_err(|e| e.in_file(&file, &source))?
         else {
             continue;
         };
@@ -218,6 +224,9 @@ mod tests {
 
     #[test]
     fn display_path_strips_dot() {
-        assert_eq!(display_path(Path::new("./content/x.md")), PathBuf::from("content/x.md"));
+        assert_eq!(
+            display_path(Path::new("./content/x.md")),
+            PathBuf::from("content/x.md")
+        );
     }
 }

@@ -22,9 +22,15 @@ impl SiteFiles {
 /// Write `site` to `dest` atomically (as far as the file system allows): build in
 /// `dest.tmp-<pid>`, move the old site aside, move the new one in, delete the old one.
 pub fn write_atomically(site: &SiteFiles, dest: &Path) -> Result<()> {
-    let parent = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dest
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "book".into());
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "book".into());
     let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
@@ -41,7 +47,8 @@ fn write_tree(site: &SiteFiles, root: &Path) -> Result<()> {
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        std::fs::write(&target, contents).with_context(|| format!("writing {}", target.display()))?;
+        std::fs::write(&target, contents)
+            .with_context(|| format!("writing {}", target.display()))?;
     }
     Ok(())
 }
@@ -49,9 +56,13 @@ fn write_tree(site: &SiteFiles, root: &Path) -> Result<()> {
 fn swap(staging: &Path, dest: &Path, old: &Path) -> Result<()> {
     if dest.exists() {
         if !dest.is_dir() {
-            anyhow::bail!("{} exists and is not a folder; not replacing it", dest.display());
+            anyhow::bail!(
+                "{} exists and is not a folder; not replacing it",
+                dest.display()
+            );
         }
-        std::fs::rename(dest, old).with_context(|| format!("moving the old site {} aside", dest.display()))?;
+        std::fs::rename(dest, old)
+            .with_context(|| format!("moving the old site {} aside", dest.display()))?;
     }
     if let Err(err) = std::fs::rename(staging, dest) {
         let _ = std::fs::rename(old, dest);
@@ -74,7 +85,10 @@ mod tests {
         site.add("index.html", "hi");
         site.add("css/a.css", "x");
         write_atomically(&site, &dest).unwrap();
-        assert_eq!(std::fs::read_to_string(dest.join("index.html")).unwrap(), "hi");
+        assert_eq!(
+            std::fs::read_to_string(dest.join("index.html")).unwrap(),
+            "hi"
+        );
         assert!(!dest.join("stale").exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1);

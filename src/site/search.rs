@@ -22,9 +22,17 @@ pub fn docs(chapter: &str, page_path: &str, sections: &[Section]) -> Vec<Doc> {
     sections
         .iter()
         .map(|s| Doc {
-            title: if s.heading.is_empty() { chapter.to_string() } else { s.heading.clone() },
+            title: if s.heading.is_empty() {
+                chapter.to_string()
+            } else {
+                s.heading.clone()
+            },
             chapter: chapter.to_string(),
-            path: if s.id.is_empty() { page_path.to_string() } else { format!("{page_path}#{}", s.id) },
+            path: if s.id.is_empty() {
+                page_path.to_string()
+            } else {
+                format!("{page_path}#{}", s.id)
+            },
             body: s.text.clone(),
         })
         .collect()
@@ -45,8 +53,18 @@ mod tests {
     #[test]
     fn index_has_one_doc_per_section() {
         let sections = vec![
-            Section { id: String::new(), heading: String::new(), level: 0, text: "intro text".into() },
-            Section { id: "adam".into(), heading: "Adam".into(), level: 2, text: "m hat </script>".into() },
+            Section {
+                id: String::new(),
+                heading: String::new(),
+                level: 0,
+                text: "intro text".into(),
+            },
+            Section {
+                id: "adam".into(),
+                heading: "Adam".into(),
+                level: 2,
+                text: "m hat </script>".into(),
+            },
         ];
         let d = docs("Q2", "q2.html", &sections);
         assert_eq!(d[1].path, "q2.html#adam");

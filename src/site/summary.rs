@@ -115,7 +115,9 @@ pub fn parse(source: &str) -> Result<Summary, SpanError> {
         })?;
         let rest = content[link_len..].trim();
         if !rest.is_empty() {
-            let col = content_col + link_len + (content[link_len..].len() - content[link_len..].trim_start().len());
+            let col = content_col
+                + link_len
+                + (content[link_len..].len() - content[link_len..].trim_start().len());
             return Err(SpanError::new(
                 at(col)..at(text.len()),
                 format!("unexpected text `{rest}` after the link: expected one link per line"),
@@ -138,7 +140,10 @@ pub fn parse(source: &str) -> Result<Summary, SpanError> {
                 Some(&i) if indent == i => {}
                 Some(_) => {
                     if !has_chapter_at_depth(&summary, indents.len() - 1) {
-                        return Err(SpanError::new(at(indent)..at(indent + 1), "nested item without a parent chapter"));
+                        return Err(SpanError::new(
+                            at(indent)..at(indent + 1),
+                            "nested item without a parent chapter",
+                        ));
                     }
                     indents.push(indent);
                     counters.push(0);
@@ -166,7 +171,10 @@ pub fn parse(source: &str) -> Result<Summary, SpanError> {
                 ));
             }
             if path.is_none() {
-                return Err(SpanError::new(span, "prefix and suffix chapters cannot be drafts: give a file"));
+                return Err(SpanError::new(
+                    span,
+                    "prefix and suffix chapters cannot be drafts: give a file",
+                ));
             }
             if phase == Phase::Numbered {
                 phase = Phase::Suffix;
@@ -196,7 +204,10 @@ fn is_separator(line: &str) -> bool {
 /// Errors give the byte column in `text` and a message.
 fn parse_link(text: &str) -> Result<(String, Option<String>, usize), (usize, String)> {
     if !text.starts_with('[') {
-        return Err((0, format!("expected a link like `[Title](file.md)`, found `{text}`")));
+        return Err((
+            0,
+            format!("expected a link like `[Title](file.md)`, found `{text}`"),
+        ));
     }
     let mut depth = 0;
     let mut close = None;
@@ -213,7 +224,10 @@ fn parse_link(text: &str) -> Result<(String, Option<String>, usize), (usize, Str
             _ => {}
         }
     }
-    let close = close.ok_or((text.len().saturating_sub(1), "unclosed `[`: expected `]` after the chapter title".to_string()))?;
+    let close = close.ok_or((
+        text.len().saturating_sub(1),
+        "unclosed `[`: expected `]` after the chapter title".to_string(),
+    ))?;
     let name = text[1..close].trim().to_string();
     if name.is_empty() {
         return Err((0, "empty chapter title".into()));
@@ -222,18 +236,26 @@ fn parse_link(text: &str) -> Result<(String, Option<String>, usize), (usize, Str
     if !after.starts_with('(') {
         return Err((close + 1, "expected `(file.md)` right after `]`".into()));
     }
-    let end = after
-        .find(')')
-        .ok_or((text.len().saturating_sub(1), "unclosed `(`: expected `)` after the file name".to_string()))?;
+    let end = after.find(')').ok_or((
+        text.len().saturating_sub(1),
+        "unclosed `(`: expected `)` after the file name".to_string(),
+    ))?;
     let target = after[1..end].trim();
     let path = if target.is_empty() {
         None
     } else {
-        if target.starts_with('/') || target.contains("://") || target.split('/').any(|p| p == "..") {
-            return Err((close + 2, format!("`{target}` must be a relative path inside the book's src folder")));
+        if target.starts_with('/') || target.contains("://") || target.split('/').any(|p| p == "..")
+        {
+            return Err((
+                close + 2,
+                format!("`{target}` must be a relative path inside the book's src folder"),
+            ));
         }
         if !target.ends_with(".md") {
-            return Err((close + 2, format!("`{target}` is not a Markdown file: expected a path ending in .md")));
+            return Err((
+                close + 2,
+                format!("`{target}` is not a Markdown file: expected a path ending in .md"),
+            ));
         }
         Some(target.to_string())
     };
@@ -278,7 +300,11 @@ mod tests {
     #[test]
     fn errors_have_positions() {
         let cases = [
-            ("- [A](a.md)\n[B](b.md)\n- [C](c.md)\n", 3, "cannot follow suffix"),
+            (
+                "- [A](a.md)\n[B](b.md)\n- [C](c.md)\n",
+                3,
+                "cannot follow suffix",
+            ),
             ("- [A(a.md)\n", 1, "unclosed `[`"),
             ("- [A] (a.md)\n", 1, "expected `(file.md)`"),
             ("- [A](a.txt)\n", 1, "not a Markdown file"),

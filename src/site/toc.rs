@@ -6,7 +6,12 @@ use crate::site::summary::{Entry, Summary};
 
 /// The sidebar as an `<ol class="chapter">` list, with `active_path` (a site path such as
 /// `q1.html`) marked, links relative to a page `path_to_root` below the site root.
-pub fn sidebar(summary: &Summary, active_path: Option<&str>, path_to_root: &str, numbered: bool) -> String {
+pub fn sidebar(
+    summary: &Summary,
+    active_path: Option<&str>,
+    path_to_root: &str,
+    numbered: bool,
+) -> String {
     let mut html = String::from("<ol class=\"chapter\">");
     let mut depth = 0;
     for entry in &summary.entries {
@@ -29,7 +34,10 @@ pub fn sidebar(summary: &Summary, active_path: Option<&str>, path_to_root: &str,
             }
             Entry::Chapter(c) => {
                 let number = if numbered && !c.number.is_empty() {
-                    format!("<strong aria-hidden=\"true\">{}</strong> ", c.number_label())
+                    format!(
+                        "<strong aria-hidden=\"true\">{}</strong> ",
+                        c.number_label()
+                    )
                 } else {
                     String::new()
                 };
@@ -81,7 +89,9 @@ mod tests {
         let html = sidebar(&s, Some("a/one.html"), "../", true);
         assert!(html.contains("<a href=\"../intro.html\">Intro</a>"));
         assert!(html.contains("<ol class=\"section\"><li class=\"chapter-item\"><a href=\"../a/one.html\" class=\"active\" aria-current=\"page\"><strong aria-hidden=\"true\">1.1.</strong> A1</a>"), "{html}");
-        assert!(html.contains("draft\"><span><strong aria-hidden=\"true\">2.</strong> Draft</span>"));
+        assert!(
+            html.contains("draft\"><span><strong aria-hidden=\"true\">2.</strong> Draft</span>")
+        );
         assert_eq!(html.matches("<ol").count(), html.matches("</ol>").count());
     }
 
