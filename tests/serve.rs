@@ -1,0 +1,257 @@
+//! `gradbook serve` end to end over loopback: pages carry the live-reload script, edits to a
+//! chapter and to a computation reload open pages with new content (rebuilding only what
+//! changed), an error shows as an event while the last good site stays up, fixing it clears it,
+//! path-traversal requests are refused, and Ctrl-C stops the server cleanly.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A temporary copy of the `basic` fixture book plus a small autograd script used by a chapter.
+fn book() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic"), dir.path());
+    let content = dir.path().join("content");
+    std::fs::write(content.join("tiny.py"), script(2.0)).unwrap();
+    let second = content.join("second.md");
+    let text = std::fs::read_to_string(&second).unwrap();
+    std::fs::write(&second, format!("{text}\nThe output is {{{{ tiny.output }}}}.\n")).unwrap();
+    dir
+}
+
+fn script(a: f64) -> String {
+    format!(
+        "import torch\na = torch.tensor([{a:?}], requires_grad=True)\nb = torch.tensor([3.0], requires_grad=True)\nc = a * b + 1.5\nc.backward()\n"
+    )
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A running `gradbook serve` on a free loopback port, its stdout lines arriving on a channel.
+struct Server {
+    child: Child,
+    port: u16,
+    stdout: Receiver<String>,
+}
+
+impl Server {
+    fn start(book: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gradbook"))
+            .args(["serve", "-p", "0"])
+            .arg(book)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let (tx, stdout) = channel();
+        std::thread::spawn(move || {
+            for line in out.lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut server = Server { child, port: 0, stdout };
+        let line = server.line_containing("Serving ");
+        let port = line.rsplit_once("127.0.0.1:").and_then(|(_, rest)| rest.split('/').next()).unwrap();
+        server.port = port.parse().unwrap();
+        server
+    }
+
+    /// The next stdout line containing `needle` (earlier lines are skipped).
+    fn line_containing(&self, needle: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.stdout.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        panic!("no output line containing {needle:?}");
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        raw_get(self.port, &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"))
+    }
+
+    /// Open the event stream; (event, data) pairs arrive on the channel.
+    fn events(&self) -> Receiver<(String, String)> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream.write_all(b"GET /__gradbook/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut event = String::new();
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let line = line.trim_end_matches('\r');
+                if let Some(name) = line.strip_prefix("event: ") {
+                    event = name.to_string();
+                } else if let Some(data) = line.strip_prefix("data: ")
+                    && tx.send((std::mem::take(&mut event), data.to_string())).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        rx
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Send a raw request (HTTP clients normalise paths; this does not) and read (status, body).
+fn raw_get(port: u16, request: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_string());
+    (status, body)
+}
+
+/// The next event named `name`, skipping others.
+fn next_event(rx: &Receiver<(String, String)>, name: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok((event, data)) if event == name => return data,
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    panic!("no `{name}` event");
+}
+
+/// Write a file the way editors do: all at once, after the watcher is surely running.
+fn edit(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn edits_reload_pages_errors_show_and_clear() {
+    let dir = book();
+    let content: PathBuf = dir.path().join("content");
+    let server = Server::start(dir.path());
+    let (status, index) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(index.contains("new EventSource(\"/__gradbook/events\")"), "live reload script injected");
+    assert!(index.contains("gradbook-error-overlay"), "the overlay code ships with the script");
+    assert!(server.get("/second.html").1.contains("The output is 7.5."));
+    let events = server.events();
+    std::thread::sleep(Duration::from_millis(300));
+
+    // A prose edit re-renders only that chapter.
+    let preface = content.join("preface.md");
+    let text = std::fs::read_to_string(&preface).unwrap();
+    edit(&preface, &format!("{text}\nA brand-new sentence.\n"));
+    assert!(next_event(&events, "reload").contains("preface.html"));
+    assert!(server.line_containing("Rebuilt in").contains("recomputed none; re-rendered preface.md;"));
+    assert!(server.get("/preface.html").1.contains("A brand-new sentence."));
+
+    // A script edit recomputes only that computation and re-renders the chapter that uses it.
+    edit(&content.join("tiny.py"), &script(4.0));
+    assert!(next_event(&events, "reload").contains("second.html"));
+    assert!(server.line_containing("Rebuilt in").contains("recomputed tiny; re-rendered second.md;"));
+    assert!(server.get("/second.html").1.contains("The output is 13.5."));
+
+    // An error is announced (and shown to pages opened later) while the last good site stays up.
+    let third = content.join("third.md");
+    let good = std::fs::read_to_string(&third).unwrap();
+    edit(&third, &format!("{good}\nBroken {{{{ 1 + }}}} here.\n"));
+    let error = next_event(&events, "error");
+    assert!(error.contains("third.md:"), "{error}");
+    assert!(error.contains("template syntax error"), "{error}");
+    let (status, page) = server.get("/third.html");
+    assert_eq!(status, 200);
+    assert!(!page.contains("Broken"));
+    let late = server.events();
+    assert!(next_event(&late, "error").contains("third.md:"));
+
+    // Fixing the file clears the error.
+    edit(&third, &format!("{good}\nFixed now.\n"));
+    next_event(&events, "ok");
+    next_event(&events, "reload");
+    assert!(server.get("/third.html").1.contains("Fixed now."));
+}
+
+#[test]
+fn path_traversal_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.txt"), "TOP SECRET").unwrap();
+    let dir = book();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("content/leak")).unwrap();
+    std::fs::write(dir.path().join("secret.txt"), "TOP SECRET").unwrap();
+    let server = Server::start(dir.path());
+    let forms = [
+        ("/../secret.txt", 403),
+        ("/../../../../etc/passwd", 403),
+        ("/%2e%2e/secret.txt", 403),
+        ("/%2E%2E%2Fsecret.txt", 403),
+        ("/css/%2e%2e/%2e%2e/secret.txt", 403),
+        ("//etc/passwd", 403),
+        ("/..%5csecret.txt", 403),
+        ("/index.html%00.css", 403),
+        ("/C:/Windows/win.ini", 403),
+        ("/leak/secret.txt", 404),
+        ("/content/leak/secret.txt", 404),
+        ("/secret.txt", 404),
+    ];
+    for (path, expected) in forms {
+        let (status, body) = server.get(path);
+        assert_eq!(status, expected, "{path}");
+        assert!(!body.contains("TOP SECRET"), "{path}");
+    }
+    // Absolute-form request targets and raw backslashes are refused too.
+    let absolute = "GET http://127.0.0.1/../secret.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    let (status, body) = raw_get(server.port, absolute);
+    assert_eq!(status, 403);
+    assert!(!body.contains("TOP SECRET"));
+    let (status, body) = server.get("/..\\secret.txt");
+    assert!(matches!(status, 400 | 403), "raw backslash: {status}");
+    assert!(!body.contains("TOP SECRET"));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_exits_cleanly() {
+    let dir = book();
+    let mut server = Server::start(dir.path());
+    let _events = server.events();
+    std::thread::sleep(Duration::from_millis(200));
+    let status = Command::new("kill").arg("-INT").arg(server.child.id().to_string()).status().unwrap();
+    assert!(status.success());
+    server.line_containing("Stopping.");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "still running 10 s after Ctrl-C");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
