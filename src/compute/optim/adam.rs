@@ -69,10 +69,11 @@ impl Optimizer for Adam {
         self.m = self.beta1 * self.m + (1.0 - self.beta1) * g;
         self.v = self.beta2 * self.v + (1.0 - self.beta2) * (g * g);
         let (m_hat, v_hat) = if self.bias_correction {
-            let power = i32::try_from(t).unwrap_or(i32::MAX);
+            // β^t as `powf`, like PyTorch's `beta ** step`: 1 − β2^t cancels ~3 digits, so
+            // how β^t is computed shows in v̂ at the 1e-14 level.
             (
-                self.m / (1.0 - self.beta1.powi(power)),
-                self.v / (1.0 - self.beta2.powi(power)),
+                self.m / (1.0 - self.beta1.powf(t as f64)),
+                self.v / (1.0 - self.beta2.powf(t as f64)),
             )
         } else {
             (self.m, self.v)

@@ -95,7 +95,7 @@ pub fn adam_threshold(adam: AdamParams, bump: &Bump) -> ClosedForm {
     let tie = whole == quotient;
     let k = (whole as usize + usize::from(tie && bump.kink == KinkRule::Left)).max(1);
     let w_k = bump.start + k as f64 * delta;
-    let pow = |b: f64, n: usize| b.powi(i32::try_from(n).unwrap_or(i32::MAX));
+    let pow = |b: f64, n: usize| b.powf(n as f64);
     let ratio = u / (u + s * (1.0 - pow(beta1, k)));
     let step = |n: usize| {
         let t = k + n;

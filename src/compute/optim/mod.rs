@@ -57,7 +57,9 @@ pub fn run(source: &str) -> Result<StudyResult, SpanError> {
     study::run(&settings).map_err(|err| {
         let path: &[&str] = match err {
             StepError::ZeroDenominator { .. } => &["adam", "epsilon"],
-            StepError::BadLandscape | StepError::NoThreshold => &["landscape", "h"],
+            StepError::BadLandscape => &["landscape", "h"],
+            StepError::NoThreshold if settings.adam.alpha.is_some() => &["adam", "alpha"],
+            StepError::NoThreshold => &["gd", "a"],
         };
         SpanError::new(settings::span_of(source, path), err.to_string())
     })

@@ -291,7 +291,13 @@ fn curve(bump: &Bump, h: f64) -> Vec<[f64; 2]> {
     let end = bump.end(h);
     let last = end + (end - bump.start) / 2.0;
     let tail = bump.tail_slope * (last - end);
-    vec![[bump.start, -bump.descent_slope * (bump.l - bump.start)], [bump.l, 0.0], [bump.peak(h), h], [end, 0.0], [last, tail]]
+    vec![
+        [bump.start, -bump.descent_slope * (bump.l - bump.start)],
+        [bump.l, 0.0],
+        [bump.peak(h), h],
+        [end, 0.0],
+        [last, tail],
+    ]
 }
 
 /// The threshold three ways, for the settings' Adam.

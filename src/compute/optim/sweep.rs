@@ -75,7 +75,7 @@ pub fn coasting_limit(s: f64, u: f64, beta1: f64, beta2: f64, epsilon: f64) -> (
     let mut total = 0.0;
     let mut n = 0;
     loop {
-        let (b1, b2) = (beta1.powi(n + 1), beta2.powi(n + 1));
+        let (b1, b2) = (beta1.powf(f64::from(n + 1)), beta2.powf(f64::from(n + 1)));
         let m = -s * b1 + u * (1.0 - b1);
         if m >= 0.0 || n >= 100_000 {
             return (total, n as usize);
@@ -207,7 +207,8 @@ fn point(
         h_max_closed_form: closed.h_max,
         h_max_supremum: sup.h_max,
         decisive_step: sup.step,
-        first_excursion_decisive: relative_difference(closed.h_max, sup.h_max) <= FIRST_EXCURSION_TOLERANCE,
+        first_excursion_decisive: relative_difference(closed.h_max, sup.h_max)
+            <= FIRST_EXCURSION_TOLERANCE,
         tie: closed.tie,
     })
 }
