@@ -83,18 +83,24 @@ pub fn check(root: &Path) -> Result<CheckReport> {
     if let Some(site) = render(&book, outcomes, &mut report)? {
         let links = links::check(&site);
         report.links = links.checked;
+        // The same link shows on a chapter's page, on index.html (a copy of the first chapter)
+        // and on the print page: report it once, naming every page.
+        let mut grouped: Vec<(links::Broken, Vec<String>)> = Vec::new();
         for broken in links.broken {
-            let chapter = chapter_of(&book, &broken.page);
-            let location = match chapter {
+            match grouped.iter_mut().find(|(b, _)| b.target == broken.target && b.problem == broken.problem) {
+                Some((_, pages)) => pages.push(broken.page),
+                None => grouped.push((broken, Vec::new())),
+            }
+        }
+        for (broken, also) in grouped {
+            let location = match chapter_of(&book, &broken.page) {
                 Some(c) => at(&c.file, link_line(&c.source, &broken.target)),
                 None => format!("{} (generated page)", broken.page),
             };
+            let also = if also.is_empty() { String::new() } else { format!(" (also on {})", also.join(", ")) };
             report.problems.push(Problem {
                 location: Some(location),
-                message: format!(
-                    "broken link `{}` on {}: {}",
-                    broken.target, broken.page, broken.problem
-                ),
+                message: format!("broken link `{}` on {}{also}: {}", broken.target, broken.page, broken.problem),
             });
         }
     }
