@@ -318,8 +318,8 @@ fn write_edge(
     };
     let _ = write!(
         s,
-        "<g class=\"gb-edge {}\" id=\"{p}e{}\"><path d=\"{d}\" {marker}=\"url(#{p}arrow{key})\"/>",
-        class_list(&edge.class),
+        "<g class=\"{}\" id=\"{p}e{}\"><path d=\"{d}\" {marker}=\"url(#{p}arrow{key})\"/>",
+        format!("gb-edge {}", class_list(&edge.class)).trim_end(),
         route.edge
     );
     if let (Some(text), Some(Some(r))) = (&edge.label, placement.labels.get(route.edge)) {
