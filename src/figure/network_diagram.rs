@@ -28,7 +28,12 @@ pub fn draw(result: &StudyResult, kind: &str, id_prefix: &str) -> Option<String>
 /// The accessible name of figure `kind`.
 fn title(result: &StudyResult, kind: &str) -> Option<String> {
     let (v, param) = pick(result, kind)?;
-    let count = v.skip.paths.iter().filter(|p| &p.parameter == param).count();
+    let count = v
+        .skip
+        .paths
+        .iter()
+        .filter(|p| &p.parameter == param)
+        .count();
     Some(format!(
         "{}: the {count} paths from {param} to {}*, one row and one colour each",
         v.title, v.output
@@ -57,8 +62,12 @@ pub fn diagrams(result: &StudyResult, kind: &str) -> Option<Vec<Diagram>> {
         "chain" => Some(vec![network(variant, &variant.chain, false, None)]),
         "skip" => Some(vec![network(variant, &variant.skip, true, None)]),
         "paths" => {
-            let paths: Vec<&PathTerm> =
-                variant.skip.paths.iter().filter(|p| &p.parameter == param).collect();
+            let paths: Vec<&PathTerm> = variant
+                .skip
+                .paths
+                .iter()
+                .filter(|p| &p.parameter == param)
+                .collect();
             Some(
                 paths
                     .iter()
@@ -74,17 +83,31 @@ pub fn diagrams(result: &StudyResult, kind: &str) -> Option<Vec<Diagram>> {
 fn stack(diagrams: &[Diagram], title: &str, id_prefix: &str) -> String {
     let prefix: String = id_prefix
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let root = format!("{prefix}fig");
     let gutter = 64.0;
     let (mut y, mut width, mut rows) = (0.0_f64, 0.0_f64, String::new());
     for (k, d) in diagrams.iter().enumerate() {
         let svg = render(d, &format!("{prefix}p{k}-"));
-        let Some((w, h)) = view_size(&svg) else { continue };
+        let Some((w, h)) = view_size(&svg) else {
+            continue;
+        };
         let placed = svg.replacen(
             &format!("width=\"100%\" style=\"max-width:{}px\"", fixed(w, 1)),
-            &format!("x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"", fixed(gutter, 1), fixed(y, 1), fixed(w, 1), fixed(h, 1)),
+            &format!(
+                "x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"",
+                fixed(gutter, 1),
+                fixed(y, 1),
+                fixed(w, 1),
+                fixed(h, 1)
+            ),
             1,
         );
         rows.push_str(&format!(
@@ -97,9 +120,13 @@ fn stack(diagrams: &[Diagram], title: &str, id_prefix: &str) -> String {
         width = width.max(w);
     }
     let total = gutter + width;
-    let mut css = format!("#{root} .gb-row{{font:600 13px ui-monospace,Menlo,Consolas,monospace;dominant-baseline:central}}");
+    let mut css = format!(
+        "#{root} .gb-row{{font:600 13px ui-monospace,Menlo,Consolas,monospace;dominant-baseline:central}}"
+    );
     for (k, fallback) in PALETTE.iter().enumerate() {
-        css.push_str(&format!("#{root} .gb-row.c{k}{{fill:var(--gb-fig-c{k},{fallback})}}"));
+        css.push_str(&format!(
+            "#{root} .gb-row.c{k}{{fill:var(--gb-fig-c{k},{fallback})}}"
+        ));
     }
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{root}\" class=\"gb-figure gb-diagram\" role=\"img\" \
@@ -116,7 +143,10 @@ aria-labelledby=\"{prefix}title\" viewBox=\"0 0 {} {}\" width=\"100%\" style=\"m
 fn view_size(svg: &str) -> Option<(f64, f64)> {
     let start = svg.find("viewBox=\"")? + 9;
     let end = start + svg[start..].find('"')?;
-    let numbers: Vec<f64> = svg[start..end].split(' ').filter_map(|t| t.parse().ok()).collect();
+    let numbers: Vec<f64> = svg[start..end]
+        .split(' ')
+        .filter_map(|t| t.parse().ok())
+        .collect();
     match numbers.as_slice() {
         [_, _, w, h] => Some((*w, *h)),
         _ => None,
@@ -173,7 +203,11 @@ fn network(
     let names: Vec<&str> = net.nodes.iter().map(|n| n.name.as_str()).collect();
     let index = |name: &str| names.iter().position(|n| *n == name);
     let compact = highlight.is_some();
-    let mut nodes: Vec<Node> = net.nodes.iter().map(|n| node(v, n, with_skips, compact)).collect();
+    let mut nodes: Vec<Node> = net
+        .nodes
+        .iter()
+        .map(|n| node(v, n, with_skips, compact))
+        .collect();
     // With a path highlighted, its steps are coloured and unlabelled; the rest stay plain.
     let on_path = |from: &str, to: &str| {
         highlight.is_some_and(|(_, p)| p.nodes.windows(2).any(|w| w[0] == from && w[1] == to))
@@ -182,18 +216,40 @@ fn network(
     let mut edges = Vec::new();
     for e in &v.edges {
         if let (Some(a), Some(b)) = (index(&e.from), index(&e.to)) {
-            let class = if on_path(&e.from, &e.to) { colour.clone() } else { String::new() };
+            let class = if on_path(&e.from, &e.to) {
+                colour.clone()
+            } else {
+                String::new()
+            };
             let label = (!compact).then(|| e.weight.clone());
-            edges.push(Edge { from: a, to: b, class, label });
+            edges.push(Edge {
+                from: a,
+                to: b,
+                class,
+                label,
+            });
         }
     }
     if with_skips {
         for s in &v.skips {
             if let (Some(a), Some(b)) = (index(&s.from), index(&s.to)) {
-                let after = if s.enters == "post-activation" { " after σ" } else { "" };
-                let class = if on_path(&s.from, &s.to) { format!("skip {colour}") } else { "skip".into() };
+                let after = if s.enters == "post-activation" {
+                    " after σ"
+                } else {
+                    ""
+                };
+                let class = if on_path(&s.from, &s.to) {
+                    format!("skip {colour}")
+                } else {
+                    "skip".into()
+                };
                 let label = Some(format!("wc = {}{after}", num(s.wc, 4)));
-                edges.push(Edge { from: a, to: b, class, label });
+                edges.push(Edge {
+                    from: a,
+                    to: b,
+                    class,
+                    label,
+                });
             }
         }
     }
@@ -206,14 +262,24 @@ fn network(
                 tooltip: format!("parameter {param}"),
             });
             if let Some(first) = p.nodes.first().and_then(|n| index(n)) {
-                edges.push(Edge { from: theta, to: first, class: colour.clone(), label: None });
+                edges.push(Edge {
+                    from: theta,
+                    to: first,
+                    class: colour.clone(),
+                    label: None,
+                });
             }
             format!("path {}: {}", p.color + 1, p.nodes.join(" → "))
         }
         None if with_skips => format!("{}: the network y* with short circuits (dashed)", v.title),
         None => format!("{}: the chain network y", v.reading_title),
     };
-    Diagram { title, direction: Direction::LeftToRight, nodes, edges }
+    Diagram {
+        title,
+        direction: Direction::LeftToRight,
+        nodes,
+        edges,
+    }
 }
 
 /// A node box: name (starred where it differs from the chain), formula and value; just the
@@ -228,11 +294,29 @@ fn node(v: &VariantResult, n: &NodeValue, with_skips: bool, compact: bool) -> No
         "op"
     };
     if n.name == v.input {
-        let lines = if compact { vec![label.clone()] } else { vec![label.clone(), format!("= {}", num(n.h, 4))] };
-        return Node { lines, class: class.into(), tooltip: format!("input {label} = {}", num(n.h, 6)) };
+        let lines = if compact {
+            vec![label.clone()]
+        } else {
+            vec![label.clone(), format!("= {}", num(n.h, 4))]
+        };
+        return Node {
+            lines,
+            class: class.into(),
+            tooltip: format!("input {label} = {}", num(n.h, 6)),
+        };
     }
     let f = formula(v, &n.name, with_skips);
-    let sigma = n.dsigma.map_or(String::new(), |d| format!(", σ′(z) = {}", num(d, 6)));
-    let lines = if compact { vec![label.clone()] } else { vec![label.clone(), f.clone(), format!("= {}", num(n.h, 4))] };
-    Node { lines, class: class.into(), tooltip: format!("{label} = {f} = {}{sigma}", num(n.h, 6)) }
+    let sigma = n
+        .dsigma
+        .map_or(String::new(), |d| format!(", σ′(z) = {}", num(d, 6)));
+    let lines = if compact {
+        vec![label.clone()]
+    } else {
+        vec![label.clone(), f.clone(), format!("= {}", num(n.h, 4))]
+    };
+    Node {
+        lines,
+        class: class.into(),
+        tooltip: format!("{label} = {f} = {}{sigma}", num(n.h, 6)),
+    }
 }

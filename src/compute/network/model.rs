@@ -273,3 +273,40 @@ impl Network {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigmoid_derivative_matches_closed_form_and_stays_positive() {
+        for z in [-30.0, -2.0, 0.0, 0.5, 3.0, 30.0] {
+            let s = 1.0 / (1.0 + f64::exp(-z));
+            let d = Activation::Sigmoid.derivative(z);
+            assert!((d - s * (1.0 - s)).abs() <= 1e-15, "z = {z}");
+            assert!(d > 0.0);
+        }
+        assert_eq!(Activation::Sigmoid.derivative(0.0), 0.25);
+        assert!(Activation::Sigmoid.derivative(200.0) > 0.0);
+    }
+
+    #[test]
+    fn tanh_derivative_matches_closed_form() {
+        for z in [-3.0, -0.5, 0.0, 1.0, 4.0] {
+            let t = f64::tanh(z);
+            assert!((Activation::Tanh.derivative(z) - (1.0 - t * t)).abs() <= 1e-15);
+        }
+    }
+
+    #[test]
+    fn log_derivative_lipschitz_constants_hold() {
+        // (ln σ')' = 1 − 2σ for the sigmoid and −2 tanh for tanh: check by differences.
+        for act in [Activation::Sigmoid, Activation::Tanh] {
+            for z in [-5.0, -1.0, 0.0, 0.7, 6.0] {
+                let h = 1e-5;
+                let slope = (act.derivative(z + h).ln() - act.derivative(z - h).ln()) / (2.0 * h);
+                assert!(slope.abs() <= act.log_derivative_lipschitz() + 1e-6);
+            }
+        }
+    }
+}

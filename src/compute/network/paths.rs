@@ -235,3 +235,23 @@ pub fn derivation(net: &Network, param: usize, terms: &[PathTerm]) -> String {
         }
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_subscripts() {
+        assert_eq!(tex_name("w12"), "w_{12}");
+        assert_eq!(tex_name("w"), "w");
+        assert_eq!(tex_name("hid3"), "\\mathrm{hid}_{3}");
+        assert_eq!(tex_pre("h3"), "z_{3}");
+        assert_eq!(tex_pre("y"), "z_{y}");
+    }
+
+    #[test]
+    fn palette_cycles() {
+        assert_eq!(css_color(0), "var(--gb-fig-c0, #1f77b4)");
+        assert_eq!(css_color(9), css_color(1));
+    }
+}

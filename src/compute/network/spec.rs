@@ -216,3 +216,22 @@ impl Default for Certificate {
 pub fn parse(source: &str) -> Result<Spec, SpanError> {
     toml::from_str(source).map_err(toml_error)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_span() {
+        let err = parse("kind = \"network\"\ncompre = 1\n").unwrap_err();
+        assert!(err.message.contains("compre"), "{}", err.message);
+        assert!(err.span.start >= 17);
+    }
+
+    #[test]
+    fn skip_defaults_are_wc_1_into_the_pre_activation() {
+        let skip: SkipSpec = toml::from_str("from = \"h1\"\nto = \"h3\"\n").unwrap();
+        assert_eq!(*skip.wc.get_ref(), 1.0);
+        assert_eq!(skip.enters.get_ref(), "pre-activation");
+    }
+}

@@ -200,3 +200,35 @@ fn keep(slot: &mut Option<Candidate>, other: Option<Candidate>, key: impl Fn(&Ca
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratio_handles_zero_gradients() {
+        assert_eq!(ratio(2.0, -1.0), 0.5);
+        assert_eq!(ratio(0.0, 0.0), 1.0);
+        assert_eq!(ratio(0.0, 1.0), f64::INFINITY);
+    }
+
+    #[test]
+    fn merge_keeps_the_earlier_of_equal_candidates() {
+        let c = |ratio, size| Candidate {
+            values: vec![size],
+            region: 0,
+            ratio,
+            size,
+        };
+        let mut a = Tally {
+            most_extreme: Some(c(0.5, 1.0)),
+            ..Tally::default()
+        };
+        let b = Tally {
+            most_extreme: Some(c(0.5, 2.0)),
+            ..Tally::default()
+        };
+        a.merge(b);
+        assert_eq!(a.most_extreme.map(|c| c.size), Some(1.0));
+    }
+}

@@ -1,0 +1,342 @@
+//! Q1 network studies: gradients against hand formulas, finite differences and forward-mode
+//! dual numbers; path sums against the autograd tape; sweep determinism; counterexamples;
+//! the certified bound; invalid study files; figures.
+
+use gradbook::compute::network::model::Network;
+use gradbook::compute::network::validate::{self, Pair};
+use gradbook::compute::network::{self, StudyResult, paths, spec, tape_eval};
+use gradbook::diag::SpanError;
+use gradbook::figure::network_diagram;
+use proptest::prelude::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/network").join(name)
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The book's study with a smaller sweep (tests run in debug builds).
+fn book_study(samples: usize) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("content/networks.toml");
+    let text = read(&path);
+    let line = text.lines().find(|l| l.starts_with("samples = ")).expect("samples line");
+    text.replace(line, &format!("samples = {samples}"))
+}
+
+fn pairs(source: &str) -> Vec<Pair> {
+    validate::pairs(&spec::parse(source).unwrap()).unwrap()
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// Relative difference, 0 when both vanish.
+fn rel(a: f64, b: f64) -> f64 {
+    let s = a.abs().max(b.abs());
+    if s == 0.0 { 0.0 } else { (a - b).abs() / s }
+}
+
+/// The five-layer chain written out by hand: (y, dy/dw1) with
+/// dy/dw1 = x · Π σ'(z_k) · w2 w3 w4 w5.
+fn chain_by_hand(x: f64, w: [f64; 5], b: [f64; 5]) -> (f64, f64) {
+    let mut h = x;
+    let mut grad = x;
+    for k in 0..5 {
+        let z = w[k] * h + b[k];
+        h = sigmoid(z);
+        let ds = h * (1.0 - h);
+        grad *= ds * if k + 1 < 5 { w[k + 1] } else { 1.0 };
+    }
+    (h, grad)
+}
+
+/// The default skip network factorised by hand:
+/// dy*/dw1 = x σ'(z1) · σ'(z3*)(1 + w3 w2 σ'(z2)) · σ'(z5*)(1 + w5 w4 σ'(z4*)).
+fn skip_by_hand(x: f64, w: [f64; 5], b: [f64; 5]) -> f64 {
+    let ds = |z: f64| sigmoid(z) * (1.0 - sigmoid(z));
+    let z1 = w[0] * x + b[0];
+    let h1 = sigmoid(z1);
+    let z2 = w[1] * h1 + b[1];
+    let h2 = sigmoid(z2);
+    let z3 = w[2] * h2 + b[2] + h1;
+    let h3 = sigmoid(z3);
+    let z4 = w[3] * h3 + b[3];
+    let h4 = sigmoid(z4);
+    let z5 = w[4] * h4 + b[4] + h3;
+    x * ds(z1) * ds(z3) * (1.0 + w[2] * w[1] * ds(z2)) * ds(z5) * (1.0 + w[4] * w[3] * ds(z4))
+}
+
+/// Values in the subscripted reading's parameter order (x, w1, …, w5, b1, …, b5).
+fn values_for(net: &Network, x: f64, w: [f64; 5], b: [f64; 5]) -> Vec<f64> {
+    net.params
+        .iter()
+        .map(|p| match p.name.as_str() {
+            "x" => x,
+            n if n.starts_with('w') => w[n[1..].parse::<usize>().unwrap() - 1],
+            n => b[n[1..].parse::<usize>().unwrap() - 1],
+        })
+        .collect()
+}
+
+#[test]
+fn chain_gradient_matches_hand_formula_and_finite_differences() {
+    let all = pairs(&book_study(10));
+    let pair = &all[0];
+    let w1 = pair.chain.param("w1").unwrap();
+    let cases = [
+        (1.0, [0.5; 5], [0.1; 5]),
+        (-1.3, [2.0, -1.5, 0.7, 3.0, -0.4], [0.3, -2.0, 1.0, 0.0, 0.5]),
+        (0.4, [0.1, 4.0, 4.0, -3.0, 2.5], [-1.0, 1.0, -2.0, 0.7, -0.2]),
+    ];
+    for (x, w, b) in cases {
+        let values = values_for(&pair.chain, x, w, b);
+        let (y, tape) = tape_eval::gradients(&pair.chain, &values);
+        let (y_hand, g_hand) = chain_by_hand(x, w, b);
+        assert!(rel(y, y_hand) <= 1e-15, "y {y} vs {y_hand}");
+        // Same products in a different order: a few ulps.
+        assert!(rel(tape[w1], g_hand) <= 1e-12, "tape {} vs hand {g_hand}", tape[w1]);
+        // Central differences: truncation ~ h² |y'''| ≈ 1e-10 and rounding ~ ε/h ≈ 1e-11,
+        // relative to gradients ≥ 1e-4 here: 1e-5 is a safe bound.
+        let h = 1e-5;
+        let (yp, _) = chain_by_hand(x, [w[0] + h, w[1], w[2], w[3], w[4]], b);
+        let (ym, _) = chain_by_hand(x, [w[0] - h, w[1], w[2], w[3], w[4]], b);
+        let fd = (yp - ym) / (2.0 * h);
+        assert!((fd - tape[w1]).abs() <= 1e-5 * tape[w1].abs().max(1e-4), "fd {fd} vs {}", tape[w1]);
+    }
+}
+
+#[test]
+fn skip_gradient_matches_the_factorised_path_sum() {
+    let all = pairs(&book_study(10));
+    let pair = &all[0];
+    let w1 = pair.skip.param("w1").unwrap();
+    let mut state = 12345u64;
+    let mut next = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64) * 6.0 - 3.0
+    };
+    for _ in 0..50 {
+        let (x, w, b) = (next(), [next(), next(), next(), next(), next()], [next(), next(), next(), next(), next()]);
+        let values = values_for(&pair.skip, x, w, b);
+        let (_, tape) = tape_eval::gradients(&pair.skip, &values);
+        let hand = skip_by_hand(x, w, b);
+        assert!((tape[w1] - hand).abs() <= 1e-12 * hand.abs().max(1e-12), "tape {} vs hand {hand}", tape[w1]);
+    }
+}
+
+/// y and dy/dθ by forward-mode dual numbers, from the structure in the result JSON: an
+/// evaluation that shares no code with the study.
+fn dual(v: &Value, values: &Value, with_skips: bool, param: &str) -> (f64, f64) {
+    let get = |name: &str| values[name].as_f64().unwrap();
+    let seed = |name: &str| if name == param { 1.0 } else { 0.0 };
+    let input = v["input"].as_str().unwrap();
+    let mut h: std::collections::HashMap<String, (f64, f64)> = Default::default();
+    h.insert(input.to_string(), (get(input), seed(input)));
+    let nodes: Vec<&str> = v["chain"]["nodes"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    while h.len() < nodes.len() {
+        for &n in &nodes {
+            if h.contains_key(n) {
+                continue;
+            }
+            let edges: Vec<&Value> = v["edges"].as_array().unwrap().iter().filter(|e| e["to"] == n).collect();
+            let skips: Vec<&Value> = v["skips"].as_array().unwrap().iter().filter(|s| with_skips && s["to"] == n).collect();
+            let sources: Vec<&str> = edges.iter().chain(&skips).map(|e| e["from"].as_str().unwrap()).collect();
+            if !sources.iter().all(|s| h.contains_key(*s)) {
+                continue;
+            }
+            let (mut z, mut dz) = (0.0, 0.0);
+            for e in &edges {
+                let (hv, hd) = h[e["from"].as_str().unwrap()];
+                let wname = e["weight"].as_str().unwrap();
+                z += get(wname) * hv;
+                dz += get(wname) * hd + seed(wname) * hv;
+            }
+            if let Some(bn) = v["biases"][n].as_str() {
+                z += get(bn);
+                dz += seed(bn);
+            }
+            let (mut post, mut dpost) = (0.0, 0.0);
+            for s in &skips {
+                let (hv, hd) = h[s["from"].as_str().unwrap()];
+                let wc = s["wc"].as_f64().unwrap();
+                if s["enters"] == "post-activation" {
+                    post += wc * hv;
+                    dpost += wc * hd;
+                } else {
+                    z += wc * hv;
+                    dz += wc * hd;
+                }
+            }
+            let s = sigmoid(z);
+            h.insert(n.to_string(), (s + post, s * (1.0 - s) * dz + dpost));
+        }
+    }
+    h[v["output"].as_str().unwrap()]
+}
+
+fn small_study() -> (StudyResult, Value) {
+    let r = network::run(&read(&fixture("small.toml"))).unwrap();
+    let json = serde_json::to_value(&r).unwrap();
+    (r, json)
+}
+
+#[test]
+fn worked_examples_agree_with_dual_numbers() {
+    let (_, json) = small_study();
+    for (name, v) in json["variants"].as_object().unwrap() {
+        for p in ["w1", "b1"] {
+            let (_, chain) = dual(v, &v["values"], false, p);
+            let (_, skip) = dual(v, &v["values"], true, p);
+            let c = v["chain"][format!("dy_d{p}")].as_f64().unwrap();
+            let s = v["skip"][format!("dy_d{p}")].as_f64().unwrap();
+            assert!(rel(chain, c) <= 1e-12 && rel(skip, s) <= 1e-12, "{name} {p}: {chain} {c} {skip} {s}");
+        }
+    }
+}
+
+#[test]
+fn counterexamples_really_violate_the_inequality() {
+    let (r, json) = small_study();
+    let mut seen = 0;
+    for (name, v) in json["variants"].as_object().unwrap() {
+        for ce in v["counterexamples"].as_array().unwrap() {
+            let p = ce["parameter"].as_str().unwrap();
+            let (_, chain) = dual(v, &ce["values"], false, p);
+            let (_, skip) = dual(v, &ce["values"], true, p);
+            assert!(chain.abs() > skip.abs(), "{name} {p} {}: |{chain}| ≤ |{skip}|", ce["kind"]);
+            assert!(rel(chain, ce["chain"].as_f64().unwrap()) <= 1e-9, "{name} {p}: chain {chain} vs {}", ce["chain"]);
+            assert_eq!(ce["verified"], true);
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "the sweep should find counterexamples");
+    assert!(r.claims().iter().filter(|c| c.statement.contains("counterexample")).all(|c| c.holds));
+}
+
+#[test]
+fn the_sweep_is_deterministic_for_a_fixed_seed() {
+    let text = read(&fixture("small.toml"));
+    let a = serde_json::to_string(&network::run(&text).unwrap()).unwrap();
+    let b = serde_json::to_string(&network::run(&text).unwrap()).unwrap();
+    assert_eq!(a, b);
+    let other = serde_json::to_string(&network::run(&text.replace("seed = 7", "seed = 8")).unwrap()).unwrap();
+    assert_ne!(a, other, "a different seed should draw different samples");
+}
+
+#[test]
+fn every_claim_of_the_book_study_holds() {
+    let r = network::run(&book_study(1500)).unwrap();
+    let failed: Vec<String> = r.claims().into_iter().filter(|c| !c.holds).map(|c| format!("{}: {}", c.statement, c.detail)).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    // Non-negative weights alone are not enough in the default reading.
+    assert!(r.summary.iter().filter(|s| s.variant == "default").all(|s| s.nonnegative_counterexample));
+}
+
+/// The certified bound for the default reading by hand: S = (1 + 4/W²)² (two short circuits
+/// each replacing two sigmoid layers, σ' ≤ 1/4) against exp(−Σδ) with δ3 ≤ 1, δ4 ≤ W/4,
+/// δ5 ≤ W²/16 + 1 (|h| < 1, σ is 1/4-Lipschitz, ln σ' is 1-Lipschitz).
+#[test]
+fn certified_bound_matches_the_hand_derivation() {
+    let slack = |w: f64| 2.0 * (1.0 + 4.0 / (w * w)).ln() - (2.0 + w / 4.0 + w * w / 16.0);
+    let (mut lo, mut hi) = (0.1, 10.0);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if slack(mid) >= 0.0 { lo = mid } else { hi = mid }
+    }
+    let r = network::run(&book_study(10)).unwrap();
+    let bound = r.variants[0].compare[0].bound.clone().unwrap();
+    assert!(bound.w_max <= lo && bound.w_max >= lo * 0.99, "{} vs {lo}", bound.w_max);
+    assert!(!bound.needs_input_bound);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Σ over paths of the products of local derivatives equals the tape's gradient.
+    #[test]
+    fn path_sum_equals_autograd_for_every_variant(raw in proptest::collection::vec(-3.0f64..3.0, 11)) {
+        for pair in pairs(&book_study(10)) {
+            for net in [&pair.chain, &pair.skip] {
+                let values: Vec<f64> = raw.iter().take(net.params.len()).copied().collect();
+                let eval = net.evaluate(&values);
+                let (_, tape) = tape_eval::gradients(net, &values);
+                for name in ["w1", "b1"] {
+                    let p = net.param(name).unwrap();
+                    let sum: f64 = paths::enumerate(net, &eval, &values, p).iter().map(|t| t.value).sum();
+                    prop_assert!((sum - tape[p]).abs() <= 1e-12 * tape[p].abs().max(1e-300) + 1e-300,
+                        "{} {name}: path sum {sum} vs tape {}", pair.name, tape[p]);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn paths_of_the_default_reading() {
+    let r = network::run(&book_study(10)).unwrap();
+    let v = &r.variants[0];
+    let w1: Vec<_> = v.skip.paths.iter().filter(|p| p.parameter == "w1").collect();
+    let routes: Vec<String> = w1.iter().map(|p| p.nodes.join(">")).collect();
+    assert_eq!(routes, ["h1>h2>h3>h4>y", "h1>h2>h3>y", "h1>h3>h4>y", "h1>h3>y"]);
+    assert_eq!(v.chain.paths.iter().filter(|p| p.parameter == "w1").count(), 1);
+    insta::assert_snapshot!(v.skip.derivation["w1"].as_str().unwrap());
+}
+
+/// The error for a broken study, located in its file.
+fn diagnose(path: &Path) -> (SpanError, String) {
+    let text = read(path);
+    let err = network::run(&text).expect_err("the study should be rejected");
+    let shown = err.in_file(path, &text).to_string();
+    (err, shown)
+}
+
+#[test]
+fn invalid_studies_give_clear_errors() {
+    let mut count = 0;
+    for entry in std::fs::read_dir(fixture("invalid")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = read(&path);
+        let expect = text.lines().next().and_then(|l| l.strip_prefix("# expect: ")).unwrap();
+        let at = text.lines().nth(1).and_then(|l| l.strip_prefix("# at: ")).unwrap();
+        let (err, shown) = diagnose(&path);
+        assert!(err.message.contains(expect), "{}: {}", path.display(), err.message);
+        let line = text[..err.span.start].matches('\n').count() + 1;
+        let source_line = text.lines().nth(line - 1).unwrap_or("");
+        assert!(line > 2 && source_line.contains(at), "{}: line {line} `{source_line}`", path.display());
+        assert!(shown.starts_with(&format!("{}:{line}:", path.display())), "{shown}");
+        count += 1;
+    }
+    assert!(count >= 8);
+}
+
+#[test]
+fn figures_are_themed_prefixed_and_mark_short_circuits() {
+    let (r, _) = small_study();
+    for kind in ["chain", "skip", "paths", "paths/literal/b1", "skip/post"] {
+        let svg = network_diagram::draw(&r, kind, "q1-").unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let root = doc.root_element();
+        assert_eq!(root.attribute("role"), Some("img"));
+        assert!(root.attribute("viewBox").is_some() && root.attribute("aria-labelledby").is_some());
+        assert_eq!(root.attribute("width"), Some("100%"));
+        for node in doc.descendants().filter_map(|n| n.attribute("id")) {
+            assert!(node.starts_with("q1-"), "{kind}: id {node}");
+        }
+    }
+    let skip = network_diagram::diagrams(&r, "skip").unwrap();
+    let dashed: Vec<_> = skip[0].edges.iter().filter(|e| e.class == "skip").collect();
+    assert_eq!(dashed.len(), 2);
+    assert!(dashed.iter().all(|e| e.label.as_deref() == Some("wc = 1")));
+    let paths = network_diagram::diagrams(&r, "paths").unwrap();
+    assert_eq!(paths.len(), 4);
+    for (k, d) in paths.iter().enumerate() {
+        assert!(d.edges.iter().any(|e| e.class.split(' ').any(|c| c == format!("path-{k}"))));
+    }
+    assert!(network_diagram::draw(&r, "nope", "q1-").is_none());
+    assert!(network_diagram::draw(&r, "chain/nope", "q1-").is_none());
+    insta::assert_debug_snapshot!(network_diagram::diagrams(&r, "chain").unwrap());
+}
