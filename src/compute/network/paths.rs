@@ -223,17 +223,28 @@ fn term(
 
 /// `\frac{\partial y}{\partial w_{1}} = t_1 + t_2 + …` for the paths of one parameter.
 pub fn derivation(net: &Network, param: usize, terms: &[PathTerm]) -> String {
-    let out = star(tex_name(&net.nodes[net.output]), starred(net)[net.output]);
     let sum: Vec<&str> = terms.iter().map(|t| t.latex.as_str()).collect();
     format!(
-        "\\frac{{\\partial {out}}}{{\\partial {}}} = {}",
-        tex_name(&net.params[param].name),
-        if sum.is_empty() {
-            "0".to_string()
-        } else {
-            sum.join(" + ")
-        }
+        "{} = {}",
+        lhs(net, param),
+        if sum.is_empty() { "0".to_string() } else { sum.join(" + ") }
     )
+}
+
+/// The same sum as an `aligned` block, one path per line (for long sums).
+pub fn derivation_lines(net: &Network, param: usize, terms: &[PathTerm]) -> String {
+    let lines: Vec<String> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| if i == 0 { format!("&= {}", t.latex) } else { format!("&\\quad + {}", t.latex) })
+        .collect();
+    let body = if lines.is_empty() { "&= 0".to_string() } else { lines.join(" \\\\ ") };
+    format!("\\begin{{aligned}} {} {body} \\end{{aligned}}", lhs(net, param))
+}
+
+fn lhs(net: &Network, param: usize) -> String {
+    let out = star(tex_name(&net.nodes[net.output]), starred(net)[net.output]);
+    format!("\\frac{{\\partial {out}}}{{\\partial {}}}", tex_name(&net.params[param].name))
 }
 
 #[cfg(test)]

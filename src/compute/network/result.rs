@@ -141,6 +141,8 @@ pub struct NetResult {
     pub paths: Vec<PathTerm>,
     /// The gradient as a path sum in LaTeX, by parameter.
     pub derivation: Map<String, Value>,
+    /// The same sums as `aligned` blocks, one path per line.
+    pub derivation_lines: Map<String, Value>,
     /// The path sums' values, by parameter.
     pub path_sum: Map<String, Value>,
     /// The gradients from this module's own reverse pass, by parameter.

@@ -137,6 +137,7 @@ pub fn net_result(net: &Network, values: &[f64], params: &[usize]) -> (NetResult
         derivatives: Map::new(),
         paths: Vec::new(),
         derivation: Map::new(),
+        derivation_lines: Map::new(),
         path_sum: Map::new(),
         reverse_pass: Map::new(),
     };
@@ -149,6 +150,8 @@ pub fn net_result(net: &Network, values: &[f64], params: &[usize]) -> (NetResult
         result
             .derivation
             .insert(name.clone(), paths::derivation(net, p, &terms).into());
+        let lines = paths::derivation_lines(net, p, &terms);
+        result.derivation_lines.insert(name.clone(), lines.into());
         result.path_sum.insert(
             name.clone(),
             terms.iter().map(|t| t.value).sum::<f64>().into(),
