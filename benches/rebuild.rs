@@ -18,20 +18,33 @@ fn main() {
     let source = std::env::var_os("GRADBOOK_BENCH_BOOK")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-    let runs: usize = std::env::var("GRADBOOK_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(31);
+    let runs: usize = std::env::var("GRADBOOK_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(31);
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let root = tmp.path().join("book");
     copy_book(&source, &root);
     let book = Book::load(&root).unwrap_or_else(|e| panic!("the book does not load: {e:#}"));
-    println!("book: {} ({} chapters, {} computations), {runs} samples each", source.display(), book.chapters.len(), book.computations.len());
+    println!(
+        "book: {} ({} chapters, {} computations), {runs} samples each",
+        source.display(),
+        book.chapters.len(),
+        book.computations.len()
+    );
 
     let cold_memory = sample(5.min(runs), |_| {
         let start = Instant::now();
         let mut session = Session::new(&root, RenderOptions::default());
-        session.update().unwrap_or_else(|e| panic!("the book does not build: {e:#}"));
+        session
+            .update()
+            .unwrap_or_else(|e| panic!("the book does not build: {e:#}"));
         start.elapsed()
     });
-    report("cold build in memory (Session::update, empty cache)", &cold_memory);
+    report(
+        "cold build in memory (Session::update, empty cache)",
+        &cold_memory,
+    );
     let dest = tmp.path().join("site");
     let cold_disk = sample(5.min(runs), |_| {
         let start = Instant::now();
@@ -40,32 +53,60 @@ fn main() {
     });
     report("cold `gradbook build` (written to disk)", &cold_disk);
 
-    let mut session = Session::new(&root, RenderOptions { live_reload_script: Some("<script></script>".into()) });
+    let mut session = Session::new(
+        &root,
+        RenderOptions {
+            live_reload_script: Some("<script></script>".into()),
+        },
+    );
     session.update().unwrap_or_else(|e| panic!("{e:#}"));
 
-    let chapter = book.chapters.iter().max_by_key(|c| c.source.len()).expect("a chapter");
+    let chapter = book
+        .chapters
+        .iter()
+        .max_by_key(|c| c.source.len())
+        .expect("a chapter");
     let chapter_file = chapter.file.clone();
     let original = std::fs::read_to_string(&chapter_file).expect("the chapter");
     let prose = sample(runs, |i| {
         let marker = format!("Benchmark edit number {i}.");
-        std::fs::write(&chapter_file, format!("{original}\n{marker}\n")).expect("writing the chapter");
+        std::fs::write(&chapter_file, format!("{original}\n{marker}\n"))
+            .expect("writing the chapter");
         let start = Instant::now();
         let site = rebuild(&mut session);
         let elapsed = start.elapsed();
-        let page = site.files.get(&chapter.out_path()).expect("the chapter's page");
-        assert!(String::from_utf8_lossy(page).contains(&marker), "the page was rebuilt");
+        let page = site
+            .files
+            .get(&chapter.out_path())
+            .expect("the chapter's page");
+        assert!(
+            String::from_utf8_lossy(page).contains(&marker),
+            "the page was rebuilt"
+        );
         elapsed
     });
-    report(&format!("prose edit of {} → rebuilt page", chapter.path), &prose);
+    report(
+        &format!("prose edit of {} → rebuilt page", chapter.path),
+        &prose,
+    );
 
-    let Some(script) = book.computations.iter().find(|c| c.file.extension().is_some_and(|e| e == "py")) else {
+    let Some(script) = book
+        .computations
+        .iter()
+        .find(|c| c.file.extension().is_some_and(|e| e == "py"))
+    else {
         println!("no autograd script in this book: script edit not measured");
         return;
     };
     let script_file = script.file.clone();
-    let users: Vec<_> = book.chapters.iter().filter(|c| c.source.contains(&script.stem)).collect();
+    let users: Vec<_> = book
+        .chapters
+        .iter()
+        .filter(|c| c.source.contains(&script.stem))
+        .collect();
     let edits = sample(runs, |i| {
-        std::fs::write(&script_file, with_first_leaf(&script.source, i)).expect("writing the script");
+        std::fs::write(&script_file, with_first_leaf(&script.source, i))
+            .expect("writing the script");
         let start = Instant::now();
         let site = rebuild(&mut session);
         let elapsed = start.elapsed();
@@ -74,7 +115,13 @@ fn main() {
         }
         elapsed
     });
-    report(&format!("script edit of {} (first leaf's value) → rebuilt pages", script.stem), &edits);
+    report(
+        &format!(
+            "script edit of {} (first leaf's value) → rebuilt pages",
+            script.stem
+        ),
+        &edits,
+    );
 }
 
 /// One incremental update and the copy `serve` publishes to its HTTP side.
@@ -87,9 +134,16 @@ fn rebuild(session: &mut Session) -> Arc<gradbook::site::output::SiteFiles> {
 /// The script with its first `torch.tensor([v]` leaf set to a value that differs every sample.
 fn with_first_leaf(source: &str, i: usize) -> String {
     let open = "torch.tensor([";
-    let Some(start) = source.find(open).map(|p| p + open.len()) else { return format!("{source}\n") };
+    let Some(start) = source.find(open).map(|p| p + open.len()) else {
+        return format!("{source}\n");
+    };
     let end = source[start..].find(']').map_or(start, |e| start + e);
-    format!("{}{:?}{}", &source[..start], 1.0 + i as f64 / 8.0, &source[end..])
+    format!(
+        "{}{:?}{}",
+        &source[..start],
+        1.0 + i as f64 / 8.0,
+        &source[end..]
+    )
 }
 
 fn sample(n: usize, mut f: impl FnMut(usize) -> Duration) -> Vec<Duration> {
@@ -113,7 +167,9 @@ fn report(what: &str, sorted: &[Duration]) {
 fn copy_book(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("creating the copy");
     std::fs::copy(from.join("book.toml"), to.join("book.toml")).expect("book.toml");
-    let src = gradbook::config::Config::load(from).map(|c| c.book.src).unwrap_or_else(|_| "content".into());
+    let src = gradbook::config::Config::load(from)
+        .map(|c| c.book.src)
+        .unwrap_or_else(|_| "content".into());
     copy_tree(&from.join(&src), &to.join(&src));
     if from.join("templates").is_dir() {
         copy_tree(&from.join("templates"), &to.join("templates"));

@@ -6,13 +6,20 @@ use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/check")
+        .join(name)
 }
 
 /// Run `gradbook check` in `dir` on `book` (relative, so messages name `content/…`): (exit
 /// code, stdout, stderr).
 fn check(dir: &Path, book: &str) -> (i32, String, String) {
-    let out = Command::cargo_bin("gradbook").unwrap().current_dir(dir).args(["check", book]).output().unwrap();
+    let out = Command::cargo_bin("gradbook")
+        .unwrap()
+        .current_dir(dir)
+        .args(["check", book])
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -31,36 +38,61 @@ fn failing(name: &str) -> Vec<String> {
 fn passes_on_a_valid_book() {
     let (code, stdout, stderr) = check(&fixture(""), "good");
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(stdout.starts_with("Check passed: 1 computations, 1 claims, "), "{stdout}");
+    assert!(
+        stdout.starts_with("Check passed: 1 computations, 1 claims, "),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn broken_link_fails_with_its_line() {
     let problems = failing("broken-link");
     assert_eq!(problems.len(), 1, "{problems:?}");
-    assert!(problems[0].starts_with("broken-link/content/intro.md:6: broken link `missing.html` on "), "{}", problems[0]);
-    assert!(problems[0].ends_with("no file `missing.html` in the site"), "{}", problems[0]);
+    assert!(
+        problems[0].starts_with("broken-link/content/intro.md:6: broken link `missing.html` on "),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[0].ends_with("no file `missing.html` in the site"),
+        "{}",
+        problems[0]
+    );
 }
 
 #[test]
 fn missing_anchor_fails_with_its_line() {
     let problems = failing("missing-anchor");
     assert_eq!(problems.len(), 1, "{problems:?}");
-    assert!(problems[0].starts_with("missing-anchor/content/intro.md:6: broken link `other.html#no-such-section`"));
-    assert!(problems[0].ends_with("no anchor `#no-such-section` on `other.html`"), "{}", problems[0]);
+    assert!(problems[0].starts_with(
+        "missing-anchor/content/intro.md:6: broken link `other.html#no-such-section`"
+    ));
+    assert!(
+        problems[0].ends_with("no anchor `#no-such-section` on `other.html`"),
+        "{}",
+        problems[0]
+    );
 }
 
 #[test]
 fn false_chapter_claim_fails_with_its_line() {
     let problems = failing("failed-claim");
-    assert_eq!(problems, vec!["failed-claim/content/intro.md:4: claim fails: the output exceeds 100"]);
+    assert_eq!(
+        problems,
+        vec!["failed-claim/content/intro.md:4: claim fails: the output exceeds 100"]
+    );
 }
 
 #[test]
 fn false_study_claim_fails_naming_the_study() {
     let problems = failing("failed-study-claim");
     assert_eq!(problems.len(), 1, "{problems:?}");
-    assert!(problems[0].starts_with("failed-study-claim/content/bump.toml: claim fails: Gradient descent"), "{}", problems[0]);
+    assert!(
+        problems[0]
+            .starts_with("failed-study-claim/content/bump.toml: claim fails: Gradient descent"),
+        "{}",
+        problems[0]
+    );
     assert!(problems[0].contains("gets stuck"), "{}", problems[0]);
 }
 
@@ -69,7 +101,11 @@ fn computation_errors_are_listed_with_file_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let book = dir.path().join("book");
     copy_tree(&fixture("good"), &book);
-    std::fs::write(book.join("content/tiny.py"), "import torch\na = torch.nosuch([1.0])\n").unwrap();
+    std::fs::write(
+        book.join("content/tiny.py"),
+        "import torch\na = torch.nosuch([1.0])\n",
+    )
+    .unwrap();
     let (code, _, stderr) = check(dir.path(), "book");
     assert_eq!(code, 1);
     assert!(stderr.contains("book/content/tiny.py:2:"), "{stderr}");

@@ -15,12 +15,19 @@ const WAIT: Duration = Duration::from_secs(20);
 /// A temporary copy of the `basic` fixture book plus a small autograd script used by a chapter.
 fn book() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic"), dir.path());
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic"),
+        dir.path(),
+    );
     let content = dir.path().join("content");
     std::fs::write(content.join("tiny.py"), script(2.0)).unwrap();
     let second = content.join("second.md");
     let text = std::fs::read_to_string(&second).unwrap();
-    std::fs::write(&second, format!("{text}\nThe output is {{{{ tiny.output }}}}.\n")).unwrap();
+    std::fs::write(
+        &second,
+        format!("{text}\nThe output is {{{{ tiny.output }}}}.\n"),
+    )
+    .unwrap();
     dir
 }
 
@@ -66,9 +73,16 @@ impl Server {
                 let _ = tx.send(line);
             }
         });
-        let mut server = Server { child, port: 0, stdout };
+        let mut server = Server {
+            child,
+            port: 0,
+            stdout,
+        };
         let line = server.line_containing("Serving ");
-        let port = line.rsplit_once("127.0.0.1:").and_then(|(_, rest)| rest.split('/').next()).unwrap();
+        let port = line
+            .rsplit_once("127.0.0.1:")
+            .and_then(|(_, rest)| rest.split('/').next())
+            .unwrap();
         server.port = port.parse().unwrap();
         server
     }
@@ -87,13 +101,18 @@ impl Server {
     }
 
     fn get(&self, path: &str) -> (u16, String) {
-        raw_get(self.port, &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"))
+        raw_get(
+            self.port,
+            &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+        )
     }
 
     /// Open the event stream; (event, data) pairs arrive on the channel.
     fn events(&self) -> Receiver<(String, String)> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        stream.write_all(b"GET /__gradbook/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        stream
+            .write_all(b"GET /__gradbook/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            .unwrap();
         let (tx, rx) = channel();
         std::thread::spawn(move || {
             let mut event = String::new();
@@ -102,7 +121,9 @@ impl Server {
                 if let Some(name) = line.strip_prefix("event: ") {
                     event = name.to_string();
                 } else if let Some(data) = line.strip_prefix("data: ")
-                    && tx.send((std::mem::take(&mut event), data.to_string())).is_err()
+                    && tx
+                        .send((std::mem::take(&mut event), data.to_string()))
+                        .is_err()
                 {
                     break;
                 }
@@ -127,8 +148,14 @@ fn raw_get(port: u16, request: &str) -> (u16, String) {
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response);
     let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_string());
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, b)| b.to_string());
     (status, body)
 }
 
@@ -157,8 +184,14 @@ fn edits_reload_pages_errors_show_and_clear() {
     let server = Server::start(dir.path());
     let (status, index) = server.get("/");
     assert_eq!(status, 200);
-    assert!(index.contains("new EventSource(\"/__gradbook/events\")"), "live reload script injected");
-    assert!(index.contains("gradbook-error-overlay"), "the overlay code ships with the script");
+    assert!(
+        index.contains("new EventSource(\"/__gradbook/events\")"),
+        "live reload script injected"
+    );
+    assert!(
+        index.contains("gradbook-error-overlay"),
+        "the overlay code ships with the script"
+    );
     assert!(server.get("/second.html").1.contains("The output is 7.5."));
     let events = server.events();
     std::thread::sleep(Duration::from_millis(300));
@@ -168,13 +201,26 @@ fn edits_reload_pages_errors_show_and_clear() {
     let text = std::fs::read_to_string(&preface).unwrap();
     edit(&preface, &format!("{text}\nA brand-new sentence.\n"));
     assert!(next_event(&events, "reload").contains("preface.html"));
-    assert!(server.line_containing("Rebuilt in").contains("recomputed none; re-rendered preface.md;"));
-    assert!(server.get("/preface.html").1.contains("A brand-new sentence."));
+    assert!(
+        server
+            .line_containing("Rebuilt in")
+            .contains("recomputed none; re-rendered preface.md;")
+    );
+    assert!(
+        server
+            .get("/preface.html")
+            .1
+            .contains("A brand-new sentence.")
+    );
 
     // A script edit recomputes only that computation and re-renders the chapter that uses it.
     edit(&content.join("tiny.py"), &script(4.0));
     assert!(next_event(&events, "reload").contains("second.html"));
-    assert!(server.line_containing("Rebuilt in").contains("recomputed tiny; re-rendered second.md;"));
+    assert!(
+        server
+            .line_containing("Rebuilt in")
+            .contains("recomputed tiny; re-rendered second.md;")
+    );
     assert!(server.get("/second.html").1.contains("The output is 13.5."));
 
     // An error is announced (and shown to pages opened later) while the last good site stays up.
@@ -242,7 +288,11 @@ fn ctrl_c_exits_cleanly() {
     let mut server = Server::start(dir.path());
     let _events = server.events();
     std::thread::sleep(Duration::from_millis(200));
-    let status = Command::new("kill").arg("-INT").arg(server.child.id().to_string()).status().unwrap();
+    let status = Command::new("kill")
+        .arg("-INT")
+        .arg(server.child.id().to_string())
+        .status()
+        .unwrap();
     assert!(status.success());
     server.line_containing("Stopping.");
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -268,15 +318,23 @@ mod incremental {
     fn full(root: &Path) -> gradbook::site::output::SiteFiles {
         let book = Book::load(root).unwrap();
         let outcomes = run_computations(&book).unwrap();
-        render_site(&book, outcomes, &RenderOptions::default()).unwrap().0
+        render_site(&book, outcomes, &RenderOptions::default())
+            .unwrap()
+            .0
     }
 
     fn update(session: &mut Session, root: &Path) -> Rebuild {
         let report = session.update().unwrap();
         let expected = full(root);
-        assert_eq!(session.site().files.keys().collect::<Vec<_>>(), expected.files.keys().collect::<Vec<_>>());
+        assert_eq!(
+            session.site().files.keys().collect::<Vec<_>>(),
+            expected.files.keys().collect::<Vec<_>>()
+        );
         for (path, bytes) in &expected.files {
-            assert!(session.site().files[path] == *bytes, "{path} differs from a full build");
+            assert!(
+                session.site().files[path] == *bytes,
+                "{path} differs from a full build"
+            );
         }
         report
     }
@@ -289,7 +347,10 @@ mod incremental {
     fn redoes_only_what_changed_and_matches_a_full_build() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        copy_tree(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/good"), root);
+        copy_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/good"),
+            root,
+        );
         let mut session = Session::new(root, RenderOptions::default());
 
         let cold = update(&mut session, root);
@@ -297,15 +358,24 @@ mod incremental {
         assert_eq!(cold.rerendered, ["intro.md", "other.md"]);
 
         let idle = update(&mut session, root);
-        assert!(idle.recomputed.is_empty() && idle.rerendered.is_empty() && idle.changed.is_empty());
+        assert!(
+            idle.recomputed.is_empty() && idle.rerendered.is_empty() && idle.changed.is_empty()
+        );
 
         // Prose: one chapter, its page, the print page and the search index.
-        write(root, "other.md", "# Other\n\nBack to the [intro](intro.md).\n\n## Details\n\nNew words.\n");
+        write(
+            root,
+            "other.md",
+            "# Other\n\nBack to the [intro](intro.md).\n\n## Details\n\nNew words.\n",
+        );
         let prose = update(&mut session, root);
         assert!(prose.recomputed.is_empty());
         assert_eq!(prose.rerendered, ["other.md"]);
         assert_eq!(prose.rewrapped, 1);
-        assert_eq!(prose.changed, ["other.html", "print.html", "searchindex.js"]);
+        assert_eq!(
+            prose.changed,
+            ["other.html", "print.html", "searchindex.js"]
+        );
 
         // A script edit that changes the result: the computation and the chapter naming it.
         let script = std::fs::read_to_string(root.join("content/tiny.py")).unwrap();
@@ -316,13 +386,21 @@ mod incremental {
         assert!(String::from_utf8_lossy(&session.site().files["intro.html"]).contains("13.5"));
 
         // A script edit that leaves the result alone re-renders nothing.
-        write(root, "tiny.py", &format!("{}# a comment\n", script.replace("[2.0]", "[4.0]")));
+        write(
+            root,
+            "tiny.py",
+            &format!("{}# a comment\n", script.replace("[2.0]", "[4.0]")),
+        );
         let comment = update(&mut session, root);
         assert_eq!(comment.recomputed, ["tiny"]);
         assert!(comment.rerendered.is_empty() && comment.changed.is_empty());
 
         // A new title in SUMMARY.md rewraps every page (navigation) but re-renders no chapter.
-        write(root, "SUMMARY.md", "# Summary\n\n[Intro](intro.md)\n\n- [Other, renamed](other.md)\n");
+        write(
+            root,
+            "SUMMARY.md",
+            "# Summary\n\n[Intro](intro.md)\n\n- [Other, renamed](other.md)\n",
+        );
         let nav = update(&mut session, root);
         assert!(nav.rerendered.is_empty());
         assert_eq!(nav.rewrapped, 3);

@@ -87,7 +87,10 @@ pub fn check(root: &Path) -> Result<CheckReport> {
         // and on the print page: report it once, naming every page.
         let mut grouped: Vec<(links::Broken, Vec<String>)> = Vec::new();
         for broken in links.broken {
-            match grouped.iter_mut().find(|(b, _)| b.target == broken.target && b.problem == broken.problem) {
+            match grouped
+                .iter_mut()
+                .find(|(b, _)| b.target == broken.target && b.problem == broken.problem)
+            {
                 Some((_, pages)) => pages.push(broken.page),
                 None => grouped.push((broken, Vec::new())),
             }
@@ -97,10 +100,17 @@ pub fn check(root: &Path) -> Result<CheckReport> {
                 Some(c) => at(&c.file, link_line(&c.source, &broken.target)),
                 None => format!("{} (generated page)", broken.page),
             };
-            let also = if also.is_empty() { String::new() } else { format!(" (also on {})", also.join(", ")) };
+            let also = if also.is_empty() {
+                String::new()
+            } else {
+                format!(" (also on {})", also.join(", "))
+            };
             report.problems.push(Problem {
                 location: Some(location),
-                message: format!("broken link `{}` on {}{also}: {}", broken.target, broken.page, broken.problem),
+                message: format!(
+                    "broken link `{}` on {}{also}: {}",
+                    broken.target, broken.page, broken.problem
+                ),
             });
         }
     }
