@@ -3,7 +3,7 @@
 //! follow rebuilds over server-sent events.
 
 use crate::serve::reload::{EVENTS_PATH, SCRIPT, Signal};
-use crate::site::links::percent_decode;
+use crate::site::html::percent_decode;
 use crate::site::output::SiteFiles;
 use axum::Router;
 use axum::body::Body;

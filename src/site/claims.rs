@@ -2,7 +2,7 @@
 //! renders a small badge and leaves a marker in the page, which `gradbook check` reads back so
 //! that a parameter edit that breaks a stated conclusion fails the check.
 
-use crate::site::links;
+use crate::site::html::tags;
 use crate::site::markdown::escape;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -60,7 +60,7 @@ pub fn badge(holds: bool, says: &str) -> String {
 
 /// Every claim badge in a rendered page, in page order.
 pub fn extract(html: &str) -> Vec<ChapterClaim> {
-    links::tags(html)
+    tags(html)
         .into_iter()
         .filter_map(|tag| {
             let state = tag.attr(MARK)?;
