@@ -12,7 +12,9 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/network").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/network")
+        .join(name)
 }
 
 fn read(path: &Path) -> String {
@@ -23,7 +25,10 @@ fn read(path: &Path) -> String {
 fn book_study(samples: usize) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("content/networks.toml");
     let text = read(&path);
-    let line = text.lines().find(|l| l.starts_with("samples = ")).expect("samples line");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("samples = "))
+        .expect("samples line");
     text.replace(line, &format!("samples = {samples}"))
 }
 
@@ -90,8 +95,16 @@ fn chain_gradient_matches_hand_formula_and_finite_differences() {
     let w1 = pair.chain.param("w1").unwrap();
     let cases = [
         (1.0, [0.5; 5], [0.1; 5]),
-        (-1.3, [2.0, -1.5, 0.7, 3.0, -0.4], [0.3, -2.0, 1.0, 0.0, 0.5]),
-        (0.4, [0.1, 4.0, 4.0, -3.0, 2.5], [-1.0, 1.0, -2.0, 0.7, -0.2]),
+        (
+            -1.3,
+            [2.0, -1.5, 0.7, 3.0, -0.4],
+            [0.3, -2.0, 1.0, 0.0, 0.5],
+        ),
+        (
+            0.4,
+            [0.1, 4.0, 4.0, -3.0, 2.5],
+            [-1.0, 1.0, -2.0, 0.7, -0.2],
+        ),
     ];
     for (x, w, b) in cases {
         let values = values_for(&pair.chain, x, w, b);
@@ -99,14 +112,22 @@ fn chain_gradient_matches_hand_formula_and_finite_differences() {
         let (y_hand, g_hand) = chain_by_hand(x, w, b);
         assert!(rel(y, y_hand) <= 1e-15, "y {y} vs {y_hand}");
         // Same products in a different order: a few ulps.
-        assert!(rel(tape[w1], g_hand) <= 1e-12, "tape {} vs hand {g_hand}", tape[w1]);
+        assert!(
+            rel(tape[w1], g_hand) <= 1e-12,
+            "tape {} vs hand {g_hand}",
+            tape[w1]
+        );
         // Central differences: truncation ~ h² |y'''| ≈ 1e-10 and rounding ~ ε/h ≈ 1e-11,
         // relative to gradients ≥ 1e-4 here: 1e-5 is a safe bound.
         let h = 1e-5;
         let (yp, _) = chain_by_hand(x, [w[0] + h, w[1], w[2], w[3], w[4]], b);
         let (ym, _) = chain_by_hand(x, [w[0] - h, w[1], w[2], w[3], w[4]], b);
         let fd = (yp - ym) / (2.0 * h);
-        assert!((fd - tape[w1]).abs() <= 1e-5 * tape[w1].abs().max(1e-4), "fd {fd} vs {}", tape[w1]);
+        assert!(
+            (fd - tape[w1]).abs() <= 1e-5 * tape[w1].abs().max(1e-4),
+            "fd {fd} vs {}",
+            tape[w1]
+        );
     }
 }
 
@@ -117,15 +138,25 @@ fn skip_gradient_matches_the_factorised_path_sum() {
     let w1 = pair.skip.param("w1").unwrap();
     let mut state = 12345u64;
     let mut next = || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((state >> 11) as f64 / (1u64 << 53) as f64) * 6.0 - 3.0
     };
     for _ in 0..50 {
-        let (x, w, b) = (next(), [next(), next(), next(), next(), next()], [next(), next(), next(), next(), next()]);
+        let (x, w, b) = (
+            next(),
+            [next(), next(), next(), next(), next()],
+            [next(), next(), next(), next(), next()],
+        );
         let values = values_for(&pair.skip, x, w, b);
         let (_, tape) = tape_eval::gradients(&pair.skip, &values);
         let hand = skip_by_hand(x, w, b);
-        assert!((tape[w1] - hand).abs() <= 1e-12 * hand.abs().max(1e-12), "tape {} vs hand {hand}", tape[w1]);
+        assert!(
+            (tape[w1] - hand).abs() <= 1e-12 * hand.abs().max(1e-12),
+            "tape {} vs hand {hand}",
+            tape[w1]
+        );
     }
 }
 
@@ -137,15 +168,34 @@ fn dual(v: &Value, values: &Value, with_skips: bool, param: &str) -> (f64, f64) 
     let input = v["input"].as_str().unwrap();
     let mut h: std::collections::HashMap<String, (f64, f64)> = Default::default();
     h.insert(input.to_string(), (get(input), seed(input)));
-    let nodes: Vec<&str> = v["chain"]["nodes"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    let nodes: Vec<&str> = v["chain"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect();
     while h.len() < nodes.len() {
         for &n in &nodes {
             if h.contains_key(n) {
                 continue;
             }
-            let edges: Vec<&Value> = v["edges"].as_array().unwrap().iter().filter(|e| e["to"] == n).collect();
-            let skips: Vec<&Value> = v["skips"].as_array().unwrap().iter().filter(|s| with_skips && s["to"] == n).collect();
-            let sources: Vec<&str> = edges.iter().chain(&skips).map(|e| e["from"].as_str().unwrap()).collect();
+            let edges: Vec<&Value> = v["edges"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["to"] == n)
+                .collect();
+            let skips: Vec<&Value> = v["skips"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| with_skips && s["to"] == n)
+                .collect();
+            let sources: Vec<&str> = edges
+                .iter()
+                .chain(&skips)
+                .map(|e| e["from"].as_str().unwrap())
+                .collect();
             if !sources.iter().all(|s| h.contains_key(*s)) {
                 continue;
             }
@@ -194,7 +244,10 @@ fn worked_examples_agree_with_dual_numbers() {
             let (_, skip) = dual(v, &v["values"], true, p);
             let c = v["chain"][format!("dy_d{p}")].as_f64().unwrap();
             let s = v["skip"][format!("dy_d{p}")].as_f64().unwrap();
-            assert!(rel(chain, c) <= 1e-12 && rel(skip, s) <= 1e-12, "{name} {p}: {chain} {c} {skip} {s}");
+            assert!(
+                rel(chain, c) <= 1e-12 && rel(skip, s) <= 1e-12,
+                "{name} {p}: {chain} {c} {skip} {s}"
+            );
         }
     }
 }
@@ -208,14 +261,27 @@ fn counterexamples_really_violate_the_inequality() {
             let p = ce["parameter"].as_str().unwrap();
             let (_, chain) = dual(v, &ce["values"], false, p);
             let (_, skip) = dual(v, &ce["values"], true, p);
-            assert!(chain.abs() > skip.abs(), "{name} {p} {}: |{chain}| ≤ |{skip}|", ce["kind"]);
-            assert!(rel(chain, ce["chain"].as_f64().unwrap()) <= 1e-9, "{name} {p}: chain {chain} vs {}", ce["chain"]);
+            assert!(
+                chain.abs() > skip.abs(),
+                "{name} {p} {}: |{chain}| ≤ |{skip}|",
+                ce["kind"]
+            );
+            assert!(
+                rel(chain, ce["chain"].as_f64().unwrap()) <= 1e-9,
+                "{name} {p}: chain {chain} vs {}",
+                ce["chain"]
+            );
             assert_eq!(ce["verified"], true);
             seen += 1;
         }
     }
     assert!(seen > 0, "the sweep should find counterexamples");
-    assert!(r.claims().iter().filter(|c| c.statement.contains("counterexample")).all(|c| c.holds));
+    assert!(
+        r.claims()
+            .iter()
+            .filter(|c| c.statement.contains("counterexample"))
+            .all(|c| c.holds)
+    );
 }
 
 #[test]
@@ -224,17 +290,29 @@ fn the_sweep_is_deterministic_for_a_fixed_seed() {
     let a = serde_json::to_string(&network::run(&text).unwrap()).unwrap();
     let b = serde_json::to_string(&network::run(&text).unwrap()).unwrap();
     assert_eq!(a, b);
-    let other = serde_json::to_string(&network::run(&text.replace("seed = 7", "seed = 8")).unwrap()).unwrap();
+    let other =
+        serde_json::to_string(&network::run(&text.replace("seed = 7", "seed = 8")).unwrap())
+            .unwrap();
     assert_ne!(a, other, "a different seed should draw different samples");
 }
 
 #[test]
 fn every_claim_of_the_book_study_holds() {
     let r = network::run(&book_study(1500)).unwrap();
-    let failed: Vec<String> = r.claims().into_iter().filter(|c| !c.holds).map(|c| format!("{}: {}", c.statement, c.detail)).collect();
+    let failed: Vec<String> = r
+        .claims()
+        .into_iter()
+        .filter(|c| !c.holds)
+        .map(|c| format!("{}: {}", c.statement, c.detail))
+        .collect();
     assert!(failed.is_empty(), "{failed:#?}");
     // Non-negative weights alone are not enough in the default reading.
-    assert!(r.summary.iter().filter(|s| s.variant == "default").all(|s| s.nonnegative_counterexample));
+    assert!(
+        r.summary
+            .iter()
+            .filter(|s| s.variant == "default")
+            .all(|s| s.nonnegative_counterexample)
+    );
 }
 
 /// The certified bound for the default reading by hand: S = (1 + 4/W²)² (two short circuits
@@ -246,11 +324,19 @@ fn certified_bound_matches_the_hand_derivation() {
     let (mut lo, mut hi) = (0.1, 10.0);
     for _ in 0..100 {
         let mid = 0.5 * (lo + hi);
-        if slack(mid) >= 0.0 { lo = mid } else { hi = mid }
+        if slack(mid) >= 0.0 {
+            lo = mid
+        } else {
+            hi = mid
+        }
     }
     let r = network::run(&book_study(10)).unwrap();
     let bound = r.variants[0].compare[0].bound.clone().unwrap();
-    assert!(bound.w_max <= lo && bound.w_max >= lo * 0.99, "{} vs {lo}", bound.w_max);
+    assert!(
+        bound.w_max <= lo && bound.w_max >= lo * 0.99,
+        "{} vs {lo}",
+        bound.w_max
+    );
     assert!(!bound.needs_input_bound);
 }
 
@@ -279,10 +365,21 @@ proptest! {
 fn paths_of_the_default_reading() {
     let r = network::run(&book_study(10)).unwrap();
     let v = &r.variants[0];
-    let w1: Vec<_> = v.skip.paths.iter().filter(|p| p.parameter == "w1").collect();
+    let w1: Vec<_> = v
+        .skip
+        .paths
+        .iter()
+        .filter(|p| p.parameter == "w1")
+        .collect();
     let routes: Vec<String> = w1.iter().map(|p| p.nodes.join(">")).collect();
-    assert_eq!(routes, ["h1>h2>h3>h4>y", "h1>h2>h3>y", "h1>h3>h4>y", "h1>h3>y"]);
-    assert_eq!(v.chain.paths.iter().filter(|p| p.parameter == "w1").count(), 1);
+    assert_eq!(
+        routes,
+        ["h1>h2>h3>h4>y", "h1>h2>h3>y", "h1>h3>h4>y", "h1>h3>y"]
+    );
+    assert_eq!(
+        v.chain.paths.iter().filter(|p| p.parameter == "w1").count(),
+        1
+    );
     insta::assert_snapshot!(v.skip.derivation["w1"].as_str().unwrap());
 }
 
@@ -300,14 +397,34 @@ fn invalid_studies_give_clear_errors() {
     for entry in std::fs::read_dir(fixture("invalid")).unwrap() {
         let path = entry.unwrap().path();
         let text = read(&path);
-        let expect = text.lines().next().and_then(|l| l.strip_prefix("# expect: ")).unwrap();
-        let at = text.lines().nth(1).and_then(|l| l.strip_prefix("# at: ")).unwrap();
+        let expect = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .unwrap();
+        let at = text
+            .lines()
+            .nth(1)
+            .and_then(|l| l.strip_prefix("# at: "))
+            .unwrap();
         let (err, shown) = diagnose(&path);
-        assert!(err.message.contains(expect), "{}: {}", path.display(), err.message);
+        assert!(
+            err.message.contains(expect),
+            "{}: {}",
+            path.display(),
+            err.message
+        );
         let line = text[..err.span.start].matches('\n').count() + 1;
         let source_line = text.lines().nth(line - 1).unwrap_or("");
-        assert!(line > 2 && source_line.contains(at), "{}: line {line} `{source_line}`", path.display());
-        assert!(shown.starts_with(&format!("{}:{line}:", path.display())), "{shown}");
+        assert!(
+            line > 2 && source_line.contains(at),
+            "{}: line {line} `{source_line}`",
+            path.display()
+        );
+        assert!(
+            shown.starts_with(&format!("{}:{line}:", path.display())),
+            "{shown}"
+        );
         count += 1;
     }
     assert!(count >= 8);
@@ -334,7 +451,11 @@ fn figures_are_themed_prefixed_and_mark_short_circuits() {
     let paths = network_diagram::diagrams(&r, "paths").unwrap();
     assert_eq!(paths.len(), 4);
     for (k, d) in paths.iter().enumerate() {
-        assert!(d.edges.iter().any(|e| e.class.split(' ').any(|c| c == format!("path-{k}"))));
+        assert!(
+            d.edges
+                .iter()
+                .any(|e| e.class.split(' ').any(|c| c == format!("path-{k}")))
+        );
     }
     assert!(network_diagram::draw(&r, "nope", "q1-").is_none());
     assert!(network_diagram::draw(&r, "chain/nope", "q1-").is_none());

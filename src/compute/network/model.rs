@@ -249,10 +249,11 @@ impl Network {
         let mut out: Vec<usize> = Vec::new();
         for list in &self.incoming {
             for inc in list {
-                if let Incoming::Edge { from, weight } = *inc {
-                    if from != self.input && !out.contains(&weight) {
-                        out.push(weight);
-                    }
+                if let Incoming::Edge { from, weight } = *inc
+                    && from != self.input
+                    && !out.contains(&weight)
+                {
+                    out.push(weight);
                 }
             }
         }

@@ -155,13 +155,13 @@ fn term(
             });
         }
         for inc in &net.incoming[entry] {
-            if let Incoming::Edge { from, weight } = *inc {
-                if weight == param {
-                    parts.push(Factor {
-                        latex: h(from),
-                        value: eval.h[from],
-                    });
-                }
+            if let Incoming::Edge { from, weight } = *inc
+                && weight == param
+            {
+                parts.push(Factor {
+                    latex: h(from),
+                    value: eval.h[from],
+                });
             }
         }
         if parts.len() == 1 {
@@ -227,7 +227,11 @@ pub fn derivation(net: &Network, param: usize, terms: &[PathTerm]) -> String {
     format!(
         "{} = {}",
         lhs(net, param),
-        if sum.is_empty() { "0".to_string() } else { sum.join(" + ") }
+        if sum.is_empty() {
+            "0".to_string()
+        } else {
+            sum.join(" + ")
+        }
     )
 }
 
@@ -236,15 +240,31 @@ pub fn derivation_lines(net: &Network, param: usize, terms: &[PathTerm]) -> Stri
     let lines: Vec<String> = terms
         .iter()
         .enumerate()
-        .map(|(i, t)| if i == 0 { format!("&= {}", t.latex) } else { format!("&\\quad + {}", t.latex) })
+        .map(|(i, t)| {
+            if i == 0 {
+                format!("&= {}", t.latex)
+            } else {
+                format!("&\\quad + {}", t.latex)
+            }
+        })
         .collect();
-    let body = if lines.is_empty() { "&= 0".to_string() } else { lines.join(" \\\\ ") };
-    format!("\\begin{{aligned}} {} {body} \\end{{aligned}}", lhs(net, param))
+    let body = if lines.is_empty() {
+        "&= 0".to_string()
+    } else {
+        lines.join(" \\\\ ")
+    };
+    format!(
+        "\\begin{{aligned}} {} {body} \\end{{aligned}}",
+        lhs(net, param)
+    )
 }
 
 fn lhs(net: &Network, param: usize) -> String {
     let out = star(tex_name(&net.nodes[net.output]), starred(net)[net.output]);
-    format!("\\frac{{\\partial {out}}}{{\\partial {}}}", tex_name(&net.params[param].name))
+    format!(
+        "\\frac{{\\partial {out}}}{{\\partial {}}}",
+        tex_name(&net.params[param].name)
+    )
 }
 
 #[cfg(test)]

@@ -172,7 +172,10 @@ fn evaluate(
 ) -> Vec<f64> {
     let a = pair.chain.evaluate(values);
     let b = pair.skip.evaluate(values);
-    let tame = a.z.iter().chain(&b.z).all(|z| !(z.abs() > TAME));
+    let tame =
+        a.z.iter()
+            .chain(&b.z)
+            .all(|z| z.is_nan() || z.abs() <= TAME);
     contexts
         .iter()
         .zip(tallies.iter_mut())

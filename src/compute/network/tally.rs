@@ -194,10 +194,10 @@ impl Tally {
 }
 
 fn keep(slot: &mut Option<Candidate>, other: Option<Candidate>, key: impl Fn(&Candidate) -> f64) {
-    if let Some(o) = other {
-        if slot.as_ref().is_none_or(|c| key(&o) < key(c)) {
-            *slot = Some(o);
-        }
+    if let Some(o) = other
+        && slot.as_ref().is_none_or(|c| key(&o) < key(c))
+    {
+        *slot = Some(o);
     }
 }
 
