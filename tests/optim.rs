@@ -279,7 +279,10 @@ fn plots_parse_with_prefixed_ids_and_expected_series() {
         let series = doc
             .descendants()
             .filter(|n| n.has_tag_name("polyline"))
-            .filter(|n| n.attribute("points").is_some_and(|p| p.split_whitespace().count() >= 3))
+            .filter(|n| {
+                n.attribute("points")
+                    .is_some_and(|p| p.split_whitespace().count() >= 3)
+            })
             .count();
         assert_eq!(series, lines, "{kind}");
         assert!(

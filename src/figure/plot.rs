@@ -26,7 +26,14 @@ const SIZE: (u32, u32) = (720, 420);
 /// An axis tick label: 3 significant digits, and exactly 0 for rounding noise (a tick at
 /// −5.55e-17 on an axis spanning `span`).
 fn tick(value: f64, span: f64) -> String {
-    crate::format::num(if value.abs() <= 1e-9 * span { 0.0 } else { value }, 3)
+    crate::format::num(
+        if value.abs() <= 1e-9 * span {
+            0.0
+        } else {
+            value
+        },
+        3,
+    )
 }
 
 /// Draw figure `kind` of `result`; `None` if there is no such kind (or it has no data).

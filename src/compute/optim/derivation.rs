@@ -53,7 +53,7 @@ pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
         r"\beta_1 = 0:\ m_{k+1} = u > 0 \;\Rightarrow\; N = 0".to_string()
     } else {
         format!(
-            r"m_{{k+n}} < 0 \iff \beta_1^{{n}} > \frac{{u}}{{u + s\,(1 - \beta_1^{{k}})}} = \frac{{{}}}{{{} + {} \cdot (1 - {b1}^{{{k}}})}} = {} \iff n < \frac{{\ln {}}}{{\ln {b1}}} = {} \;\Rightarrow\; N = {}",
+            r"\begin{{aligned}} m_{{k+n}} < 0 &\iff \beta_1^{{n}} > \frac{{u}}{{u + s\,(1 - \beta_1^{{k}})}} = \frac{{{}}}{{{} + {} \cdot (1 - {b1}^{{{k}}})}} = {} \\ &\iff n < \frac{{\ln {}}}{{\ln {b1}}} = {} \;\Rightarrow\; N = {} \end{{aligned}}",
             n(u),
             n(u),
             n(s),
@@ -76,7 +76,7 @@ pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
             .map(|c| {
                 let (t, j) = (c.t, c.n);
                 let row = format!(
-                    r"m_{{{t}}} &= -{} \cdot {b1}^{{{j}}}\,(1 - {b1}^{{{k}}}) + {} \cdot (1 - {b1}^{{{j}}}) = {},\quad \hat m_{{{t}}} = \frac{{m_{{{t}}}}}{{1 - {b1}^{{{t}}}}} = {},\quad \hat v_{{{t}}} = {},\quad w_{{{t}}} = {} + {} \cdot \frac{{{}}}{{\sqrt{{{}}}{}}} = {}",
+                    r"m_{{{t}}} &= -{} \cdot {b1}^{{{j}}}\,(1 - {b1}^{{{k}}}) + {} \cdot (1 - {b1}^{{{j}}}) = {} \\ \hat m_{{{t}}} &= \frac{{m_{{{t}}}}}{{1 - {b1}^{{{t}}}}} = {},\quad \hat v_{{{t}}} = {} \\ w_{{{t}}} &= {} + {} \cdot \frac{{{}}}{{\sqrt{{{}}}{}}} = {}",
                     n(s),
                     n(u),
                     num(c.m, 6),
@@ -109,4 +109,50 @@ pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
         climb,
         threshold,
     }
+}
+
+/// f'(w) as a `cases` block, with the inequalities the kink rule implies.
+pub fn slope_cases(bump: &Bump) -> String {
+    let peak = if bump.up_slope == 1.0 {
+        "L + h".to_string()
+    } else {
+        format!("L + h/{}", n(bump.up_slope))
+    };
+    let end = if bump.up_slope == 1.0 && bump.down_slope == -1.0 {
+        "L + 2h".to_string()
+    } else {
+        format!("{peak} + h/{}", n(-bump.down_slope))
+    };
+    let (lt, le) = match bump.kink {
+        KinkRule::Right => (r"<", r"\le"),
+        KinkRule::Left => (r"\le", r"<"),
+        KinkRule::MinNorm => (r"<", r"<"),
+    };
+    let mut cases = format!(
+        r"f'(w) = \begin{{cases}} {} & w {lt} L \\ {} & L {le} w {lt} {peak} \\ {} & {peak} {le} w {lt} {end} \\ {} & w {} {end}",
+        num(bump.descent_slope, 6),
+        num(bump.up_slope, 6),
+        num(bump.down_slope, 6),
+        num(bump.tail_slope, 6),
+        if bump.kink == KinkRule::Left {
+            ">"
+        } else if bump.kink == KinkRule::Right {
+            r"\ge"
+        } else {
+            ">"
+        },
+    );
+    if bump.kink == KinkRule::MinNorm {
+        let at_end = if bump.down_slope.abs() <= bump.tail_slope.abs() {
+            bump.down_slope
+        } else {
+            bump.tail_slope
+        };
+        cases.push_str(&format!(
+            r" \\ 0 & w = L \text{{ or }} w = {peak} \\ {} & w = {end}",
+            num(at_end, 6)
+        ));
+    }
+    cases.push_str(r" \end{cases}");
+    cases
 }

@@ -31,6 +31,8 @@ pub struct LandscapeResult {
     pub kink_rule: String,
     /// Where the tail slope comes from.
     pub tail_reading: String,
+    /// f'(w) as LaTeX (a `cases` block), kink rule included.
+    pub slope_cases: String,
     /// The loss as a polyline `[w, f(w)]` from the start to half the run-up past the bump.
     pub curve: Vec<[f64; 2]>,
 }
@@ -131,15 +133,15 @@ pub struct StudyResult {
     /// The questions answered.
     pub questions: Vec<Question>,
     /// The landscape.
-    pub landscape: LandscapeResult,
+    pub landscape: Box<LandscapeResult>,
     /// Gradient descent.
-    pub gd: GdResult,
+    pub gd: Box<GdResult>,
     /// Adam.
-    pub adam: AdamResult,
+    pub adam: Box<AdamResult>,
     /// Momentum SGD, when asked.
-    pub momentum: Option<MomentumResult>,
+    pub momentum: Option<Box<MomentumResult>>,
     /// Small α and no bias correction, when asked.
-    pub bias_correction: Option<BiasCorrection>,
+    pub bias_correction: Option<Box<BiasCorrection>>,
     /// The threshold against α (log-spaced), when asked.
     pub sweep_alpha: Vec<SweepPoint>,
     /// The threshold against β1, when asked.
@@ -273,14 +275,16 @@ pub fn run(settings: &Settings) -> Result<StudyResult, StepError> {
         kink_rule: bump.kink.describe().to_string(),
         tail_reading: settings.landscape.tail_reading.clone(),
         curve: curve(&bump, h),
+        slope_cases: super::derivation::slope_cases(&bump),
     };
+    // Boxed so that an `Outcome` stays small whichever computation it holds.
     Ok(StudyResult {
         questions: settings.questions.clone(),
-        landscape,
-        gd,
-        adam,
-        momentum,
-        bias_correction,
+        landscape: Box::new(landscape),
+        gd: Box::new(gd),
+        adam: Box::new(adam),
+        momentum: momentum.map(Box::new),
+        bias_correction: bias_correction.map(Box::new),
         sweep_alpha,
         sweep_beta1,
     })

@@ -18,7 +18,10 @@ struct Series {
 type Reference = (String, f64);
 
 fn chart(series: &[Series], references: &[Reference], y_desc: &str) -> Option<String> {
-    let t_max = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).fold(1.0, f64::max);
+    let t_max = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .fold(1.0, f64::max);
     let values = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.1))
@@ -84,14 +87,26 @@ fn chart(series: &[Series], references: &[Reference], y_desc: &str) -> Option<St
 }
 
 fn indexed(values: &[f64]) -> Vec<(f64, f64)> {
-    values.iter().enumerate().map(|(t, v)| (t as f64, *v)).collect()
+    values
+        .iter()
+        .enumerate()
+        .map(|(t, v)| (t as f64, *v))
+        .collect()
 }
 
 /// w_t against t for gradient descent and Adam, with L and the peak marked.
 pub fn w_vs_t(r: &StudyResult) -> Option<String> {
     let series = [
-        Series { name: "gradient descent".into(), role: Role::Series(0), points: indexed(&r.gd.run.w) },
-        Series { name: "Adam".into(), role: Role::Series(1), points: indexed(&r.adam.run.w) },
+        Series {
+            name: "gradient descent".into(),
+            role: Role::Series(0),
+            points: indexed(&r.gd.run.w),
+        },
+        Series {
+            name: "Adam".into(),
+            role: Role::Series(1),
+            points: indexed(&r.adam.run.w),
+        },
     ];
     let (l, peak) = (r.landscape.bump.l, r.landscape.peak);
     let references = [
@@ -106,9 +121,25 @@ pub fn mhat_vs_t(r: &StudyResult) -> Option<String> {
     let steps = &r.adam.run.steps;
     let at = |f: fn(&AdamStep) -> f64| steps.iter().map(|s| (s.t as f64, f(s))).collect();
     let series = [
-        Series { name: "m̂ (bias-corrected)".into(), role: Role::Series(1), points: at(|s| s.m_hat) },
-        Series { name: "m (biased)".into(), role: Role::Series(3), points: at(|s| s.m) },
-        Series { name: "g (gradient)".into(), role: Role::Series(4), points: at(|s| s.g) },
+        Series {
+            name: "m̂ (bias-corrected)".into(),
+            role: Role::Series(1),
+            points: at(|s| s.m_hat),
+        },
+        Series {
+            name: "m (biased)".into(),
+            role: Role::Series(3),
+            points: at(|s| s.m),
+        },
+        Series {
+            name: "g (gradient)".into(),
+            role: Role::Series(4),
+            points: at(|s| s.g),
+        },
     ];
-    chart(&series, &[("zero".into(), 0.0)], "moment (loss per parameter unit)")
+    chart(
+        &series,
+        &[("zero".into(), 0.0)],
+        "moment (loss per parameter unit)",
+    )
 }

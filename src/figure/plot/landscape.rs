@@ -1,7 +1,7 @@
 //! The loss with the iterates of gradient descent and Adam, each iterate numbered by its step.
 
-use super::{SIZE, tick};
 use super::theme::{Role, color, font};
+use super::{SIZE, tick};
 use crate::compute::optim::StudyResult;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

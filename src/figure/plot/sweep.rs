@@ -1,7 +1,7 @@
 //! Adam's escape threshold against α (log axis) and β1, with the settings' own point marked.
 
-use super::{SIZE, tick};
 use super::theme::{Role, color, font};
+use super::{SIZE, tick};
 use crate::compute::optim::StudyResult;
 use crate::compute::optim::sweep::SweepPoint;
 use crate::format::num;
@@ -71,7 +71,11 @@ where
             .legend(move |(x, y)| Circle::new((x + 11, y), 4, ring));
         let accent = ShapeStyle::from(color(Role::Accent)).filled();
         let label = format!("{} → h_max = {}", num(seed.at.0, 3), num(seed.at.1, 4));
-        let (h_pos, dx) = if seed.label_left { (HPos::Right, -10) } else { (HPos::Left, 10) };
+        let (h_pos, dx) = if seed.label_left {
+            (HPos::Right, -10)
+        } else {
+            (HPos::Left, 10)
+        };
         let style = font(13.0, Role::Accent).pos(Pos::new(h_pos, VPos::Bottom));
         chart
             .draw_series([EmptyElement::at(seed.at)
@@ -97,7 +101,10 @@ where
 pub fn hmax_vs_alpha(r: &StudyResult) -> Option<String> {
     let (first, last) = (r.sweep_alpha.first()?.x, r.sweep_alpha.last()?.x);
     let middle = (first.ln() + last.ln()) / 2.0;
-    let seed = Seed { at: (r.adam.alpha, r.adam.h_max?), label_left: r.adam.alpha.ln() > middle };
+    let seed = Seed {
+        at: (r.adam.alpha, r.adam.h_max?),
+        label_left: r.adam.alpha.ln() > middle,
+    };
     chart(
         &r.sweep_alpha,
         (first..last).log_scale(),
@@ -109,7 +116,10 @@ pub fn hmax_vs_alpha(r: &StudyResult) -> Option<String> {
 /// h_max against β1.
 pub fn hmax_vs_beta1(r: &StudyResult) -> Option<String> {
     let (first, last) = (r.sweep_beta1.first()?.x, r.sweep_beta1.last()?.x);
-    let seed = Seed { at: (r.adam.beta1, r.adam.h_max?), label_left: r.adam.beta1 > (first + last) / 2.0 };
+    let seed = Seed {
+        at: (r.adam.beta1, r.adam.h_max?),
+        label_left: r.adam.beta1 > (first + last) / 2.0,
+    };
     chart(
         &r.sweep_beta1,
         first..last,

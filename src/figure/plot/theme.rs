@@ -165,19 +165,17 @@ fn recolor(tag: &str) -> String {
         }
     }
     // Plotters writes font sizes as size / 1.24 at full precision; one decimal is plenty.
-    if let Some(at) = tag.find(" font-size=\"") {
-        let from = at + 12;
-        if let Some(len) = tag[from..].find('"') {
-            if let Ok(size) = tag[from..from + len].parse::<f64>() {
-                tag.replace_range(from..from + len, &crate::format::fixed(size, 1));
-            }
-        }
+    if let Some(at) = tag.find(" font-size=\"")
+        && let Some(len) = tag[at + 12..].find('"')
+        && let Ok(size) = tag[at + 12..at + 12 + len].parse::<f64>()
+    {
+        tag.replace_range(at + 12..at + 12 + len, &crate::format::fixed(size, 1));
     }
     // Text is painted with `fill`; its colour class is enough.
-    if let Some(at) = tag.find(" font-family=\"") {
-        if let Some(len) = tag[at + 14..].find('"') {
-            tag.replace_range(at..at + 15 + len, "");
-        }
+    if let Some(at) = tag.find(" font-family=\"")
+        && let Some(len) = tag[at + 14..].find('"')
+    {
+        tag.replace_range(at..at + 15 + len, "");
     }
     if classes.is_empty() {
         return tag;
@@ -214,7 +212,8 @@ mod tests {
             recolor(tag),
             "<polyline class=\"s-c1\" fill=\"none\" opacity=\"1\" stroke-width=\"2\"/>"
         );
-        let text = "<text x=\"1\" font-family=\"sans-serif\" font-size=\"10.48387\" fill=\"#C0FE00\">";
+        let text =
+            "<text x=\"1\" font-family=\"sans-serif\" font-size=\"10.48387\" fill=\"#C0FE00\">";
         assert_eq!(
             recolor(text),
             "<text class=\"f-fg\" x=\"1\" font-size=\"10.5\">"
