@@ -325,3 +325,13 @@ fn dump_plots() {
         .unwrap();
     }
 }
+
+#[test]
+fn derivation_and_landscape_snapshots() {
+    let d = &seed().adam.threshold.as_ref().unwrap().derivation;
+    let latex = [&d.descent, &d.condition, &d.climb, &d.threshold];
+    insta::assert_snapshot!("q2_derivation", latex.map(String::as_str).join("\n\n"));
+    insta::assert_snapshot!("q2_slope_cases", seed().landscape.slope_cases);
+    let svg = figure::draw(outcome(), "landscape", "snap-").unwrap();
+    insta::assert_snapshot!("q2_landscape_svg", svg);
+}

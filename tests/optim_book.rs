@@ -1,0 +1,102 @@
+//! The Q2 chapter end to end: `content/q2-bump.md` and `content/bump.toml` built as a book,
+//! with the shipped settings and with edited ones, so every number follows the settings.
+
+use assert_cmd::Command;
+use gradbook::compute::optim;
+use gradbook::format::num;
+use std::path::Path;
+
+const CHAPTER: &str = include_str!("../content/q2-bump.md");
+const SEED: &str = include_str!("../content/bump.toml");
+const BOOK_TOML: &str = "[book]\ntitle = \"Q2\"\nsrc = \"content\"\n";
+const SUMMARY: &str = "# Summary\n\n- [Gradient descent and Adam on a bumpy loss](q2-bump.md)\n";
+
+/// Build a book holding only the Q2 chapter with `settings` as `bump.toml`; return its HTML.
+fn build(settings: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::write(tmp.path().join("book.toml"), BOOK_TOML).unwrap();
+    for (name, text) in [
+        ("SUMMARY.md", SUMMARY),
+        ("q2-bump.md", CHAPTER),
+        ("bump.toml", settings),
+    ] {
+        std::fs::write(content.join(name), text).unwrap();
+    }
+    let dest = tmp.path().join("site");
+    let out = Command::cargo_bin("gradbook")
+        .unwrap()
+        .arg("build")
+        .arg(tmp.path())
+        .arg("-d")
+        .arg(&dest)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "build failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(Path::new(&dest).join("q2-bump.html")).unwrap()
+}
+
+/// The page with its math and figures removed, so numbers are found in the prose and tables.
+fn text_of(html: &str) -> String {
+    let mut text = html.to_string();
+    for (open, close) in [("<svg", "</svg>")] {
+        while let Some(start) = text.find(open) {
+            let Some(end) = text[start..].find(close) else {
+                break;
+            };
+            text.replace_range(start..start + end + close.len(), "");
+        }
+    }
+    text
+}
+
+#[test]
+fn the_chapter_shows_this_runs_numbers() {
+    let html = build(SEED);
+    let r = optim::run(SEED).unwrap();
+    let h_max = r.adam.h_max.unwrap();
+    let text = text_of(&html);
+    assert!(text.contains(&num(h_max, 17)), "h_max to full precision");
+    assert!(
+        text.contains(&num(r.adam.threshold.as_ref().unwrap().h_max_bisection, 17)),
+        "bisection value"
+    );
+    assert!(
+        !html.contains("data-gb-claim=\"fails\""),
+        "a claim of the chapter fails"
+    );
+    assert_eq!(html.matches("<figure").count(), 5);
+    assert!(!html.contains("merror"), "math that did not convert");
+}
+
+#[test]
+fn editing_a_moves_every_number() {
+    let edited = SEED.replacen("a = 0.3", "a = 0.35", 1);
+    let seed = optim::run(SEED).unwrap();
+    let r = optim::run(&edited).unwrap();
+    let text = text_of(&build(&edited));
+    assert!(text.contains(&num(r.adam.h_max.unwrap(), 17)));
+    assert!(
+        !text.contains(&num(seed.adam.h_max.unwrap(), 17)),
+        "the old h_max is gone"
+    );
+    assert!(!text.contains(&num(seed.adam.h_max.unwrap(), 4)));
+}
+
+#[test]
+fn other_kink_rules_render() {
+    for rule in ["left", "min-norm"] {
+        let edited = SEED.replacen("kink = \"right\"", &format!("kink = \"{rule}\""), 1);
+        let html = build(&edited);
+        assert!(
+            html.contains(&format!("kink = &quot;{rule}&quot;"))
+                || html.contains(&format!("kink = \"{rule}\"")),
+            "{rule}"
+        );
+    }
+}
