@@ -335,3 +335,39 @@ fn derivation_and_landscape_snapshots() {
     let svg = figure::draw(outcome(), "landscape", "snap-").unwrap();
     insta::assert_snapshot!("q2_landscape_svg", svg);
 }
+
+#[test]
+fn extreme_settings_run_or_fail_cleanly_and_draw() {
+    let only_gd = |text: String| {
+        text.replacen(
+            "questions = [\"gd-stuck\", \"adam-threshold\", \"sweeps\", \"bias-correction\", \"momentum\"]",
+            "questions = [\"gd-stuck\"]",
+            1,
+        )
+    };
+    let cases = [
+        only_gd(edited("a = 0.3", "a = 1e308")),
+        edited("a = 0.3", "a = 1e-9"),
+        edited("h = 0.35", "h = 1e300"),
+        edited("h = 0.35", "h = 1e-300"),
+        edited("beta1 = 0.9", "beta1 = 0.999999"),
+        edited("beta1 = 0.9", "beta1 = 0.0"),
+        edited("epsilon = 0.0", "epsilon = 1e300"),
+        edited("tail-slope = -0.5", "tail-slope = 0.0"),
+        edited("kink = \"right\"", "kink = \"left\"").replacen("a = 0.3", "a = 0.25", 1),
+    ];
+    for source in &cases {
+        let small = source.replacen("horizon = 20000", "horizon = 500", 1);
+        let small = small.replacen("alpha-points = 181", "alpha-points = 5", 1);
+        let small = small.replacen("beta1-points = 100", "beta1-points = 5", 1);
+        let Ok(result) = optim::run(&small) else {
+            continue;
+        };
+        let outcome = Outcome::Optimizer(result);
+        for kind in figure::kinds(&outcome) {
+            if let Some(svg) = figure::draw(&outcome, kind, "e-") {
+                roxmltree::Document::parse(&svg).unwrap();
+            }
+        }
+    }
+}

@@ -16,6 +16,12 @@
 use super::landscape::{Bump, KinkRule};
 use serde::Serialize;
 
+/// The longest climb evaluated (β1 within about 1e-6 of 1 would climb longer).
+const MAX_CLIMB: usize = 10_000_000;
+
+/// How many climbing steps are kept for the derivation (and the last one).
+pub const SHOWN_CLIMB: usize = 8;
+
 /// One climbing step after the iterate passed L.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ClimbStep {
@@ -59,7 +65,7 @@ pub struct ClosedForm {
     pub ratio: f64,
     /// N, the number of climbing steps.
     pub n_climb: usize,
-    /// The climbing steps n = 1 … N.
+    /// The climbing steps n = 1 … N (the first [`SHOWN_CLIMB`] and the last).
     pub climb: Vec<ClimbStep>,
     /// The top of the first excursion, w_{k+N}.
     pub w_top: f64,
@@ -93,12 +99,15 @@ pub fn adam_threshold(adam: AdamParams, bump: &Bump) -> ClosedForm {
     let quotient = (bump.l - bump.start) / delta;
     let whole = quotient.ceil();
     let tie = whole == quotient;
-    let k = (whole as usize + usize::from(tie && bump.kink == KinkRule::Left)).max(1);
+    // `as` saturates: a step so small that k overflows is far beyond any horizon anyway.
+    let k = (whole as usize)
+        .saturating_add(usize::from(tie && bump.kink == KinkRule::Left))
+        .max(1);
     let w_k = bump.start + k as f64 * delta;
     let pow = |b: f64, n: usize| b.powf(n as f64);
     let ratio = u / (u + s * (1.0 - pow(beta1, k)));
     let step = |n: usize| {
-        let t = k + n;
+        let t = k.saturating_add(n);
         let m = -s * pow(beta1, n) * (1.0 - pow(beta1, k)) + u * (1.0 - pow(beta1, n));
         let v = s * s * pow(beta2, n) * (1.0 - pow(beta2, k)) + u * u * (1.0 - pow(beta2, n));
         let (m_hat, v_hat) = (m / (1.0 - pow(beta1, t)), v / (1.0 - pow(beta2, t)));
@@ -111,34 +120,36 @@ pub fn adam_threshold(adam: AdamParams, bump: &Bump) -> ClosedForm {
         )
     };
     let mut n_climb = if beta1 > 0.0 {
-        (ratio.ln() / beta1.ln()).ceil().max(1.0) as usize - 1
+        ((ratio.ln() / beta1.ln()).ceil().max(1.0) as usize - 1).min(MAX_CLIMB)
     } else {
         0
     };
     // The logarithms can round across a whole number; the sign of m itself decides.
-    while step(n_climb + 1).0 < 0.0 {
+    while n_climb < MAX_CLIMB && step(n_climb + 1).0 < 0.0 {
         n_climb += 1;
     }
     while n_climb > 0 && step(n_climb).0 >= 0.0 {
         n_climb -= 1;
     }
     let mut w = w_k;
-    let climb = (1..=n_climb)
-        .map(|n| {
-            let (m, v, m_hat, v_hat, dw) = step(n);
-            w += dw;
-            ClimbStep {
+    let mut climb = Vec::new();
+    for n in 1..=n_climb {
+        let (m, v, m_hat, v_hat, dw) = step(n);
+        w += dw;
+        if n <= SHOWN_CLIMB || n == n_climb {
+            let t = k.saturating_add(n);
+            climb.push(ClimbStep {
                 n,
-                t: k + n,
+                t,
                 m,
                 v,
                 m_hat,
                 v_hat,
                 step: dw,
                 w,
-            }
-        })
-        .collect();
+            });
+        }
+    }
     let h_max = (u * (w - bump.l)).max(0.0);
     ClosedForm {
         s,

@@ -69,13 +69,19 @@ pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
             n(form.w_k)
         )
     } else {
-        let mut previous = form.w_k;
+        let mut last_n = 0;
         let rows: Vec<String> = form
             .climb
             .iter()
             .map(|c| {
                 let (t, j) = (c.t, c.n);
-                let row = format!(
+                let previous = if j == 1 { form.w_k } else { c.w - c.step };
+                // Only the first climbing steps and the last are kept: mark the gap.
+                let gap = if j > last_n + 1 { r"&\ \vdots \\ " } else { "" };
+                last_n = j;
+                format!(
+                    "{gap}{}",
+                    format_args!(
                     r"m_{{{t}}} &= -{} \cdot {b1}^{{{j}}}\,(1 - {b1}^{{{k}}}) + {} \cdot (1 - {b1}^{{{j}}}) = {} \\ \hat m_{{{t}}} &= \frac{{m_{{{t}}}}}{{1 - {b1}^{{{t}}}}} = {},\quad \hat v_{{{t}}} = {} \\ w_{{{t}}} &= {} + {} \cdot \frac{{{}}}{{\sqrt{{{}}}{}}} = {}",
                     n(s),
                     n(u),
@@ -88,14 +94,13 @@ pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
                     n(c.v_hat),
                     if adam.epsilon == 0.0 { String::new() } else { format!(" + {}", n(adam.epsilon)) },
                     n(c.w),
-                );
-                previous = c.w;
-                row
+                    )
+                )
             })
             .collect();
         format!(r"\begin{{aligned}} {} \end{{aligned}}", rows.join(r" \\ "))
     };
-    let top = k + form.n_climb;
+    let top = k.saturating_add(form.n_climb);
     let threshold = format!(
         r"h_{{\max}} = u\,(w_{{{top}}} - L) = {} \cdot ({} - {}) = {}",
         n(u),
