@@ -96,10 +96,15 @@
             showSidebar(false, false);
         });
     }
+    // Narrowing the window closes the sidebar; widening it again restores the remembered state.
     wideQuery.addEventListener("change", function (event) {
-        if (!event.matches) {
-            showSidebar(false, false);
+        var remembered = null;
+        try {
+            remembered = localStorage.getItem("gradbook-sidebar");
+        } catch (e) {
+            remembered = null;
         }
+        showSidebar(event.matches && remembered !== "hidden", false);
     });
     showSidebar(sidebarVisible(), false);
 
