@@ -1,6 +1,6 @@
 //! The conclusions of the Q2 study that `gradbook check` verifies.
 
-use super::study::StudyResult;
+use super::result::StudyResult;
 use super::trajectory::Verdict;
 use crate::compute::Claim;
 use crate::format::num;

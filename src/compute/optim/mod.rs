@@ -3,7 +3,7 @@
 //! [`run`] parses a study file ([`settings`]), runs gradient descent, momentum SGD and Adam
 //! on the bump ([`landscape`]), and finds the largest bump Adam escapes three ways: in closed
 //! form ([`closed_form`]), by bisection over full runs and as the supremum of the iterates
-//! under an infinitely tall bump ([`escape`]). [`study`] assembles the result.
+//! under an infinitely tall bump ([`escape`]). [`study`] assembles the [`result`].
 
 pub mod adam;
 pub mod claims;
@@ -13,12 +13,14 @@ pub mod escape;
 pub mod gd;
 pub mod landscape;
 pub mod momentum;
+pub mod result;
 pub mod settings;
 pub mod study;
 pub mod sweep;
 pub mod trajectory;
+pub mod validate;
 
-pub use study::StudyResult;
+pub use result::StudyResult;
 
 use crate::diag::SpanError;
 
@@ -53,7 +55,7 @@ pub enum StepError {
 
 /// Parse and run an optimizer study.
 pub fn run(source: &str) -> Result<StudyResult, SpanError> {
-    let settings = settings::parse(source)?;
+    let settings = validate::parse(source)?;
     study::run(&settings).map_err(|err| {
         let path: &[&str] = match err {
             StepError::ZeroDenominator { .. } => &["adam", "epsilon"],
@@ -61,6 +63,6 @@ pub fn run(source: &str) -> Result<StudyResult, SpanError> {
             StepError::NoThreshold if settings.adam.alpha.is_some() => &["adam", "alpha"],
             StepError::NoThreshold => &["gd", "a"],
         };
-        SpanError::new(settings::span_of(source, path), err.to_string())
+        SpanError::new(validate::span_of(source, path), err.to_string())
     })
 }
