@@ -1,5 +1,6 @@
 //! Built-in templates and static assets, embedded in the binary: the site's look lives in
-//! `templates/` (page, print and 404 templates with their partials, CSS, JS, the math font).
+//! `templates/` (page, print and 404 templates with their partials, CSS, JS, the math font
+//! with its licence).
 
 /// Tera templates by name (relative to `templates/`), partials included.
 pub const TEMPLATES: &[(&str, &str)] = &[
@@ -59,12 +60,16 @@ pub const STATIC: &[(&str, &[u8])] = &[
         include_bytes!("../../templates/js/search.js"),
     ),
     (
-        "fonts/STIXMath-Regular.woff2",
-        include_bytes!("../../templates/fonts/STIXMath-Regular.woff2"),
+        "fonts/texgyrepagella-math.otf",
+        include_bytes!("../../templates/fonts/texgyrepagella-math.otf"),
     ),
     (
-        "fonts/OFL.txt",
-        include_bytes!("../../templates/fonts/OFL.txt"),
+        "fonts/GUST-FONT-LICENSE.txt",
+        include_bytes!("../../templates/fonts/GUST-FONT-LICENSE.txt"),
+    ),
+    (
+        "fonts/README-TeX-Gyre-Pagella-Math.txt",
+        include_bytes!("../../templates/fonts/README-TeX-Gyre-Pagella-Math.txt"),
     ),
     ("favicon.svg", include_bytes!("../../templates/favicon.svg")),
 ];

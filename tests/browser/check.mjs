@@ -104,7 +104,7 @@ async function checkPage(page, problems) {
                 return { w: r.width, h: r.height, text: (m.textContent || "").trim().slice(0, 50) };
             });
         const mathFont = [...document.fonts].some(
-            (f) => f.family.replace(/["']/g, "") === "STIX Math" && f.status === "loaded"
+            (f) => f.family.replace(/["']/g, "") === "TeX Gyre Pagella Math" && f.status === "loaded"
         );
         const seen = new Map();
         for (const el of document.querySelectorAll("[id]")) {
@@ -116,6 +116,14 @@ async function checkPage(page, problems) {
             const r = (svg || f).getBoundingClientRect();
             return { id: f.id, svg: Boolean(svg), w: r.width, h: r.height };
         });
+        // A box that scrolls sideways must not also scroll (or clip) up and down: that shows as
+        // a stray vertical scrollbar wherever scrollbars are always visible.
+        const clipped = [...document.querySelectorAll("#content *")]
+            .filter((el) => {
+                const style = getComputedStyle(el);
+                return style.overflowX !== "visible" && el.scrollHeight > el.clientHeight + 1;
+            })
+            .map((el) => `<${el.tagName.toLowerCase()}${el.id ? ` id=${el.id}` : ""}> ${el.scrollHeight - el.clientHeight}px`);
         const links = [...document.querySelectorAll("a[href]")].map((a) => a.href);
         const missingAnchors = [...document.querySelectorAll('a[href^="#"]')]
             .map((a) => decodeURIComponent(a.getAttribute("href").slice(1)))
@@ -128,6 +136,7 @@ async function checkPage(page, problems) {
             figures,
             links,
             missingAnchors,
+            clipped,
             overflow: document.documentElement.scrollWidth - window.innerWidth,
             searchIndex: !document.getElementById("searchbar") || Boolean(window.gradbookSearchIndex),
         };
@@ -139,7 +148,7 @@ async function checkPage(page, problems) {
         problems.push(`<math> with an empty box (${m.w}×${m.h}): ${m.text}`);
     }
     if (facts.maths.length > 0 && !facts.mathFont) {
-        problems.push("the page has math but the STIX Math font did not load");
+        problems.push("the page has math but the math font (TeX Gyre Pagella Math) did not load");
     }
     if (facts.duplicateIds.length > 0) {
         problems.push(`duplicate ids: ${facts.duplicateIds.join(", ")}`);
@@ -157,6 +166,9 @@ async function checkPage(page, problems) {
         if (!fs.existsSync(file)) {
             problems.push(`link to a missing file: ${path.relative(site, file)}`);
         }
+    }
+    for (const box of facts.clipped) {
+        problems.push(`content sticks out of a scrolling box vertically: ${box}`);
     }
     if (facts.overflow > 1) {
         problems.push(`the page is ${facts.overflow}px wider than the window`);
