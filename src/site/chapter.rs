@@ -23,6 +23,9 @@ pub struct Inputs {
     pub digits: usize,
     /// Every (stem, kind) of figure drawn so far.
     pub used_figures: Arc<Mutex<BTreeSet<(String, String)>>>,
+    /// `context` as Tera takes it, built once: cloning the results for every chapter
+    /// dominated the re-render of one chapter in `serve`.
+    pub tera_context: Arc<tera::Context>,
 }
 
 impl Inputs {
@@ -38,9 +41,12 @@ impl Inputs {
         }
         context.insert("results".into(), Value::Object(all));
         context.insert("book".into(), book);
+        let context = Value::Object(context);
+        let tera_context = tera::Context::from_value(context.clone()).unwrap_or_default();
         Inputs {
             outcomes: Arc::new(outcomes),
-            context: Arc::new(Value::Object(context)),
+            tera_context: Arc::new(tera_context),
+            context: Arc::new(context),
             digits,
             used_figures: Arc::default(),
         }
@@ -65,10 +71,8 @@ pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic
     let name = chapter.path.clone();
     tera.add_raw_template(&name, &protect_heading_ids(&chapter.source))
         .map_err(|e| tera_diagnostic(chapter, inputs, &e))?;
-    let context = tera::Context::from_value((*inputs.context).clone())
-        .map_err(|e| Diagnostic::at(&chapter.file, "", 0..0, &e.to_string()))?;
     let markdown_source = tera
-        .render(&name, &context)
+        .render(&name, &inputs.tera_context)
         .map_err(|e| tera_diagnostic(chapter, inputs, &e))?
         .replace(HEADING_ID_MARK, "{#");
     let mut fence_count = 0;
