@@ -192,3 +192,73 @@ fn shift_sum(net: &Network, w: f64, input_bound: f64) -> f64 {
     }
     total
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::network::model::{Activation, Param};
+    use crate::compute::network::paths::enumerate;
+
+    /// x → h1 → h2 → y, optionally with a pre-activation short circuit h1 → y.
+    fn net(skip: bool) -> Network {
+        let p = |name: &str, role| Param {
+            name: name.into(),
+            role,
+        };
+        let mut incoming = vec![
+            vec![],
+            vec![Incoming::Edge { from: 0, weight: 1 }],
+            vec![Incoming::Edge { from: 1, weight: 2 }],
+            vec![Incoming::Edge { from: 2, weight: 3 }],
+        ];
+        if skip {
+            incoming[3].push(Incoming::Skip {
+                from: 1,
+                wc: 1.0,
+                enters: Enters::PreActivation,
+            });
+        }
+        Network {
+            activation: Activation::Sigmoid,
+            nodes: ["x", "h1", "h2", "y"].map(String::from).to_vec(),
+            input: 0,
+            output: 3,
+            order: vec![1, 2, 3],
+            incoming,
+            bias: vec![None, Some(4), None, None],
+            params: vec![
+                p("x", Role::Input),
+                p("w1", Role::Weight),
+                p("w2", Role::Weight),
+                p("w3", Role::Weight),
+                p("b1", Role::Bias),
+            ],
+        }
+    }
+
+    #[test]
+    fn one_skip_over_two_layers_matches_the_hand_bound() {
+        // S = 1 + 4/W², shift at y at most wc·1 = 1 (h2 is unchanged): W² = 4/(e − 1).
+        let n = net(true);
+        let values = [1.0, 0.5, 0.5, 0.5, 0.1];
+        let paths = enumerate(&n, &n.evaluate(&values), &values, 1);
+        let b = bound(&n, 1, &paths, 2.0).unwrap();
+        let expected = (4.0 / (std::f64::consts::E - 1.0)).sqrt();
+        assert!(
+            (b.w_max - expected).abs() <= 1e-9 * expected,
+            "{} vs {expected}",
+            b.w_max
+        );
+        assert!(!b.needs_input_bound);
+    }
+
+    #[test]
+    fn no_short_circuit_gives_no_bound_to_prove() {
+        // Without extra paths S = 1 and nothing shifts: slack 0 for every W, so the bound is
+        // the cap (the two networks are the same).
+        let n = net(false);
+        let values = [1.0, 0.5, 0.5, 0.5, 0.1];
+        let paths = enumerate(&n, &n.evaluate(&values), &values, 4);
+        assert_eq!(bound(&n, 4, &paths, 2.0).map(|b| b.w_max), Some(W_CAP));
+    }
+}

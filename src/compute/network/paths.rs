@@ -17,6 +17,11 @@ pub fn css_color(k: usize) -> String {
     format!("var(--gb-fig-c{}, {})", k % 8, PALETTE[k % 8])
 }
 
+/// At most this many paths are enumerated per parameter (a densely short-circuited network
+/// has exponentially many); beyond it the path sum is incomplete and the study's path-sum
+/// claim fails instead of the build hanging.
+pub const MAX_PATHS: usize = 10_000;
+
 /// One local derivative along a path.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Factor {
@@ -109,6 +114,7 @@ pub fn enumerate(net: &Network, eval: &Evaluation, values: &[f64], param: usize)
     }
     let raw: Vec<Vec<NodeIndex>> =
         all_simple_paths::<Vec<_>, _, std::hash::RandomState>(&g, theta, ids[net.output], 0, None)
+            .take(MAX_PATHS)
             .collect();
     let mut terms: Vec<PathTerm> = raw
         .iter()

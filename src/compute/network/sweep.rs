@@ -129,17 +129,28 @@ pub fn run(
             row.push(BoxStats { ratios: r, holds });
             starts[i].sort_by(|a, b| a.0.total_cmp(&b.0));
             starts[i].truncate(s.starts);
-            for (k, (_, u)) in starts[i].iter().enumerate() {
+        }
+        // The searches are independent: run them in parallel, merge in a fixed order.
+        let jobs: Vec<(usize, usize, &Vec<f64>)> = starts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, list)| list.iter().enumerate().map(move |(k, (_, u))| (i, k, u)))
+            .collect();
+        let found: Vec<(usize, Tally)> = jobs
+            .par_iter()
+            .map(|&(i, k, u)| {
                 let seed = mix(
                     s.seed ^ 0x5eed,
                     variant_index as u64,
                     b as u64,
                     (i * 1000 + k) as u64,
                 );
-                let t = search(pair, contexts, i, bx, b, u.clone(), seed, s);
-                tallies[i].merge(t);
-                evaluations += s.steps + 1;
-            }
+                (i, search(pair, contexts, i, bx, b, u.clone(), seed, s))
+            })
+            .collect();
+        for (i, t) in found {
+            tallies[i].merge(t);
+            evaluations += s.steps + 1;
         }
         stats.push(row);
     }
