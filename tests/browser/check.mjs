@@ -179,6 +179,19 @@ async function checkPage(page, problems) {
     return { math: facts.maths.length, figures: facts.figures.length };
 }
 
+/**
+ * A screenshot of the whole page. The window is made as tall as the page first: Playwright's
+ * own full-page capture briefly shrinks the window to 1px wide, which fires the page's media
+ * queries (closing the sidebar) and leaves Chromium's stretched MathML braces mis-laid.
+ */
+async function fullShot(page, file) {
+    const viewport = page.viewportSize();
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    await page.setViewportSize({ width: viewport.width, height: Math.min(Math.max(height, viewport.height), 16000) });
+    await page.screenshot({ path: file, fullPage: height > 16000 });
+    await page.setViewportSize(viewport);
+}
+
 function shotPath(rel, suffix = "") {
     const file = path.join(shots, rel.replace(/\.html$/, `${suffix}.png`));
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -197,7 +210,7 @@ for (const rel of pages) {
     if (page) {
         try {
             counts = await checkPage(page, problems);
-            await page.screenshot({ path: shotPath(rel), fullPage: true });
+            await fullShot(page, shotPath(rel));
         } catch (err) {
             problems.push(String(err));
         }
@@ -214,7 +227,7 @@ for (const rel of pages) {
     failed += problems.length > 0 ? 1 : 0;
 }
 
-const extra = await interactions({ open, checkPage, shotPath, site, pages, feature: richest.rel });
+const extra = await interactions({ open, checkPage, fullShot, shotPath, site, pages, feature: richest.rel });
 for (const { name, problems } of extra) {
     report.push(`${problems.length === 0 ? "ok  " : "FAIL"} ${name}`);
     new Set(problems).forEach((p) => report.push(`       ${p}`));

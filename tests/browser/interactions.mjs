@@ -22,7 +22,7 @@ function contrast(a, b) {
     return (hi + 0.05) / (lo + 0.05);
 }
 
-async function darkTheme({ open, checkPage, shotPath, feature }) {
+async function darkTheme({ open, checkPage, fullShot, shotPath, feature }) {
     const { context, page, problems } = await open(feature, { colorScheme: "dark" });
     try {
         const state = await page.evaluate(() => ({
@@ -51,7 +51,7 @@ async function darkTheme({ open, checkPage, shotPath, feature }) {
             }
         }
         await checkPage(page, problems);
-        await page.screenshot({ path: shotPath(feature, "-dark"), fullPage: true });
+        await fullShot(page, shotPath(feature, "-dark"));
         await page.click("#theme-toggle");
         await page.reload({ waitUntil: "load" });
         const after = await page.evaluate(() => document.documentElement.className);
@@ -66,7 +66,7 @@ async function darkTheme({ open, checkPage, shotPath, feature }) {
     return { name: `${feature} in the dark theme (system preference) and the theme toggle`, problems };
 }
 
-async function narrowWindow({ open, checkPage, shotPath, feature }) {
+async function narrowWindow({ open, checkPage, fullShot, shotPath, feature }) {
     const { context, page, problems } = await open(feature, { viewport: { width: 400, height: 800 } });
     const sidebarBox = () => page.evaluate(() => {
         const r = document.getElementById("sidebar").getBoundingClientRect();
@@ -78,7 +78,7 @@ async function narrowWindow({ open, checkPage, shotPath, feature }) {
         if (!closed.hidden || closed.right > 0) {
             problems.push(`the sidebar should start closed in a narrow window: ${JSON.stringify(closed)}`);
         }
-        await page.screenshot({ path: shotPath(feature, "-narrow"), fullPage: true });
+        await fullShot(page, shotPath(feature, "-narrow"));
         await page.click("#sidebar-toggle");
         await page.waitForTimeout(300);
         const opened = await sidebarBox();
@@ -219,7 +219,7 @@ async function printMedia({ open, pages }) {
     return { name: "print.html in print media: every chapter, page breaks, no chrome", problems };
 }
 
-/** Runs every interactive check; `env` gives open, checkPage, shotPath, pages and the feature page. */
+/** Runs every interactive check; `env` gives open, checkPage, fullShot, shotPath, pages and the feature page. */
 export async function interactions(env) {
     const results = [];
     for (const check of [darkTheme, narrowWindow, sidebarRemembered, arrowKeys, searchBox, printMedia]) {
