@@ -16,6 +16,9 @@
 use super::landscape::{Bump, KinkRule};
 use serde::Serialize;
 
+/// How close (relative) to a whole number (L − w₀)/δ counts as landing on L.
+const TIE_TOLERANCE: f64 = 1e-9;
+
 /// The longest climb evaluated (β1 within about 1e-6 of 1 would climb longer).
 const MAX_CLIMB: usize = 10_000_000;
 
@@ -54,8 +57,9 @@ pub struct ClosedForm {
     pub delta: f64,
     /// (L − w₀)/δ.
     pub quotient: f64,
-    /// Whether the quotient is a whole number, so that w_k lands exactly on the kink at L
-    /// (then the kink rule decides, and f64 rounding in a simulation may decide otherwise).
+    /// Whether the quotient is a whole number up to rounding (1e-9 relative), so that w_k
+    /// lands on the kink at L: exact arithmetic lets the kink rule decide, while a run in f64
+    /// may land a rounding error to either side.
     pub tie: bool,
     /// k, the first step whose iterate is at or past L.
     pub k: usize,
@@ -98,10 +102,14 @@ pub fn adam_threshold(adam: AdamParams, bump: &Bump) -> ClosedForm {
     let delta = alpha * s / (s + epsilon);
     let quotient = (bump.l - bump.start) / delta;
     let whole = quotient.ceil();
-    let tie = whole == quotient;
+    // Within rounding of a whole number, a run in f64 may reach L a step earlier or later
+    // than exact arithmetic says: flag it.
+    let tie = (quotient - quotient.round()).abs() <= TIE_TOLERANCE * quotient;
     // `as` saturates: a step so small that k overflows is far beyond any horizon anyway.
     let k = (whole as usize)
-        .saturating_add(usize::from(tie && bump.kink == KinkRule::Left))
+        .saturating_add(usize::from(
+            whole == quotient && bump.kink == KinkRule::Left,
+        ))
         .max(1);
     let w_k = bump.start + k as f64 * delta;
     let pow = |b: f64, n: usize| b.powf(n as f64);

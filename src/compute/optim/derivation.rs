@@ -32,7 +32,7 @@ fn n(x: f64) -> String {
 pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
     let (s, u, k) = (form.s, form.u, form.k);
     let b1 = n(adam.beta1);
-    let plus_one = if form.tie && bump.kink == KinkRule::Left {
+    let plus_one = if form.quotient == form.quotient.ceil() && bump.kink == KinkRule::Left {
         " + 1"
     } else {
         ""
