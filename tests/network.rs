@@ -482,3 +482,39 @@ fn figures_are_themed_prefixed_and_mark_short_circuits() {
     assert!(network_diagram::draw(&r, "chain/nope", "q1-").is_none());
     insta::assert_debug_snapshot!(network_diagram::diagrams(&r, "chain").unwrap());
 }
+
+#[test]
+fn tanh_networks_agree_with_finite_differences() {
+    let text =
+        read(&fixture("tiny.toml")).replace("activation = \"sigmoid\"", "activation = \"tanh\"");
+    let pair = &pairs(&text)[0];
+    let values = pair.values.clone();
+    for net in [&pair.chain, &pair.skip] {
+        let (_, tape) = tape_eval::gradients(net, &values);
+        for name in ["w1", "b1"] {
+            let p = net.param(name).unwrap();
+            let y = |d: f64| {
+                let mut v = values.clone();
+                v[p] += d;
+                net.output_value(&net.evaluate(&v))
+            };
+            // Central differences: O(h²) truncation and ε/h rounding, both below 1e-9 here.
+            let h = 1e-5;
+            let fd = (y(h) - y(-h)) / (2.0 * h);
+            assert!(
+                (fd - tape[p]).abs() <= 1e-8,
+                "{name}: fd {fd} vs tape {}",
+                tape[p]
+            );
+        }
+    }
+    let r = network::run(&text).unwrap();
+    assert_eq!(r.variants[0].activation, "tanh");
+    assert!(
+        r.claims()
+            .iter()
+            .all(|c| c.holds || c.statement.contains("worked example")),
+        "{:#?}",
+        r.claims()
+    );
+}
