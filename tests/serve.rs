@@ -385,15 +385,13 @@ mod incremental {
         assert_eq!(edit.rerendered, ["intro.md"]);
         assert!(String::from_utf8_lossy(&session.site().files["intro.html"]).contains("13.5"));
 
-        // A script edit that leaves the result alone re-renders nothing.
-        write(
-            root,
-            "tiny.py",
-            &format!("{}# a comment\n", script.replace("[2.0]", "[4.0]")),
+        // Rewriting a file with the same text (a save without changes) redoes nothing: results
+        // are keyed by the hash of the text, not by the file's time.
+        write(root, "tiny.py", &script.replace("[2.0]", "[4.0]"));
+        let same = update(&mut session, root);
+        assert!(
+            same.recomputed.is_empty() && same.rerendered.is_empty() && same.changed.is_empty()
         );
-        let comment = update(&mut session, root);
-        assert_eq!(comment.recomputed, ["tiny"]);
-        assert!(comment.rerendered.is_empty() && comment.changed.is_empty());
 
         // A new title in SUMMARY.md rewraps every page (navigation) but re-renders no chapter.
         write(
@@ -416,3 +414,77 @@ mod incremental {
         assert_eq!(fixed.rerendered, ["intro.md"]);
     }
 }
+
+/// In headless Chromium (the browser test's setup: `scripts/test-deps.sh`): an open page
+/// reloads with new text after an edit, shows the error overlay (error text as text, not
+/// markup) when the edit breaks the book, and drops it when the file is fixed.
+#[test]
+fn browser_reloads_and_shows_the_error_overlay() {
+    let chromium = std::env::var_os("GRADBOOK_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    let playwright = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/browser/node_modules/playwright-core/index.mjs");
+    assert!(
+        chromium.is_file() && playwright.is_file(),
+        "needs Chromium and tests/browser/node_modules: run `scripts/test-deps.sh`"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/good"),
+        dir.path(),
+    );
+    let server = Server::start(dir.path());
+    let script = dir.path().join("check.mjs");
+    std::fs::write(&script, BROWSER_SCRIPT).unwrap();
+    let out = Command::new("node")
+        .arg(&script)
+        .args([playwright.as_os_str(), chromium.as_os_str()])
+        .arg(server.port.to_string())
+        .arg(dir.path().join("content/other.md"))
+        .output()
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "reloaded",
+            "overlay: other.md:9:15: template syntax error",
+            "no markup in the overlay",
+            "cleared",
+            "no page errors"
+        ]
+    );
+}
+
+const BROWSER_SCRIPT: &str = r#"
+import fs from 'fs';
+const [playwright, executablePath, port, file] = process.argv.slice(2);
+const { chromium } = await import(playwright);
+const browser = await chromium.launch({ executablePath });
+const page = await browser.newPage();
+const errors = [];
+page.on('pageerror', e => errors.push(String(e)));
+await page.goto(`http://127.0.0.1:${port}/other.html`);
+await page.waitForTimeout(300);
+const original = fs.readFileSync(file, 'utf8');
+const timeout = 20000;
+fs.writeFileSync(file, original + '\nLive reload works.\n');
+await page.waitForFunction(() => document.body.innerText.includes('Live reload works.'), null, { timeout });
+console.log('reloaded');
+fs.writeFileSync(file, original + '\nBroken {{ 1 + }} <img src=x onerror=alert(1)>\n');
+await page.waitForSelector('#gradbook-error-overlay', { timeout });
+const text = await page.textContent('#gradbook-error-overlay pre');
+const at = text.indexOf('other.md:');
+console.log('overlay: ' + text.slice(at, at + 'other.md:9:15: template syntax error'.length));
+console.log((await page.$('#gradbook-error-overlay img')) === null ? 'no markup in the overlay' : 'MARKUP IN THE OVERLAY');
+fs.writeFileSync(file, original + '\nFixed.\n');
+await page.waitForFunction(() => document.body.innerText.includes('Fixed.') && !document.getElementById('gradbook-error-overlay'), null, { timeout });
+console.log('cleared');
+console.log(errors.length === 0 ? 'no page errors' : 'page errors: ' + errors.join('; '));
+await browser.close();
+"#;
