@@ -49,11 +49,17 @@ pub fn claims(r: &StudyResult) -> Vec<Claim> {
             statement: "Adam's threshold: closed form, bisection and supremum agree".into(),
             holds: t.max_relative_difference <= AGREEMENT,
             detail: format!(
-                "{} / {} / {}, largest relative difference {:e}",
+                "{} / {} / {}, largest relative difference {:e}{}",
                 num(t.h_max_closed_form, 0),
                 num(t.h_max_bisection, 0),
                 num(t.h_max_supremum, 0),
-                t.max_relative_difference
+                t.max_relative_difference,
+                if t.closed_form.tie {
+                    "; (L − w₀)/δ is a whole number up to rounding, so exact arithmetic and f64 \
+                     disagree on the step that first reaches L"
+                } else {
+                    ""
+                }
             ),
         });
         out.push(Claim {
