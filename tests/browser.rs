@@ -10,14 +10,16 @@ use assert_cmd::Command;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-const SETUP: &str = "run `scripts/test-deps.sh` to install Chromium and the browser test's node modules";
+const SETUP: &str =
+    "run `scripts/test-deps.sh` to install Chromium and the browser test's node modules";
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn chromium() -> PathBuf {
-    std::env::var_os("GRADBOOK_CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+    std::env::var_os("GRADBOOK_CHROMIUM")
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 
 /// Everything the node script needs, or a message saying what is missing and how to get it.
@@ -73,5 +75,8 @@ fn every_page_works_in_chromium() {
         "the browser check failed ({}):\n{report}\n{errors}",
         output.status
     );
-    assert!(report.contains("index.html"), "the report names no page:\n{report}");
+    assert!(
+        report.contains("index.html"),
+        "the report names no page:\n{report}"
+    );
 }
