@@ -15,6 +15,7 @@ use anyhow::{Context, Result};
 use reload::Signal;
 use server::Shared;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use watch::Watched;
 
@@ -77,9 +78,12 @@ pub fn run(options: &ServeOptions) -> Result<()> {
             open_browser(&url);
         }
         let (tx, rx) = std::sync::mpsc::channel();
-        let watcher = watch::start(&watched, tx)?;
+        let watcher = Arc::new(Mutex::new(watch::start(&watched, tx)?));
         let loop_shared = shared.clone();
-        std::thread::spawn(move || watch::rebuild_loop(session, rx, loop_shared, watched));
+        let loop_watcher = watcher.clone();
+        std::thread::spawn(move || {
+            watch::rebuild_loop(session, rx, loop_shared, watched, loop_watcher)
+        });
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let stop_shared = shared.clone();
         tokio::spawn(async move {

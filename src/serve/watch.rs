@@ -8,8 +8,8 @@ use anyhow::{Context, Result};
 use notify::RecursiveMode;
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How long the file system must be quiet before a rebuild starts (editors write in bursts).
@@ -108,13 +108,25 @@ pub fn rebuild_loop(
     rx: Receiver<Vec<PathBuf>>,
     shared: Arc<Shared>,
     watched: Watched,
+    watcher: Arc<Mutex<Watcher>>,
 ) {
+    let mut templates_watched = watched.templates.is_dir();
     while let Ok(mut paths) = rx.recv() {
         while let Ok(more) = rx.try_recv() {
             paths.extend(more);
         }
         paths.sort();
         paths.dedup();
+        // `templates/` created after the start: watch what goes into it from now on.
+        if !templates_watched
+            && watched.templates.is_dir()
+            && let Ok(mut w) = watcher.lock()
+        {
+            match w.watch(&watched.templates, RecursiveMode::Recursive) {
+                Ok(()) => templates_watched = true,
+                Err(e) => eprintln!("warning: watching {}: {e}", watched.templates.display()),
+            }
+        }
         let shown: Vec<String> = paths.iter().map(|p| watched.show(p)).collect();
         println!("Changed: {}", shown.join(", "));
         match session.update() {
