@@ -66,11 +66,8 @@ pub fn run(options: &ServeOptions) -> Result<()> {
             .await
             .with_context(|| format!("listening on {}:{}", options.host, options.port))?;
         let addr = listener.local_addr().context("reading the listening address")?;
-        if !addr.ip().is_loopback() {
-            eprintln!(
-                "warning: serving on {}, which other machines can reach; use --host 127.0.0.1 to keep the book private",
-                addr.ip()
-            );
+        if let Some(warning) = exposure_warning(addr.ip()) {
+            eprintln!("{warning}");
         }
         let url = format!("http://{addr}/");
         println!("Serving {} at {url} (Ctrl-C to stop)", options.book_dir.display());
@@ -106,6 +103,15 @@ pub fn run(options: &ServeOptions) -> Result<()> {
         }
         drop(watcher);
         Ok(())
+    })
+}
+
+/// A warning when the server can be reached from other machines (any address but loopback).
+fn exposure_warning(ip: std::net::IpAddr) -> Option<String> {
+    (!ip.is_loopback()).then(|| {
+        format!(
+            "warning: serving on {ip}, which other machines can reach; use --host 127.0.0.1 to keep the book private"
+        )
     })
 }
 
@@ -158,5 +164,20 @@ fn open_browser(url: &str) {
     };
     if let Err(err) = std::process::Command::new(program).args(&args).spawn() {
         eprintln!("warning: could not open a browser ({program}: {err}); open {url} yourself");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_non_loopback_addresses_warn() {
+        assert_eq!(exposure_warning("127.0.0.1".parse().unwrap()), None);
+        assert_eq!(exposure_warning("::1".parse().unwrap()), None);
+        assert!(
+            exposure_warning("0.0.0.0".parse().unwrap()).is_some_and(|w| w.contains("0.0.0.0"))
+        );
+        assert!(exposure_warning("192.168.1.5".parse().unwrap()).is_some());
     }
 }
