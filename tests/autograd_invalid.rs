@@ -6,7 +6,9 @@ use gradbook::compute::autograd;
 use std::path::{Path, PathBuf};
 
 fn fixtures(kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/autograd").join(kind);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/autograd")
+        .join(kind);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -40,9 +42,17 @@ fn invalid_scripts_fail_at_the_right_place() {
             "{}: {diag}",
             file.display()
         );
-        assert!(diag.message.contains(message), "{}: `{}` lacks `{message}`", file.display(), diag.message);
+        assert!(
+            diag.message.contains(message),
+            "{}: `{}` lacks `{message}`",
+            file.display(),
+            diag.message
+        );
         let shown = diag.to_string();
-        assert!(shown.starts_with(&format!("{}:{line}:{column}: ", file.display())), "{shown}");
+        assert!(
+            shown.starts_with(&format!("{}:{line}:{column}: ", file.display())),
+            "{shown}"
+        );
         assert!(shown.contains('^'), "{shown}");
     }
 }
@@ -95,6 +105,14 @@ fn course_style_script_has_the_expected_graph() {
     let gx = da * w - db;
     let gw = da * x - dc * c;
     let got = |n: &str| r.grads.get(n).and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
-    assert!((got("x") - gx).abs() <= 1e-12 * gx.abs(), "{} vs {gx}", got("x"));
-    assert!((got("w") - gw).abs() <= 1e-12 * gw.abs(), "{} vs {gw}", got("w"));
+    assert!(
+        (got("x") - gx).abs() <= 1e-12 * gx.abs(),
+        "{} vs {gx}",
+        got("x")
+    );
+    assert!(
+        (got("w") - gw).abs() <= 1e-12 * gw.abs(),
+        "{} vs {gw}",
+        got("w")
+    );
 }

@@ -41,7 +41,9 @@ fn script(values: &[f64], stmts: &[Stmt]) -> String {
     let mut names: Vec<String> = Vec::new();
     let mut out = String::from("import torch\n");
     for (i, v) in values.iter().enumerate() {
-        out.push_str(&format!("x{i} = torch.tensor([{v:?}], requires_grad=True)\n"));
+        out.push_str(&format!(
+            "x{i} = torch.tensor([{v:?}], requires_grad=True)\n"
+        ));
         names.push(format!("x{i}"));
     }
     for (k, s) in stmts.iter().enumerate() {
@@ -57,8 +59,12 @@ fn script(values: &[f64], stmts: &[Stmt]) -> String {
 }
 
 fn stmt() -> impl Strategy<Value = Stmt> {
-    (0..TEMPLATES.len(), 0usize..64, 0usize..64, -2.0f64..2.0)
-        .prop_map(|(kind, a, b, c)| Stmt { kind, a, b, c: (c * 100.0).round() / 100.0 })
+    (0..TEMPLATES.len(), 0usize..64, 0usize..64, -2.0f64..2.0).prop_map(|(kind, a, b, c)| Stmt {
+        kind,
+        a,
+        b,
+        c: (c * 100.0).round() / 100.0,
+    })
 }
 
 proptest! {

@@ -101,10 +101,26 @@ pub(crate) struct Term {
     pub local_value: f64,
 }
 
-/// The chain rule for one node: `∂y/∂x = Σ ∂y/∂u · ∂u/∂x`, symbolic, then with local
-/// derivatives, then numbers, then the total. The output node gets `∂y/∂y = 1`.
-pub(crate) fn adjoint(y: &str, x: &str, terms: &[Term], total: f64) -> String {
-    let lhs = partial(y, x);
+/// `\bar{x}`: the adjoint (gradient of the output) of the tensor with symbol `x`.
+pub(crate) fn bar(x: &str) -> String {
+    format!("\\bar{{{x}}}")
+}
+
+/// A local derivative as a factor: in parentheses if it is a sum or starts with a sign.
+fn factor(local: &str) -> String {
+    if local.starts_with('-') || local.contains('+') || local.starts_with("1-") {
+        format!("\\left({local}\\right)")
+    } else {
+        local.to_string()
+    }
+}
+
+/// The chain rule for the node with symbol `x`, in adjoint notation
+/// (`\bar{x} = ∂output/∂x`): `\bar{x} = Σ \bar{u}·∂u/∂x` over its consumers `u`, then with
+/// the local derivatives written out, then the numbers and the total. The output gets
+/// `\bar{y} = 1`.
+pub(crate) fn adjoint(x: &str, terms: &[Term], total: f64) -> String {
+    let lhs = bar(x);
     if terms.is_empty() {
         return format!("\\begin{{aligned}}{lhs} &= 1\\end{{aligned}}");
     }
@@ -112,17 +128,20 @@ pub(crate) fn adjoint(y: &str, x: &str, terms: &[Term], total: f64) -> String {
     let chain = join(
         terms
             .iter()
-            .map(|t| format!("{}\\,{}", partial(y, &t.consumer), partial(&t.consumer, x)))
+            .map(|t| format!("{}\\,{}", bar(&t.consumer), partial(&t.consumer, x)))
             .collect(),
     );
     let locals = join(
         terms
             .iter()
             .map(|t| {
+                let f = factor(&t.local);
+                let numeric =
+                    f.starts_with(|c: char| c.is_ascii_digit()) || f.starts_with("\\left");
                 format!(
-                    "{}\\cdot \\left({}\\right)",
-                    partial(y, &t.consumer),
-                    t.local
+                    "{}{}{f}",
+                    bar(&t.consumer),
+                    if numeric { "\\cdot " } else { "\\," }
                 )
             })
             .collect(),
@@ -140,7 +159,7 @@ pub(crate) fn adjoint(y: &str, x: &str, terms: &[Term], total: f64) -> String {
             .collect(),
     );
     format!(
-        "\\begin{{aligned}}{lhs} &= {chain} \\\\ &= {locals} \\\\ &= {numbers} \\\\ &= {}\\end{{aligned}}",
+        "\\begin{{aligned}}{lhs} &= {chain} = {locals} \\\\ &= {numbers} = {}\\end{{aligned}}",
         num(total, DIGITS)
     )
 }
@@ -159,6 +178,15 @@ mod tests {
         assert_eq!(symbol("_t"), "\\mathrm{\\_t}");
     }
 
+    fn t_clone() -> Term {
+        Term {
+            consumer: "u".into(),
+            consumer_grad: 2.0,
+            local: "b".into(),
+            local_value: -3.0,
+        }
+    }
+
     #[test]
     fn adjoint_rows() {
         let t = Term {
@@ -167,12 +195,20 @@ mod tests {
             local: "b".into(),
             local_value: -3.0,
         };
-        let s = adjoint("y", "a", &[t], -6.0);
-        assert!(s.contains("2\\cdot (-3)"), "{s}");
-        assert!(s.ends_with("&= -6\\end{aligned}"));
+        let s = adjoint("a", &[t], -6.0);
         assert_eq!(
-            adjoint("y", "y", &[], 1.0),
-            "\\begin{aligned}\\frac{\\partial y}{\\partial y} &= 1\\end{aligned}"
+            s,
+            "\\begin{aligned}\\bar{a} &= \\bar{u}\\,\\frac{\\partial u}{\\partial a} = \\bar{u}\\,b \\\\ &= 2\\cdot (-3) = -6\\end{aligned}"
+        );
+        let one = Term {
+            local: "-1".into(),
+            local_value: -1.0,
+            ..t_clone()
+        };
+        assert!(adjoint("a", &[one], -2.0).contains("\\bar{u}\\cdot \\left(-1\\right)"));
+        assert_eq!(
+            adjoint("y", &[], 1.0),
+            "\\begin{aligned}\\bar{y} &= 1\\end{aligned}"
         );
     }
 }

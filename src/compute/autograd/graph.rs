@@ -30,15 +30,20 @@ pub struct GraphNode {
     pub value: f64,
     /// d output / d (the node's tensor): the gradient flowing into the node.
     pub grad: f64,
+    /// What the node is, in one cell: `k = r * g`, or `g (leaf)`.
+    pub label: String,
     /// `leaf`, `op` or `output`.
     pub kind: &'static str,
     /// LaTeX symbol of the node's tensor (`u`, `x_{1}`, or `t_{3}` when unnamed).
     pub symbol: String,
-    /// The forward operation without the assignment (`a * b`; the tensor literal for leaves).
+    /// The forward operation without the assignment (`a * b`; `leaf` for leaves).
     pub forward: String,
     /// The operation's inputs in `next_functions` order, as written (`a, b`, `x, 2`).
     pub operands: String,
-    /// The chain rule for this node's gradient as a LaTeX `aligned` block, numbers filled in.
+    /// `next_functions` by node id, `None` for an input without grad: `(4, None)`.
+    pub next_functions: String,
+    /// The chain rule for this node's gradient as a LaTeX `aligned` block in adjoint notation
+    /// (`\bar{x}` is d output / d x), numbers filled in.
     pub derivation: String,
 }
 
@@ -88,6 +93,8 @@ pub struct GraphResult {
     pub counts: Vec<ClassCount>,
     /// Leaves with `requires_grad=True` that do not reach the output (`.grad` stays None).
     pub unused: Vec<String>,
+    /// The script's text, for the chapter to show.
+    pub script: String,
 }
 
 impl GraphResult {
@@ -131,8 +138,8 @@ impl GraphResult {
     }
 }
 
-/// Build the graph of `program` from its reverse pass.
-pub(crate) fn build(program: &Program) -> Result<GraphResult, SpanError> {
+/// Build the graph of `program` (run from `source`) from its reverse pass.
+pub(crate) fn build(program: &Program, source: &str) -> Result<GraphResult, SpanError> {
     let tape = &program.tape;
     let grads = tape.backward(program.output);
     check_finite(program, &grads)?;
@@ -183,7 +190,6 @@ pub(crate) fn build(program: &Program) -> Result<GraphResult, SpanError> {
             })
             .collect()
     };
-    let y = symbols[0].clone();
     let mut nodes = Vec::with_capacity(order.len());
     for (id, &n) in order.iter().enumerate() {
         let node = tape.node(n);
@@ -223,6 +229,12 @@ pub(crate) fn build(program: &Program) -> Result<GraphResult, SpanError> {
                 var.as_ref()
                     .map_or_else(|| text.clone(), |v| format!("{v} = {text}"))
             }),
+            label: if is_leaf {
+                format!("{} (leaf)", var.as_deref().unwrap_or(""))
+            } else {
+                var.as_ref()
+                    .map_or_else(|| text.clone(), |v| format!("{v} = {text}"))
+            },
             var,
             value: tape.value(node.output),
             grad,
@@ -234,9 +246,19 @@ pub(crate) fn build(program: &Program) -> Result<GraphResult, SpanError> {
                 "op"
             },
             symbol: symbols[id].clone(),
-            forward: text,
+            forward: if is_leaf { "leaf".to_string() } else { text },
             operands: operands_text(program, n),
-            derivation: derive::adjoint(&y, &symbols[id], &terms, grad),
+            next_functions: format!(
+                "({})",
+                node.next
+                    .iter()
+                    .map(|m| m
+                        .and_then(|m| ids.get(&m))
+                        .map_or_else(|| "None".to_string(), |&i| i.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            derivation: derive::adjoint(&symbols[id], &terms, grad),
         });
     }
     let mut backward_order: Vec<usize> = (0..order.len()).collect();
@@ -286,6 +308,7 @@ pub(crate) fn build(program: &Program) -> Result<GraphResult, SpanError> {
         backward_order,
         counts,
         unused,
+        script: source.to_string(),
     })
 }
 

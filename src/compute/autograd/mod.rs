@@ -23,5 +23,5 @@ use crate::diag::SpanError;
 
 /// Parse and run a script in the `comp_tree.py` dialect; the backward graph of its output.
 pub fn run(source: &str) -> Result<GraphResult, SpanError> {
-    graph::build(&interp::run(source)?)
+    graph::build(&interp::run(source)?, source)
 }
