@@ -5,14 +5,14 @@
 //! Hashes use std's `DefaultHasher`: they only live as long as the process, so their
 //! instability across runs does not matter.
 
+mod pages;
+
 use crate::compute::{self, Outcome};
-use crate::site::assets;
 use crate::site::book::Book;
-use crate::site::build::{self, Pages, RenderOptions};
+use crate::site::build::{self, RenderOptions};
 use crate::site::chapter::{self, Inputs};
 use crate::site::markdown::Rendered;
 use crate::site::output::SiteFiles;
-use crate::site::templates;
 use anyhow::Result;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -128,7 +128,7 @@ impl Session {
         report.rerendered = self.render_chapters(&book, &inputs)?;
         let tera = self.page_templates(&book)?;
         let mut site = self.assemble(&book, &tera, &mut report)?;
-        report.changed = changed_files(&self.site, &site);
+        report.changed = pages::changed_files(&self.site, &site);
         std::mem::swap(&mut self.site, &mut site);
         for cached in self.chapters.values_mut() {
             cached.wrapped = true;
@@ -272,109 +272,6 @@ impl Session {
         }
         first_error.map_or(Ok(done), |e| Err(e.into()))
     }
-
-    /// The page templates, parsed again only when the book's own `templates/` files changed.
-    fn page_templates(&mut self, book: &Book) -> Result<Arc<tera::Tera>> {
-        let own: Vec<Option<Vec<u8>>> = assets::TEMPLATES
-            .iter()
-            .map(|(name, _)| std::fs::read(book.root.join("templates").join(name)).ok())
-            .collect();
-        let key = hash_of(&own);
-        if let Some((k, tera)) = &self.templates
-            && *k == key
-        {
-            return Ok(tera.clone());
-        }
-        let tera = Arc::new(templates::page_templates(&book.root)?);
-        self.templates = Some((key, tera.clone()));
-        Ok(tera)
-    }
-
-    /// The new site: the previous one with changed chapters rewrapped and the shared files
-    /// redone, or everything wrapped again when navigation, settings or templates changed.
-    fn assemble(
-        &mut self,
-        book: &Book,
-        tera: &tera::Tera,
-        report: &mut Rebuild,
-    ) -> Result<SiteFiles> {
-        let templates_key = self.templates.as_ref().map_or(0, |(k, _)| *k);
-        let names: Vec<(&str, &str, &str)> = book
-            .chapters
-            .iter()
-            .map(|c| (c.name.as_str(), c.number.as_str(), c.path.as_str()))
-            .collect();
-        let key = hash_of(&(
-            format!("{:?}{:?}", book.summary, book.config),
-            names,
-            templates_key,
-        ));
-        let all = self.pages_key != Some(key);
-        let any_unwrapped = self.chapters.values().any(|c| !c.wrapped);
-        let mut site = if all {
-            SiteFiles::default()
-        } else {
-            self.site.clone()
-        };
-        let pages = Pages::new(book, tera, &self.options);
-        let mut rendered = Vec::new();
-        let shared = all || any_unwrapped;
-        for (i, c) in book.chapters.iter().enumerate() {
-            let cached = self
-                .chapters
-                .get(&c.path)
-                .ok_or_else(|| anyhow::anyhow!("internal: chapter {} was not rendered", c.path))?;
-            if all || !cached.wrapped {
-                for (path, html) in pages.chapter_pages(i, &cached.rendered.html)? {
-                    site.add(path, html);
-                    report.rewrapped += 1;
-                }
-            }
-            if shared {
-                rendered.push(cached.rendered.clone());
-            }
-        }
-        if shared {
-            pages.shared_files(&rendered, &mut site)?;
-        }
-        self.standalone_figures(book, &mut site);
-        self.pages_key = Some(key);
-        Ok(site)
-    }
-
-    /// Draw (or reuse) the standalone file of every figure a chapter uses; drop the others.
-    fn standalone_figures(&mut self, book: &Book, site: &mut SiteFiles) {
-        site.files.retain(|path, _| !path.starts_with("figures/"));
-        if !book.config.gradbook.standalone_figures {
-            return;
-        }
-        let used: BTreeSet<(String, String)> = self
-            .chapters
-            .values()
-            .flat_map(|c| c.figures.iter().cloned())
-            .collect();
-        let outcomes = self
-            .inputs
-            .as_ref()
-            .map(|(_, _, i)| i.outcomes.clone())
-            .unwrap_or_default();
-        self.figures.retain(|key, _| used.contains(key));
-        for (stem, kind) in used {
-            let version = self.results.get(&stem).map_or(0, |r| r.json);
-            let key = (stem.clone(), kind.clone());
-            let svg = match self.figures.get(&key) {
-                Some((v, svg)) if *v == version => svg.clone(),
-                _ => {
-                    let svg = build::standalone_figure(&outcomes, &stem, &kind);
-                    self.figures.insert(key, (version, svg.clone()));
-                    svg
-                }
-            };
-            if let Some(svg) = svg {
-                site.add(format!("figures/{stem}-{kind}.svg"), svg);
-            }
-        }
-    }
 }
 
 /// The stems a chapter's source names (as a whole word, as in `bump.adam` or `of="bump"`);
@@ -388,16 +285,6 @@ pub fn dependencies(source: &str, stems: &[&String]) -> BTreeSet<String> {
         .iter()
         .filter(|s| everything || words.contains(s.as_str()))
         .map(|s| s.to_string())
-        .collect()
-}
-
-/// The paths whose bytes differ between two sites (added, removed or changed).
-fn changed_files(old: &SiteFiles, new: &SiteFiles) -> Vec<String> {
-    let paths: BTreeSet<&String> = old.files.keys().chain(new.files.keys()).collect();
-    paths
-        .into_iter()
-        .filter(|p| old.files.get(*p) != new.files.get(*p))
-        .cloned()
         .collect()
 }
 
@@ -420,18 +307,5 @@ mod tests {
             dependencies("{% for k, v in results %}{% endfor %}", &stems).len(),
             2
         );
-    }
-
-    #[test]
-    fn changed_files_lists_added_removed_and_modified() {
-        let mut a = SiteFiles::default();
-        a.add("same", "1");
-        a.add("gone", "1");
-        a.add("edit", "1");
-        let mut b = SiteFiles::default();
-        b.add("same", "1");
-        b.add("edit", "2");
-        b.add("new", "1");
-        assert_eq!(changed_files(&a, &b), vec!["edit", "gone", "new"]);
     }
 }

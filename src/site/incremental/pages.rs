@@ -1,0 +1,146 @@
+//! The page side of an incremental rebuild: page templates reparsed only when the book's own
+//! change, pages rewrapped only when their chapter or the navigation changed, standalone figures
+//! redrawn only when their result changed.
+
+use super::{Rebuild, Session, hash_of};
+use crate::site::assets;
+use crate::site::book::Book;
+use crate::site::build::{self, Pages};
+use crate::site::output::SiteFiles;
+use crate::site::templates;
+use anyhow::Result;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+impl Session {
+    /// The page templates, parsed again only when the book's own `templates/` files changed.
+    pub(super) fn page_templates(&mut self, book: &Book) -> Result<Arc<tera::Tera>> {
+        let own: Vec<Option<Vec<u8>>> = assets::TEMPLATES
+            .iter()
+            .map(|(name, _)| std::fs::read(book.root.join("templates").join(name)).ok())
+            .collect();
+        let key = hash_of(&own);
+        if let Some((k, tera)) = &self.templates
+            && *k == key
+        {
+            return Ok(tera.clone());
+        }
+        let tera = Arc::new(templates::page_templates(&book.root)?);
+        self.templates = Some((key, tera.clone()));
+        Ok(tera)
+    }
+
+    /// The new site: the previous one with changed chapters rewrapped and the shared files
+    /// redone, or everything wrapped again when navigation, settings or templates changed.
+    pub(super) fn assemble(
+        &mut self,
+        book: &Book,
+        tera: &tera::Tera,
+        report: &mut Rebuild,
+    ) -> Result<SiteFiles> {
+        let templates_key = self.templates.as_ref().map_or(0, |(k, _)| *k);
+        let names: Vec<(&str, &str, &str)> = book
+            .chapters
+            .iter()
+            .map(|c| (c.name.as_str(), c.number.as_str(), c.path.as_str()))
+            .collect();
+        let key = hash_of(&(
+            format!("{:?}{:?}", book.summary, book.config),
+            names,
+            templates_key,
+        ));
+        let all = self.pages_key != Some(key);
+        let any_unwrapped = self.chapters.values().any(|c| !c.wrapped);
+        let mut site = if all {
+            SiteFiles::default()
+        } else {
+            self.site.clone()
+        };
+        let pages = Pages::new(book, tera, &self.options);
+        let mut rendered = Vec::new();
+        let shared = all || any_unwrapped;
+        for (i, c) in book.chapters.iter().enumerate() {
+            let cached = self
+                .chapters
+                .get(&c.path)
+                .ok_or_else(|| anyhow::anyhow!("internal: chapter {} was not rendered", c.path))?;
+            if all || !cached.wrapped {
+                for (path, html) in pages.chapter_pages(i, &cached.rendered.html)? {
+                    site.add(path, html);
+                    report.rewrapped += 1;
+                }
+            }
+            if shared {
+                rendered.push(cached.rendered.clone());
+            }
+        }
+        if shared {
+            pages.shared_files(&rendered, &mut site)?;
+        }
+        self.standalone_figures(book, &mut site);
+        self.pages_key = Some(key);
+        Ok(site)
+    }
+
+    /// Draw (or reuse) the standalone file of every figure a chapter uses; drop the others.
+    fn standalone_figures(&mut self, book: &Book, site: &mut SiteFiles) {
+        site.files.retain(|path, _| !path.starts_with("figures/"));
+        if !book.config.gradbook.standalone_figures {
+            return;
+        }
+        let used: BTreeSet<(String, String)> = self
+            .chapters
+            .values()
+            .flat_map(|c| c.figures.iter().cloned())
+            .collect();
+        let outcomes = self
+            .inputs
+            .as_ref()
+            .map(|(_, _, i)| i.outcomes.clone())
+            .unwrap_or_default();
+        self.figures.retain(|key, _| used.contains(key));
+        for (stem, kind) in used {
+            let version = self.results.get(&stem).map_or(0, |r| r.json);
+            let key = (stem.clone(), kind.clone());
+            let svg = match self.figures.get(&key) {
+                Some((v, svg)) if *v == version => svg.clone(),
+                _ => {
+                    let svg = build::standalone_figure(&outcomes, &stem, &kind);
+                    self.figures.insert(key, (version, svg.clone()));
+                    svg
+                }
+            };
+            if let Some(svg) = svg {
+                site.add(format!("figures/{stem}-{kind}.svg"), svg);
+            }
+        }
+    }
+}
+
+/// The paths whose bytes differ between two sites (added, removed or changed).
+pub(super) fn changed_files(old: &SiteFiles, new: &SiteFiles) -> Vec<String> {
+    let paths: BTreeSet<&String> = old.files.keys().chain(new.files.keys()).collect();
+    paths
+        .into_iter()
+        .filter(|p| old.files.get(*p) != new.files.get(*p))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changed_files_lists_added_removed_and_modified() {
+        let mut a = SiteFiles::default();
+        a.add("same", "1");
+        a.add("gone", "1");
+        a.add("edit", "1");
+        let mut b = SiteFiles::default();
+        b.add("same", "1");
+        b.add("edit", "2");
+        b.add("new", "1");
+        assert_eq!(changed_files(&a, &b), vec!["edit", "gone", "new"]);
+    }
+}
