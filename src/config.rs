@@ -89,8 +89,9 @@ pub struct HtmlConfig {
     pub git_repository_url: Option<String>,
     /// Edit link per page; `{path}` is replaced by the chapter's path under `src`.
     pub edit_url_template: Option<String>,
-    /// Absolute URL prefix where the site is hosted (used by the 404 page).
-    pub site_url: String,
+    /// Absolute URL path where the site is hosted (`/course/book/`); the 404 page resolves its
+    /// links against it so it works at any depth. Unset, the 404 page's links are relative.
+    pub site_url: Option<String>,
     /// Omit chapter numbers in the sidebar and titles.
     pub no_section_label: bool,
     /// Extra stylesheets (paths under the book root) copied and linked in every page.
@@ -110,7 +111,7 @@ impl Default for HtmlConfig {
             preferred_dark_theme: Spanned::new(0..0, "dark".into()),
             git_repository_url: None,
             edit_url_template: None,
-            site_url: "/".into(),
+            site_url: None,
             no_section_label: false,
             additional_css: Vec::new(),
             additional_js: Vec::new(),

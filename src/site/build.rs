@@ -5,8 +5,9 @@ use crate::figure;
 use crate::site::assets;
 use crate::site::book::{Book, Chapter};
 use crate::site::chapter::{self, Inputs};
-use crate::site::markdown::{Rendered, escape};
+use crate::site::markdown::Rendered;
 use crate::site::output::{self, SiteFiles};
+use crate::site::print;
 use crate::site::search;
 use crate::site::templates;
 use crate::site::toc;
@@ -215,14 +216,8 @@ impl<'a> Pages<'a> {
         let config = &book.config;
         let mut pages = 0;
         if config.output.html.print.enable {
-            let mut all = String::new();
-            for (chapter, page) in book.chapters.iter().zip(rendered) {
-                all.push_str(&format!(
-                    "<section class=\"print-chapter\" id=\"{}\">{}</section>\n",
-                    escape(&print_id(chapter)),
-                    page.html
-                ));
-            }
+            let html: Vec<&str> = rendered.iter().map(|r| r.html.as_str()).collect();
+            let all = print::body(&book.chapters, &html);
             let html = render_special(
                 book,
                 tera,
@@ -279,16 +274,6 @@ impl<'a> Pages<'a> {
         }
         Ok(pages)
     }
-}
-
-fn print_id(chapter: &Chapter) -> String {
-    format!(
-        "chapter-{}",
-        chapter
-            .out_path()
-            .trim_end_matches(".html")
-            .replace('/', "-")
-    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -393,6 +378,7 @@ fn render_with(
         "additional_css": html.additional_css,
         "additional_js": html.additional_js,
         "is_print": is_print,
+        "site_url": html.site_url,
         "live_reload_script": options.live_reload_script,
     });
     let context = tera::Context::from_value(context).context("building the page context")?;

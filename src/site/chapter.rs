@@ -53,12 +53,18 @@ impl Inputs {
     }
 }
 
-/// Render a chapter; the error is a located diagnostic.
-pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
-    let page_prefix = format!(
+/// The prefix of every id a chapter's figures use (`q2-bump-html-`), unique per chapter so
+/// that the print page, which holds every chapter, has no duplicate figure ids.
+pub fn figure_prefix(chapter: &Chapter) -> String {
+    format!(
         "{}-",
         markdown::slugify(&chapter.out_path().replace(['/', '.'], "-"))
-    );
+    )
+}
+
+/// Render a chapter; the error is a located diagnostic.
+pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
+    let page_prefix = figure_prefix(chapter);
     let mut tera = Tera::default();
     templates::register_num(&mut tera, inputs.digits);
     let state = FigureState {

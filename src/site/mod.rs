@@ -11,6 +11,7 @@ pub mod incremental;
 pub mod links;
 pub mod markdown;
 pub mod output;
+pub mod print;
 pub mod search;
 pub mod summary;
 pub mod templates;

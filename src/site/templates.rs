@@ -237,14 +237,23 @@ pub fn table_html(value: &Value, spec: &TableSpec) -> Result<String, String> {
     }
     let mut html =
         String::from("<div class=\"table-wrapper\"><table class=\"gb-table\"><thead><tr>");
-    for label in &labels {
-        html.push_str(&format!("<th>{}</th>", inline_math(label)?));
-    }
-    html.push_str("</tr></thead><tbody>");
     let keys: Vec<&String> = match value {
         Value::Object(map) => map.keys().collect(),
         _ => Vec::new(),
     };
+    // An object's table has its keys as a first, textual column.
+    let key_columns = usize::from(!keys.is_empty());
+    for (i, label) in labels.iter().enumerate() {
+        let numeric = i >= key_columns
+            && !rows.is_empty()
+            && rows.iter().all(|r| {
+                r.get(i - key_columns)
+                    .is_none_or(|v| v.is_number() || v.is_null())
+            });
+        let class = if numeric { " class=\"num\"" } else { "" };
+        html.push_str(&format!("<th{class}>{}</th>", inline_math(label)?));
+    }
+    html.push_str("</tr></thead><tbody>");
     for (i, row) in rows.iter().enumerate() {
         html.push_str("<tr>");
         if let Some(key) = keys.get(i) {
@@ -321,7 +330,7 @@ mod tests {
         };
         let html = table_html(&v, &spec).unwrap();
         assert!(
-            html.contains("<th><math><mi>t</mi></math></th><th>w</th>"),
+            html.contains("<th class=\"num\"><math><mi>t</mi></math></th><th class=\"num\">w</th>"),
             "{html}"
         );
         assert!(

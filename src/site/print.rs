@@ -1,0 +1,161 @@
+//! The print page: every chapter in one document. Heading and footnote ids are prefixed per
+//! chapter so none repeats, and links between chapters become links within the page.
+
+use crate::site::book::Chapter;
+use crate::site::chapter::figure_prefix;
+use crate::site::markdown::escape;
+
+/// The id of a chapter's section on the print page (`chapter-q2-bump`).
+pub fn section_id(chapter: &Chapter) -> String {
+    format!(
+        "chapter-{}",
+        chapter
+            .out_path()
+            .trim_end_matches(".html")
+            .replace('/', "-")
+    )
+}
+
+/// The body of the print page from every chapter and its HTML, in book order.
+pub fn body(chapters: &[Chapter], html: &[&str]) -> String {
+    let mut out = String::new();
+    for (chapter, page) in chapters.iter().zip(html) {
+        let id = section_id(chapter);
+        out.push_str(&format!(
+            "<section class=\"print-chapter\" id=\"{}\">{}</section>\n",
+            escape(&id),
+            rewrite(page, chapter, chapters)
+        ));
+    }
+    out
+}
+
+/// Prefix `id="…"` and `href="#…"` of one chapter with its section id, leaving figure ids
+/// (already unique per chapter) alone, and point links to other chapters at their sections.
+fn rewrite(html: &str, chapter: &Chapter, chapters: &[Chapter]) -> String {
+    let own = section_id(chapter);
+    let keep = figure_prefix(chapter);
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    while let Some(at) = next_attribute(rest) {
+        let (attr, value_start) = at;
+        out.push_str(&rest[..value_start]);
+        let tail = &rest[value_start..];
+        let end = tail.find('"').unwrap_or(tail.len());
+        let value = &tail[..end];
+        let new_value = match attr {
+            Attr::Id if !value.starts_with(&keep) => format!("{own}-{value}"),
+            Attr::Href => link_target(value, chapter, chapters, &own, &keep),
+            _ => value.to_string(),
+        };
+        out.push_str(&new_value);
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[derive(Clone, Copy)]
+enum Attr {
+    Id,
+    Href,
+}
+
+/// The next ` id="` or ` href="` in `text`: which, and where its value starts.
+fn next_attribute(text: &str) -> Option<(Attr, usize)> {
+    let id = text.find(" id=\"").map(|i| (Attr::Id, i + 5));
+    let href = text.find(" href=\"").map(|i| (Attr::Href, i + 7));
+    match (id, href) {
+        (Some(a), Some(b)) => Some(if a.1 < b.1 { a } else { b }),
+        (a, b) => a.or(b),
+    }
+}
+
+fn link_target(
+    value: &str,
+    chapter: &Chapter,
+    chapters: &[Chapter],
+    own: &str,
+    keep: &str,
+) -> String {
+    if let Some(anchor) = value.strip_prefix('#') {
+        return if anchor.starts_with(keep) {
+            value.to_string()
+        } else {
+            format!("#{own}-{anchor}")
+        };
+    }
+    if value.contains(':') || value.starts_with('/') {
+        return value.to_string();
+    }
+    let (path, anchor) = value
+        .split_once('#')
+        .map_or((value, None), |(p, a)| (p, Some(a)));
+    let resolved = resolve(&chapter.out_path(), path);
+    match chapters.iter().find(|c| c.out_path() == resolved) {
+        Some(target) => {
+            let section = section_id(target);
+            match anchor {
+                Some(a) => format!("#{section}-{a}"),
+                None => format!("#{section}"),
+            }
+        }
+        None => value.to_string(),
+    }
+}
+
+/// Resolve `link` relative to the page at site path `from` (`a/b.html` + `../c.html` → `c.html`).
+fn resolve(from: &str, link: &str) -> String {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for piece in link.split('/') {
+        match piece {
+            "." | "" => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn chapter(path: &str) -> Chapter {
+        Chapter {
+            name: path.into(),
+            number: String::new(),
+            path: path.into(),
+            file: PathBuf::from(path),
+            source: String::new(),
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_per_chapter() {
+        let chapters = [chapter("a.md"), chapter("sub/b.md")];
+        let a = "<h2 id=\"q\"><a class=\"header\" href=\"#q\">Q</a></h2><svg id=\"a-html-f1-svg\"><use href=\"#a-html-f1-x\"/></svg><a href=\"sub/b.html#q\">b</a>";
+        let b = "<h2 id=\"q\"><a class=\"header\" href=\"#q\">Q</a></h2><a href=\"../a.html\">a</a><a href=\"https://e.org/#x\">e</a>";
+        let html = body(&chapters, &[a, b]);
+        assert!(html.contains("<h2 id=\"chapter-a-q\"><a class=\"header\" href=\"#chapter-a-q\">"));
+        assert!(html.contains("<h2 id=\"chapter-sub-b-q\">"));
+        assert!(html.contains("id=\"a-html-f1-svg\""), "figure ids kept");
+        assert!(
+            html.contains("href=\"#a-html-f1-x\""),
+            "figure references kept"
+        );
+        assert!(html.contains("href=\"#chapter-sub-b-q\">b</a>"));
+        assert!(html.contains("href=\"#chapter-a\">a</a>"));
+        assert!(html.contains("href=\"https://e.org/#x\""));
+    }
+
+    #[test]
+    fn resolves_relative_links() {
+        assert_eq!(resolve("a/b.html", "../c.html"), "c.html");
+        assert_eq!(resolve("x.html", "d/e.html"), "d/e.html");
+    }
+}
