@@ -11,6 +11,7 @@
 //! `accent` (accent outline); any other class gets the plain background. Edge classes:
 //! `skip` is dashed, `path-0` … `path-7` take `--gb-fig-c0` … `--gb-fig-c7`.
 
+mod layered;
 mod place;
 
 use crate::format::fixed;
