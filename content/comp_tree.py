@@ -1,7 +1,8 @@
-# comp_tree.py: a RECONSTRUCTION. The course's script is lost; its backward-graph
-# figure survives (MulBackward0 x6, AddBackward0 x4, SubBackward0, PowBackward1,
-# SinBackward0 and seven (1) boxes). This script builds a graph with exactly those
-# nodes. Replace it with the course's script to label the real tree.
+# comp_tree.py: a RECONSTRUCTION (the course's script is lost).
+# Its backward-graph figure survives: MulBackward0 x6, AddBackward0 x4,
+# SubBackward0, PowBackward1, SinBackward and seven (1) leaf boxes.
+# This script builds a graph with exactly those nodes; replace it with
+# the course's script to label the real tree.
 import torch
 
 a = torch.tensor([2.0], requires_grad=True)
