@@ -9,6 +9,7 @@ use crate::site::chapter;
 use crate::site::claims;
 use crate::site::links;
 use crate::site::output::SiteFiles;
+use crate::site::print;
 use crate::site::templates;
 use anyhow::Result;
 use std::collections::BTreeMap;
@@ -83,36 +84,7 @@ pub fn check(root: &Path) -> Result<CheckReport> {
     if let Some(site) = render(&book, outcomes, &mut report)? {
         let links = links::check(&site);
         report.links = links.checked;
-        // The same link shows on a chapter's page, on index.html (a copy of the first chapter)
-        // and on the print page: report it once, naming every page.
-        let mut grouped: Vec<(links::Broken, Vec<String>)> = Vec::new();
-        for broken in links.broken {
-            match grouped
-                .iter_mut()
-                .find(|(b, _)| b.target == broken.target && b.problem == broken.problem)
-            {
-                Some((_, pages)) => pages.push(broken.page),
-                None => grouped.push((broken, Vec::new())),
-            }
-        }
-        for (broken, also) in grouped {
-            let location = match chapter_of(&book, &broken.page) {
-                Some(c) => at(&c.file, link_line(&c.source, &broken.target)),
-                None => format!("{} (generated page)", broken.page),
-            };
-            let also = if also.is_empty() {
-                String::new()
-            } else {
-                format!(" (also on {})", also.join(", "))
-            };
-            report.problems.push(Problem {
-                location: Some(location),
-                message: format!(
-                    "broken link `{}` on {}{also}: {}",
-                    broken.target, broken.page, broken.problem
-                ),
-            });
-        }
+        report.problems.extend(link_problems(&book, links.broken));
     }
     Ok(report)
 }
@@ -159,6 +131,75 @@ fn render(
     }
     pages.shared_files(&rendered, &mut site)?;
     Ok(Some(site))
+}
+
+/// One problem per broken link. The same link shows on a chapter's page and on index.html (a
+/// copy of the first chapter): it is reported once, naming every page. The print page repeats
+/// every chapter (with links rewritten): its broken links are reported only where a chapter's
+/// section has more of them than the chapter's own page, so only print-only breakage shows.
+fn link_problems(book: &Book, broken: Vec<links::Broken>) -> Vec<Problem> {
+    let (print, pages): (Vec<_>, Vec<_>) = broken.into_iter().partition(|b| b.page == "print.html");
+    let mut grouped: Vec<(links::Broken, Vec<String>)> = Vec::new();
+    for b in pages {
+        match grouped
+            .iter_mut()
+            .find(|(g, _)| g.target == b.target && g.problem == b.problem)
+        {
+            Some((_, also)) => also.push(b.page),
+            None => grouped.push((b, Vec::new())),
+        }
+    }
+    let mut problems = Vec::new();
+    for (b, also) in &grouped {
+        let location = match chapter_of(book, &b.page) {
+            Some(c) => at(&c.file, link_line(&c.source, &b.target)),
+            None => format!("{} (generated page)", b.page),
+        };
+        let also = if also.is_empty() {
+            String::new()
+        } else {
+            format!(" (also on {})", also.join(", "))
+        };
+        problems.push(Problem {
+            location: Some(location),
+            message: format!(
+                "broken link `{}` on {}{also}: {}",
+                b.target, b.page, b.problem
+            ),
+        });
+    }
+    let chapter_of_section = |s: &Option<String>| {
+        book.chapters
+            .iter()
+            .find(|c| s.as_deref() == Some(print::section_id(c).as_str()))
+    };
+    for b in &print {
+        let chapter = chapter_of_section(&b.section);
+        let in_print = print
+            .iter()
+            .filter(|p| chapter_of_section(&p.section).map(|c| &c.path) == chapter.map(|c| &c.path))
+            .count();
+        let on_page = chapter.map_or(0, |c| {
+            grouped
+                .iter()
+                .filter(|(g, _)| {
+                    g.page == c.out_path()
+                        || chapter_of(book, &g.page).is_some_and(|o| o.path == c.path)
+                })
+                .count()
+        });
+        if in_print > on_page {
+            let location = match chapter {
+                Some(c) => format!("{} (print page)", c.file.display()),
+                None => "print.html (generated page)".to_string(),
+            };
+            problems.push(Problem {
+                location: Some(location),
+                message: format!("broken link `{}` on print.html: {}", b.target, b.problem),
+            });
+        }
+    }
+    problems
 }
 
 fn at(file: &Path, line: Option<usize>) -> String {
@@ -216,6 +257,51 @@ mod tests {
         assert_eq!(link_line(src, "other.html#part"), Some(3));
         assert_eq!(link_line(src, "#here"), Some(4));
         assert_eq!(link_line(src, "nowhere.html"), None);
+    }
+
+    fn broken(page: &str, target: &str, section: Option<String>) -> links::Broken {
+        links::Broken {
+            page: page.into(),
+            target: target.into(),
+            problem: "gone".into(),
+            section,
+        }
+    }
+
+    #[test]
+    fn print_page_breakage_is_reported_only_when_it_is_its_own() {
+        let chapter = |path: &str| Chapter {
+            name: path.into(),
+            number: String::new(),
+            path: path.into(),
+            file: Path::new("content").join(path),
+            source: "[x](gone.md)\n".to_string(),
+        };
+        let book = Book {
+            root: ".".into(),
+            config: Default::default(),
+            summary: Default::default(),
+            chapters: vec![chapter("a.md"), chapter("b.md")],
+            computations: Vec::new(),
+        };
+        let section = |i: usize| Some(print::section_id(&book.chapters[i]));
+        let problems = link_problems(
+            &book,
+            vec![
+                broken("a.html", "gone.html", None),
+                broken("index.html", "gone.html", None),
+                broken("print.html", "#chapter-gone", section(0)),
+                broken("print.html", "#only-in-print", section(1)),
+            ],
+        );
+        let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "content/a.md:1: broken link `gone.html` on a.html (also on index.html): gone",
+                "content/b.md (print page): broken link `#only-in-print` on print.html: gone",
+            ]
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub struct Broken {
     pub target: String,
     /// What is wrong with it.
     pub problem: String,
+    /// The id of the last `<section>` before it on the page (the print page has one per chapter).
+    pub section: Option<String>,
 }
 
 /// The result of checking a site's links.
@@ -51,7 +53,11 @@ pub fn check(site: &SiteFiles) -> LinkReport {
         let from_root = tags
             .iter()
             .any(|t| t.name == "base" && t.attr("href").is_some_and(|h| h.starts_with('/')));
+        let mut section = None;
         for tag in tags {
+            if tag.name == "section" {
+                section = tag.attr("id").map(str::to_string);
+            }
             let urls = tag
                 .attrs
                 .iter()
@@ -83,6 +89,7 @@ pub fn check(site: &SiteFiles) -> LinkReport {
                         page: page.to_string(),
                         target: url.to_string(),
                         problem,
+                        section: section.clone(),
                     });
                 }
             }
