@@ -1,0 +1,204 @@
+//! Writing a placed diagram as SVG: the scoped theme style, arrow markers, boxes with
+//! tooltips and text lines, arrows with their labels.
+
+use super::place::{Placement, Rect, Route};
+use super::{BODY, Diagram, HEAD, LEADING, MARGIN, Node, escape, sanitize};
+use crate::format::fixed;
+use std::fmt::Write;
+
+/// The `path-k` colour index of an edge's classes, if any.
+fn palette_index(classes: &str) -> Option<usize> {
+    classes
+        .split_whitespace()
+        .filter_map(|c| c.strip_prefix("path-")?.parse::<usize>().ok())
+        .find(|&k| k < 8)
+}
+
+/// CSS class tokens reduced to safe characters.
+fn class_list(classes: &str) -> String {
+    classes
+        .split_whitespace()
+        .map(sanitize)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn f(x: f64) -> String {
+    fixed(x, 1)
+}
+
+fn bounds(p: &Placement) -> (f64, f64, f64, f64) {
+    let mut b = (
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    );
+    let mut grow = |x: f64, y: f64| {
+        if x.is_finite() && y.is_finite() {
+            b = (b.0.min(x), b.1.min(y), b.2.max(x), b.3.max(y));
+        }
+    };
+    let rects = p.nodes.iter().chain(p.labels.iter().flatten());
+    for r in rects {
+        grow(r.x - r.w / 2.0, r.y - r.h / 2.0);
+        grow(r.x + r.w / 2.0, r.y + r.h / 2.0);
+    }
+    for route in &p.routes {
+        for &(x, y) in &route.points {
+            grow(x, y);
+        }
+    }
+    if b.0 > b.2 {
+        return (0.0, 0.0, 2.0 * MARGIN, 2.0 * MARGIN);
+    }
+    (
+        b.0 - MARGIN,
+        b.1 - MARGIN,
+        b.2 - b.0 + 2.0 * MARGIN,
+        b.3 - b.1 + 2.0 * MARGIN,
+    )
+}
+
+fn style(root: &str, p: &str) -> String {
+    let mut css = format!(
+        "#{root}{{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,'DejaVu Sans Mono',monospace}}\
+#{root} .gb-node rect{{fill:var(--gb-fig-bg,#fff);stroke:var(--gb-fig-fg,#222);stroke-width:1.2}}\
+#{root} .gb-node-leaf rect,#{root} .gb-node-param rect{{fill:var(--gb-fig-leaf,#cfe5ff)}}\
+#{root} .gb-node-op rect{{fill:var(--gb-fig-op,#e4e4e4)}}\
+#{root} .gb-node-output rect{{fill:var(--gb-fig-out,#bfe8bf)}}\
+#{root} .gb-node-accent rect{{stroke:var(--gb-fig-accent,#d9480f);stroke-width:2}}\
+#{root} text{{fill:var(--gb-fig-fg,#222);font-size:{BODY}px;text-anchor:middle;dominant-baseline:central}}\
+#{root} .gb-head{{font-size:{HEAD}px;font-weight:600}}\
+#{root} .gb-edge path{{fill:none;stroke:var(--gb-fig-muted,#666);stroke-width:1.3}}\
+#{root} .gb-edge.skip path{{stroke-dasharray:6 4}}\
+#{root} .gb-label{{paint-order:stroke;stroke:var(--gb-fig-bg,#fff);stroke-width:3px}}\
+#{root} marker path{{fill:var(--gb-fig-muted,#666);stroke:none}}"
+    );
+    let palette = [
+        "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#e377c2", "#8c564b",
+    ];
+    for (k, fallback) in palette.iter().enumerate() {
+        let _ = write!(
+            css,
+            "#{root} .gb-edge.path-{k} path{{stroke:var(--gb-fig-c{k},{fallback});stroke-width:2.2}}\
+#{root} #{p}arrow{k} path{{fill:var(--gb-fig-c{k},{fallback})}}"
+        );
+    }
+    css
+}
+
+pub(super) fn write_svg(diagram: &Diagram, placement: &Placement, p: &str) -> String {
+    let root = format!("{p}fig");
+    let (x0, y0, w, h) = bounds(placement);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{root}\" class=\"gb-figure gb-diagram\" role=\"img\" \
+aria-labelledby=\"{p}title\" viewBox=\"{} {} {} {}\" width=\"100%\" style=\"max-width:{}px\">\
+<title id=\"{p}title\">{}</title><style>{}</style><defs>",
+        f(x0),
+        f(y0),
+        f(w),
+        f(h),
+        f(w),
+        escape(&diagram.title),
+        style(&root, p)
+    );
+    let markers = std::iter::once(String::new()).chain((0..8).map(|k| k.to_string()));
+    for key in markers {
+        let _ = write!(
+            s,
+            "<marker id=\"{p}arrow{key}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" \
+markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\"/></marker>"
+        );
+    }
+    s.push_str("</defs>");
+    for route in &placement.routes {
+        write_edge(&mut s, diagram, placement, route, p);
+    }
+    for (i, (node, r)) in diagram.nodes.iter().zip(&placement.nodes).enumerate() {
+        write_node(&mut s, node, r, i, p);
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn write_edge(s: &mut String, diagram: &Diagram, placement: &Placement, route: &Route, p: &str) {
+    let Some(edge) = diagram.edges.get(route.edge) else {
+        return;
+    };
+    let pts = &route.points;
+    if pts.len() < 4 {
+        return;
+    }
+    let mut d = format!(
+        "M{} {}C{} {} {} {} {} {}",
+        f(pts[0].0),
+        f(pts[0].1),
+        f(pts[1].0),
+        f(pts[1].1),
+        f(pts[2].0),
+        f(pts[2].1),
+        f(pts[3].0),
+        f(pts[3].1)
+    );
+    for pair in pts[4..].chunks(2) {
+        if let [a, b] = pair {
+            let _ = write!(d, "S{} {} {} {}", f(a.0), f(a.1), f(b.0), f(b.1));
+        }
+    }
+    let key = palette_index(&edge.class).map_or(String::new(), |k| k.to_string());
+    let marker = if route.reversed {
+        "marker-start"
+    } else {
+        "marker-end"
+    };
+    let _ = write!(
+        s,
+        "<g class=\"{}\" id=\"{p}e{}\"><path d=\"{d}\" {marker}=\"url(#{p}arrow{key})\"/>",
+        format!("gb-edge {}", class_list(&edge.class)).trim_end(),
+        route.edge
+    );
+    if let (Some(text), Some(Some(r))) = (&edge.label, placement.labels.get(route.edge)) {
+        let _ = write!(
+            s,
+            "<text class=\"gb-label\" x=\"{}\" y=\"{}\">{}</text>",
+            f(r.x),
+            f(r.y),
+            escape(text)
+        );
+    }
+    s.push_str("</g>");
+}
+
+fn write_node(s: &mut String, node: &Node, r: &Rect, index: usize, p: &str) {
+    let _ = write!(
+        s,
+        "<g class=\"gb-node gb-node-{}\" id=\"{p}n{index}\"><title>{}</title>\
+<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>",
+        sanitize(&node.class),
+        escape(&node.tooltip),
+        f(r.x - r.w / 2.0),
+        f(r.y - r.h / 2.0),
+        f(r.w),
+        f(r.h)
+    );
+    let step = BODY * LEADING;
+    let top = r.y - (node.lines.len() as f64 * step + (HEAD - BODY)) / 2.0;
+    for (i, line) in node.lines.iter().enumerate() {
+        let (class, y) = if i == 0 {
+            (" class=\"gb-head\"", top + (step + HEAD - BODY) / 2.0)
+        } else {
+            ("", top + (HEAD - BODY) + step * (i as f64 + 0.5))
+        };
+        let _ = write!(
+            s,
+            "<text{class} x=\"{}\" y=\"{}\">{}</text>",
+            f(r.x),
+            f(y),
+            escape(line)
+        );
+    }
+    s.push_str("</g>");
+}
