@@ -37,6 +37,8 @@ pub struct StudyResult {
     pub evaluations: usize,
     /// The sampled regions.
     pub regions: Vec<RegionInfo>,
+    /// Counterexamples are shown only where every |pre-activation| is at most this.
+    pub counterexample_z_bound: f64,
     /// One comparison per variant, keyed by variant name.
     #[serde(serialize_with = "by_name")]
     pub variants: Vec<VariantResult>,
@@ -282,6 +284,8 @@ pub struct SummaryRow {
     pub parameter: String,
     /// Samples over all regions.
     pub samples: usize,
+    /// Of those, samples where the inequality holds.
+    pub holds: usize,
     /// Fraction where the inequality holds.
     pub fraction: f64,
     /// Smallest ratio seen (sweep and search).

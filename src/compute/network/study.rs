@@ -78,6 +78,7 @@ pub fn run(spec: &Spec, pairs: &[Pair]) -> StudyResult {
                 variant: v.name.clone(),
                 parameter: c.parameter.clone(),
                 samples,
+                holds,
                 fraction: holds as f64 / samples.max(1) as f64,
                 min_ratio,
                 nonnegative_counterexample: v.counterexamples.iter().any(|ce| {
@@ -106,6 +107,7 @@ pub fn run(spec: &Spec, pairs: &[Pair]) -> StudyResult {
                 variants: pairs.iter().map(|p| p.name.clone()).collect(),
             })
             .collect(),
+        counterexample_z_bound: super::tally::TAME,
         variants,
         summary,
     }
