@@ -409,3 +409,20 @@ fn derivations_end_in_the_gradient() {
     let a = &r.nodes[r.leaves[0]];
     assert!(a.derivation.starts_with("\\begin{aligned}\\bar{a} &= \\bar{u}\\,\\frac{\\partial u}{\\partial a} = \\bar{u}\\,b \\\\ &= "));
 }
+
+/// Every derivation of scripts with awkward names converts to MathML (what the chapter does).
+#[test]
+fn derivations_are_valid_latex_for_any_names() {
+    let src = "import torch\n_ = torch.tensor([0.3], requires_grad=True)\nx_ = torch.tensor([1.2], requires_grad=True)\n\
+__a_b = _ * x_ + 2 ** _\nlong_name_1 = torch.relu(__a_b) / (1 + x_ * x_)\nÂ = 1\n";
+    let src = src.replace(
+        "Â = 1\n",
+        "out = torch.sigmoid(long_name_1) - torch.log(x_) + torch.tanh(-_) ** 2 - 3 / x_\n",
+    );
+    let r = autograd::run(&src).unwrap_or_else(|e| panic!("{e}"));
+    for n in &r.nodes {
+        if let Err(e) = gradbook::site::markdown::latex_to_mathml(&n.derivation, true) {
+            panic!("{}: {}\n{}", n.id, e.message, n.derivation);
+        }
+    }
+}

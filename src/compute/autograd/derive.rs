@@ -7,34 +7,37 @@ use crate::format::num;
 /// Significant digits of numbers in derivations.
 const DIGITS: usize = 6;
 
-/// A LaTeX symbol for a Python identifier: `x1` → `x_{1}`, `w_out` → `w_{\mathrm{out}}`,
-/// `out` → `\mathrm{out}`.
+/// A LaTeX symbol for a Python identifier: `x` → `x`, `x1` → `x_{1}`, `w_1` → `w_{1}`,
+/// `w_out` → `w_{\mathrm{out}}`, anything else upright with escaped underscores
+/// (`out` → `\mathrm{out}`, `_t` → `\mathrm{\_t}`). Always valid LaTeX for any identifier.
 pub(crate) fn symbol(name: &str) -> String {
-    let (head, tail) = match name.split_once('_') {
-        Some((h, t)) if !h.is_empty() && !t.is_empty() => (h, Some(t)),
-        _ => {
-            let digits = name.trim_start_matches(|c: char| !c.is_ascii_digit());
-            if !digits.is_empty()
-                && digits.chars().all(|c| c.is_ascii_digit())
-                && digits.len() < name.len()
-            {
-                (&name[..name.len() - digits.len()], Some(digits))
-            } else {
-                (name, None)
-            }
-        }
-    };
+    let is_word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric());
     let word = |w: &str| {
-        if w.chars().count() == 1 || w.chars().all(|c| c.is_ascii_digit()) {
+        if w.len() == 1 || w.chars().all(|c| c.is_ascii_digit()) {
             w.to_string()
         } else {
-            format!("\\mathrm{{{}}}", w.replace('_', "\\_"))
+            format!("\\mathrm{{{w}}}")
         }
     };
-    match tail {
-        Some(t) => format!("{}_{{{}}}", word(head), word(t)),
-        None => word(head),
+    let letter = |w: &str| w.len() == 1 && w.chars().all(|c| c.is_ascii_alphabetic());
+    let digits_at = name
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(name.len());
+    let (head, digits) = name.split_at(digits_at);
+    if letter(head) && !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+        return format!("{head}_{{{digits}}}");
     }
+    if letter(name) {
+        return name.to_string();
+    }
+    if let Some((head, tail)) = name.split_once('_')
+        && head.chars().all(|c| c.is_ascii_alphabetic())
+        && is_word(head)
+        && is_word(tail)
+    {
+        return format!("{}_{{{}}}", word(head), word(tail));
+    }
+    format!("\\mathrm{{{}}}", name.replace('_', "\\_"))
 }
 
 /// A number for LaTeX, in parentheses when negative so products read right.
@@ -176,6 +179,10 @@ mod tests {
         assert_eq!(symbol("h_out"), "h_{\\mathrm{out}}");
         assert_eq!(symbol("out"), "\\mathrm{out}");
         assert_eq!(symbol("_t"), "\\mathrm{\\_t}");
+        assert_eq!(symbol("_"), "\\mathrm{\\_}");
+        assert_eq!(symbol("x_"), "\\mathrm{x\\_}");
+        assert_eq!(symbol("a_b_c"), "\\mathrm{a\\_b\\_c}");
+        assert_eq!(symbol("x12"), "x_{12}");
     }
 
     fn t_clone() -> Term {
