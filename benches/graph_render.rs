@@ -1,6 +1,7 @@
-//! Time to run and draw generated autograd scripts of about 100, 1000 and 3000 backward
-//! nodes (parse, tape, reverse pass, graph, layout, SVG). Run with `cargo bench --bench
-//! graph_render`; prints the median of several runs per size.
+//! Time to run and draw autograd scripts: `content/comp_tree.py` (small enough for layout-rs)
+//! and generated scripts of about 100, 1000 and 3000 backward nodes (drawn by the layered
+//! layout): parse, tape, reverse pass, graph, layout, SVG. Run with `cargo bench --bench
+//! graph_render`; prints the median of several runs per case.
 
 use gradbook::compute::autograd;
 use gradbook::figure::backward_graph;
@@ -44,8 +45,17 @@ fn median(mut times: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    for (nodes, runs) in [(100, 15), (1000, 7), (3000, 5)] {
-        let src = script(nodes);
+    let cases = [
+        (
+            "comp_tree.py (layout-rs)",
+            include_str!("../content/comp_tree.py").to_string(),
+            15,
+        ),
+        ("generated", script(100), 15),
+        ("generated", script(1000), 7),
+        ("generated", script(3000), 5),
+    ];
+    for (name, src, runs) in cases {
         let mut compute = Vec::new();
         let mut total = Vec::new();
         let mut count = 0;
@@ -63,7 +73,7 @@ fn main() {
             assert!(svg.len() > 1000);
         }
         println!(
-            "{count:>5} nodes: median {:>8.1} ms total ({:.1} ms script + backward + graph), {runs} runs",
+            "{name:<25} {count:>5} nodes: median {:>7.2} ms total ({:.2} ms script + backward + graph), {runs} runs",
             median(total).as_secs_f64() * 1e3,
             median(compute).as_secs_f64() * 1e3
         );

@@ -113,6 +113,10 @@ proptest! {
             let reached = r.grads.contains_key(&name);
             prop_assert_eq!(count, usize::from(reached), "{}\n{}", name, src);
         }
+        // Every derivation is LaTeX the site can turn into MathML.
+        for n in &r.nodes {
+            prop_assert!(gradbook::site::markdown::latex_to_mathml(&n.derivation, true).is_ok(), "{}", n.derivation);
+        }
         // Every node but the root is some node's input; ids are breadth-first.
         for n in &r.nodes[1..] {
             prop_assert!(r.edges.iter().any(|e| e.to == n.id && e.from < n.id));

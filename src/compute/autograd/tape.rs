@@ -331,3 +331,47 @@ impl Tape {
         self.tensors.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_operands_have_no_edge() {
+        let mut tape = Tape::new();
+        let x = tape.leaf("x", 2.0);
+        let y = tape.mul_scalar(x, 3.0);
+        let node = tape.node(tape.grad_edge(y).unwrap_or(NodeId(0)));
+        assert_eq!(node.op.class_name(), "MulBackward0");
+        assert_eq!(node.next, vec![Some(NodeId(0)), None]);
+        assert_eq!(node.sources, vec![Some(x), None]);
+        assert_eq!(tape.value(y), 6.0);
+    }
+
+    #[test]
+    fn reflected_division_records_two_nodes() {
+        let mut tape = Tape::new();
+        let x = tape.leaf("x", 4.0);
+        let y = tape.rdiv_scalar(2.0, x);
+        assert_eq!(tape.node_count(), 3);
+        let names: Vec<&str> = tape.nodes().map(|(_, n)| n.op.class_name()).collect();
+        assert_eq!(
+            names,
+            ["AccumulateGrad", "ReciprocalBackward0", "MulBackward0"]
+        );
+        assert_eq!(tape.value(y), 0.5);
+        // d(2/x)/dx = -2/x² = -0.125, exactly representable.
+        assert_eq!(tape.backward(y).of(x), -0.125);
+    }
+
+    #[test]
+    fn constants_record_nothing() {
+        let mut tape = Tape::new();
+        let c = tape.constant(2.0);
+        let d = tape.exp(c);
+        let e = tape.rpow_scalar(2.0, d);
+        assert_eq!(tape.node_count(), 0);
+        assert!(!tape.requires_grad(e));
+        assert_eq!(tape.leaf_name(c), None);
+    }
+}
