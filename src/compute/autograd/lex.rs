@@ -37,7 +37,8 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, SpanError> {
     let bytes = src.as_bytes();
     let mut out: Vec<Token> = Vec::new();
     let mut open: Vec<(u8, usize)> = Vec::new();
-    let mut i = 0;
+    // Python accepts a UTF-8 byte-order mark at the start of a file; so do we.
+    let mut i = if src.starts_with('\u{feff}') { 3 } else { 0 };
     let mut line_start = true;
     while i < bytes.len() {
         let c = bytes[i];
@@ -300,6 +301,7 @@ mod tests {
         assert!(lex("  a = 1").unwrap_err().message.contains("indent"));
         assert!(lex("a = (1").unwrap_err().message.contains("never closed"));
         assert!(lex("a = 1_000").is_ok());
+        assert!(lex("\u{feff}import torch\n").is_ok());
         assert!(lex("a = 1__0").is_err());
         assert!(lex("a = 0x1f").unwrap_err().message.contains("decimal"));
         assert!(
