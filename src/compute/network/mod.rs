@@ -15,6 +15,7 @@ pub mod sweep;
 pub mod tally;
 pub mod tape_eval;
 pub mod validate;
+pub mod worked;
 
 use crate::compute::Claim;
 use crate::diag::SpanError;

@@ -1,11 +1,15 @@
 //! Checks a parsed [`Spec`] and builds the networks it describes; every error names the key
-//! and points at it.
+//! and points at it. [`graph`] checks the graphs, [`settings`] the sweep settings.
 
-use super::model::{Activation, Enters, Incoming, Network, Param, Role};
-use super::spec::{Range, Reading, Spec, Variant};
+mod graph;
+mod settings;
+
+use graph::{topological, with_skips};
+use settings::sweep;
+
+use super::model::{Activation, Incoming, Network, Param, Role};
+use super::spec::{Reading, Spec};
 use crate::diag::SpanError;
-use petgraph::algo::toposort;
-use petgraph::graph::DiGraph;
 use std::collections::BTreeMap;
 use toml::Spanned;
 
@@ -31,11 +35,14 @@ pub struct Pair {
 /// Upper limit on samples per region, so a typo cannot make a build run for hours.
 pub const MAX_SAMPLES: usize = 2_000_000;
 
-fn err<T>(span: std::ops::Range<usize>, message: impl Into<String>) -> Result<T, SpanError> {
+pub(super) fn err<T>(
+    span: std::ops::Range<usize>,
+    message: impl Into<String>,
+) -> Result<T, SpanError> {
     Err(SpanError::new(span, message))
 }
 
-fn identifier(name: &Spanned<String>, key: &str) -> Result<(), SpanError> {
+pub(super) fn identifier(name: &Spanned<String>, key: &str) -> Result<(), SpanError> {
     let ok = !name.get_ref().is_empty()
         && name
             .get_ref()
@@ -132,7 +139,11 @@ pub fn pairs(spec: &Spec) -> Result<Vec<Pair>, SpanError> {
     Ok(out)
 }
 
-fn node_index(nodes: &[String], name: &Spanned<String>, key: &str) -> Result<usize, SpanError> {
+pub(super) fn node_index(
+    nodes: &[String],
+    name: &Spanned<String>,
+    key: &str,
+) -> Result<usize, SpanError> {
     nodes
         .iter()
         .position(|n| n == name.get_ref())
@@ -313,183 +324,4 @@ fn values(net: &Network, r: &Reading) -> Result<Vec<f64>, SpanError> {
             })
         })
         .collect()
-}
-
-/// Topological order of the non-input nodes; every node must lie on a path input → output.
-fn topological(
-    nodes: &[String],
-    (input, output): (usize, usize),
-    incoming: &[Vec<Incoming>],
-    node_span: &dyn Fn(usize) -> std::ops::Range<usize>,
-    span_of: &dyn Fn(usize, usize) -> Option<std::ops::Range<usize>>,
-) -> Result<Vec<usize>, SpanError> {
-    let mut g: DiGraph<usize, ()> = DiGraph::new();
-    let ids: Vec<_> = (0..nodes.len()).map(|i| g.add_node(i)).collect();
-    for (to, list) in incoming.iter().enumerate() {
-        for inc in list {
-            let from = match *inc {
-                Incoming::Edge { from, .. } | Incoming::Skip { from, .. } => from,
-            };
-            g.add_edge(ids[from], ids[to], ());
-        }
-    }
-    let sorted = toposort(&g, None).map_err(|cycle| {
-        let k = g[cycle.node_id()];
-        let span = incoming[k]
-            .iter()
-            .find_map(|inc| match *inc {
-                Incoming::Edge { from, .. } | Incoming::Skip { from, .. } => span_of(from, k),
-            })
-            .unwrap_or(0..0);
-        SpanError::new(
-            span,
-            format!(
-                "`edges`: the edges and short circuits form a cycle through `{}`",
-                nodes[k]
-            ),
-        )
-    })?;
-    for (k, name) in nodes.iter().enumerate() {
-        let from_input = petgraph::algo::has_path_connecting(&g, ids[input], ids[k], None);
-        let to_output = petgraph::algo::has_path_connecting(&g, ids[k], ids[output], None);
-        if !from_input || !to_output {
-            return err(
-                node_span(k),
-                format!("`nodes`: `{name}` is not on a path from the input to the output"),
-            );
-        }
-    }
-    Ok(sorted
-        .into_iter()
-        .map(|i| g[i])
-        .filter(|&k| k != input)
-        .collect())
-}
-
-fn with_skips(chain: &Network, v: &Variant) -> Result<Network, SpanError> {
-    let mut net = chain.clone();
-    for s in &v.skips {
-        let sr = s.get_ref();
-        let from = node_index(&net.nodes, &sr.from, "skips.from")?;
-        let to = node_index(&net.nodes, &sr.to, "skips.to")?;
-        if to == net.input || from == to {
-            return err(
-                s.span(),
-                "`skips`: a short circuit must go from one node to a later non-input node",
-            );
-        }
-        let enters = match sr.enters.get_ref().as_str() {
-            "pre-activation" => Enters::PreActivation,
-            "post-activation" => Enters::PostActivation,
-            other => {
-                return err(
-                    sr.enters.span(),
-                    format!(
-                        "`skips.enters`: `{other}` is not \"pre-activation\" or \"post-activation\""
-                    ),
-                );
-            }
-        };
-        if !sr.wc.get_ref().is_finite() {
-            return err(sr.wc.span(), "`skips.wc` must be a finite number");
-        }
-        let parallel = net.incoming[to].iter().any(|inc| match *inc {
-            Incoming::Edge { from: f, .. } | Incoming::Skip { from: f, .. } => f == from,
-        });
-        if parallel {
-            return err(
-                s.span(),
-                format!(
-                    "`skips`: {} → {} duplicates an existing edge",
-                    net.nodes[from], net.nodes[to]
-                ),
-            );
-        }
-        net.incoming[to].push(Incoming::Skip {
-            from,
-            wc: *sr.wc.get_ref(),
-            enters,
-        });
-    }
-    let span = v.name.span();
-    net.order = topological(
-        &net.nodes,
-        (net.input, net.output),
-        &net.incoming,
-        &|_| span.clone(),
-        &|_, _| Some(span.clone()),
-    )?;
-    Ok(net)
-}
-
-fn range(r: &Spanned<Range>, key: &str) -> Result<(), SpanError> {
-    let v = r.get_ref();
-    if !v.low.is_finite() || !v.high.is_finite() || v.low > v.high {
-        return err(
-            r.span(),
-            format!(
-                "`{key}` needs finite `low` ≤ `high`, got {} and {}",
-                v.low, v.high
-            ),
-        );
-    }
-    match v.scale.as_str() {
-        "linear" => Ok(()),
-        "log" if v.low > 0.0 => Ok(()),
-        "log" => err(r.span(), format!("`{key}`: scale \"log\" needs `low` > 0")),
-        other => err(
-            r.span(),
-            format!("`{key}.scale`: `{other}` is not \"linear\" or \"log\""),
-        ),
-    }
-}
-
-fn sweep(spec: &Spec) -> Result<(), SpanError> {
-    let s = spec.sweep.get_ref();
-    if *s.samples.get_ref() == 0 || *s.samples.get_ref() > MAX_SAMPLES {
-        return err(
-            s.samples.span(),
-            format!("`sweep.samples` must be between 1 and {MAX_SAMPLES}"),
-        );
-    }
-    if s.regions.is_empty() {
-        return err(
-            spec.sweep.span(),
-            "`sweep` needs at least one `[[sweep.region]]`",
-        );
-    }
-    let mut names: Vec<&str> = Vec::new();
-    for r in &s.regions {
-        let rr = r.get_ref();
-        identifier(&rr.name, "sweep.region.name")?;
-        if names.contains(&rr.name.get_ref().as_str()) {
-            return err(
-                rr.name.span(),
-                format!("duplicate region name `{}`", rr.name.get_ref()),
-            );
-        }
-        names.push(rr.name.get_ref());
-        range(&rr.weights, "sweep.region.weights")?;
-        range(&rr.biases, "sweep.region.biases")?;
-        range(&rr.input, "sweep.region.input")?;
-    }
-    if let Some(search) = &spec.search {
-        let v = search.get_ref();
-        if !(v.step.is_finite() && v.step > 0.0 && v.step <= 1.0) || v.steps > 100_000 {
-            return err(
-                search.span(),
-                "`search`: `step` must be in (0, 1] and `steps` at most 100000",
-            );
-        }
-    }
-    if let Some(c) = &spec.certificate {
-        let b = c.get_ref().input_bound;
-        if !(b.is_finite() && b >= 0.0) {
-            return err(
-                c.span(),
-                "`certificate.input-bound` must be a finite number ≥ 0",
-            );
-        }
-    }
-    Ok(())
 }

@@ -1,0 +1,123 @@
+//! One network at one parameter set: gradients from the tape and from the reverse pass, the
+//! paths and their LaTeX; and the sweep's counterexamples re-evaluated the same way.
+
+use super::model::Network;
+use super::paths;
+use super::result::{Counterexample, NetResult, NodeValue};
+use super::sweep::Region;
+use super::tally::{Candidate, Tally};
+use super::tape_eval;
+use super::validate::Pair;
+use serde_json::{Map, Value};
+
+/// Evaluate `net` at `values`: tape gradients, reverse pass, paths and derivations.
+pub fn net_result(net: &Network, values: &[f64], params: &[usize]) -> (NetResult, Vec<f64>) {
+    let eval = net.evaluate(values);
+    let (y, tape) = tape_eval::gradients(net, values);
+    let stars = paths::starred(net);
+    let mut result = NetResult {
+        y,
+        nodes: net
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(k, name)| NodeValue {
+                name: name.clone(),
+                z: (k != net.input).then_some(eval.z[k]),
+                h: eval.h[k],
+                dsigma: (k != net.input).then_some(eval.dsigma[k]),
+                starred: stars[k],
+            })
+            .collect(),
+        derivatives: Map::new(),
+        paths: Vec::new(),
+        derivation: Map::new(),
+        derivation_lines: Map::new(),
+        path_sum: Map::new(),
+        reverse_pass: Map::new(),
+    };
+    for &p in params {
+        let name = &net.params[p].name;
+        let terms = paths::enumerate(net, &eval, values, p);
+        result
+            .derivatives
+            .insert(format!("dy_d{name}"), tape[p].into());
+        result
+            .derivation
+            .insert(name.clone(), paths::derivation(net, p, &terms).into());
+        let lines = paths::derivation_lines(net, p, &terms);
+        result.derivation_lines.insert(name.clone(), lines.into());
+        result.path_sum.insert(
+            name.clone(),
+            terms.iter().map(|t| t.value).sum::<f64>().into(),
+        );
+        result
+            .reverse_pass
+            .insert(name.clone(), eval.grads[p].into());
+        result.paths.extend(terms);
+    }
+    (result, tape)
+}
+
+pub(super) fn relative(a: f64, b: f64) -> f64 {
+    let scale = a.abs().max(b.abs());
+    if scale == 0.0 {
+        0.0
+    } else {
+        (a - b).abs() / scale
+    }
+}
+
+/// Largest disagreement between tape, reverse pass and path sum for parameter `name`.
+pub(super) fn disagreement(r: &NetResult, name: &str, tape: f64) -> f64 {
+    let get = |m: &Map<String, Value>| m.get(name).and_then(Value::as_f64).unwrap_or(f64::NAN);
+    let (sum, rev) = (get(&r.path_sum), get(&r.reverse_pass));
+    let d = relative(sum, tape).max(relative(rev, tape));
+    if d.is_nan() { f64::INFINITY } else { d }
+}
+
+pub(super) fn value_map(net: &Network, values: &[f64]) -> Map<String, Value> {
+    net.params
+        .iter()
+        .zip(values)
+        .map(|(p, &v)| (p.name.clone(), v.into()))
+        .collect()
+}
+
+/// The counterexamples of one parameter, re-evaluated through the tape.
+pub(super) fn found(
+    pair: &Pair,
+    params: &[usize],
+    p: usize,
+    tally: &Tally,
+    boxes: &[Region],
+) -> Vec<Counterexample> {
+    let kinds: [(&str, &Option<Candidate>); 3] = [
+        ("most-extreme", &tally.most_extreme),
+        ("smallest", &tally.smallest),
+        ("nonnegative", &tally.nonnegative),
+    ];
+    kinds
+        .into_iter()
+        .filter_map(|(kind, cand)| {
+            let cand = cand.as_ref()?;
+            let (chain_net, chain) = net_result(&pair.chain, &cand.values, params);
+            let (skip_net, skip) = net_result(&pair.skip, &cand.values, params);
+            Some(Counterexample {
+                parameter: pair.chain.params[p].name.clone(),
+                kind: kind.into(),
+                region: boxes
+                    .get(cand.region)
+                    .map_or_else(String::new, |b| b.name.clone()),
+                values: value_map(&pair.chain, &cand.values),
+                size: cand.size,
+                chain: chain[p],
+                skip: skip[p],
+                ratio: super::tally::ratio(chain[p], skip[p]),
+                verified: chain[p].abs() > skip[p].abs(),
+                chain_net,
+                skip_net,
+            })
+        })
+        .collect()
+}
