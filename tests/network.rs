@@ -518,3 +518,44 @@ fn tanh_networks_agree_with_finite_differences() {
         r.claims()
     );
 }
+
+#[test]
+fn edge_cases_never_panic() {
+    let base = read(&fixture("tiny.toml"));
+    let cases = [
+        base.replace("samples = 100", "samples = 1"),
+        base.replace(
+            "samples = 100",
+            "samples = 3\n\n[search]\nstarts = 0\nsteps = 0\nstep = 0.5",
+        ),
+        base.replace("to = \"y\" }]", "to = \"y\", wc = -1.0 }]"),
+        base.replace("to = \"y\" }]", "to = \"y\", wc = 0.0 }]"),
+        base.replace(
+            "to = \"y\" }]",
+            "to = \"y\", enters = \"post-activation\" }]",
+        ),
+        base.replace("x = 1.0", "x = 1e300")
+            .replace("w1 = 0.5", "w1 = 1e300"),
+        base.replace("skips = [{ from = \"h1\", to = \"y\" }]", "skips = []"),
+        base.replace("activation = \"sigmoid\"", "activation = \"tanh\"")
+            .replace("{ low = -1.0, high = 1.0 }", "{ low = -1e6, high = 1e6 }"),
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        let r = network::run(text).unwrap_or_else(|e| panic!("case {i}: {e}"));
+        let _ = r.claims();
+        for kind in network_diagram::KINDS {
+            assert!(
+                network_diagram::draw(&r, kind, "e-").is_some(),
+                "case {i} {kind}"
+            );
+        }
+    }
+    for junk in [
+        "",
+        "kind = \"network\"",
+        "[[reading]]\nname = 1",
+        "kind = \"network\"\n[compare]\nparameters = []",
+    ] {
+        assert!(network::run(junk).is_err());
+    }
+}
