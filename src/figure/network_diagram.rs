@@ -320,3 +320,22 @@ fn node(v: &VariantResult, n: &NodeValue, with_skips: bool, compact: bool) -> No
         tooltip: format!("{label} = {f} = {}{sigma}", num(n.h, 6)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn view_size_reads_the_root_view_box() {
+        let svg = "<svg id=\"a\" viewBox=\"0 0 120.5 40\" width=\"100%\"><svg viewBox=\"0 0 1 1\"/></svg>";
+        assert_eq!(view_size(svg), Some((120.5, 40.0)));
+        assert_eq!(view_size("<svg/>"), None);
+    }
+
+    #[test]
+    fn wc_of_one_is_named() {
+        assert_eq!(wc_text(1.0), "wc");
+        assert_eq!(wc_text(0.5), "0.5");
+        assert_eq!(star("h3", true), "h3*");
+    }
+}
