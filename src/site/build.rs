@@ -122,7 +122,7 @@ pub fn render_site(
     if book.config.gradbook.standalone_figures {
         for (stem, kind) in &used {
             if let Some(svg) = standalone_figure(&inputs.outcomes, stem, kind) {
-                site.add(format!("figures/{stem}-{kind}.svg"), svg);
+                site.add(standalone_figure_path(stem, kind), svg);
             }
         }
     }
@@ -138,6 +138,12 @@ pub fn chapter_inputs(book: &Book, outcomes: BTreeMap<String, Outcome>) -> Input
     )
 }
 
+/// Where a figure's standalone file goes: `figures/<stem>-<kind>.svg`, with any `/` of a
+/// variant kind (`paths/literal/b1`) turned into `-` so every figure sits in one folder.
+pub fn standalone_figure_path(stem: &str, kind: &str) -> String {
+    format!("figures/{stem}-{}.svg", kind.replace('/', "-"))
+}
+
 /// The standalone SVG file of one figure (`figures/<stem>-<kind>.svg`), if it exists.
 pub fn standalone_figure(
     outcomes: &BTreeMap<String, Outcome>,
@@ -146,7 +152,7 @@ pub fn standalone_figure(
 ) -> Option<String> {
     outcomes
         .get(stem)
-        .and_then(|o| figure::draw(o, kind, &format!("{stem}-{kind}-")))
+        .and_then(|o| figure::draw(o, kind, &format!("{stem}-{}-", kind.replace('/', "-"))))
 }
 
 /// The book's metadata as templates and chapters see it (`book.title`, …).

@@ -111,7 +111,7 @@ impl Session {
                 }
             };
             if let Some(svg) = svg {
-                site.add(format!("figures/{stem}-{kind}.svg"), svg);
+                site.add(build::standalone_figure_path(&stem, &kind), svg);
             }
         }
     }
