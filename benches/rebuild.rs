@@ -90,38 +90,56 @@ fn main() {
         &prose,
     );
 
-    let Some(script) = book
+    if let Some(script) = book
         .computations
         .iter()
         .find(|c| c.file.extension().is_some_and(|e| e == "py"))
-    else {
-        println!("no autograd script in this book: script edit not measured");
-        return;
-    };
-    let script_file = script.file.clone();
-    let users: Vec<_> = book
-        .chapters
+    {
+        let users: Vec<_> = book
+            .chapters
+            .iter()
+            .filter(|c| c.source.contains(&script.stem))
+            .collect();
+        let edits = sample(runs, |i| {
+            std::fs::write(&script.file, with_first_leaf(&script.source, i))
+                .expect("writing the script");
+            let start = Instant::now();
+            let site = rebuild(&mut session);
+            let elapsed = start.elapsed();
+            for c in &users {
+                assert!(site.files.contains_key(&c.out_path()));
+            }
+            elapsed
+        });
+        report(
+            &format!(
+                "script edit of {} (first leaf's value) → rebuilt pages",
+                script.stem
+            ),
+            &edits,
+        );
+    }
+
+    // For comparison: a study file edit that leaves its result alone (a comment) costs one
+    // recomputation of that study and nothing else.
+    for study in book
+        .computations
         .iter()
-        .filter(|c| c.source.contains(&script.stem))
-        .collect();
-    let edits = sample(runs, |i| {
-        std::fs::write(&script_file, with_first_leaf(&script.source, i))
-            .expect("writing the script");
-        let start = Instant::now();
-        let site = rebuild(&mut session);
-        let elapsed = start.elapsed();
-        for c in &users {
-            assert!(site.files.contains_key(&c.out_path()));
-        }
-        elapsed
-    });
-    report(
-        &format!(
-            "script edit of {} (first leaf's value) → rebuilt pages",
-            script.stem
-        ),
-        &edits,
-    );
+        .filter(|c| c.file.extension().is_some_and(|e| e == "toml"))
+    {
+        let times = sample(runs.min(5), |i| {
+            std::fs::write(&study.file, format!("{}\n# edit {i}\n", study.source))
+                .expect("writing the study");
+            let start = Instant::now();
+            let report = session.update().unwrap_or_else(|e| panic!("{e:#}"));
+            assert_eq!(report.recomputed, [study.stem.clone()]);
+            start.elapsed()
+        });
+        report(
+            &format!("study edit of {} (a comment: recompute only)", study.stem),
+            &times,
+        );
+    }
 }
 
 /// One incremental update and the copy `serve` publishes to its HTTP side.
