@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = gradbook::cli::Cli::parse();
+    gradbook::site::markdown::silence_converter_panics();
     match gradbook::cmd::run(cli) {
         Ok(code) => code,
         Err(err) => {

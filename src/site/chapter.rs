@@ -154,7 +154,11 @@ fn autograd_fence(
             .unwrap_or(Value::Null);
         let spec = templates::TableSpec {
             rows: None,
-            columns: Some(["name", "expr", "value", "grad"].map(String::from).to_vec()),
+            columns: Some(
+                ["name", "label", "value", "grad"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
             labels: Some(
                 ["node", "forward", "value", "gradient"]
                     .map(String::from)

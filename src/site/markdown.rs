@@ -47,10 +47,33 @@ pub fn latex_to_mathml(latex: &str, display: bool) -> Result<String, SpanError> 
     } else {
         MathDisplay::Inline
     };
-    converter
-        .convert_with_local_state(latex, mode)
-        .map(|r| r.mathml)
-        .map_err(|e| SpanError::new(e.0.clone(), format!("LaTeX error: {e}")))
+    // math-core 0.7 panics on a few malformed inputs (a bare `&` outside an environment, for
+    // one) instead of returning an error; a typo in a chapter must not crash the build.
+    let converted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        converter.convert_with_local_state(latex, mode)
+    }));
+    match converted {
+        Ok(Ok(result)) => Ok(result.mathml),
+        Ok(Err(e)) => Err(SpanError::new(e.0.clone(), format!("LaTeX error: {e}"))),
+        Err(_) => Err(SpanError::new(
+            0..latex.len(),
+            "LaTeX error: this formula could not be converted (check each `&` and `\\\\` stands directly in an environment such as `aligned`, not inside braces)",
+        )),
+    }
+}
+
+/// Keep the default panic report for real bugs but stay quiet about panics inside math-core,
+/// which [`latex_to_mathml`] turns into ordinary located errors.
+pub fn silence_converter_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_converter = info
+            .location()
+            .is_some_and(|l| l.file().contains("math-core"));
+        if !in_converter {
+            default(info);
+        }
+    }));
 }
 
 /// The words of a LaTeX formula worth searching for: symbol names (`alpha`, `sigma`), letters,
@@ -396,6 +419,12 @@ mod tests {
         let d = err.in_file(std::path::Path::new("c.md"), src);
         assert_eq!(d.line, 3);
         assert!(d.message.contains("LaTeX"), "{}", d.message);
+    }
+
+    #[test]
+    fn converter_panics_become_errors() {
+        let err = latex_to_mathml("a & b", false).unwrap_err();
+        assert!(err.message.contains("LaTeX error"), "{}", err.message);
     }
 
     #[test]
