@@ -172,7 +172,7 @@ impl Config {
     /// Parse and validate the text of a `book.toml`.
     pub fn parse(source: &str) -> Result<Config, SpanError> {
         let config: Config = toml::from_str(source).map_err(crate::compute::toml_error)?;
-        config.validate()?;
+        config.validate(source)?;
         Ok(config)
     }
 
@@ -187,7 +187,11 @@ impl Config {
         Config::parse(&source).map_err(|e| e.in_file(&path, &source).into())
     }
 
-    fn validate(&self) -> Result<(), SpanError> {
+    fn validate(&self, source: &str) -> Result<(), SpanError> {
+        let key_span = |key: &str| {
+            let short = key.rsplit('.').next().unwrap_or(key);
+            source.find(short).map_or(0..0, |at| at..at + short.len())
+        };
         let themes = ["light", "dark"];
         for (key, value) in [
             ("output.html.default-theme", &self.output.html.default_theme),
@@ -226,9 +230,27 @@ impl Config {
                 ),
             ));
         }
+        let html = &self.output.html;
+        for (key, paths) in [
+            ("output.html.additional-css", &html.additional_css),
+            ("output.html.additional-js", &html.additional_js),
+        ] {
+            if let Some(bad) = paths
+                .iter()
+                .find(|p| p.is_absolute() || p.components().any(is_parent))
+            {
+                return Err(SpanError::new(
+                    key_span(key),
+                    format!(
+                        "{key}: `{}` must be a relative path inside the book folder (no `..`)",
+                        bad.display()
+                    ),
+                ));
+            }
+        }
         if self.book.src.is_absolute() || self.book.src.components().any(is_parent) {
             return Err(SpanError::new(
-                0..0,
+                key_span("src"),
                 "book.src must be a relative path inside the book folder",
             ));
         }
@@ -261,6 +283,13 @@ mod tests {
             "[book]\ntitle = \"x\"\ntitel = \"y\"\n",
         );
         assert_eq!(d.line, 3);
+    }
+
+    #[test]
+    fn extra_files_stay_inside_the_book() {
+        let err = Config::parse("[output.html]\nadditional-css = [\"../x.css\"]\n").unwrap_err();
+        assert!(err.message.contains("additional-css"), "{}", err.message);
+        assert!(Config::parse("[output.html]\nadditional-css = [\"theme/x.css\"]\n").is_ok());
     }
 
     #[test]
