@@ -3,6 +3,7 @@
 
 use crate::compute::Kind;
 use crate::config::Config;
+use crate::diag::Diagnostic;
 use crate::site::summary::{self, Entry, Summary};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -80,7 +81,7 @@ pub fn read_text(path: &Path) -> Result<String> {
             .position(|&b| b == b'\n')
             .map_or(err.as_bytes().len(), |i| valid + i);
         let shown = String::from_utf8_lossy(&err.as_bytes()[..line_end]).into_owned();
-        crate::diag::Diagnostic::at(
+        Diagnostic::at(
             path,
             &shown,
             valid..valid + 1,
@@ -107,25 +108,16 @@ impl Book {
             let Entry::Chapter(c) = entry else { continue };
             let Some(path) = &c.path else { continue };
             let file = src.join(path);
-            if !file.is_file() {
-                let message = format!("chapter file `{}` does not exist", file.display());
-                return Err(crate::diag::Diagnostic::at(
-                    &summary_file,
-                    &summary_source,
-                    c.span.clone(),
-                    &message,
-                )
-                .into());
-            }
-            if chapters.iter().any(|ch: &Chapter| ch.path == *path) {
-                let message = format!("`{path}` is listed twice");
-                return Err(crate::diag::Diagnostic::at(
-                    &summary_file,
-                    &summary_source,
-                    c.span.clone(),
-                    &message,
-                )
-                .into());
+            let problem = if !file.is_file() {
+                Some(format!("chapter file `{}` does not exist", file.display()))
+            } else if chapters.iter().any(|ch: &Chapter| ch.path == *path) {
+                Some(format!("`{path}` is listed twice"))
+            } else {
+                None
+            };
+            if let Some(message) = problem {
+                let at = c.span.clone();
+                return Err(Diagnostic::at(&summary_file, &summary_source, at, &message).into());
             }
             chapters.push(Chapter {
                 name: c.name.clone(),

@@ -190,26 +190,15 @@ impl<'a> Pages<'a> {
     /// The pages of chapter `i` whose body is `html`: its own page, and `index.html` for the
     /// first chapter when that is not already its path.
     pub fn chapter_pages(&self, i: usize, html: &str) -> Result<Vec<(String, String)>> {
-        let (book, tera, book_json, options) =
-            (self.book, self.tera, &self.book_json, self.options);
-        let path = book.chapters[i].out_path();
+        let path = self.book.chapters[i].out_path();
         let mut out = Vec::new();
         if i == 0 && path != "index.html" {
             out.push((
                 "index.html".to_string(),
-                render_page(
-                    book,
-                    tera,
-                    book_json,
-                    options,
-                    i,
-                    "index.html",
-                    html,
-                    "page.html",
-                )?,
+                self.chapter_page(i, "index.html", html)?,
             ));
         }
-        let page = render_page(book, tera, book_json, options, i, &path, html, "page.html")?;
+        let page = self.chapter_page(i, &path, html)?;
         out.push((path, page));
         Ok(out)
     }
@@ -217,39 +206,20 @@ impl<'a> Pages<'a> {
     /// The print page, the 404 page, the search index, the static assets and the book's extra
     /// CSS and JS, from every chapter's rendering (in book order); returns the pages added.
     pub fn shared_files(&self, rendered: &[Rendered], site: &mut SiteFiles) -> Result<usize> {
-        let (book, tera, book_json, options) =
-            (self.book, self.tera, &self.book_json, self.options);
+        let book = self.book;
         let config = &book.config;
         let mut pages = 0;
         if config.output.html.print.enable {
             let html: Vec<&str> = rendered.iter().map(|r| r.html.as_str()).collect();
             let all = print::body(&book.chapters, &html);
-            let html = render_special(
-                book,
-                tera,
-                book_json,
-                options,
-                "print.html",
-                &all,
-                "print.html",
-                "Print",
-            )?;
+            let html = self.special_page("print.html", &all, "Print")?;
             site.add("print.html", html);
             pages += 1;
         }
         let not_found = "<h1 id=\"page-not-found\">Page not found</h1>\n<p>This page does not exist. Try the table of contents or the search box.</p>\n";
         site.add(
             "404.html",
-            render_special(
-                book,
-                tera,
-                book_json,
-                options,
-                "404.html",
-                not_found,
-                "404.html",
-                "Page not found",
-            )?,
+            self.special_page("404.html", not_found, "Page not found")?,
         );
         pages += 1;
         if config.output.html.search.enable {
@@ -282,113 +252,86 @@ impl<'a> Pages<'a> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn render_page(
-    book: &Book,
-    tera: &tera::Tera,
-    book_json: &Value,
-    options: &RenderOptions,
-    index: usize,
-    path: &str,
-    content: &str,
-    template: &str,
-) -> Result<String> {
-    let chapter = &book.chapters[index];
-    let root = toc::path_to_root(path);
-    let link = |c: &Chapter| json!({"title": c.name, "link": format!("{root}{}", c.out_path())});
-    let prev = index.checked_sub(1).map(|i| link(&book.chapters[i]));
-    let next = book.chapters.get(index + 1).map(link);
-    let edit_url = book.config.output.html.edit_url_template.as_ref().map(|t| {
-        t.replace(
-            "{path}",
-            &format!("{}/{}", book.config.book.src.display(), chapter.path),
-        )
-    });
-    let page = json!({
-        "title": chapter.name,
-        "number": chapter.number,
-        "path": path,
-        "content": content,
-        "edit_url": edit_url,
-    });
-    let active = chapter.out_path();
-    render_with(
-        book,
-        tera,
-        book_json,
-        options,
-        template,
-        page,
-        &root,
-        Some(&active),
-        prev,
-        next,
-        false,
-    )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn render_special(
-    book: &Book,
-    tera: &tera::Tera,
-    book_json: &Value,
-    options: &RenderOptions,
-    path: &str,
-    content: &str,
-    template: &str,
-    title: &str,
-) -> Result<String> {
-    let page =
-        json!({"title": title, "number": "", "path": path, "content": content, "edit_url": null});
-    render_with(
-        book,
-        tera,
-        book_json,
-        options,
-        template,
-        page,
-        "",
-        None,
-        None,
-        None,
-        path == "print.html",
-    )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn render_with(
-    book: &Book,
-    tera: &tera::Tera,
-    book_json: &Value,
-    options: &RenderOptions,
-    template: &str,
+/// What differs from one page to the next.
+struct PageSpec<'p> {
+    template: &'p str,
     page: Value,
-    root: &str,
-    active: Option<&str>,
+    root: String,
+    active: Option<String>,
     prev: Option<Value>,
     next: Option<Value>,
     is_print: bool,
-) -> Result<String> {
-    let html = &book.config.output.html;
-    let context = json!({
-        "book": book_json,
-        "page": page,
-        "path_to_root": root,
-        "toc": toc::sidebar(&book.summary, active, root, !html.no_section_label),
-        "prev": prev,
-        "next": next,
-        "theme": {"default": html.default_theme.get_ref(), "preferred_dark": html.preferred_dark_theme.get_ref()},
-        "git_repository_url": html.git_repository_url,
-        "search_enabled": html.search.enable,
-        "print_enabled": html.print.enable,
-        "additional_css": html.additional_css,
-        "additional_js": html.additional_js,
-        "is_print": is_print,
-        "site_url": html.site_url,
-        "live_reload_script": options.live_reload_script,
-    });
-    let context = tera::Context::from_value(context).context("building the page context")?;
-    tera.render(template, &context)
-        .map_err(|e| anyhow::anyhow!("{}", templates::tera_error_text(&e)))
-        .with_context(|| format!("rendering templates/{template}"))
+}
+
+impl Pages<'_> {
+    /// Chapter `index` as the page at site path `path`.
+    fn chapter_page(&self, index: usize, path: &str, content: &str) -> Result<String> {
+        let book = self.book;
+        let chapter = &book.chapters[index];
+        let root = toc::path_to_root(path);
+        let link =
+            |c: &Chapter| json!({"title": c.name, "link": format!("{root}{}", c.out_path())});
+        let edit_url = book.config.output.html.edit_url_template.as_ref().map(|t| {
+            t.replace(
+                "{path}",
+                &format!("{}/{}", book.config.book.src.display(), chapter.path),
+            )
+        });
+        self.render(PageSpec {
+            template: "page.html",
+            page: json!({
+                "title": chapter.name,
+                "number": chapter.number,
+                "path": path,
+                "content": content,
+                "edit_url": edit_url,
+            }),
+            prev: index.checked_sub(1).map(|i| link(&book.chapters[i])),
+            next: book.chapters.get(index + 1).map(link),
+            active: Some(chapter.out_path()),
+            root,
+            is_print: false,
+        })
+    }
+
+    /// A page that is not a chapter (`print.html`, `404.html`), drawn by the template of the
+    /// same name at the site root.
+    fn special_page(&self, path: &str, content: &str, title: &str) -> Result<String> {
+        self.render(PageSpec {
+            template: path,
+            page: json!({"title": title, "number": "", "path": path, "content": content, "edit_url": null}),
+            root: String::new(),
+            active: None,
+            prev: None,
+            next: None,
+            is_print: path == "print.html",
+        })
+    }
+
+    fn render(&self, spec: PageSpec<'_>) -> Result<String> {
+        let html = &self.book.config.output.html;
+        let context = json!({
+            "book": self.book_json,
+            "page": spec.page,
+            "path_to_root": spec.root,
+            "toc": toc::sidebar(&self.book.summary, spec.active.as_deref(), &spec.root, !html.no_section_label),
+            "prev": spec.prev,
+            "next": spec.next,
+            "theme": {"default": html.default_theme.get_ref(), "preferred_dark": html.preferred_dark_theme.get_ref()},
+            "git_repository_url": html.git_repository_url,
+            "search_enabled": html.search.enable,
+            "print_enabled": html.print.enable,
+            "additional_css": html.additional_css,
+            "additional_js": html.additional_js,
+            "is_print": spec.is_print,
+            "site_url": html.site_url,
+            "live_reload_script": self.options.live_reload_script,
+        });
+        let context = tera::Context::from_value(context).context("building the page context")?;
+        let template = spec.template;
+        self.tera
+            .render(template, &context)
+            .map_err(|e| anyhow::anyhow!("{}", templates::tera_error_text(&e)))
+            .with_context(|| format!("rendering templates/{template}"))
+    }
 }
