@@ -11,10 +11,14 @@
 //! `accent` (accent outline); any other class gets the plain background. Edge classes:
 //! `skip` is dashed, `path-0` … `path-7` take `--gb-fig-c0` … `--gb-fig-c7`.
 
+mod check;
 mod layered;
+mod order;
 mod place;
+mod route;
 mod svg;
 
+use crate::format::fixed;
 use place::Request;
 
 /// Which way the diagram flows.
@@ -95,7 +99,7 @@ pub fn render(diagram: &Diagram, id_prefix: &str) -> String {
         top_to_bottom: diagram.direction == Direction::TopToBottom,
         node_sizes: &node_sizes,
         edges: &edges,
-        gap: (14.0, 28.0),
+        gap: (10.0, 16.0),
     };
     let placement = place::place_or_fallback(&request);
     svg::write_svg(diagram, &placement, &prefix)
@@ -130,8 +134,23 @@ fn label_size(text: &str) -> (f64, f64) {
     (text_width(text, BODY) + 6.0, BODY * LEADING + 4.0)
 }
 
+/// Smallest size (px) text may be scaled down to before a figure scrolls instead.
+const MIN_TEXT: f64 = 11.0;
+
+/// Sizing attributes of a root `<svg>` whose viewBox is `width` wide: it fills the column
+/// (`width="100%"`), never grows past its natural size, and never shrinks so far that body
+/// text drops below [`MIN_TEXT`]. Past that the figure overflows: its class `gb-scroll`
+/// lets the page scroll it sideways.
+pub(crate) fn sizing(width: f64) -> String {
+    format!(
+        "width=\"100%\" style=\"max-width:{}px;min-width:{}px\"",
+        fixed(width, 1),
+        fixed((width * MIN_TEXT / BODY).min(width), 1)
+    )
+}
+
 /// Keep `[A-Za-z0-9_-]`, replace the rest with `-`.
-fn sanitize(prefix: &str) -> String {
+pub(crate) fn sanitize(prefix: &str) -> String {
     prefix
         .chars()
         .map(|c| {

@@ -6,7 +6,7 @@
 //! parameter); `chain/<variant>`, `skip/<variant>`, `paths/<variant>` and
 //! `paths/<variant>/<parameter>` pick another.
 
-use super::diagram::{Diagram, Direction, Edge, Node, escape, render};
+use super::diagram::{Diagram, Direction, Edge, Node, escape, render, sanitize, sizing};
 use crate::compute::network::StudyResult;
 use crate::compute::network::paths::{PALETTE, PathTerm};
 use crate::compute::network::result::{NetResult, NodeValue, VariantResult};
@@ -81,16 +81,7 @@ pub fn diagrams(result: &StudyResult, kind: &str) -> Option<Vec<Diagram>> {
 
 /// Stack rendered diagrams vertically in one SVG, each row labelled in its path's colour.
 fn stack(diagrams: &[Diagram], title: &str, id_prefix: &str) -> String {
-    let prefix: String = id_prefix
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let prefix = sanitize(id_prefix);
     let root = format!("{prefix}fig");
     let gutter = 64.0;
     let (mut y, mut width, mut rows) = (0.0_f64, 0.0_f64, String::new());
@@ -100,7 +91,7 @@ fn stack(diagrams: &[Diagram], title: &str, id_prefix: &str) -> String {
             continue;
         };
         let placed = svg.replacen(
-            &format!("width=\"100%\" style=\"max-width:{}px\"", fixed(w, 1)),
+            &sizing(w),
             &format!(
                 "x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"",
                 fixed(gutter, 1),
@@ -129,12 +120,12 @@ fn stack(diagrams: &[Diagram], title: &str, id_prefix: &str) -> String {
         ));
     }
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{root}\" class=\"gb-figure gb-diagram\" role=\"img\" \
-aria-labelledby=\"{prefix}title\" viewBox=\"0 0 {} {}\" width=\"100%\" style=\"max-width:{}px\">\
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{root}\" class=\"gb-figure gb-diagram gb-scroll\" \
+role=\"img\" aria-labelledby=\"{prefix}title\" viewBox=\"0 0 {} {}\" {}>\
 <title id=\"{prefix}title\">{}</title><style>{css}</style>{rows}</svg>",
         fixed(total, 1),
         fixed((y - 6.0).max(0.0), 1),
-        fixed(total, 1),
+        sizing(total),
         escape(title)
     )
 }

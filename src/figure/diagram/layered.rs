@@ -1,215 +1,226 @@
-//! A fast layered layout for diagrams too large for layout-rs, and the fallback should
-//! layout-rs fail.
+//! A layered (Sugiyama-style) layout that never draws an arrow through a box: the fallback
+//! whenever layout-rs's result fails [`super::check`], and the layout of graphs too large
+//! for layout-rs.
 //!
-//! layout-rs routes every edge through one dummy node per rank it crosses and optimises
-//! crossings over all of them, which grows much faster than the graph (a 100-node script
-//! with long edges takes over a second). This layout is linear-ish: ranks by longest path
-//! (Kahn's order), a few barycentre sweeps to order each rank, boxes packed around their
-//! barycentres, and each arrow a single Bézier curve. Edges may pass behind boxes; for
-//! graphs this size that is the price of drawing at all.
+//! Ranks by longest path to the output (cycles broken by reversing DFS back edges; inputs
+//! sit just above their first consumer), one dummy item per rank crossed by a long edge and one
+//! label item in the middle of a labelled edge (labelled edges span at least two ranks),
+//! barycentre sweeps that keep the order with the fewest crossings. [`super::route`] then
+//! places the items and routes every arrow through its own slots, so arrows only ever run
+//! through the empty bands between ranks or through room reserved for them. Edges too long
+//! for the dummy budget run in lanes beside the drawing instead.
 
-use super::place::{Placement, Rect, Request, Route};
+use super::place::{Placement, Request};
 
-/// Ranks by longest path from the sources; nodes on a cycle (never in our graphs) go last.
-pub(super) fn ranks(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
-    let mut indegree = vec![0usize; n];
-    let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for &(a, b) in edges {
-        out[a].push(b);
-        indegree[b] += 1;
+/// What occupies a slot in a rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Item {
+    /// A diagram node.
+    Node(usize),
+    /// A long edge passing through the rank (edge index).
+    Dummy(usize),
+    /// A labelled edge passing through the rank with its label beside it (edge index).
+    Label(usize),
+}
+
+/// An edge after cycle breaking: drawn from `from` down to `to`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Flow {
+    /// Index of the edge in the request.
+    pub edge: usize,
+    /// Upper node (after reversal).
+    pub from: usize,
+    /// Lower node.
+    pub to: usize,
+    /// Whether the diagram's edge points the other way (it closed a cycle).
+    pub reversed: bool,
+}
+
+/// The ranked, ordered items of a diagram.
+#[derive(Debug)]
+pub(super) struct Grid {
+    /// Every item (nodes first, in index order).
+    pub items: Vec<Item>,
+    /// Rank of each item.
+    pub rank: Vec<usize>,
+    /// Items of each rank, in order across the flow.
+    pub rows: Vec<Vec<usize>>,
+    /// Per routed edge: its flow and its items from source to target.
+    pub chains: Vec<(Flow, Vec<usize>)>,
+    /// Edges too long for the dummy budget, routed in lanes beside the drawing.
+    pub lanes: Vec<Flow>,
+}
+
+/// Dummy items allowed beyond the nodes, per node (long edges past it go to lanes).
+const DUMMIES_PER_NODE: usize = 4;
+
+/// Edges of `n` nodes oriented so they form a DAG: DFS from every node in index order,
+/// edges back to a node on the stack are reversed.
+fn break_cycles(n: usize, edges: &[(usize, usize)]) -> Vec<bool> {
+    let mut out: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+    for (k, &(a, b)) in edges.iter().enumerate() {
+        out[a].push((b, k));
     }
-    let mut rank = vec![0usize; n];
-    let mut queue: std::collections::VecDeque<usize> =
-        (0..n).filter(|&i| indegree[i] == 0).collect();
-    let mut seen = vec![false; n];
-    while let Some(a) = queue.pop_front() {
-        seen[a] = true;
-        for &b in &out[a] {
-            rank[b] = rank[b].max(rank[a] + 1);
-            indegree[b] -= 1;
-            if indegree[b] == 0 {
-                queue.push_back(b);
+    // 0 unseen, 1 on the stack, 2 done.
+    let mut state = vec![0u8; n];
+    let mut reversed = vec![false; edges.len()];
+    for root in 0..n {
+        if state[root] != 0 {
+            continue;
+        }
+        let mut stack = vec![(root, 0usize)];
+        state[root] = 1;
+        while let Some(&mut (v, ref mut next)) = stack.last_mut() {
+            if let Some(&(w, k)) = out[v].get(*next) {
+                *next += 1;
+                match state[w] {
+                    0 => {
+                        state[w] = 1;
+                        stack.push((w, 0));
+                    }
+                    1 => reversed[k] = true,
+                    _ => {}
+                }
+            } else {
+                state[v] = 2;
+                stack.pop();
             }
         }
     }
-    let last = rank.iter().max().map_or(0, |m| m + 1);
-    for (i, r) in rank.iter_mut().enumerate() {
-        if !seen[i] {
-            *r = last;
+    reversed
+}
+
+/// Ranks of a DAG as late as possible (longest path to a sink, so inputs sit just above
+/// their consumers instead of all in the first rank), with a minimum length per edge; sinks
+/// then move up to just below their lowest input.
+fn rank_dag(n: usize, flows: &[(usize, usize, usize)]) -> Vec<usize> {
+    let mut outdegree = vec![0usize; n];
+    let mut into: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+    for &(a, b, len) in flows {
+        into[b].push((a, len));
+        outdegree[a] += 1;
+    }
+    let sinks: Vec<usize> = (0..n).filter(|&i| outdegree[i] == 0).collect();
+    let mut height = vec![0usize; n];
+    let mut queue: std::collections::VecDeque<usize> = sinks.iter().copied().collect();
+    while let Some(b) = queue.pop_front() {
+        for &(a, len) in &into[b] {
+            height[a] = height[a].max(height[b] + len);
+            outdegree[a] -= 1;
+            if outdegree[a] == 0 {
+                queue.push_back(a);
+            }
+        }
+    }
+    let top = height.iter().copied().max().unwrap_or(0);
+    let mut rank: Vec<usize> = height.iter().map(|h| top - h).collect();
+    for &s in &sinks {
+        if let Some(highest) = into[s].iter().map(|&(a, len)| rank[a] + len).max() {
+            rank[s] = highest;
         }
     }
     rank
 }
 
-/// Lay out `req` in ranks.
-pub(super) fn layered(req: &Request<'_>) -> Placement {
+/// Ranks of `n` nodes joined by unit-length `edges` (cycles broken first).
+pub(super) fn ranks(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
+    let reversed = break_cycles(n, edges);
+    let flows: Vec<_> = edges
+        .iter()
+        .zip(&reversed)
+        .map(|(&(a, b), &r)| if r { (b, a, 1) } else { (a, b, 1) })
+        .collect();
+    rank_dag(n, &flows)
+}
+
+/// Rank, split into items and order the diagram `req`.
+pub(super) fn grid(req: &Request<'_>) -> Grid {
     let n = req.node_sizes.len();
-    let valid: Vec<(usize, usize)> = req
+    let valid: Vec<(usize, usize, usize, bool)> = req
         .edges
         .iter()
-        .map(|e| (e.0, e.1))
-        .filter(|&(a, b)| a < n && b < n && a != b)
-        .collect();
-    let rank = ranks(n, &valid);
-    let depth = rank.iter().max().map_or(0, |m| m + 1);
-    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); depth];
-    for i in 0..n {
-        rows[rank[i]].push(i);
-    }
-    let mut neighbours: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for &(a, b) in &valid {
-        neighbours[a].push(b);
-        neighbours[b].push(a);
-    }
-    // (along, across) axes: rows stack along the flow, boxes sit side by side across it.
-    let across = |i: usize| {
-        if req.top_to_bottom {
-            req.node_sizes[i].0
-        } else {
-            req.node_sizes[i].1
-        }
-    };
-    let along = |i: usize| {
-        if req.top_to_bottom {
-            req.node_sizes[i].1
-        } else {
-            req.node_sizes[i].0
-        }
-    };
-    let (gap_across, gap_along) = if req.top_to_bottom {
-        (req.gap.0, req.gap.1)
-    } else {
-        (req.gap.1, req.gap.0)
-    };
-    let mut pos = vec![0.0f64; n];
-    for row in &rows {
-        pack(row, &mut pos, &across, gap_across, None);
-    }
-    for sweep in 0..4 {
-        let order: Vec<usize> = if sweep % 2 == 0 {
-            (0..depth).collect()
-        } else {
-            (0..depth).rev().collect()
-        };
-        for r in order {
-            let wish: Vec<f64> = rows[r]
-                .iter()
-                .map(|&i| {
-                    let ns = &neighbours[i];
-                    if ns.is_empty() {
-                        pos[i]
-                    } else {
-                        ns.iter().map(|&j| pos[j]).sum::<f64>() / ns.len() as f64
-                    }
-                })
-                .collect();
-            let mut pairs: Vec<(f64, usize)> =
-                wish.iter().copied().zip(rows[r].iter().copied()).collect();
-            pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-            rows[r] = pairs.iter().map(|p| p.1).collect();
-            let wishes: Vec<f64> = pairs.iter().map(|p| p.0).collect();
-            pack(&rows[r], &mut pos, &across, gap_across, Some(&wishes));
-        }
-    }
-    let min = pos
-        .iter()
         .enumerate()
-        .map(|(i, p)| p - across(i) / 2.0)
-        .fold(f64::INFINITY, f64::min);
-    let mut nodes = vec![
-        Rect {
-            x: 0.0,
-            y: 0.0,
-            w: 0.0,
-            h: 0.0
-        };
-        n
-    ];
-    let mut offset = 0.0;
-    for row in &rows {
-        let thick = row.iter().map(|&i| along(i)).fold(0.0, f64::max);
-        for &i in row {
-            let (w, h) = req.node_sizes[i];
-            let (a, c) = (offset + thick / 2.0, pos[i] - min);
-            nodes[i] = if req.top_to_bottom {
-                Rect { x: c, y: a, w, h }
-            } else {
-                Rect { x: a, y: c, w, h }
-            };
-        }
-        offset += thick + 2.0 * gap_along;
-    }
-    routes(req, nodes)
-}
-
-/// Place `row` across the flow: at `wishes` (sorted) when given, else side by side, never
-/// closer than `gap` between boxes.
-fn pack(
-    row: &[usize],
-    pos: &mut [f64],
-    across: &dyn Fn(usize) -> f64,
-    gap: f64,
-    wishes: Option<&[f64]>,
-) {
-    let mut cursor = f64::NEG_INFINITY;
-    for (k, &i) in row.iter().enumerate() {
-        let half = across(i) / 2.0;
-        let want = wishes
-            .and_then(|w| w.get(k).copied())
-            .unwrap_or(cursor + half);
-        let at = if cursor.is_finite() {
-            want.max(cursor + half)
+        .filter(|(_, e)| e.0 < n && e.1 < n && e.0 != e.1)
+        .map(|(k, e)| (k, e.0, e.1, e.2.is_some()))
+        .collect();
+    let pairs: Vec<(usize, usize)> = valid.iter().map(|v| (v.1, v.2)).collect();
+    let reversed = break_cycles(n, &pairs);
+    let flows: Vec<Flow> = valid
+        .iter()
+        .zip(&reversed)
+        .map(|(&(edge, a, b, _), &r)| {
+            let (from, to) = if r { (b, a) } else { (a, b) };
+            Flow {
+                edge,
+                from,
+                to,
+                reversed: r,
+            }
+        })
+        .collect();
+    let lengths: Vec<(usize, usize, usize)> = flows
+        .iter()
+        .zip(&valid)
+        .map(|(f, v)| (f.from, f.to, if v.3 { 2 } else { 1 }))
+        .collect();
+    let node_rank = rank_dag(n, &lengths);
+    // Shortest edges get dummies first, within the budget; the rest go to lanes.
+    let mut by_span: Vec<usize> = (0..flows.len()).collect();
+    let span = |k: usize| node_rank[flows[k].to] - node_rank[flows[k].from];
+    by_span.sort_by_key(|&k| span(k));
+    let mut budget = DUMMIES_PER_NODE * n + 400;
+    let mut laned = vec![false; flows.len()];
+    for &k in &by_span {
+        let need = span(k) - 1;
+        if need > budget {
+            laned[k] = true;
         } else {
-            want
-        };
-        pos[i] = if at.is_finite() { at } else { half };
-        cursor = pos[i] + half + 2.0 * gap;
+            budget -= need;
+        }
     }
-}
-
-/// One curve per edge, leaving the source's far side and entering the target's near side.
-fn routes(req: &Request<'_>, nodes: Vec<Rect>) -> Placement {
-    let n = nodes.len();
-    let mut routes = Vec::new();
-    let mut labels = vec![None; req.edges.len()];
-    for (index, &(a, b, label)) in req.edges.iter().enumerate() {
-        if a >= n || b >= n || a == b {
+    let mut items: Vec<Item> = (0..n).map(Item::Node).collect();
+    let mut rank = node_rank.clone();
+    let mut chains = Vec::new();
+    let mut lanes = Vec::new();
+    for (k, f) in flows.iter().enumerate() {
+        if laned[k] {
+            lanes.push(*f);
             continue;
         }
-        let (p, q) = (nodes[a], nodes[b]);
-        let (start, end, c0, c1) = if req.top_to_bottom {
-            let (s, e) = ((p.x, p.y + p.h / 2.0), (q.x, q.y - q.h / 2.0));
-            let bend = (e.1 - s.1).abs() / 2.0;
-            (s, e, (s.0, s.1 + bend), (e.0, e.1 - bend))
-        } else {
-            let (s, e) = ((p.x + p.w / 2.0, p.y), (q.x - q.w / 2.0, q.y));
-            let bend = (e.0 - s.0).abs() / 2.0;
-            (s, e, (s.0 + bend, s.1), (e.0 - bend, e.1))
-        };
-        routes.push(Route {
-            edge: index,
-            points: vec![start, c0, c1, end],
-            reversed: false,
-        });
-        if let Some((w, h)) = label {
-            let t = 0.5;
-            let mid = (
-                (start.0 + 3.0 * c0.0 + 3.0 * c1.0 + end.0) * t * t * t,
-                (start.1 + 3.0 * c0.1 + 3.0 * c1.1 + end.1) * t * t * t,
-            );
-            labels[index] = Some(Rect {
-                x: mid.0,
-                y: mid.1,
-                w,
-                h,
+        let (r0, r1) = (node_rank[f.from], node_rank[f.to]);
+        let label_at = valid[k].3.then_some((r0 + r1) / 2);
+        let mut chain = vec![f.from];
+        for r in r0 + 1..r1 {
+            chain.push(items.len());
+            items.push(if Some(r) == label_at {
+                Item::Label(f.edge)
+            } else {
+                Item::Dummy(f.edge)
             });
+            rank.push(r);
         }
+        chain.push(f.to);
+        chains.push((*f, chain));
     }
-    Placement {
-        nodes,
-        routes,
-        labels,
+    let depth = rank.iter().max().map_or(0, |m| m + 1);
+    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); depth];
+    for (i, &r) in rank.iter().enumerate() {
+        rows[r].push(i);
     }
+    let mut grid = Grid {
+        items,
+        rank,
+        rows,
+        chains,
+        lanes,
+    };
+    super::order::reduce_crossings(&mut grid);
+    grid
+}
+
+/// Lay out `req` in ranks.
+pub(super) fn layered(req: &Request<'_>) -> Placement {
+    super::route::place(req, &grid(req))
 }
 
 #[cfg(test)]
@@ -217,29 +228,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ranks_follow_longest_paths() {
+    fn ranks_follow_longest_paths_and_sources_sit_above_their_consumer() {
+        // 3 feeds only node 2, so it sits just above it.
         assert_eq!(
             ranks(4, &[(0, 1), (1, 2), (0, 2), (3, 2)]),
-            vec![0, 1, 2, 0]
+            vec![0, 1, 2, 1]
         );
-        // A cycle cannot be ranked; its nodes go after everything else instead of looping.
-        assert_eq!(ranks(3, &[(0, 1), (1, 0), (2, 0)]), vec![2, 2, 0]);
+        // A cycle is broken by reversing its back edge.
+        assert_eq!(ranks(3, &[(0, 1), (1, 0), (2, 0)]), vec![1, 2, 0]);
+        // A second sink moves up below its input instead of down to the last rank.
+        assert_eq!(ranks(4, &[(0, 1), (1, 2), (0, 3)]), vec![0, 1, 2, 1]);
     }
 
     #[test]
-    fn boxes_in_a_row_do_not_overlap() {
-        let sizes = vec![(40.0, 20.0); 6];
-        let edges: Vec<_> = (1..6).map(|i| (0, i, None)).collect();
-        let p = layered(&Request {
+    fn long_and_labelled_edges_get_items_in_every_rank_they_cross() {
+        let sizes = vec![(40.0, 20.0); 3];
+        let edges = vec![(0, 1, None), (1, 2, None), (0, 2, Some((20.0, 10.0)))];
+        let g = grid(&Request {
             top_to_bottom: true,
             node_sizes: &sizes,
             edges: &edges,
             gap: (10.0, 20.0),
         });
-        let mut xs: Vec<f64> = p.nodes[1..].iter().map(|r| r.x).collect();
-        xs.sort_by(f64::total_cmp);
-        assert!(xs.windows(2).all(|w| w[1] - w[0] >= 40.0 + 20.0 - 1e-9));
-        assert!(p.nodes[1..].iter().all(|r| r.y > p.nodes[0].y));
-        assert_eq!(p.routes.len(), 5);
+        // The labelled edge spans two ranks: 0 → 2, so 1 → 2 is drawn as 1 then 2.
+        assert_eq!(&g.rank[..3], &[0, 1, 2]);
+        let labelled = g.chains.iter().find(|c| c.0.edge == 2).map(|c| c.1.clone());
+        assert_eq!(labelled.map(|c| c.len()), Some(3));
+        assert!(g.items.contains(&Item::Label(2)));
+        assert!(g.lanes.is_empty());
     }
 }

@@ -1,8 +1,12 @@
-//! Placement of a diagram's boxes and arrows with layout-rs.
+//! Placement of a diagram's boxes and arrows with layout-rs, checked, with the layered
+//! layout as the fallback.
 //!
 //! layout-rs lays out and routes; we only read back positions and arrow paths through a
 //! recording [`RenderBackend`], and draw the SVG ourselves. Node boxes are sized by the
-//! caller from their text (layout-rs's own estimate is about twice too wide).
+//! caller from their text (layout-rs's own estimate is about twice too wide). layout-rs
+//! routes splines without looking at the boxes, so its result is only used when
+//! [`super::check`] finds nothing wrong with it; otherwise the layered layout, clean by
+//! construction, draws the diagram.
 
 use layout::core::base::Orientation;
 use layout::core::format::{ClipHandle, RenderBackend};
@@ -29,7 +33,8 @@ pub(super) struct Rect {
 pub(super) struct Route {
     /// Index of the edge in the diagram.
     pub edge: usize,
-    /// Bézier path: start point, then control/end point pairs (`M p0 C c0 c1 p1 S c p …`).
+    /// Cubic Bézier path: the start point, then (control, control, end) triples
+    /// (`M p0 C c0 c1 p1 C c2 c3 p2 …`).
     pub points: Vec<(f64, f64)>,
     /// Whether layout-rs drew the arrow backwards (it reverses edges that close a cycle).
     pub reversed: bool,
@@ -67,15 +72,21 @@ pub(super) struct Request<'a> {
 /// 1 835), so beyond the budget the diagram is drawn by the fast layered layout instead.
 const LAYOUT_RS_BUDGET: usize = 450;
 
-/// Lay out `req` with layout-rs when it is small enough (see [`LAYOUT_RS_BUDGET`]), else
-/// with the fast layered layout; layered too should layout-rs fail one of its internal
-/// assertions, so that no input can make drawing panic.
+/// Lay out `req` with layout-rs when it is small enough (see [`LAYOUT_RS_BUDGET`]) and its
+/// result passes [`super::check::problems`] (no arrow through a box, no label on a line or
+/// a box, no arrows on top of each other); else with the layered layout, which is clean by
+/// construction. Layered too should layout-rs fail one of its internal assertions, so that
+/// no input can make drawing panic.
 pub(super) fn place_or_fallback(req: &Request<'_>) -> Placement {
-    if workload(req) > LAYOUT_RS_BUDGET {
-        return super::layered::layered(req);
+    if workload(req) <= LAYOUT_RS_BUDGET {
+        let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| place(req)));
+        if let Ok(placement) = attempt
+            && super::check::problems(req, &placement).is_empty()
+        {
+            return placement;
+        }
     }
-    let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| place(req)));
-    attempt.unwrap_or_else(|_| super::layered::layered(req))
+    super::layered::layered(req)
 }
 
 /// Nodes plus one per rank crossed by each edge beyond the first.
@@ -133,11 +144,14 @@ fn place(req: &Request<'_>) -> Placement {
             continue;
         }
         let mut arrow = Arrow::simple_with_properties("", index.to_string());
-        if let Some((w, h)) = label {
-            // layout-rs sizes a connector (chars × font_size + 10) by (font_size + 10):
-            // pick a font size and a run of characters that give our box.
+        if let Some(size) = label {
+            // layout-rs sizes a connector (chars × font_size + 10) by (font_size + 10) and
+            // runs the arrow through its middle: reserve twice the label across the flow so
+            // the label can sit beside the line, then pick a font size and a run of
+            // characters that give that box.
+            let (w, h) = beside(size, req.top_to_bottom);
             let font = (h - 10.0).max(4.0);
-            let chars = ((w - 10.0) / font).round().max(1.0) as usize;
+            let chars = ((w - 10.0) / font).ceil().max(1.0) as usize;
             arrow.text = "x".repeat(chars);
             arrow.look.font_size = font.round() as usize;
             connectors.push(index);
@@ -166,12 +180,13 @@ fn place(req: &Request<'_>) -> Placement {
         let pos = vg.pos(handle);
         let m = pos.middle();
         if let Some((w, h)) = req.edges[edge].2 {
-            labels[edge] = Some(Rect {
-                x: m.x,
-                y: m.y,
-                w,
-                h,
-            });
+            // Beside the line: right of it going down, above it going right.
+            let (x, y) = if req.top_to_bottom {
+                (m.x + w / 2.0 + LABEL_OFFSET, m.y)
+            } else {
+                (m.x, m.y - h / 2.0 - LABEL_OFFSET)
+            };
+            labels[edge] = Some(Rect { x, y, w, h });
         }
     }
     Placement {
@@ -179,6 +194,40 @@ fn place(req: &Request<'_>) -> Placement {
         routes: recorder.routes,
         labels,
     }
+}
+
+/// Space between an arrow and its label.
+pub(super) const LABEL_OFFSET: f64 = 3.0;
+
+/// The room a label of `size` needs beside its arrow: doubled across the flow.
+fn beside((w, h): (f64, f64), top_to_bottom: bool) -> (f64, f64) {
+    if top_to_bottom {
+        (2.0 * (w + LABEL_OFFSET), h)
+    } else {
+        (w, 2.0 * (h + LABEL_OFFSET))
+    }
+}
+
+/// layout-rs's path (`M p0 C c0 c1 p1 S c p …` as point pairs) as cubic triples: each `S`
+/// control is the reflection of the previous second control about the current point.
+fn cubic(path: &[(Point, Point)]) -> Vec<(f64, f64)> {
+    let flat: Vec<(f64, f64)> = path
+        .iter()
+        .flat_map(|(a, b)| [(a.x, a.y), (b.x, b.y)])
+        .collect();
+    if flat.len() < 4 {
+        return Vec::new();
+    }
+    let mut out = flat[..4].to_vec();
+    for pair in flat[4..].chunks(2) {
+        if let [c, p] = pair {
+            let (prev_c, cur) = (out[out.len() - 2], out[out.len() - 1]);
+            out.push((2.0 * cur.0 - prev_c.0, 2.0 * cur.1 - prev_c.1));
+            out.push(*c);
+            out.push(*p);
+        }
+    }
+    out
 }
 
 /// A render backend that keeps the arrows' paths and ignores everything else.
@@ -216,10 +265,7 @@ impl RenderBackend for Recorder {
         let Some(edge) = properties.and_then(|p| p.parse::<usize>().ok()) else {
             return;
         };
-        let points = path
-            .iter()
-            .flat_map(|(a, b)| [(a.x, a.y), (b.x, b.y)])
-            .collect();
+        let points = cubic(path);
         self.routes.push(Route {
             edge,
             points,

@@ -23,6 +23,9 @@ fn class_list(classes: &str) -> String {
         .join(" ")
 }
 
+/// Length (px) of an arrowhead, whatever the stroke width.
+pub(super) const ARROW: f64 = 8.0;
+
 fn f(x: f64) -> String {
     fixed(x, 1)
 }
@@ -94,23 +97,25 @@ pub(super) fn write_svg(diagram: &Diagram, placement: &Placement, p: &str) -> St
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{root}\" class=\"gb-figure gb-diagram\" role=\"img\" \
-aria-labelledby=\"{p}title\" viewBox=\"{} {} {} {}\" width=\"100%\" style=\"max-width:{}px\">\
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{root}\" class=\"gb-figure gb-diagram gb-scroll\" \
+role=\"img\" aria-labelledby=\"{p}title\" viewBox=\"{} {} {} {}\" {}>\
 <title id=\"{p}title\">{}</title><style>{}</style><defs>",
         f(x0),
         f(y0),
         f(w),
         f(h),
-        f(w),
+        super::sizing(w),
         escape(&diagram.title),
         style(&root, p)
     );
+    // Sized in user space, so a thick coloured arrow gets the same head as a thin one.
     let markers = std::iter::once(String::new()).chain((0..8).map(|k| k.to_string()));
     for key in markers {
         let _ = write!(
             s,
-            "<marker id=\"{p}arrow{key}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" \
-markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\"/></marker>"
+            "<marker id=\"{p}arrow{key}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
+markerUnits=\"userSpaceOnUse\" markerWidth=\"{ARROW}\" markerHeight=\"{ARROW}\" \
+orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\"/></marker>"
         );
     }
     s.push_str("</defs>");
@@ -132,20 +137,19 @@ fn write_edge(s: &mut String, diagram: &Diagram, placement: &Placement, route: &
     if pts.len() < 4 {
         return;
     }
-    let mut d = format!(
-        "M{} {}C{} {} {} {} {} {}",
-        f(pts[0].0),
-        f(pts[0].1),
-        f(pts[1].0),
-        f(pts[1].1),
-        f(pts[2].0),
-        f(pts[2].1),
-        f(pts[3].0),
-        f(pts[3].1)
-    );
-    for pair in pts[4..].chunks(2) {
-        if let [a, b] = pair {
-            let _ = write!(d, "S{} {} {} {}", f(a.0), f(a.1), f(b.0), f(b.1));
+    let mut d = format!("M{} {}", f(pts[0].0), f(pts[0].1));
+    for triple in pts[1..].chunks(3) {
+        if let [a, b, c] = triple {
+            let _ = write!(
+                d,
+                "C{} {} {} {} {} {}",
+                f(a.0),
+                f(a.1),
+                f(b.0),
+                f(b.1),
+                f(c.0),
+                f(c.1)
+            );
         }
     }
     let key = palette_index(&edge.class).map_or(String::new(), |k| k.to_string());
