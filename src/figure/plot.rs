@@ -6,10 +6,18 @@
 
 mod curves;
 mod landscape;
+mod layout;
+mod legend;
+mod marker;
 mod sweep;
 pub mod theme;
 
 use crate::compute::optim::StudyResult;
+use layout::{Obstacles, Rect, Side};
+use marker::Area;
+use plotters::coord::CoordTranslate;
+use plotters::prelude::*;
+use theme::{Role, font};
 
 /// The figure kinds this module draws.
 pub const KINDS: &[&str] = &[
@@ -20,8 +28,47 @@ pub const KINDS: &[&str] = &[
     "hmax-vs-beta1",
 ];
 
-/// Width and height of every plot, in CSS pixels (the SVG scales down on narrow pages).
-const SIZE: (u32, u32) = (720, 420);
+/// Width and height of every plot, in CSS pixels: the width of the content column, so text
+/// keeps its size there (the SVG scales down on narrow pages).
+const SIZE: (u32, u32) = (750, 440);
+
+/// Tick labels, in CSS pixels.
+const TICK_PX: f64 = 13.0;
+/// Point labels and legend entries, in CSS pixels.
+const LABEL_PX: f64 = 13.0;
+/// Axis descriptions, in CSS pixels.
+const DESC_PX: f64 = 14.0;
+/// Space for the x axis's ticks and description, and for the y axis's.
+const LABEL_AREAS: (u32, u32) = (48, 66);
+
+/// The plotting area of a chart, in drawing pixels.
+fn plot_rect<CT: CoordTranslate>(area: &DrawingArea<SVGBackend, CT>) -> Rect {
+    let (x, y) = area.get_pixel_range();
+    Rect {
+        x0: f64::from(x.start),
+        y0: f64::from(y.start),
+        x1: f64::from(x.end),
+        y1: f64::from(y.end),
+    }
+}
+
+/// Label the marker at `p` (half-size `gap`) with `text` on the first free side of `sides`
+/// inside `bounds`, and block the label's box; a label with no free place is left out.
+fn label(
+    area: &Area,
+    obstacles: &mut Obstacles,
+    bounds: &Rect,
+    (text, p, gap): (&str, (i32, i32), i32),
+    sides: &[Side],
+    role: Role,
+) -> Option<()> {
+    if let Some(at) = layout::place(obstacles, bounds, text, LABEL_PX, p, gap, sides) {
+        let style = font(LABEL_PX, role).pos(plotters::style::text_anchor::Pos::new(at.h, at.v));
+        area.draw(&Text::new(text.to_string(), at.at, style)).ok()?;
+        obstacles.rect(at.rect);
+    }
+    Some(())
+}
 
 /// An axis tick label: 3 significant digits, and exactly 0 for rounding noise (a tick at
 /// −5.55e-17 on an axis spanning `span`).

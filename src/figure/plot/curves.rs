@@ -1,16 +1,23 @@
 //! Iterates and moments against the step number.
 
+use super::layout::Obstacles;
+use super::legend::{self, Sample};
+use super::marker::{self, Marker};
 use super::theme::{Role, color, font};
-use super::{SIZE, tick};
+use super::{DESC_PX, LABEL_AREAS, SIZE, TICK_PX, plot_rect, tick};
 use crate::compute::optim::StudyResult;
 use crate::compute::optim::adam::AdamStep;
 use crate::format::num;
 use plotters::prelude::*;
 
-/// A named series of `(t, value)` points in a palette colour.
+/// Series of more points than this are drawn as lines alone (markers would merge into one).
+const MAX_MARKED: usize = 120;
+
+/// A named series of `(t, value)` points in a palette colour, marked when there are few.
 struct Series {
     name: String,
     role: Role,
+    marker: Marker,
     points: Vec<(f64, f64)>,
 }
 
@@ -36,8 +43,8 @@ fn chart(series: &[Series], references: &[Reference], y_desc: &str) -> Option<St
         let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         let mut chart = ChartBuilder::on(&area)
             .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(60)
+            .x_label_area_size(LABEL_AREAS.0)
+            .y_label_area_size(LABEL_AREAS.1)
             .build_cartesian_2d(0.0..t_max, lo - pad..hi + pad)
             .ok()?;
         chart
@@ -47,40 +54,45 @@ fn chart(series: &[Series], references: &[Reference], y_desc: &str) -> Option<St
             .axis_style(color(Role::Fg))
             .bold_line_style(color(Role::Grid))
             .light_line_style(TRANSPARENT)
-            .label_style(font(13.0, Role::Fg))
-            .axis_desc_style(font(14.0, Role::Fg))
+            .label_style(font(TICK_PX, Role::Fg))
+            .axis_desc_style(font(DESC_PX, Role::Fg))
             .x_label_formatter(&|x| tick(*x, t_max))
             .y_label_formatter(&|y| tick(*y, span))
             .draw()
             .ok()?;
-        for s in series {
-            let style = ShapeStyle::from(color(s.role)).stroke_width(2);
-            let dot = ShapeStyle::from(color(s.role)).filled();
-            chart
-                .draw_series(LineSeries::new(s.points.iter().copied(), style))
-                .ok()?
-                .label(s.name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], style));
-            chart
-                .draw_series(s.points.iter().map(|&p| Circle::new(p, 3, dot)))
-                .ok()?;
-        }
+        let mut obstacles = Obstacles::default();
+        let mut entries = Vec::new();
         let dashed = ShapeStyle::from(color(Role::Muted)).stroke_width(1);
         for (label, y) in references {
             chart
                 .draw_series(LineSeries::new([(0.0, *y), (t_max, *y)], dashed))
-                .ok()?
-                .label(label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], dashed));
+                .ok()?;
+            obstacles.polyline(&[
+                chart.backend_coord(&(0.0, *y)),
+                chart.backend_coord(&(t_max, *y)),
+            ]);
+            entries.push((Sample::Dashed, label.clone()));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(color(Role::Bg).mix(0.85))
-            .border_style(color(Role::Muted))
-            .label_font(font(13.0, Role::Fg))
-            .draw()
-            .ok()?;
+        let mut marked = Vec::new();
+        for s in series {
+            let style = ShapeStyle::from(color(s.role)).stroke_width(2);
+            chart
+                .draw_series(LineSeries::new(s.points.iter().copied(), style))
+                .ok()?;
+            let pixels: Vec<_> = s.points.iter().map(|p| chart.backend_coord(p)).collect();
+            obstacles.polyline(&pixels);
+            let marker = (s.points.len() <= MAX_MARKED).then_some(s.marker);
+            entries.push((Sample::Line(s.role, marker), s.name.clone()));
+            if let Some(marker) = marker {
+                marked.push((pixels, marker, s.role));
+            }
+        }
+        // The series listed first (gradient descent) is drawn last, on top.
+        for (pixels, marker, role) in marked.iter().rev() {
+            marker::draw_all(&area, pixels, *marker, 4, *role)?;
+        }
+        let spot = legend::place(&entries, &plot_rect(chart.plotting_area()), &obstacles);
+        legend::draw(&area, &entries, &spot)?;
         area.present().ok()?;
     }
     Some(svg)
@@ -100,11 +112,13 @@ pub fn w_vs_t(r: &StudyResult) -> Option<String> {
         Series {
             name: "gradient descent".into(),
             role: Role::Series(0),
+            marker: Marker::Ring,
             points: indexed(&r.gd.run.w),
         },
         Series {
             name: "Adam".into(),
             role: Role::Series(1),
+            marker: Marker::Dot,
             points: indexed(&r.adam.run.w),
         },
     ];
@@ -124,16 +138,19 @@ pub fn mhat_vs_t(r: &StudyResult) -> Option<String> {
         Series {
             name: "m̂ (bias-corrected)".into(),
             role: Role::Series(1),
+            marker: Marker::Dot,
             points: at(|s| s.m_hat),
         },
         Series {
             name: "m (biased)".into(),
             role: Role::Series(3),
+            marker: Marker::Square,
             points: at(|s| s.m),
         },
         Series {
             name: "g (gradient)".into(),
             role: Role::Series(4),
+            marker: Marker::Triangle,
             points: at(|s| s.g),
         },
     ];

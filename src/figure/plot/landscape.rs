@@ -1,13 +1,37 @@
 //! The loss with the iterates of gradient descent and Adam, each iterate numbered by its step.
 
+use super::layout::{Obstacles, Side};
+use super::legend::{self, Sample};
+use super::marker::{self, Marker};
 use super::theme::{Role, color, font};
-use super::{SIZE, tick};
+use super::{DESC_PX, LABEL_AREAS, SIZE, TICK_PX, label, plot_rect, tick};
 use crate::compute::optim::StudyResult;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Iterates at the same position share one label; at most this many steps are listed.
 const MAX_LABELS: usize = 3;
+/// Positions labelled per method (the first ones, in step order): each label is checked
+/// against every obstacle, so this bounds the work of long runs.
+const MAX_POINT_LABELS: usize = 60;
+/// Half-sizes of the markers of gradient descent (rings) and Adam (dots), in pixels.
+const RADII: (i32, i32) = (7, 4);
+/// Gradient descent's labels go above its rings if there is room, Adam's below its dots.
+const GD_SIDES: [Side; 6] = [
+    Side::Above,
+    Side::AboveLeft,
+    Side::AboveRight,
+    Side::Left,
+    Side::Right,
+    Side::Below,
+];
+const ADAM_SIDES: [Side; 6] = [
+    Side::Below,
+    Side::BelowRight,
+    Side::BelowLeft,
+    Side::Right,
+    Side::Left,
+    Side::Above,
+];
 
 /// Group the iterates `w[0..=last]` by position: `(w, f, "t1, t2, …")`.
 fn numbered(w: &[f64], f: &[f64], last: usize, x_max: f64) -> Vec<(f64, f64, String)> {
@@ -53,8 +77,8 @@ pub fn draw(r: &StudyResult) -> Option<String> {
         let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         let mut chart = ChartBuilder::on(&area)
             .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(60)
+            .x_label_area_size(LABEL_AREAS.0)
+            .y_label_area_size(LABEL_AREAS.1)
             .build_cartesian_2d(x0 - dx..x1 + dx, y0..y1)
             .ok()?;
         chart
@@ -64,55 +88,80 @@ pub fn draw(r: &StudyResult) -> Option<String> {
             .axis_style(color(Role::Fg))
             .bold_line_style(color(Role::Grid))
             .light_line_style(TRANSPARENT)
-            .label_style(font(13.0, Role::Fg))
-            .axis_desc_style(font(14.0, Role::Fg))
+            .label_style(font(TICK_PX, Role::Fg))
+            .axis_desc_style(font(DESC_PX, Role::Fg))
             .x_label_formatter(&|x| tick(*x, x1 - x0))
             .y_label_formatter(&|y| tick(*y, y1 - y0))
             .draw()
             .ok()?;
-        let line = |role| ShapeStyle::from(color(role)).stroke_width(2);
+        let line = ShapeStyle::from(color(Role::Fg)).stroke_width(2);
         chart
-            .draw_series(LineSeries::new(
-                curve.iter().map(|p| (p[0], p[1])),
-                line(Role::Fg),
-            ))
-            .ok()?
-            .label("loss f(w)")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], line(Role::Fg)));
+            .draw_series(LineSeries::new(curve.iter().map(|p| (p[0], p[1])), line))
+            .ok()?;
+        let plot = plot_rect(chart.plotting_area());
+        let px = |points: &[(f64, f64, String)]| -> Vec<((i32, i32), String)> {
+            points
+                .iter()
+                .map(|(x, y, l)| (chart.backend_coord(&(*x, *y)), l.clone()))
+                .collect()
+        };
+        let (gd, adam) = (px(&gd_points), px(&adam_points));
+        let mut obstacles = Obstacles::default();
+        let curve_px: Vec<_> = curve
+            .iter()
+            .map(|p| chart.backend_coord(&(p[0], p[1])))
+            .collect();
+        obstacles.polyline(&curve_px);
+        // The legend keeps off the markers and the room their labels need.
+        let room = 2.5 * super::LABEL_PX;
+        for (points, r) in [(&gd, RADII.0), (&adam, RADII.1)] {
+            for (p, _) in points {
+                obstacles.rect(Marker::Ring.extent(*p, r).grown(room));
+            }
+        }
+        let entries = [
+            (Sample::Line(Role::Fg, None), "loss f(w)".to_string()),
+            (
+                Sample::Marker(Marker::Ring, Role::Series(0)),
+                "gradient descent".to_string(),
+            ),
+            (
+                Sample::Marker(Marker::Dot, Role::Series(1)),
+                "Adam".to_string(),
+            ),
+        ];
+        let spot = legend::place(&entries, &plot, &obstacles);
+        let mut obstacles = Obstacles::default();
+        obstacles.polyline(&curve_px);
+        obstacles.rect(spot);
+        for (points, r) in [(&gd, RADII.0), (&adam, RADII.1)] {
+            for (p, _) in points {
+                obstacles.rect(Marker::Ring.extent(*p, r));
+            }
+        }
         // Adam first, as dots; gradient descent on top as rings, so shared positions show both.
-        let adam = ShapeStyle::from(color(Role::Series(1))).filled();
-        chart
-            .draw_series(adam_points.iter().map(|(x, y, label)| {
-                EmptyElement::at((*x, *y))
-                    + Circle::new((0, 0), 4, adam)
-                    + Text::new(label.clone(), (-4, 8), font(12.0, Role::Series(1)))
-            }))
-            .ok()?
-            .label("Adam")
-            .legend(move |(x, y)| Circle::new((x + 11, y), 4, adam));
-        let gd = ShapeStyle::from(color(Role::Series(0))).stroke_width(2);
-        chart
-            .draw_series(gd_points.iter().map(|(x, y, label)| {
-                EmptyElement::at((*x, *y))
-                    + Circle::new((0, 0), 7, gd)
-                    + Text::new(label.clone(), (-4, -24), font(12.0, Role::Series(0)))
-            }))
-            .ok()?
-            .label("gradient descent")
-            .legend(move |(x, y)| Circle::new((x + 11, y), 6, gd));
-        let l = r.landscape.bump.l;
-        let below = font(13.0, Role::Fg).pos(Pos::new(HPos::Center, VPos::Top));
-        chart
-            .draw_series([EmptyElement::at((l, 0.0)) + Text::new("'x'", (0, 8), below)])
-            .ok()?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(color(Role::Bg).mix(0.85))
-            .border_style(color(Role::Muted))
-            .label_font(font(13.0, Role::Fg))
-            .draw()
-            .ok()?;
+        let pixels =
+            |points: &[((i32, i32), String)]| points.iter().map(|p| p.0).collect::<Vec<_>>();
+        marker::draw_all(&area, &pixels(&adam), Marker::Dot, RADII.1, Role::Series(1))?;
+        marker::draw_all(&area, &pixels(&gd), Marker::Ring, RADII.0, Role::Series(0))?;
+        let minimum = chart.backend_coord(&(r.landscape.bump.l, 0.0));
+        label(
+            &area,
+            &mut obstacles,
+            &plot,
+            ("'x'", minimum, 4),
+            &[Side::Below],
+            Role::Fg,
+        )?;
+        for (points, r, sides, role) in [
+            (&gd, RADII.0, &GD_SIDES, Role::Series(0)),
+            (&adam, RADII.1, &ADAM_SIDES, Role::Series(1)),
+        ] {
+            for (p, text) in points.iter().take(MAX_POINT_LABELS) {
+                label(&area, &mut obstacles, &plot, (text, *p, r + 3), sides, role)?;
+            }
+        }
+        legend::draw(&area, &entries, &spot)?;
         area.present().ok()?;
     }
     Some(svg)

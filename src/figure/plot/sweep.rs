@@ -1,13 +1,20 @@
 //! Adam's escape threshold against α (log axis) and β1, with the settings' own point marked.
 
+use super::layout::{ALL_SIDES, Obstacles, Side};
+use super::legend::{self, Sample};
+use super::marker::{self, Marker};
 use super::theme::{Role, color, font};
-use super::{SIZE, tick};
+use super::{DESC_PX, LABEL_AREAS, SIZE, TICK_PX, label, plot_rect, tick};
 use crate::compute::optim::StudyResult;
 use crate::compute::optim::sweep::SweepPoint;
 use crate::format::num;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Half-size of the closed form's rings, in pixels.
+const RING: i32 = 4;
+/// Half-size of the diamond marking the assignment's setting, in pixels.
+const SEED_SIZE: i32 = 8;
 
 /// Where the settings' own point is and which side of it its label goes.
 struct Seed {
@@ -15,6 +22,8 @@ struct Seed {
     at: (f64, f64),
     /// Put the label left of the point (when the point is in the right half).
     label_left: bool,
+    /// The swept parameter's name.
+    name: &'static str,
 }
 
 /// Draw one sweep on the x coordinate `x`.
@@ -33,8 +42,8 @@ where
         let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         let mut chart = ChartBuilder::on(&area)
             .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(60)
+            .x_label_area_size(LABEL_AREAS.0)
+            .y_label_area_size(LABEL_AREAS.1)
             .build_cartesian_2d(x, 0.0..h_top * 1.1)
             .ok()?;
         chart
@@ -44,54 +53,71 @@ where
             .axis_style(color(Role::Fg))
             .bold_line_style(color(Role::Grid))
             .light_line_style(TRANSPARENT)
-            .label_style(font(13.0, Role::Fg))
-            .axis_desc_style(font(14.0, Role::Fg))
+            .label_style(font(TICK_PX, Role::Fg))
+            .axis_desc_style(font(DESC_PX, Role::Fg))
             .x_label_formatter(&|x| tick(*x, x_span))
             .y_label_formatter(&|y| tick(*y, h_top))
             .draw()
             .ok()?;
         let line = ShapeStyle::from(color(Role::Series(1))).stroke_width(2);
+        let supremum = points.iter().map(|p| (p.x, p.h_max_supremum));
         chart
-            .draw_series(LineSeries::new(
-                points.iter().map(|p| (p.x, p.h_max_supremum)),
-                line,
-            ))
-            .ok()?
-            .label("supremum of the iterates (simulation)")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], line));
-        let ring = ShapeStyle::from(color(Role::Series(0))).stroke_width(1);
-        chart
-            .draw_series(
-                points
-                    .iter()
-                    .map(|p| Circle::new((p.x, p.h_max_closed_form), 4, ring)),
-            )
-            .ok()?
-            .label("closed form (first excursion)")
-            .legend(move |(x, y)| Circle::new((x + 11, y), 4, ring));
-        let accent = ShapeStyle::from(color(Role::Accent)).filled();
-        let label = format!("{} → h_max = {}", num(seed.at.0, 3), num(seed.at.1, 4));
-        let (h_pos, dx) = if seed.label_left {
-            (HPos::Right, -10)
-        } else {
-            (HPos::Left, 10)
-        };
-        let style = font(13.0, Role::Accent).pos(Pos::new(h_pos, VPos::Bottom));
-        chart
-            .draw_series([EmptyElement::at(seed.at)
-                + Circle::new((0, 0), 6, accent)
-                + Text::new(label, (dx, -6), style)])
-            .ok()?
-            .label("the assignment's setting")
-            .legend(move |(x, y)| Circle::new((x + 11, y), 5, accent));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(color(Role::Bg).mix(0.85))
-            .border_style(color(Role::Muted))
-            .label_font(font(13.0, Role::Fg))
-            .draw()
+            .draw_series(LineSeries::new(supremum.clone(), line))
             .ok()?;
+        let plot = plot_rect(chart.plotting_area());
+        let line_px: Vec<_> = supremum.map(|p| chart.backend_coord(&p)).collect();
+        let rings: Vec<_> = points
+            .iter()
+            .map(|p| chart.backend_coord(&(p.x, p.h_max_closed_form)))
+            .collect();
+        let seed_px = chart.backend_coord(&seed.at);
+        let mut obstacles = Obstacles::default();
+        obstacles.polyline(&line_px);
+        for p in &rings {
+            obstacles.rect(Marker::Ring.extent(*p, RING));
+        }
+        obstacles.rect(Marker::Diamond.extent(seed_px, SEED_SIZE + 2));
+        let entries = [
+            (
+                Sample::Line(Role::Series(1), None),
+                "supremum of the iterates (simulation)".to_string(),
+            ),
+            (
+                Sample::Marker(Marker::Ring, Role::Series(0)),
+                "closed form (first excursion)".to_string(),
+            ),
+            (
+                Sample::Marker(Marker::Diamond, Role::Fg),
+                "the assignment's setting".to_string(),
+            ),
+        ];
+        let spot = legend::place(&entries, &plot, &obstacles);
+        obstacles.rect(spot);
+        marker::draw_all(&area, &rings, Marker::Ring, RING, Role::Series(0))?;
+        // A halo in the background colour keeps the diamond clear of the rings under it.
+        Marker::Diamond.draw(&area, seed_px, SEED_SIZE + 2, Role::Bg)?;
+        Marker::Diamond.draw(&area, seed_px, SEED_SIZE, Role::Fg)?;
+        let text = format!(
+            "{} = {} → h_max = {}",
+            seed.name,
+            num(seed.at.0, 3),
+            num(seed.at.1, 4)
+        );
+        let mut sides = ALL_SIDES;
+        if seed.label_left {
+            sides.sort_by_key(|s| !matches!(s, Side::Left | Side::AboveLeft | Side::BelowLeft));
+        } else {
+            sides.sort_by_key(|s| !matches!(s, Side::Right | Side::AboveRight | Side::BelowRight));
+        }
+        label(
+            &area,
+            &mut obstacles,
+            &plot,
+            (&text, seed_px, SEED_SIZE + 3),
+            &sides,
+            Role::Fg,
+        )?;
+        legend::draw(&area, &entries, &spot)?;
         area.present().ok()?;
     }
     Some(svg)
@@ -104,6 +130,7 @@ pub fn hmax_vs_alpha(r: &StudyResult) -> Option<String> {
     let seed = Seed {
         at: (r.adam.alpha, r.adam.h_max?),
         label_left: r.adam.alpha.ln() > middle,
+        name: "α",
     };
     chart(
         &r.sweep_alpha,
@@ -119,6 +146,7 @@ pub fn hmax_vs_beta1(r: &StudyResult) -> Option<String> {
     let seed = Seed {
         at: (r.adam.beta1, r.adam.h_max?),
         label_left: r.adam.beta1 > (first + last) / 2.0,
+        name: "β1",
     };
     chart(
         &r.sweep_beta1,

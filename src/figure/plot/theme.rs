@@ -23,7 +23,7 @@ pub enum Role {
 
 /// Light-theme fallbacks of the categorical palette `--gb-fig-c0` … `--gb-fig-c7`.
 const PALETTE: [&str; 8] = [
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#e377c2", "#8c564b",
+    "#0b6fb8", "#d55e00", "#00916b", "#b8478f", "#a67600", "#5b5fd6", "#8a5a2b", "#5f6672",
 ];
 
 impl Role {
@@ -64,10 +64,10 @@ impl Role {
     fn css_value(self) -> String {
         match self {
             Role::Fg => "var(--gb-fig-fg,#222)".into(),
-            Role::Muted => "var(--gb-fig-muted,#666)".into(),
-            Role::Grid => "var(--gb-fig-grid,#ddd)".into(),
+            Role::Muted => "var(--gb-fig-muted,#6b7280)".into(),
+            Role::Grid => "var(--gb-fig-grid,#e3e6eb)".into(),
             Role::Bg => "var(--gb-fig-bg,#fff)".into(),
-            Role::Accent => "var(--gb-fig-accent,#e6550d)".into(),
+            Role::Accent => "var(--gb-fig-accent,#c2410c)".into(),
             Role::Series(k) => format!("var(--gb-fig-c{k},{})", PALETTE[usize::from(k % 8)]),
         }
     }
@@ -78,10 +78,11 @@ pub fn color(role: Role) -> RGBColor {
     RGBColor(0xC0, 0xFE, role.index())
 }
 
-/// A font of `size` pixels in the colour of `role`.
-pub fn font(size: f64, role: Role) -> TextStyle<'static> {
+/// A font whose SVG `font-size` is `px` CSS pixels, in the colour of `role` (plotters writes
+/// a font's size divided by 1.24).
+pub fn font(px: f64, role: Role) -> TextStyle<'static> {
     TextStyle {
-        font: FontDesc::new(FontFamily::SansSerif, size, FontStyle::Normal),
+        font: FontDesc::new(FontFamily::SansSerif, px * 1.24, FontStyle::Normal),
         color: color(role).to_backend_color(),
         pos: Pos::default(),
     }

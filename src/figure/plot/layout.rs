@@ -1,0 +1,225 @@
+//! Where texts go: estimated text boxes in drawing pixels, the obstacles a label must avoid
+//! (other labels, markers, data lines, the legend) and a placer that tries the sides of a
+//! marker in order of preference.
+//!
+//! No font is loaded, so text extents are estimates: [`EM_ADVANCE`] per character is wider
+//! than the average glyph of common sans-serif faces, so real text fits inside its box.
+
+use plotters::style::text_anchor::{HPos, VPos};
+
+/// Estimated advance of one character, in ems (digits of system sans-serif faces are ≈0.55).
+pub const EM_ADVANCE: f64 = 0.6;
+
+/// An axis-aligned rectangle in drawing pixels (y grows downwards).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rect {
+    /// Left edge.
+    pub x0: f64,
+    /// Top edge.
+    pub y0: f64,
+    /// Right edge.
+    pub x1: f64,
+    /// Bottom edge.
+    pub y1: f64,
+}
+
+impl Rect {
+    /// The square of half-side `r` around `c`.
+    pub fn around(c: (i32, i32), r: f64) -> Rect {
+        let (x, y) = (f64::from(c.0), f64::from(c.1));
+        Rect {
+            x0: x - r,
+            y0: y - r,
+            x1: x + r,
+            y1: y + r,
+        }
+    }
+
+    /// The top-left and bottom-right corners, rounded to whole pixels.
+    pub fn pixels(&self) -> [(i32, i32); 2] {
+        let r = |v: f64| v.round() as i32;
+        [(r(self.x0), r(self.y0)), (r(self.x1), r(self.y1))]
+    }
+
+    /// Whether the interiors of two rectangles meet.
+    pub fn overlaps(&self, other: &Rect) -> bool {
+        self.x0 < other.x1 && other.x0 < self.x1 && self.y0 < other.y1 && other.y0 < self.y1
+    }
+
+    /// Whether `other` lies inside this rectangle.
+    pub fn contains(&self, other: &Rect) -> bool {
+        self.x0 <= other.x0 && other.x1 <= self.x1 && self.y0 <= other.y0 && other.y1 <= self.y1
+    }
+
+    /// The rectangle grown by `d` on every side.
+    pub fn grown(&self, d: f64) -> Rect {
+        Rect {
+            x0: self.x0 - d,
+            y0: self.y0 - d,
+            x1: self.x1 + d,
+            y1: self.y1 + d,
+        }
+    }
+
+    /// Whether the segment `a`–`b` passes through the rectangle (Liang–Barsky clipping).
+    pub fn crosses(&self, a: (f64, f64), b: (f64, f64)) -> bool {
+        let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+        let (mut lo, mut hi) = (0.0f64, 1.0f64);
+        for (p, q) in [
+            (-dx, a.0 - self.x0),
+            (dx, self.x1 - a.0),
+            (-dy, a.1 - self.y0),
+            (dy, self.y1 - a.1),
+        ] {
+            if p == 0.0 {
+                if q < 0.0 {
+                    return false;
+                }
+            } else if p < 0.0 {
+                lo = lo.max(q / p);
+            } else {
+                hi = hi.min(q / p);
+            }
+        }
+        lo <= hi
+    }
+}
+
+/// The estimated box of `text` at `size` pixels drawn at `at` with plotters' anchors
+/// (its SVG backend shifts the baseline by 0.76em, 0.5ex or −0.5ex for top, centre, bottom).
+pub fn text_box(text: &str, size: f64, at: (i32, i32), h: HPos, v: VPos) -> Rect {
+    let width = EM_ADVANCE * size * text.chars().count() as f64;
+    let (x, y) = (f64::from(at.0), f64::from(at.1));
+    let x0 = match h {
+        HPos::Left => x,
+        HPos::Center => x - width / 2.0,
+        HPos::Right => x - width,
+    };
+    let baseline = y + size
+        * match v {
+            VPos::Top => 0.76,
+            VPos::Center => 0.25,
+            VPos::Bottom => -0.25,
+        };
+    Rect {
+        x0,
+        y0: baseline - 0.8 * size,
+        x1: x0 + width,
+        y1: baseline + 0.2 * size,
+    }
+}
+
+/// What a new label or legend must stay off.
+#[derive(Debug, Default)]
+pub struct Obstacles {
+    rects: Vec<Rect>,
+    segments: Vec<((f64, f64), (f64, f64))>,
+}
+
+impl Obstacles {
+    /// Block a rectangle (a marker, a label, the legend).
+    pub fn rect(&mut self, rect: Rect) {
+        self.rects.push(rect);
+    }
+
+    /// Block the segments of a polyline in drawing pixels.
+    pub fn polyline(&mut self, points: &[(i32, i32)]) {
+        let f = |p: &(i32, i32)| (f64::from(p.0), f64::from(p.1));
+        self.segments
+            .extend(points.windows(2).map(|w| (f(&w[0]), f(&w[1]))));
+    }
+
+    /// How many obstacles `rect` meets.
+    pub fn hits(&self, rect: &Rect) -> usize {
+        self.rects.iter().filter(|r| r.overlaps(rect)).count()
+            + self
+                .segments
+                .iter()
+                .filter(|(a, b)| rect.crosses(*a, *b))
+                .count()
+    }
+}
+
+/// A side of a marker to put its label on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Centred above.
+    Above,
+    /// Centred below.
+    Below,
+    /// Left, vertically centred.
+    Left,
+    /// Right, vertically centred.
+    Right,
+    /// Above and to the left.
+    AboveLeft,
+    /// Above and to the right.
+    AboveRight,
+    /// Below and to the left.
+    BelowLeft,
+    /// Below and to the right.
+    BelowRight,
+}
+
+/// Every side, above first.
+pub const ALL_SIDES: [Side; 8] = [
+    Side::Above,
+    Side::AboveRight,
+    Side::AboveLeft,
+    Side::Right,
+    Side::Left,
+    Side::Below,
+    Side::BelowRight,
+    Side::BelowLeft,
+];
+
+/// A placed label: where to draw it, how it is anchored, and its estimated box.
+#[derive(Clone, Copy)]
+pub struct Placed {
+    /// The anchor point in drawing pixels.
+    pub at: (i32, i32),
+    /// Horizontal anchor.
+    pub h: HPos,
+    /// Vertical anchor.
+    pub v: VPos,
+    /// The estimated box.
+    pub rect: Rect,
+}
+
+/// The first position for `text` around the marker at `p` (of radius `gap`) that meets no
+/// obstacle and lies inside `bounds`: each side of `sides` at distance `gap`, then each at
+/// twice the distance. `None` when every position is taken (the label is left out).
+pub fn place(
+    obstacles: &Obstacles,
+    bounds: &Rect,
+    text: &str,
+    size: f64,
+    p: (i32, i32),
+    gap: i32,
+    sides: &[Side],
+) -> Option<Placed> {
+    let diagonal = gap * 7 / 10;
+    [1, 2].into_iter().find_map(|k| {
+        sides.iter().find_map(|side| {
+            let (d, g) = (gap * k, diagonal * k);
+            let (dx, dy, h, v) = match side {
+                Side::Above => (0, -d, HPos::Center, VPos::Bottom),
+                Side::Below => (0, d, HPos::Center, VPos::Top),
+                Side::Left => (-d, 0, HPos::Right, VPos::Center),
+                Side::Right => (d, 0, HPos::Left, VPos::Center),
+                Side::AboveLeft => (-g, -g, HPos::Right, VPos::Bottom),
+                Side::AboveRight => (g, -g, HPos::Left, VPos::Bottom),
+                Side::BelowLeft => (-g, g, HPos::Right, VPos::Top),
+                Side::BelowRight => (g, g, HPos::Left, VPos::Top),
+            };
+            let at = (p.0 + dx, p.1 + dy);
+            let rect = text_box(text, size, at, h, v);
+            (bounds.contains(&rect) && obstacles.hits(&rect.grown(1.0)) == 0).then_some(Placed {
+                at,
+                h,
+                v,
+                rect,
+            })
+        })
+    })
+}

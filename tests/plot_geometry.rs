@@ -1,0 +1,215 @@
+//! The geometry of the Q2 plots as drawn for the shipped `content/bump.toml`: texts are
+//! legible at the content column's width, stay inside the drawing and never overlap.
+//!
+//! No font is available to measure text, so each text's box is estimated the way a browser
+//! lays out a sans-serif line: 0.6 em per character (wider than the digits and lowercase of
+//! common faces), 0.8 em of ascent and 0.2 em of descent around the baseline, which the SVG
+//! backend shifts by `dy` (`em` or `ex` = 0.5 em), anchored by `text-anchor`, then rotated by
+//! the text's `transform`.
+
+use gradbook::compute::{self, Kind, Outcome};
+use gradbook::figure;
+use std::sync::OnceLock;
+
+const SEED: &str = include_str!("../content/bump.toml");
+/// The width of the site's content column, in CSS pixels.
+const COLUMN: f64 = 750.0;
+/// The smallest legible text once the figure is laid out in the column.
+const MIN_TEXT_PX: f64 = 12.0;
+
+fn outcome() -> &'static Outcome {
+    static OUTCOME: OnceLock<Outcome> = OnceLock::new();
+    OUTCOME.get_or_init(|| compute::run(Kind::Optimizer, SEED).expect("content/bump.toml runs"))
+}
+
+/// A text of a plot and its estimated box `[x0, y0, x1, y1]` in viewBox units.
+#[derive(Debug)]
+struct TextBox {
+    text: String,
+    font_size: f64,
+    rect: [f64; 4],
+}
+
+fn number(value: Option<&str>) -> f64 {
+    value.and_then(|v| v.trim().parse().ok()).unwrap_or(0.0)
+}
+
+/// `dy` in user units: `0.76em`, `0.5ex`, `-0.5ex`, or a plain number.
+fn dy(value: Option<&str>, size: f64) -> f64 {
+    let value = value.unwrap_or("0");
+    if let Some(em) = value.strip_suffix("em") {
+        number(Some(em)) * size
+    } else if let Some(ex) = value.strip_suffix("ex") {
+        number(Some(ex)) * size / 2.0
+    } else {
+        number(Some(value))
+    }
+}
+
+/// The corners of `rect` rotated by `transform="rotate(a, cx, cy)"`, as a bounding box.
+fn rotated(rect: [f64; 4], transform: Option<&str>) -> [f64; 4] {
+    let Some(args) = transform
+        .and_then(|t| t.strip_prefix("rotate("))
+        .and_then(|t| t.strip_suffix(')'))
+    else {
+        return rect;
+    };
+    let v: Vec<f64> = args.split(',').map(|a| number(Some(a))).collect();
+    let (angle, cx, cy) = (v[0].to_radians(), v[1], v[2]);
+    let (sin, cos) = angle.sin_cos();
+    let corners = [
+        (rect[0], rect[1]),
+        (rect[2], rect[1]),
+        (rect[0], rect[3]),
+        (rect[2], rect[3]),
+    ]
+    .map(|(x, y)| {
+        let (dx, dy) = (x - cx, y - cy);
+        (cx + dx * cos - dy * sin, cy + dx * sin + dy * cos)
+    });
+    corners.iter().fold(
+        [f64::MAX, f64::MAX, f64::MIN, f64::MIN],
+        |[x0, y0, x1, y1], &(x, y)| [x0.min(x), y0.min(y), x1.max(x), y1.max(y)],
+    )
+}
+
+fn text_boxes(doc: &roxmltree::Document) -> Vec<TextBox> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .map(|n| {
+            let text = n.text().unwrap_or("").trim().to_string();
+            let size = number(n.attribute("font-size"));
+            assert!(size > 0.0, "text {text:?} has no font-size");
+            let width = 0.6 * size * text.chars().count() as f64;
+            let x = number(n.attribute("x"));
+            let x0 = match n.attribute("text-anchor") {
+                Some("middle") => x - width / 2.0,
+                Some("end") => x - width,
+                _ => x,
+            };
+            let baseline = number(n.attribute("y")) + dy(n.attribute("dy"), size);
+            let rect = [x0, baseline - 0.8 * size, x0 + width, baseline + 0.2 * size];
+            TextBox {
+                text,
+                font_size: size,
+                rect: rotated(rect, n.attribute("transform")),
+            }
+        })
+        .collect()
+}
+
+fn overlap(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
+#[test]
+fn every_plot_is_legible_uncrowded_and_prefixed() {
+    let kinds = figure::kinds(outcome());
+    assert_eq!(kinds.len(), 5);
+    for &kind in kinds {
+        let svg = figure::draw(outcome(), kind, "q2-geo-").expect("the seed draws every kind");
+        let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+        let root = doc.root_element();
+        let view: Vec<f64> = root
+            .attribute("viewBox")
+            .expect("a viewBox")
+            .split_whitespace()
+            .map(|v| number(Some(v)))
+            .collect();
+        let max_width = root
+            .attribute("style")
+            .and_then(|s| s.split("max-width:").nth(1))
+            .and_then(|s| s.split("px").next())
+            .map_or(f64::INFINITY, |w| number(Some(w)));
+        let scale = COLUMN.min(max_width) / view[2];
+        let viewbox = [view[0], view[1], view[0] + view[2], view[1] + view[3]];
+
+        let boxes = text_boxes(&doc);
+        assert!(boxes.len() > 10, "{kind}: only {} texts", boxes.len());
+        for b in &boxes {
+            assert!(
+                b.font_size * scale >= MIN_TEXT_PX,
+                "{kind}: {:?} is {:.1}px at {COLUMN}px wide",
+                b.text,
+                b.font_size * scale
+            );
+            let inside = viewbox[0] <= b.rect[0]
+                && b.rect[2] <= viewbox[2]
+                && viewbox[1] <= b.rect[1]
+                && b.rect[3] <= viewbox[3];
+            assert!(
+                inside,
+                "{kind}: {:?} {:?} leaves the viewBox {viewbox:?}",
+                b.text, b.rect
+            );
+        }
+        for (i, a) in boxes.iter().enumerate() {
+            for b in &boxes[i + 1..] {
+                assert!(
+                    !overlap(&a.rect, &b.rect),
+                    "{kind}: {:?} {:?} overlaps {:?} {:?}",
+                    a.text,
+                    a.rect,
+                    b.text,
+                    b.rect
+                );
+            }
+        }
+        for node in doc.descendants() {
+            if let Some(id) = node.attribute("id") {
+                assert!(id.starts_with("q2-geo-"), "{kind}: id {id:?}");
+            }
+        }
+        assert_eq!(
+            Some(svg),
+            figure::draw(outcome(), kind, "q2-geo-"),
+            "{kind}: drawing twice differs"
+        );
+    }
+}
+
+#[test]
+fn the_box_estimate_follows_anchor_baseline_and_rotation() {
+    let doc = roxmltree::Document::parse(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\">\
+<text x=\"100\" y=\"50\" dy=\"0.76em\" text-anchor=\"middle\" font-size=\"10\">abcd</text>\
+<text x=\"100\" y=\"50\" dy=\"0.5ex\" text-anchor=\"end\" font-size=\"10\">ab</text>\
+<text x=\"0\" y=\"0\" dy=\"-0.5ex\" font-size=\"10\" transform=\"rotate(270, 0, 0)\">ab</text>\
+</svg>",
+    )
+    .unwrap();
+    let boxes = text_boxes(&doc);
+    let close = |a: [f64; 4], b: [f64; 4]| a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-9);
+    // 4 characters of 6 units centred on 100; baseline 57.6, so 49.6 … 59.6.
+    assert!(
+        close(boxes[0].rect, [88.0, 49.6, 112.0, 59.6]),
+        "{:?}",
+        boxes[0]
+    );
+    // Baseline 52.5 (0.5ex = 2.5), ending at 100.
+    assert!(
+        close(boxes[1].rect, [88.0, 44.5, 100.0, 54.5]),
+        "{:?}",
+        boxes[1]
+    );
+    // [0, -10.5, 12, -0.5] turned by 270°: (x, y) → (y, -x).
+    assert!(
+        close(boxes[2].rect, [-10.5, -12.0, -0.5, 0.0]),
+        "{:?}",
+        boxes[2]
+    );
+}
+
+#[test]
+fn the_longest_run_draws_every_kind_quickly() {
+    let source = SEED.replacen("steps = 30", "steps = 100000", 1);
+    let outcome = compute::run(Kind::Optimizer, &source).expect("100000 steps are allowed");
+    let start = std::time::Instant::now();
+    for &kind in figure::kinds(&outcome) {
+        let svg = figure::draw(&outcome, kind, "long-").expect("every kind draws");
+        roxmltree::Document::parse(&svg).expect("well-formed SVG");
+    }
+    // Label placement checks each label against every obstacle; the labels are capped so a
+    // long run stays far from quadratic (a debug build takes well under a second here).
+    assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+}
