@@ -5,7 +5,8 @@
 //! lays out a sans-serif line: 0.6 em per character (wider than the digits and lowercase of
 //! common faces), 0.8 em of ascent and 0.2 em of descent around the baseline, which the SVG
 //! backend shifts by `dy` (`em` or `ex` = 0.5 em), anchored by `text-anchor`, then rotated by
-//! the text's `transform`.
+//! the text's `transform`. Data lines (polylines of three or more points) must not cross
+//! any text either.
 
 use gradbook::compute::{self, Kind, Outcome};
 use gradbook::figure;
@@ -98,6 +99,33 @@ fn text_boxes(doc: &roxmltree::Document) -> Vec<TextBox> {
         .collect()
 }
 
+/// The data lines of a plot: polylines of three or more points (legend samples have two).
+fn data_lines(doc: &roxmltree::Document) -> Vec<Vec<(f64, f64)>> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .filter_map(|n| n.attribute("points"))
+        .map(|points| {
+            points
+                .split_whitespace()
+                .filter_map(|p| p.split_once(','))
+                .map(|(x, y)| (number(Some(x)), number(Some(y))))
+                .collect::<Vec<_>>()
+        })
+        .filter(|line| line.len() >= 3)
+        .collect()
+}
+
+/// Whether the segment `a`–`b` meets the interior of `r`, by sampling it every tenth of a
+/// pixel (independent of the clipping the drawing code uses).
+fn crosses(r: &[f64; 4], a: (f64, f64), b: (f64, f64)) -> bool {
+    let steps = ((b.0 - a.0).hypot(b.1 - a.1) * 10.0).ceil().max(1.0) as usize;
+    (0..=steps).any(|i| {
+        let t = i as f64 / steps as f64;
+        let (x, y) = (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1));
+        r[0] < x && x < r[2] && r[1] < y && y < r[3]
+    })
+}
+
 fn overlap(a: &[f64; 4], b: &[f64; 4]) -> bool {
     a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
 }
@@ -150,6 +178,17 @@ fn every_plot_is_legible_uncrowded_and_prefixed() {
                     "{kind}: {:?} {:?} overlaps {:?} {:?}",
                     a.text,
                     a.rect,
+                    b.text,
+                    b.rect
+                );
+            }
+        }
+        for line in data_lines(&doc) {
+            for b in &boxes {
+                let hit = line.windows(2).find(|w| crosses(&b.rect, w[0], w[1]));
+                assert!(
+                    hit.is_none(),
+                    "{kind}: the data line through {hit:?} crosses {:?} {:?}",
                     b.text,
                     b.rect
                 );

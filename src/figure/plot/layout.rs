@@ -223,3 +223,57 @@ pub fn place(
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLOT: Rect = Rect {
+        x0: 0.0,
+        y0: 0.0,
+        x1: 200.0,
+        y1: 100.0,
+    };
+
+    #[test]
+    fn segments_cross_or_miss_a_rectangle() {
+        let r = Rect::around((50, 50), 10.0);
+        assert!(r.crosses((0.0, 0.0), (100.0, 100.0)));
+        assert!(r.crosses((45.0, 45.0), (55.0, 55.0)), "inside entirely");
+        assert!(!r.crosses((0.0, 0.0), (100.0, 0.0)), "above");
+        assert!(!r.crosses((0.0, 30.0), (30.0, 0.0)), "corner missed");
+        assert!(!r.crosses((70.0, 50.0), (90.0, 50.0)), "stops short");
+    }
+
+    #[test]
+    fn text_boxes_follow_the_anchor() {
+        // Two characters of 0.6 em at 10 px: 12 px wide; a top anchor puts the baseline at 7.6.
+        let b = text_box("ab", 10.0, (100, 50), HPos::Right, VPos::Top);
+        let expected = [88.0, 49.6, 100.0, 59.6];
+        for (got, want) in [b.x0, b.y0, b.x1, b.y1].into_iter().zip(expected) {
+            assert!((got - want).abs() < 1e-12, "{b:?}");
+        }
+        let c = text_box("ab", 10.0, (100, 50), HPos::Center, VPos::Bottom);
+        assert!(
+            (c.x0 - 94.0).abs() < 1e-12 && (c.y1 - 49.5).abs() < 1e-12,
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn a_label_takes_the_first_free_side_or_none() {
+        let mut obstacles = Obstacles::default();
+        let p = (100, 50);
+        let sides = [Side::Above, Side::Right];
+        let above = place(&obstacles, &PLOT, "7", 12.0, p, 6, &sides).unwrap();
+        assert!(above.rect.y1 <= 44.0 && matches!(above.h, HPos::Center));
+        obstacles.polyline(&[(60, 40), (140, 40)]);
+        let right = place(&obstacles, &PLOT, "7", 12.0, p, 6, &sides).unwrap();
+        assert!(right.rect.x0 >= 106.0 && matches!(right.v, VPos::Center));
+        obstacles.rect(Rect::around(p, 40.0));
+        assert!(place(&obstacles, &PLOT, "7", 12.0, p, 6, &sides).is_none());
+        // Nothing leaves the plot: a point at the top edge has no room above.
+        let edge = place(&Obstacles::default(), &PLOT, "7", 12.0, (100, 8), 6, &sides).unwrap();
+        assert!(edge.rect.x0 >= 106.0);
+    }
+}

@@ -134,7 +134,9 @@ pub fn hmax_vs_alpha(r: &StudyResult) -> Option<String> {
     };
     chart(
         &r.sweep_alpha,
-        (first..last).log_scale(),
+        // A margin of 5% each way keeps the end points off the axes and lets a decade that
+        // starts the sweep (α = 0.001) get its tick.
+        (first / 1.05..last * 1.05).log_scale(),
         "α (step size, parameter units per step)",
         seed,
     )
