@@ -142,10 +142,16 @@ const MIN_TEXT: f64 = 11.0;
 /// text drops below [`MIN_TEXT`]. Past that the figure overflows: its class `gb-scroll`
 /// lets the page scroll it sideways.
 pub(crate) fn sizing(width: f64) -> String {
+    // From the width as written in the viewBox, so the ratio holds for the written values.
+    let width = fixed(width, 1).parse().unwrap_or(width);
     format!(
         "width=\"100%\" style=\"max-width:{}px;min-width:{}px\"",
         fixed(width, 1),
-        fixed((width * MIN_TEXT / BODY).min(width), 1)
+        // Rounded up, so the written value still keeps the text at MIN_TEXT.
+        fixed(
+            ((width * MIN_TEXT / BODY * 10.0).ceil() / 10.0).min(width),
+            1
+        )
     )
 }
 

@@ -72,21 +72,36 @@ pub(super) struct Request<'a> {
 /// 1 835), so beyond the budget the diagram is drawn by the fast layered layout instead.
 const LAYOUT_RS_BUDGET: usize = 450;
 
-/// Lay out `req` with layout-rs when it is small enough (see [`LAYOUT_RS_BUDGET`]) and its
+/// Lay out `req` with layout-rs when it is small enough (see [`LAYOUT_RS_BUDGET`]), its
 /// result passes [`super::check::problems`] (no arrow through a box, no label on a line or
-/// a box, no arrows on top of each other); else with the layered layout, which is clean by
-/// construction. Layered too should layout-rs fail one of its internal assertions, so that
-/// no input can make drawing panic.
+/// a box, no arrows on top of each other) and it is no wider across the page than the
+/// layered layout (width decides how small the text gets in the column); else with the
+/// layered layout, which is clean by construction. Layered too should layout-rs fail one of
+/// its internal assertions, so that no input can make drawing panic.
 pub(super) fn place_or_fallback(req: &Request<'_>) -> Placement {
+    let layered = super::layered::layered(req);
     if workload(req) <= LAYOUT_RS_BUDGET {
         let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| place(req)));
         if let Ok(placement) = attempt
+            && width(&placement) <= width(&layered)
             && super::check::problems(req, &placement).is_empty()
         {
             return placement;
         }
     }
-    super::layered::layered(req)
+    layered
+}
+
+/// Width of everything placed (boxes, labels and arrows).
+fn width(p: &Placement) -> f64 {
+    let rects = p.nodes.iter().chain(p.labels.iter().flatten());
+    let xs = rects
+        .flat_map(|r| [r.x - r.w / 2.0, r.x + r.w / 2.0])
+        .chain(p.routes.iter().flat_map(|r| r.points.iter().map(|q| q.0)));
+    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    });
+    if lo <= hi { hi - lo } else { 0.0 }
 }
 
 /// Nodes plus one per rank crossed by each edge beyond the first.
