@@ -111,7 +111,9 @@ fn close(a: f64, b: f64) -> bool {
 }
 
 fn compare(script: PathBuf, expected: PathBuf) {
-    let label = script.display().to_string();
+    // If a script was edited on purpose, regenerate its record:
+    // `python tests/pytorch/torch_graph.py SCRIPT.py > tests/fixtures/pytorch/NAME.torch.json`.
+    let label = format!("{} (see tests/pytorch/torch_graph.py)", script.display());
     let expected: Value =
         serde_json::from_str(&std::fs::read_to_string(&expected).unwrap()).unwrap();
     let torch = theirs(&expected);
