@@ -132,17 +132,27 @@ fn pack(row: &[usize], wish: &[f64], grid: &Grid, size: &[P], gap: &[f64], pos: 
 
 /// Across positions: packed, then pulled towards the neighbours' mean a few times.
 fn across(grid: &Grid, size: &[P], gap: &[f64]) -> Vec<f64> {
-    // A box listens little to the dummies of long edges, so chains of boxes stay straight
-    // and long edges bend around them; a dummy follows its neighbours fully.
-    let weight = |i: usize, j: usize| match (grid.items[i], grid.items[j]) {
+    // A box listens little to the dummies of long edges, and to labels when a box joins it
+    // directly on that side, so chains of boxes stay straight and long or labelled side
+    // edges bend around them; other items follow their neighbours fully.
+    let is_node = |i: usize| matches!(grid.items[i], Item::Node(_));
+    let mut boxed = vec![[false; 2]; grid.items.len()];
+    for (_, chain) in &grid.chains {
+        for w in chain.windows(2) {
+            boxed[w[0]][1] |= is_node(w[1]);
+            boxed[w[1]][0] |= is_node(w[0]);
+        }
+    }
+    let weight = |i: usize, j: usize, side: usize| match (grid.items[i], grid.items[j]) {
         (Item::Node(_), Item::Dummy(_)) => 0.1,
+        (Item::Node(_), Item::Label(_)) if boxed[i][side] => 0.1,
         _ => 1.0,
     };
     let mut nb = vec![Vec::new(); grid.items.len()];
     for (_, chain) in &grid.chains {
         for w in chain.windows(2) {
-            nb[w[0]].push((w[1], weight(w[0], w[1])));
-            nb[w[1]].push((w[0], weight(w[1], w[0])));
+            nb[w[0]].push((w[1], weight(w[0], w[1], 1)));
+            nb[w[1]].push((w[0], weight(w[1], w[0], 0)));
         }
     }
     let mut pos = vec![0.0; grid.items.len()];
