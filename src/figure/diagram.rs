@@ -1,8 +1,13 @@
-//! Node-and-edge diagrams: a [`Diagram`] → layout-rs → SVG through our own render backend.
+//! Node-and-edge diagrams: a [`Diagram`] → layout (layout-rs, or our layered layout) → SVG.
 //!
 //! Both the backward graphs (Q3) and the network drawings (Q1) are turned into a
 //! [`Diagram`] first; this module owns layout, sizing from text, theme classes, tooltips,
-//! accessible names, id prefixes and escaping.
+//! accessible names, id prefixes and escaping. layout-rs's result is kept only when a
+//! geometric check finds no arrow through a box, no label on a line, box or label, and no
+//! arrows drawn on top of each other, and it is no wider than the layered layout; otherwise
+//! the layered layout (dummy items for long edges, label slots beside their arrows, arrows
+//! only in the empty bands between ranks or in reserved slots) draws it. Wide figures keep
+//! their text at 11 px or more and scroll sideways (class `gb-scroll`).
 //!
 //! The SVG follows the site's theme: boxes carry `gb-node gb-node-<class>`, arrows
 //! `gb-edge <classes>`, and a `<style>` scoped to the figure's root id colours them with the
@@ -12,6 +17,7 @@
 //! `skip` is dashed, `path-0` … `path-7` take `--gb-fig-c0` … `--gb-fig-c7`.
 
 mod check;
+mod coords;
 mod layered;
 mod order;
 mod place;
