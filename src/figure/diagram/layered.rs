@@ -166,12 +166,12 @@ pub(super) fn grid(req: &Request<'_>) -> Grid {
     let node_rank = rank_dag(n, &lengths);
     // Shortest edges get dummies first, within the budget; the rest go to lanes.
     let mut by_span: Vec<usize> = (0..flows.len()).collect();
-    let span = |k: usize| node_rank[flows[k].to] - node_rank[flows[k].from];
+    let span = |k: usize| node_rank[flows[k].to].saturating_sub(node_rank[flows[k].from]);
     by_span.sort_by_key(|&k| span(k));
     let mut budget = DUMMIES_PER_NODE * n + 400;
     let mut laned = vec![false; flows.len()];
     for &k in &by_span {
-        let need = span(k) - 1;
+        let need = span(k).saturating_sub(1);
         if need > budget {
             laned[k] = true;
         } else {

@@ -175,7 +175,10 @@ pub(super) fn place(req: &Request<'_>, grid: &Grid) -> Placement {
         .collect();
     for (f, &lane) in grid.lanes.iter().zip(&lane_at) {
         let (r0, r1) = (grid.rank[f.from], grid.rank[f.to]);
-        arrows.push((*f, vec![(r0 + 1, lane), (r1 - 1, lane)]));
+        arrows.push((
+            *f,
+            vec![(r0 + 1, lane), (r1.saturating_sub(1).max(r0 + 1), lane)],
+        ));
     }
     let n = req.node_sizes.len();
     let mut out_keys = vec![Vec::new(); n];
