@@ -1,4 +1,4 @@
-//! Time to run and draw autograd scripts: `content/comp_tree.py` (small enough for layout-rs)
+//! Time to run and draw autograd scripts: `content/comp_tree.py`
 //! and generated scripts of about 100, 1000 and 3000 backward nodes (drawn by the layered
 //! layout): parse, tape, reverse pass, graph, layout, SVG. Run with `cargo bench --bench
 //! graph_render`; prints the median of several runs per case.
@@ -47,7 +47,7 @@ fn median(mut times: Vec<Duration>) -> Duration {
 fn main() {
     let cases = [
         (
-            "comp_tree.py (layout-rs)",
+            "comp_tree.py",
             include_str!("../content/comp_tree.py").to_string(),
             15,
         ),

@@ -15,5 +15,6 @@ pub mod config;
 pub mod diag;
 pub mod figure;
 pub mod format;
+pub mod markup;
 pub mod serve;
 pub mod site;

@@ -25,6 +25,7 @@ mod route;
 mod svg;
 
 use crate::format::fixed;
+use crate::markup::sanitize_id;
 use place::Request;
 
 /// Which way the diagram flows.
@@ -94,7 +95,7 @@ const MARGIN: f64 = 8.0;
 /// `aria-labelledby` title, a `viewBox`, `width="100%"` and a `max-width` of its natural
 /// size, so it scales down on narrow pages and never up.
 pub fn render(diagram: &Diagram, id_prefix: &str) -> String {
-    let prefix = sanitize(id_prefix);
+    let prefix = sanitize_id(id_prefix);
     let node_sizes: Vec<(f64, f64)> = diagram.nodes.iter().map(|n| box_size(&n.lines)).collect();
     let edges: Vec<place::EdgeSpec> = diagram
         .edges
@@ -159,38 +160,6 @@ pub(crate) fn sizing(width: f64) -> String {
             1
         )
     )
-}
-
-/// Keep `[A-Za-z0-9_-]`, replace the rest with `-`.
-pub(crate) fn sanitize(prefix: &str) -> String {
-    prefix
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
-}
-
-/// Escape text for XML content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

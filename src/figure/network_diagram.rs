@@ -6,11 +6,12 @@
 //! parameter); `chain/<variant>`, `skip/<variant>`, `paths/<variant>` and
 //! `paths/<variant>/<parameter>` pick another.
 
-use super::diagram::{Diagram, Direction, Edge, Node, escape, render, sanitize, sizing};
+use super::diagram::{Diagram, Direction, Edge, Node, render, sizing};
 use crate::compute::network::StudyResult;
 use crate::compute::network::paths::{PALETTE, PathTerm};
 use crate::compute::network::result::{NetResult, NodeValue, VariantResult};
 use crate::format::{fixed, num};
+use crate::markup::{escape, sanitize_id};
 
 /// The figure kinds this module draws (each also takes `/<variant>` and, for `paths`,
 /// `/<variant>/<parameter>`).
@@ -81,7 +82,7 @@ pub fn diagrams(result: &StudyResult, kind: &str) -> Option<Vec<Diagram>> {
 
 /// Stack rendered diagrams vertically in one SVG, each row labelled in its path's colour.
 fn stack(diagrams: &[Diagram], title: &str, id_prefix: &str) -> String {
-    let prefix = sanitize(id_prefix);
+    let prefix = sanitize_id(id_prefix);
     let root = format!("{prefix}fig");
     let gutter = 64.0;
     let (mut y, mut width, mut rows) = (0.0_f64, 0.0_f64, String::new());

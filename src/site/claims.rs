@@ -2,8 +2,8 @@
 //! renders a small badge and leaves a marker in the page, which `gradbook check` reads back so
 //! that a parameter edit that breaks a stated conclusion fails the check.
 
+use crate::markup::escape;
 use crate::site::html::tags;
-use crate::site::markdown::escape;
 use serde_json::Value;
 use std::collections::HashMap;
 use tera::Tera;

@@ -3,6 +3,7 @@
 //! plain text of each section collected for the search index.
 
 use crate::diag::SpanError;
+use crate::markup::escape;
 use math_core::{LatexToMathML, MathCoreConfig, MathDisplay};
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use std::collections::HashSet;
@@ -361,22 +362,6 @@ fn rewrite_link(url: CowStr<'_>) -> CowStr<'_> {
     }
 }
 
-/// Escape text for HTML and XML (`& < > " '`).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,13 +441,5 @@ mod tests {
             "y w 1 alpha step"
         );
         assert_eq!(searchable_math(r"\hat{m}_t \le 0.25"), "m t 0.25");
-    }
-
-    #[test]
-    fn escapes() {
-        assert_eq!(
-            escape("<a href='x'>&\"</a>"),
-            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
-        );
     }
 }

@@ -1,9 +1,9 @@
 //! The print page: every chapter in one document. Heading and footnote ids are prefixed per
 //! chapter so none repeats, and links between chapters become links within the page.
 
+use crate::markup::escape;
 use crate::site::book::Chapter;
 use crate::site::chapter::figure_prefix;
-use crate::site::markdown::escape;
 
 /// The id of a chapter's section on the print page (`chapter-q2-bump`).
 pub fn section_id(chapter: &Chapter) -> String {

@@ -4,8 +4,9 @@
 use crate::compute::Outcome;
 use crate::figure;
 use crate::format;
+use crate::markup::escape;
 use crate::site::assets;
-use crate::site::markdown::{escape, latex_to_mathml};
+use crate::site::markdown::latex_to_mathml;
 use anyhow::{Context, Result};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

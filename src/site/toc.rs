@@ -1,7 +1,7 @@
 //! The sidebar's table of contents (HTML) and previous/next links, from SUMMARY.md.
 
+use crate::markup::escape;
 use crate::site::book::html_path;
-use crate::site::markdown::escape;
 use crate::site::summary::{Entry, Summary};
 
 /// The sidebar as an `<ol class="chapter">` list, with `active_path` (a site path such as

@@ -2,8 +2,9 @@
 //! tooltips and text lines, arrows with their labels.
 
 use super::place::{Placement, Rect, Route};
-use super::{BODY, Diagram, HEAD, LEADING, MARGIN, Node, escape, sanitize};
+use super::{BODY, Diagram, HEAD, LEADING, MARGIN, Node};
 use crate::format::fixed;
+use crate::markup::{escape, sanitize_id};
 use std::fmt::Write;
 
 /// The `path-k` colour index of an edge's classes, if any.
@@ -18,7 +19,7 @@ fn palette_index(classes: &str) -> Option<usize> {
 fn class_list(classes: &str) -> String {
     classes
         .split_whitespace()
-        .map(sanitize)
+        .map(sanitize_id)
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -181,7 +182,7 @@ fn write_node(s: &mut String, node: &Node, r: &Rect, index: usize, p: &str) {
         s,
         "<g class=\"gb-node gb-node-{}\" id=\"{p}n{index}\"><title>{}</title>\
 <rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"4\"/>",
-        sanitize(&node.class),
+        sanitize_id(&node.class),
         escape(&node.tooltip),
         f(r.x - r.w / 2.0),
         f(r.y - r.h / 2.0),

@@ -1,6 +1,7 @@
 //! Theming plotters' SVG: sentinel colours become CSS classes coloured by the site's
 //! `--gb-fig-*` variables, the root gets an id, a title, a scoped `<style>` and a fluid width.
 
+use crate::markup::{escape, sanitize_id};
 use plotters::style::text_anchor::Pos;
 use plotters::style::{Color, FontDesc, FontFamily, FontStyle, RGBColor, TextStyle};
 
@@ -88,39 +89,9 @@ pub fn font(px: f64, role: Role) -> TextStyle<'static> {
     }
 }
 
-/// Keep `[A-Za-z0-9_-]` of an id prefix, turning anything else into `-`.
-pub fn sanitize(prefix: &str) -> String {
-    prefix
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
-}
-
-/// Escape text for XML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// Turn plotters' output into a themed, scalable figure with root id `<prefix>fig`.
 pub fn finish(svg: &str, id_prefix: &str, title: &str) -> Option<String> {
-    let p = sanitize(id_prefix);
+    let p = sanitize_id(id_prefix);
     let root = format!("{p}fig");
     let open_end = svg.find('>')?;
     let (width, height) = (
