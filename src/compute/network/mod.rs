@@ -8,6 +8,7 @@
 pub mod certificate;
 pub mod model;
 pub mod paths;
+pub mod prose;
 pub mod result;
 pub mod spec;
 pub mod study;

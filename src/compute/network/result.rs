@@ -3,6 +3,7 @@
 
 use super::certificate::Bound;
 use super::paths::PathTerm;
+use super::prose::Prose;
 use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -103,6 +104,8 @@ pub struct VariantResult {
     pub conditions: Vec<ConditionRow>,
     /// Counterexamples found, re-evaluated through the autograd tape.
     pub counterexamples: Vec<Counterexample>,
+    /// What the chapter says about this variant, generated from its graph and worked example.
+    pub prose: Prose,
 }
 
 /// A weighted chain edge.
@@ -185,6 +188,17 @@ pub struct Comparison {
     pub argument_applies: bool,
     /// The certified weight bound, if the argument gives one.
     pub bound: Option<Bound>,
+    /// `dy*/dθ` along the paths without a short circuit (the chain's paths in `y*`).
+    pub long_path: f64,
+    /// `dy*/dθ` along the paths with at least one short circuit.
+    pub short_paths: f64,
+    /// ρ = `long_path / chain`: the chain's gradient with every σ′ taken in `y*`, over the
+    /// chain's gradient.
+    pub rho: f64,
+    /// Whether `|long_path| < |dy/dθ|`: the short circuits shrink the long path.
+    pub long_path_smaller: bool,
+    /// Whether the short paths have the long path's sign, so that they add to it.
+    pub short_paths_add: bool,
 }
 
 impl Named for VariantResult {

@@ -3,6 +3,7 @@
 
 use super::certificate::{self, Bound};
 use super::model::{Network, Role};
+use super::prose;
 use super::result::*;
 use super::spec::{Range, Spec};
 use super::sweep::{self, Region, Settings};
@@ -148,6 +149,7 @@ fn variant(
             ..b
         });
         let ratio = super::tally::ratio(chain_tape[p], skip_tape[p]);
+        let (long_path, short_paths) = prose::split(&terms);
         compare.push(Comparison {
             parameter: name.clone(),
             chain: chain_tape[p],
@@ -161,6 +163,11 @@ fn variant(
             )),
             argument_applies: applies,
             bound: bound.clone(),
+            long_path,
+            short_paths,
+            rho: long_path / chain_tape[p],
+            long_path_smaller: long_path.abs() < chain_tape[p].abs(),
+            short_paths_add: short_paths * long_path > 0.0,
         });
         let weights: Vec<usize> = (0..pair.skip.params.len())
             .filter(|&i| pair.skip.params[i].role == Role::Weight)
@@ -293,6 +300,12 @@ fn variant(
         sweep: sweep_rows,
         conditions,
         counterexamples,
+        prose: prose::describe(
+            &pair.chain,
+            &pair.skip,
+            &pair.chain.evaluate(&pair.values),
+            &pair.skip.evaluate(&pair.values),
+        ),
     };
     (v, outcome.evaluations)
 }

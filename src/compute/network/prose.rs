@@ -1,0 +1,204 @@
+//! What the Q1 chapter says about one variant, generated from its graph and worked example:
+//! the written-out equations of both networks, which nodes differ, how the slopes moved, and
+//! whether the variant has the structure the chapter's hand derivation covers.
+
+use super::model::{Activation, Enters, Evaluation, Incoming, Network};
+use super::paths::{PathTerm, starred, tex_name, tex_pre};
+use crate::format::num;
+use serde::Serialize;
+
+/// The chapter-facing description of one variant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Prose {
+    /// The chain's equations as `aligned` rows, one per non-input node.
+    pub chain_equations: String,
+    /// The equations of `y*` for every node whose value differs from the chain's (starred).
+    pub skip_equations: String,
+    /// LaTeX names of the non-input nodes that are the same in both networks.
+    pub unchanged: Vec<String>,
+    /// LaTeX of the pre-activations that differ between the networks.
+    pub changed: Vec<String>,
+    /// The weights on the paths to the output, in LaTeX (`w_{2}, w_{3}, …`).
+    pub path_weights: String,
+    /// The short circuits' fixed weights in LaTeX (`w_{c} = 1`).
+    pub wc: String,
+    /// Whether the variant is the case the chapter derives by hand: sigmoid, the chain
+    /// x → h1 → … → h4 → y with weights w1…w5 and biases b1…b5, and short circuits h1 → h3 and
+    /// h3 → y with w_c = 1 added to the target's pre-activation.
+    pub hand_derivation: bool,
+    /// Slopes at every node whose pre-activation differs, at the worked example.
+    pub slopes: Vec<Slope>,
+    /// Whether σ′ is smaller in `y*` at every node of [`Prose::slopes`] (false when none).
+    pub slopes_all_lower: bool,
+    /// Whether σ′ is at least as large in `y*` at every node of [`Prose::slopes`].
+    pub slopes_none_lower: bool,
+    /// ρ in LaTeX: the long path's σ′ factors in `y*` over the chain's.
+    pub rho_latex: String,
+}
+
+/// σ′ at one node in both networks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Slope {
+    /// Node name.
+    pub node: String,
+    /// LaTeX of its pre-activation (`z_{3}`).
+    pub pre: String,
+    /// Pre-activation in the chain.
+    pub z: f64,
+    /// Pre-activation with short circuits.
+    pub z_star: f64,
+    /// σ′(z).
+    pub dsigma: f64,
+    /// σ′(z*).
+    pub dsigma_star: f64,
+    /// Whether σ′(z*) < σ′(z).
+    pub lower: bool,
+    /// Whether |z*| > |z| (further from 0, where σ′ is largest for both activations).
+    pub farther: bool,
+}
+
+/// Describe the variant `chain` / `skip` evaluated at the worked example.
+pub fn describe(chain: &Network, skip: &Network, ce: &Evaluation, se: &Evaluation) -> Prose {
+    let stars = starred(skip);
+    let moved = pre_differs(skip, &stars);
+    let slopes: Vec<Slope> = skip
+        .order
+        .iter()
+        .filter(|&&k| moved[k])
+        .map(|&k| Slope {
+            node: skip.nodes[k].clone(),
+            pre: tex_pre(&skip.nodes[k]),
+            z: ce.z[k],
+            z_star: se.z[k],
+            dsigma: ce.dsigma[k],
+            dsigma_star: se.dsigma[k],
+            lower: se.dsigma[k] < ce.dsigma[k],
+            farther: se.z[k].abs() > ce.z[k].abs(),
+        })
+        .collect();
+    let sig = |k: usize, s: &str| format!("\\sigma'({}{s})", tex_pre(&skip.nodes[k]));
+    let moved_nodes: Vec<usize> = skip.order.iter().copied().filter(|&k| moved[k]).collect();
+    let product = |s: &str| -> String {
+        let f: Vec<String> = moved_nodes.iter().map(|&k| sig(k, s)).collect();
+        if f.is_empty() {
+            "1".into()
+        } else {
+            f.join("\\,")
+        }
+    };
+    let mut wcs: Vec<String> = skip.skips().iter().map(|s| num(s.2, 6)).collect();
+    wcs.dedup();
+    Prose {
+        chain_equations: equations(chain, &vec![false; chain.nodes.len()], |_| true),
+        skip_equations: equations(skip, &stars, |k| stars[k]),
+        unchanged: skip
+            .order
+            .iter()
+            .filter(|&&k| !stars[k])
+            .map(|&k| tex_name(&skip.nodes[k]))
+            .collect(),
+        changed: moved_nodes.iter().map(|&k| tex_pre(&skip.nodes[k])).collect(),
+        path_weights: skip
+            .path_weights()
+            .iter()
+            .map(|&w| tex_name(&skip.params[w].name))
+            .collect::<Vec<_>>()
+            .join(", "),
+        wc: format!("w_{{c}} = {}", wcs.join(", ")),
+        hand_derivation: is_hand_case(chain, skip),
+        slopes_all_lower: !slopes.is_empty() && slopes.iter().all(|s| s.lower),
+        slopes_none_lower: slopes.iter().all(|s| !s.lower),
+        slopes,
+        rho_latex: format!("\\frac{{{}}}{{{}}}", product("^{*}"), product("")),
+    }
+}
+
+/// Nodes whose pre-activation differs from the chain's: a short circuit enters it, or one of
+/// its chain inputs differs.
+fn pre_differs(net: &Network, stars: &[bool]) -> Vec<bool> {
+    let mut out = vec![false; net.nodes.len()];
+    for &k in &net.order {
+        out[k] = net.incoming[k].iter().any(|inc| match *inc {
+            Incoming::Skip { enters, .. } => enters == Enters::PreActivation,
+            Incoming::Edge { from, .. } => stars[from],
+        });
+    }
+    out
+}
+
+/// `aligned` rows `h_{k} &= \sigma(w_{k}\,h_{k-1} + b_{k})` for the nodes `show` selects.
+fn equations(net: &Network, stars: &[bool], show: impl Fn(usize) -> bool) -> String {
+    let name = |k: usize| {
+        let t = tex_name(&net.nodes[k]);
+        if stars[k] { format!("{t}^{{*}}") } else { t }
+    };
+    let rows: Vec<String> = net
+        .order
+        .iter()
+        .filter(|&&k| show(k))
+        .map(|&k| {
+            let mut pre = Vec::new();
+            let mut post = Vec::new();
+            for inc in &net.incoming[k] {
+                match *inc {
+                    Incoming::Edge { from, weight } => {
+                        pre.push(format!("{}\\,{}", tex_name(&net.params[weight].name), name(from)))
+                    }
+                    Incoming::Skip { from, enters, .. } => {
+                        let term = format!("w_{{c}}\\,{}", name(from));
+                        match enters {
+                            Enters::PreActivation => pre.push(term),
+                            Enters::PostActivation => post.push(term),
+                        }
+                    }
+                }
+            }
+            if let Some(b) = net.bias[k] {
+                // The bias goes after the chain edges and before short circuits, as in the
+                // assignment's `σ(w3·h2 + b3 + wc·h1)`.
+                let at = net.incoming[k]
+                    .iter()
+                    .filter(|inc| matches!(inc, Incoming::Edge { .. }))
+                    .count();
+                pre.insert(at.min(pre.len()), tex_name(&net.params[b].name));
+            }
+            let inner = if pre.is_empty() { "0".into() } else { pre.join(" + ") };
+            let tail: String = post.iter().map(|t| format!(" + {t}")).collect();
+            format!("{} &= \\sigma({inner}){tail}", name(k))
+        })
+        .collect();
+    format!("\\begin{{aligned}} {} \\end{{aligned}}", rows.join(" \\\\ "))
+}
+
+fn is_hand_case(chain: &Network, skip: &Network) -> bool {
+    let names = ["x", "h1", "h2", "h3", "h4", "y"];
+    if chain.activation != Activation::Sigmoid || chain.nodes != names {
+        return false;
+    }
+    let idx = |n: &str| names.iter().position(|m| *m == n);
+    let chain_ok = (1..names.len()).all(|k| {
+        let edge_ok = match chain.incoming[k].as_slice() {
+            [Incoming::Edge { from, weight }] => {
+                *from == k - 1 && chain.params[*weight].name == format!("w{k}")
+            }
+            _ => false,
+        };
+        let bias_ok = chain.bias[k].is_some_and(|b| chain.params[b].name == format!("b{k}"));
+        edge_ok && bias_ok
+    });
+    let mut skips: Vec<(usize, usize, f64, Enters)> = skip.skips();
+    skips.sort_by_key(|s| (s.0, s.1));
+    let wanted = [("h1", "h3"), ("h3", "y")];
+    chain_ok
+        && skips.len() == wanted.len()
+        && skips.iter().zip(wanted).all(|(s, (a, b))| {
+            Some(s.0) == idx(a) && Some(s.1) == idx(b) && s.2 == 1.0 && s.3 == Enters::PreActivation
+        })
+}
+
+/// The long paths (no short circuit) and the short ones, summed separately.
+pub fn split(terms: &[PathTerm]) -> (f64, f64) {
+    let long = terms.iter().filter(|t| t.skips == 0).map(|t| t.value).sum();
+    let short = terms.iter().filter(|t| t.skips > 0).map(|t| t.value).sum();
+    (long, short)
+}
