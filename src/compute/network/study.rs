@@ -166,6 +166,7 @@ fn variant(
             long_path,
             short_paths,
             rho: long_path / chain_tape[p],
+            s: skip_tape[p] / long_path,
             long_path_smaller: long_path.abs() < chain_tape[p].abs(),
             short_paths_add: short_paths * long_path > 0.0,
         });
