@@ -1,0 +1,257 @@
+//! The Q1 chapter follows its settings: the repository's book is copied with
+//! `content/networks.toml` edited (another placement, tanh, worked-example values that flip the
+//! remarks), built and checked, and the page must show the edited network's equations, none of
+//! the stale ones, and remarks that match the computed numbers.
+
+use assert_cmd::Command;
+use gradbook::compute::network;
+use gradbook::format::num;
+use std::path::Path;
+
+const SETTINGS: &str = include_str!("../content/networks.toml");
+
+/// The shipped settings with a small sweep, so that each build takes a second or two.
+fn quick() -> String {
+    let s = SETTINGS
+        .replacen("samples = 20000", "samples = 300", 1)
+        .replacen("steps = 1500", "steps = 100", 1);
+    assert_ne!(s, SETTINGS, "the sweep settings moved; update quick()");
+    s
+}
+
+/// `text` with `from` replaced once; fails if `from` is not there (the seed changed).
+fn edit(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "the settings no longer contain {from:?}");
+    text.replacen(from, to, 1)
+}
+
+/// A built copy of the repository's book with `settings` as `networks.toml`.
+struct Built {
+    /// The Q1 page as text: SVG removed, MathML flattened to its characters, tags removed.
+    text: String,
+    /// The Q1 page's HTML.
+    html: String,
+    /// Exit code of `gradbook check` and its output.
+    check: (i32, String),
+}
+
+fn build(settings: &str) -> Built {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::copy(root.join("book.toml"), tmp.path().join("book.toml")).unwrap();
+    for entry in std::fs::read_dir(root.join("content")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, content.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(content.join("networks.toml"), settings).unwrap();
+    let dest = tmp.path().join("site");
+    let out = Command::cargo_bin("gradbook")
+        .unwrap()
+        .arg("build")
+        .arg(tmp.path())
+        .arg("-d")
+        .arg(&dest)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "build failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(dest.join("q1-skip-connections.html")).unwrap();
+    let out = Command::cargo_bin("gradbook")
+        .unwrap()
+        .arg("check")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Built {
+        text: text_of(&html),
+        html,
+        check: (out.status.code().unwrap_or(-1), report),
+    }
+}
+
+/// Remove `<svg>…</svg>`, then every tag, and collapse white space; MathML keeps only its
+/// characters, so `h_3^* = \sigma(…)` reads `h3∗=σ(…)`.
+fn text_of(html: &str) -> String {
+    let mut s = html.to_string();
+    while let Some(a) = s.find("<svg") {
+        let Some(b) = s[a..].find("</svg>") else {
+            break;
+        };
+        s.replace_range(a..a + b + 6, "");
+    }
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Flattened MathML of the default reading's equations and hand derivation.
+const H3_DEFAULT: &str = "h3∗=σ(w3h2+b3+wch1)";
+const Y_DEFAULT: &str = "y∗=σ(w5h4∗+b5+wch3∗)";
+const FACTORISED: &str = "(w3σ′(z2)w2+wc)";
+const THEOREM2_HAND: &str = "(1+4/W2)2";
+const HAND_NOTICE: &str = "covers short circuits";
+
+fn failing_claims(report: &str) -> Vec<&str> {
+    report
+        .lines()
+        .filter(|l| l.contains("claim fails"))
+        .collect()
+}
+
+#[test]
+fn default_settings_show_the_hand_derivation() {
+    let b = build(&quick());
+    for s in [H3_DEFAULT, Y_DEFAULT, FACTORISED, THEOREM2_HAND] {
+        assert!(b.text.contains(s), "missing {s}");
+    }
+    assert!(!b.text.contains(HAND_NOTICE));
+    assert!(b.text.contains("h1, h2 are the same in both networks"));
+    assert!(b.text.contains("The slopes on the long path are all smaller"));
+    assert!(b.text.contains("more than make up for the loss"));
+    assert!(!b.html.contains("data-gb-claim=\"fails\""));
+    assert!(!b.html.contains("merror"), "math that did not convert");
+    assert_eq!(b.check.0, 0, "{}", b.check.1);
+}
+
+#[test]
+fn another_placement_gets_its_own_equations() {
+    let settings = edit(
+        &quick(),
+        "skips = [\n  { from = \"h1\", to = \"h3\", wc = 1.0, enters = \"pre-activation\" },\n  { from = \"h3\", to = \"y\", wc = 1.0, enters = \"pre-activation\" },\n]",
+        "skips = [\n  { from = \"x\", to = \"h2\", wc = 1.0, enters = \"pre-activation\" },\n  { from = \"h2\", to = \"h4\", wc = 1.0, enters = \"pre-activation\" },\n]",
+    );
+    let b = build(&settings);
+    for s in [
+        "h2∗=σ(w2h1+b2+wcx)",
+        "h3∗=σ(w3h2∗+b3)",
+        "h4∗=σ(w4h3∗+b4+wch2∗)",
+        "y∗=σ(w5h4∗+b5)",
+        "h1 is the same in both networks",
+        "z2, z3, z4, zy are not",
+        HAND_NOTICE,
+    ] {
+        assert!(b.text.contains(s), "missing {s}");
+    }
+    for s in [H3_DEFAULT, Y_DEFAULT, FACTORISED, THEOREM2_HAND] {
+        assert!(!b.text.contains(s), "stale {s}");
+    }
+    // A short circuit leaves the input: the certified bound needs |x| bounded, and says so.
+    let r = network::run(&settings).unwrap();
+    let bound = r.variants[0].compare[0].bound.clone().unwrap();
+    assert!(bound.needs_input_bound);
+    assert!(b.text.contains("a short circuit leaves the input"));
+    assert!(b.text.contains(&format!("W={}", num(bound.w_max, 3))));
+    assert!(!b.html.contains("merror"), "math that did not convert");
+    assert!(!b.html.contains("data-gb-claim=\"fails\""));
+    assert_eq!(b.check.0, 0, "{}", b.check.1);
+}
+
+#[test]
+fn tanh_drops_the_sigmoid_proof() {
+    let settings = edit(&quick(), "activation = \"sigmoid\"", "activation = \"tanh\"");
+    let b = build(&settings);
+    let r = network::run(&settings).unwrap();
+    let v = &r.variants[0];
+    assert_eq!(v.activation, "tanh");
+    assert!(!v.prose.hand_derivation);
+    for s in [H3_DEFAULT, Y_DEFAULT, HAND_NOTICE, "σ = tanh", "for the tanh, is at most"] {
+        assert!(b.text.contains(s), "missing {s}");
+    }
+    for s in [FACTORISED, THEOREM2_HAND, "σ′≤1/4", "for a sigmoid"] {
+        assert!(!b.text.contains(s), "stale {s}");
+    }
+    assert!(!b.html.contains("merror"), "math that did not convert");
+    assert!(!b.html.contains("data-gb-claim=\"fails\""));
+    // The study's own claims are about this run; any that fails must really be false.
+    for line in failing_claims(&b.check.1) {
+        assert!(line.contains("at the worked example"), "{line}");
+    }
+    let worked_holds = v.compare.iter().all(|c| c.holds);
+    assert_eq!(b.check.0 == 0, worked_holds, "{}", b.check.1);
+}
+
+#[test]
+fn values_that_flip_the_remarks_flip_the_text() {
+    // w2·σ′(z2)·w3 ≈ −w_c: the paths through h1 → h3 cancel the long ones, and the negative
+    // biases put every starred pre-activation on the near side of 0.
+    let settings = edit(
+        &quick(),
+        "values = { x = 1.0, w1 = 0.5, w2 = 0.5, w3 = 0.5, w4 = 0.5, w5 = 0.5, b1 = 0.1, b2 = 0.1, b3 = 0.1, b4 = 0.1, b5 = 0.1 }",
+        "values = { x = 1.0, w1 = 0.5, w2 = 2.5, w3 = -3.1, w4 = 0.5, w5 = 0.5, b1 = 0.1, b2 = 0.1, b3 = -1.0, b4 = -1.0, b5 = -1.5 }",
+    );
+    let r = network::run(&settings).unwrap();
+    let v = &r.variants[0];
+    let w1 = &v.compare[0];
+    // The facts the remarks rest on, from the node tables (not from the prose fields).
+    assert!(!w1.holds && w1.ratio < 1.0);
+    let mut slopes = 0;
+    for (c, s) in v.chain.nodes.iter().zip(&v.skip.nodes) {
+        if let (Some(z), Some(zs), Some(d), Some(ds)) = (c.z, s.z, c.dsigma, s.dsigma)
+            && z != zs
+        {
+            slopes += 1;
+            assert!(ds > d && zs.abs() < z.abs(), "{}: σ′ must rise here", c.name);
+        }
+    }
+    assert_eq!(slopes, 3);
+    assert!(w1.long_path.abs() > w1.chain.abs());
+    assert!(w1.short_paths * w1.long_path < 0.0);
+
+    let b = build(&settings);
+    for s in [
+        "Here the inequality fails",
+        &format!("the ratio is {} for w1", num(w1.ratio, 3)),
+        "No slope on the long path is smaller",
+        "no further from 0",
+        "(no smaller)",
+        "with the opposite sign",
+        "at the worked example, though",
+        "it already fails at the worked example",
+    ] {
+        assert!(b.text.contains(s), "missing {s}");
+    }
+    for s in [
+        "Here the inequality holds",
+        "all smaller in",
+        "more than make up",
+        "trains its first layer better",
+    ] {
+        assert!(!b.text.contains(s), "stale {s}");
+    }
+    assert!(!b.html.contains("data-gb-claim=\"fails\""));
+    // `check` fails, and only on the study's claims that the inequality holds at the worked
+    // example, which are false here.
+    assert_eq!(b.check.0, 1, "{}", b.check.1);
+    let failing = failing_claims(&b.check.1);
+    assert_eq!(failing.len(), 2, "{}", b.check.1);
+    for line in failing {
+        assert!(
+            line.contains("default: |dy/d") && line.contains("at the worked example"),
+            "{line}"
+        );
+    }
+}
