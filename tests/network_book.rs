@@ -21,7 +21,10 @@ fn quick() -> String {
 
 /// `text` with `from` replaced once; fails if `from` is not there (the seed changed).
 fn edit(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "the settings no longer contain {from:?}");
+    assert!(
+        text.contains(from),
+        "the settings no longer contain {from:?}"
+    );
     text.replacen(from, to, 1)
 }
 
@@ -130,7 +133,11 @@ fn default_settings_show_the_hand_derivation() {
     }
     assert!(!b.text.contains(HAND_NOTICE));
     assert!(b.text.contains("h1, h2 are the same in both networks"));
-    assert!(b.text.contains("The slopes on the long path are all smaller"));
+    assert!(
+        b.text
+            .contains("The slopes on the long path are all smaller")
+    );
+    assert!(b.text.contains("the short circuits shrink it"));
     assert!(b.text.contains("more than make up for the loss"));
     assert!(!b.html.contains("data-gb-claim=\"fails\""));
     assert!(!b.html.contains("merror"), "math that did not convert");
@@ -172,13 +179,23 @@ fn another_placement_gets_its_own_equations() {
 
 #[test]
 fn tanh_drops_the_sigmoid_proof() {
-    let settings = edit(&quick(), "activation = \"sigmoid\"", "activation = \"tanh\"");
+    let settings = edit(
+        &quick(),
+        "activation = \"sigmoid\"",
+        "activation = \"tanh\"",
+    );
     let b = build(&settings);
     let r = network::run(&settings).unwrap();
     let v = &r.variants[0];
     assert_eq!(v.activation, "tanh");
     assert!(!v.prose.hand_derivation);
-    for s in [H3_DEFAULT, Y_DEFAULT, HAND_NOTICE, "σ = tanh", "for the tanh, is at most"] {
+    for s in [
+        H3_DEFAULT,
+        Y_DEFAULT,
+        HAND_NOTICE,
+        "σ = tanh",
+        "for the tanh, is at most",
+    ] {
         assert!(b.text.contains(s), "missing {s}");
     }
     for s in [FACTORISED, THEOREM2_HAND, "σ′≤1/4", "for a sigmoid"] {
@@ -214,7 +231,11 @@ fn values_that_flip_the_remarks_flip_the_text() {
             && z != zs
         {
             slopes += 1;
-            assert!(ds > d && zs.abs() < z.abs(), "{}: σ′ must rise here", c.name);
+            assert!(
+                ds > d && zs.abs() < z.abs(),
+                "{}: σ′ must rise here",
+                c.name
+            );
         }
     }
     assert_eq!(slopes, 3);
@@ -227,7 +248,7 @@ fn values_that_flip_the_remarks_flip_the_text() {
         &format!("the ratio is {} for w1", num(w1.ratio, 3)),
         "No slope on the long path is smaller",
         "no further from 0",
-        "(no smaller)",
+        "the short circuits do not shrink it",
         "with the opposite sign",
         "at the worked example, though",
         "it already fails at the worked example",

@@ -97,7 +97,10 @@ pub fn describe(chain: &Network, skip: &Network, ce: &Evaluation, se: &Evaluatio
             .filter(|&&k| !stars[k])
             .map(|&k| tex_name(&skip.nodes[k]))
             .collect(),
-        changed: moved_nodes.iter().map(|&k| tex_pre(&skip.nodes[k])).collect(),
+        changed: moved_nodes
+            .iter()
+            .map(|&k| tex_pre(&skip.nodes[k]))
+            .collect(),
         path_weights: skip
             .path_weights()
             .iter()
@@ -141,9 +144,11 @@ fn equations(net: &Network, stars: &[bool], show: impl Fn(usize) -> bool) -> Str
             let mut post = Vec::new();
             for inc in &net.incoming[k] {
                 match *inc {
-                    Incoming::Edge { from, weight } => {
-                        pre.push(format!("{}\\,{}", tex_name(&net.params[weight].name), name(from)))
-                    }
+                    Incoming::Edge { from, weight } => pre.push(format!(
+                        "{}\\,{}",
+                        tex_name(&net.params[weight].name),
+                        name(from)
+                    )),
                     Incoming::Skip { from, enters, .. } => {
                         let term = format!("w_{{c}}\\,{}", name(from));
                         match enters {
@@ -162,12 +167,19 @@ fn equations(net: &Network, stars: &[bool], show: impl Fn(usize) -> bool) -> Str
                     .count();
                 pre.insert(at.min(pre.len()), tex_name(&net.params[b].name));
             }
-            let inner = if pre.is_empty() { "0".into() } else { pre.join(" + ") };
+            let inner = if pre.is_empty() {
+                "0".into()
+            } else {
+                pre.join(" + ")
+            };
             let tail: String = post.iter().map(|t| format!(" + {t}")).collect();
             format!("{} &= \\sigma({inner}){tail}", name(k))
         })
         .collect();
-    format!("\\begin{{aligned}} {} \\end{{aligned}}", rows.join(" \\\\ "))
+    format!(
+        "\\begin{{aligned}} {} \\end{{aligned}}",
+        rows.join(" \\\\ ")
+    )
 }
 
 fn is_hand_case(chain: &Network, skip: &Network) -> bool {
@@ -201,4 +213,121 @@ pub fn split(terms: &[PathTerm]) -> (f64, f64) {
     let long = terms.iter().filter(|t| t.skips == 0).map(|t| t.value).sum();
     let short = terms.iter().filter(|t| t.skips > 0).map(|t| t.value).sum();
     (long, short)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::network::validate::{Pair, pairs};
+    use crate::compute::network::{paths, spec};
+
+    const SETTINGS: &str = include_str!("../../../content/networks.toml");
+
+    fn variants(text: &str) -> Vec<Pair> {
+        pairs(&spec::parse(text).unwrap()).unwrap()
+    }
+
+    fn describe_pair(p: &Pair) -> Prose {
+        describe(
+            &p.chain,
+            &p.skip,
+            &p.chain.evaluate(&p.values),
+            &p.skip.evaluate(&p.values),
+        )
+    }
+
+    fn named<'a>(ps: &'a [Pair], name: &str) -> &'a Pair {
+        ps.iter().find(|p| p.name == name).unwrap()
+    }
+
+    #[test]
+    fn only_the_default_placement_is_the_hand_case() {
+        let ps = variants(SETTINGS);
+        assert!(describe_pair(named(&ps, "default")).hand_derivation);
+        for name in ["literal", "x_h2_h4", "h1_h3_h2_h4", "post"] {
+            assert!(!describe_pair(named(&ps, name)).hand_derivation, "{name}");
+        }
+        let tanh =
+            variants(&SETTINGS.replacen("activation = \"sigmoid\"", "activation = \"tanh\"", 1));
+        assert!(!describe_pair(&tanh[0]).hand_derivation);
+        let wc = variants(&SETTINGS.replacen("to = \"h3\", wc = 1.0", "to = \"h3\", wc = 2.0", 1));
+        assert!(!describe_pair(&wc[0]).hand_derivation);
+    }
+
+    #[test]
+    fn equations_follow_the_graph() {
+        let ps = variants(SETTINGS);
+        let d = describe_pair(named(&ps, "default"));
+        assert_eq!(
+            d.skip_equations,
+            "\\begin{aligned} h_{3}^{*} &= \\sigma(w_{3}\\,h_{2} + b_{3} + w_{c}\\,h_{1}) \\\\ \
+             h_{4}^{*} &= \\sigma(w_{4}\\,h_{3}^{*} + b_{4}) \\\\ \
+             y^{*} &= \\sigma(w_{5}\\,h_{4}^{*} + b_{5} + w_{c}\\,h_{3}^{*}) \\end{aligned}"
+        );
+        assert!(
+            d.chain_equations
+                .contains("h_{1} &= \\sigma(w_{1}\\,x + b_{1})")
+        );
+        assert_eq!(d.chain_equations.matches("&=").count(), 5);
+        assert_eq!(d.unchanged, ["h_{1}", "h_{2}"]);
+        assert_eq!(d.changed, ["z_{3}", "z_{4}", "z_{y}"]);
+        assert_eq!(d.path_weights, "w_{2}, w_{3}, w_{4}, w_{5}");
+        assert_eq!(d.wc, "w_{c} = 1");
+        let post = describe_pair(named(&ps, "post"));
+        assert!(
+            post.skip_equations
+                .contains("h_{3}^{*} &= \\sigma(w_{3}\\,h_{2} + b_{3}) + w_{c}\\,h_{1}")
+        );
+        // After the activation, z3 itself does not move.
+        assert_eq!(post.changed, ["z_{4}", "z_{y}"]);
+        let x = describe_pair(named(&ps, "x_h2_h4"));
+        assert!(
+            x.skip_equations
+                .contains("h_{2}^{*} &= \\sigma(w_{2}\\,h_{1} + b_{2} + w_{c}\\,x)")
+        );
+        assert_eq!(x.unchanged, ["h_{1}"]);
+    }
+
+    #[test]
+    fn slopes_match_a_hand_forward_pass() {
+        // Default worked example: every weight 0.5, every bias 0.1, x = 1.
+        let s = |z: f64| 1.0 / (1.0 + (-z).exp());
+        let ds = |z: f64| s(z) * (1.0 - s(z));
+        let h1 = s(0.6);
+        let h2 = s(0.5 * h1 + 0.1);
+        let z3 = 0.5 * h2 + 0.1;
+        let z3s = z3 + h1;
+        let z4 = 0.5 * s(z3) + 0.1;
+        let z4s = 0.5 * s(z3s) + 0.1;
+        let zy = 0.5 * s(z4) + 0.1;
+        let zys = 0.5 * s(z4s) + 0.1 + s(z3s);
+        let ps = variants(SETTINGS);
+        let d = describe_pair(named(&ps, "default"));
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-300);
+        for (slope, (z, zs)) in d.slopes.iter().zip([(z3, z3s), (z4, z4s), (zy, zys)]) {
+            assert!(
+                close(slope.z, z) && close(slope.z_star, zs),
+                "{}",
+                slope.node
+            );
+            // σ′ from the closed form loses a few ulps to 1 − σ; 1e-12 relative still holds.
+            assert!(close(slope.dsigma, ds(z)) && close(slope.dsigma_star, ds(zs)));
+            assert_eq!(slope.lower, ds(zs) < ds(z));
+            assert_eq!(slope.farther, zs.abs() > z.abs());
+        }
+        assert!(d.slopes_all_lower && !d.slopes_none_lower);
+    }
+
+    #[test]
+    fn split_separates_paths_with_short_circuits() {
+        let ps = variants(SETTINGS);
+        let p = named(&ps, "default");
+        let eval = p.skip.evaluate(&p.values);
+        let w1 = p.skip.param("w1").unwrap();
+        let terms = paths::enumerate(&p.skip, &eval, &p.values, w1);
+        let (long, short) = split(&terms);
+        assert_eq!(long, terms[0].value);
+        let total = long + short;
+        assert!((total - eval.grads[w1]).abs() <= 1e-12 * eval.grads[w1].abs());
+    }
 }
