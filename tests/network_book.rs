@@ -245,7 +245,7 @@ fn values_that_flip_the_remarks_flip_the_text() {
     let b = build(&settings);
     for s in [
         "Here the inequality fails",
-        &format!("the ratio is {} for w1", num(w1.ratio, 3)),
+        &format!("the ratio is {} for w1", num(w1.ratio, 4)),
         "No slope on the long path is smaller",
         "no further from 0",
         "the short circuits do not shrink it",
@@ -275,4 +275,22 @@ fn values_that_flip_the_remarks_flip_the_text() {
             "{line}"
         );
     }
+}
+
+#[test]
+fn a_zero_weight_on_the_long_path_still_builds() {
+    // w2 = 0: the chain's gradient is 0 and the ratio infinite (null in JSON); the page must
+    // still build and say where the gradient goes.
+    let settings = edit(&quick(), "w2 = 0.5, w3 = 0.5", "w2 = 0.0, w3 = 0.5");
+    let r = network::run(&settings).unwrap();
+    let w1 = &r.variants[0].compare[0];
+    assert_eq!((w1.chain, w1.long_path, w1.rho), (0.0, 0.0, None));
+    let b = build(&settings);
+    assert!(
+        b.text
+            .contains("The paths through short circuits carry all of")
+    );
+    assert!(b.text.contains("by a factor of ∞"));
+    assert!(!b.html.contains("data-gb-claim=\"fails\""));
+    assert_eq!(b.check.0, 0, "{}", b.check.1);
 }

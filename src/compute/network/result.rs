@@ -193,11 +193,11 @@ pub struct Comparison {
     /// `dy*/dθ` along the paths with at least one short circuit.
     pub short_paths: f64,
     /// ρ = `long_path / chain`: the chain's gradient with every σ′ taken in `y*`, over the
-    /// chain's gradient.
-    pub rho: f64,
+    /// chain's gradient (`null` when the chain's gradient is 0).
+    pub rho: Option<f64>,
     /// S = `skip / long_path`: the whole path sum over the long path, so that the ratio of the
-    /// gradients is `|ρ·S|`.
-    pub s: f64,
+    /// gradients is `|ρ·S|` (`null` when the long path is 0).
+    pub s: Option<f64>,
     /// Whether `|long_path| < |dy/dθ|`: the short circuits shrink the long path.
     pub long_path_smaller: bool,
     /// Whether the short paths have the long path's sign, so that they add to it.

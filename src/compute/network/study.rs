@@ -165,8 +165,8 @@ fn variant(
             bound: bound.clone(),
             long_path,
             short_paths,
-            rho: long_path / chain_tape[p],
-            s: skip_tape[p] / long_path,
+            rho: Some(long_path / chain_tape[p]).filter(|r| r.is_finite()),
+            s: Some(skip_tape[p] / long_path).filter(|s| s.is_finite()),
             long_path_smaller: long_path.abs() < chain_tape[p].abs(),
             short_paths_add: short_paths * long_path > 0.0,
         });
