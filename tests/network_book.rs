@@ -245,7 +245,7 @@ fn values_that_flip_the_remarks_flip_the_text() {
     let b = build(&settings);
     for s in [
         "Here the inequality fails",
-        &format!("the ratio is {} for w1", num(w1.ratio, 4)),
+        &format!("for w1 it fails (ratio {})", num(w1.ratio, 4)),
         "No slope on the long path is smaller",
         "no further from 0",
         "the short circuits do not shrink it",
@@ -293,4 +293,39 @@ fn a_zero_weight_on_the_long_path_still_builds() {
     assert!(b.text.contains("by a factor of ∞"));
     assert!(!b.html.contains("data-gb-claim=\"fails\""));
     assert_eq!(b.check.0, 0, "{}", b.check.1);
+}
+
+#[test]
+fn the_literal_reading_as_default_reads_true() {
+    let settings = edit(
+        &quick(),
+        "reading = \"subscripted\"",
+        "reading = \"literal\"",
+    );
+    let r = network::run(&settings).unwrap();
+    let v = &r.variants[0];
+    let b1_chain_paths = v.chain.paths.iter().filter(|p| p.parameter == "b1").count();
+    let b = build(&settings);
+    assert!(b.text.contains(&format!("and {b1_chain_paths} from b1")));
+    assert!(
+        b.text
+            .contains("do not enter the network at the same node alone")
+    );
+    assert!(b.text.contains(HAND_NOTICE));
+    assert!(!b.text.contains(FACTORISED));
+    assert!(!b.html.contains("data-gb-claim=\"fails\""));
+    let b1 = &v.compare[1];
+    assert_eq!(b1.parameter, "b1");
+    assert!(b.text.contains(&format!(
+        "for b1 it {} (ratio {})",
+        if b1.holds { "holds" } else { "fails" },
+        num(b1.ratio, 4)
+    )));
+    // Only the study's worked-example claims can fail, and only when they are false.
+    let failing = failing_claims(&b.check.1);
+    let false_claims = v.compare.iter().filter(|c| !c.holds).count();
+    assert_eq!(failing.len(), false_claims, "{}", b.check.1);
+    for line in failing {
+        assert!(line.contains("at the worked example"), "{line}");
+    }
 }
