@@ -1,7 +1,10 @@
 //! End-to-end builds of fixture books: structure, numbering, navigation, search, print page,
 //! math, no external references, determinism, and clear errors for broken books.
 
+mod common;
+
 use assert_cmd::Command;
+use common::build;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -9,28 +12,6 @@ fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
-}
-
-/// Build `book` into a fresh temp folder and return (temp guard, site path).
-fn build(book: &Path) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dest = tmp.path().join("site");
-    let out = Command::cargo_bin("gradbook")
-        .unwrap()
-        .arg("build")
-        .arg(book)
-        .arg("-d")
-        .arg(&dest)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "build failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.starts_with("Built "), "{stdout}");
-    (tmp, dest)
 }
 
 fn read(site: &Path, page: &str) -> String {

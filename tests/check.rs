@@ -2,7 +2,10 @@
 //! missing anchor, a false claim in a chapter and a false claim of a study, and passes on a
 //! valid book and on the default book.
 
+mod common;
+
 use assert_cmd::Command;
+use common::copy_tree;
 use std::path::{Path, PathBuf};
 
 fn fixture(name: &str) -> PathBuf {
@@ -116,17 +119,4 @@ fn passes_on_the_default_book() {
     let (code, stdout, stderr) = check(Path::new(env!("CARGO_MANIFEST_DIR")), ".");
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.starts_with("Check passed: "), "{stdout}");
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }

@@ -3,10 +3,11 @@
 //! remarks), built and checked, and the page must show the edited network's equations, none of
 //! the stale ones, and remarks that match the computed numbers.
 
+mod common;
+
 use assert_cmd::Command;
 use gradbook::compute::network;
 use gradbook::format::num;
-use std::path::Path;
 
 const SETTINGS: &str = include_str!("../content/networks.toml");
 
@@ -39,32 +40,10 @@ struct Built {
 }
 
 fn build(settings: &str) -> Built {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tmp = tempfile::tempdir().unwrap();
-    let content = tmp.path().join("content");
-    std::fs::create_dir_all(&content).unwrap();
-    std::fs::copy(root.join("book.toml"), tmp.path().join("book.toml")).unwrap();
-    for entry in std::fs::read_dir(root.join("content")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, content.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    std::fs::write(content.join("networks.toml"), settings).unwrap();
+    let tmp = common::copy_of_default_book();
+    std::fs::write(tmp.path().join("content/networks.toml"), settings).unwrap();
     let dest = tmp.path().join("site");
-    let out = Command::cargo_bin("gradbook")
-        .unwrap()
-        .arg("build")
-        .arg(tmp.path())
-        .arg("-d")
-        .arg(&dest)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "build failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::build_into(tmp.path(), &dest);
     let html = std::fs::read_to_string(dest.join("q1-skip-connections.html")).unwrap();
     let out = Command::cargo_bin("gradbook")
         .unwrap()

@@ -1,7 +1,8 @@
 //! The Q2 chapter end to end: `content/q2-bump.md` and `content/bump.toml` built as a book,
 //! with the shipped settings and with edited ones, so every number follows the settings.
 
-use assert_cmd::Command;
+mod common;
+
 use gradbook::compute::optim;
 use gradbook::format::num;
 use std::path::Path;
@@ -25,19 +26,7 @@ fn build(settings: &str) -> String {
         std::fs::write(content.join(name), text).unwrap();
     }
     let dest = tmp.path().join("site");
-    let out = Command::cargo_bin("gradbook")
-        .unwrap()
-        .arg("build")
-        .arg(tmp.path())
-        .arg("-d")
-        .arg(&dest)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "build failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::build_into(tmp.path(), &dest);
     std::fs::read_to_string(Path::new(&dest).join("q2-bump.html")).unwrap()
 }
 

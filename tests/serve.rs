@@ -3,6 +3,9 @@
 //! changed), an error shows as an event while the last good site stays up, fixing it clears it,
 //! path-traversal requests are refused, and Ctrl-C stops the server cleanly.
 
+mod common;
+
+use common::copy_tree;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -35,19 +38,6 @@ fn script(a: f64) -> String {
     format!(
         "import torch\na = torch.tensor([{a:?}], requires_grad=True)\nb = torch.tensor([3.0], requires_grad=True)\nc = a * b + 1.5\nc.backward()\n"
     )
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A running `gradbook serve` on a free loopback port, its stdout lines arriving on a channel.
@@ -309,7 +299,7 @@ fn ctrl_c_exits_cleanly() {
 /// The incremental session against a full build: after every kind of edit it redoes only what
 /// the edit touches, and its site is byte-identical to a fresh `render_site` of the same files.
 mod incremental {
-    use super::copy_tree;
+    use super::common::copy_tree;
     use gradbook::site::book::Book;
     use gradbook::site::build::{RenderOptions, render_site, run_computations};
     use gradbook::site::incremental::{Rebuild, Session};
