@@ -1,5 +1,5 @@
 //! Checks a parsed [`Spec`] and builds the networks it describes; every error names the key
-//! and points at it. [`graph`] checks the graphs, [`settings`] the sweep settings.
+//! and points at it. `graph` checks the graphs, `settings` the sweep settings.
 
 mod graph;
 mod settings;
