@@ -279,3 +279,12 @@ fn init_writes_a_book_that_builds() {
         .success();
     assert!(!dir.join("book").exists());
 }
+
+#[test]
+fn chapter_html_snapshot() {
+    let (_tmp, site) = build(&fixture("basic"));
+    let page = read(&site, "part1/first.html");
+    let start = page.find("<main").expect("a <main> element");
+    let end = page[start..].find("</main>").expect("</main>") + start + "</main>".len();
+    insta::assert_snapshot!(&page[start..end]);
+}
