@@ -16,6 +16,8 @@ use crate::compute::optim::StudyResult;
 use layout::{Obstacles, Rect, Side};
 use marker::Area;
 use plotters::coord::CoordTranslate;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use theme::{Role, font};
 
@@ -68,6 +70,57 @@ fn label(
         obstacles.rect(at.rect);
     }
     Some(())
+}
+
+/// A plotters chart on our SVG backend over the coordinates `X` × `Y`.
+type Chart<'a, 'b, X, Y> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
+>;
+
+/// A chart on `area` with the margins and label areas every plot shares.
+fn build_chart<'a, 'b, X, Y>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    x: X,
+    y: Y,
+) -> Option<Chart<'a, 'b, X, Y>>
+where
+    X: AsRangedCoord,
+    Y: AsRangedCoord,
+{
+    ChartBuilder::on(area)
+        .margin(14)
+        .x_label_area_size(LABEL_AREAS.0)
+        .y_label_area_size(LABEL_AREAS.1)
+        .build_cartesian_2d(x, y)
+        .ok()
+}
+
+/// The themed axes, grid, tick labels and axis descriptions every plot shares; ticks are
+/// formatted for the spans `x_span` and `y_span` of the axes.
+fn draw_axes<X, Y>(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
+    (x_desc, y_desc): (&str, &str),
+    (x_span, y_span): (f64, f64),
+) -> Option<()>
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .axis_style(theme::color(Role::Fg))
+        .bold_line_style(theme::color(Role::Grid))
+        .light_line_style(TRANSPARENT)
+        .label_style(font(TICK_PX, Role::Fg))
+        .axis_desc_style(font(DESC_PX, Role::Fg))
+        .x_label_formatter(&|x| tick(*x, x_span))
+        .y_label_formatter(&|y| tick(*y, y_span))
+        .draw()
+        .ok()
 }
 
 /// An axis tick label: 3 significant digits, and exactly 0 for rounding noise (a tick at

@@ -3,8 +3,8 @@
 use super::layout::Obstacles;
 use super::legend::{self, Sample};
 use super::marker::{self, Marker};
-use super::theme::{Role, color, font};
-use super::{DESC_PX, LABEL_AREAS, SIZE, TICK_PX, plot_rect, tick};
+use super::theme::{Role, color};
+use super::{SIZE, build_chart, draw_axes, plot_rect};
 use crate::compute::optim::StudyResult;
 use crate::compute::optim::adam::AdamStep;
 use crate::format::num;
@@ -41,25 +41,8 @@ fn chart(series: &[Series], references: &[Reference], y_desc: &str) -> Option<St
     let mut svg = String::new();
     {
         let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        let mut chart = ChartBuilder::on(&area)
-            .margin(14)
-            .x_label_area_size(LABEL_AREAS.0)
-            .y_label_area_size(LABEL_AREAS.1)
-            .build_cartesian_2d(0.0..t_max, lo - pad..hi + pad)
-            .ok()?;
-        chart
-            .configure_mesh()
-            .x_desc("t (step)")
-            .y_desc(y_desc)
-            .axis_style(color(Role::Fg))
-            .bold_line_style(color(Role::Grid))
-            .light_line_style(TRANSPARENT)
-            .label_style(font(TICK_PX, Role::Fg))
-            .axis_desc_style(font(DESC_PX, Role::Fg))
-            .x_label_formatter(&|x| tick(*x, t_max))
-            .y_label_formatter(&|y| tick(*y, span))
-            .draw()
-            .ok()?;
+        let mut chart = build_chart(&area, 0.0..t_max, lo - pad..hi + pad)?;
+        draw_axes(&mut chart, ("t (step)", y_desc), (t_max, span))?;
         let mut obstacles = Obstacles::default();
         let mut entries = Vec::new();
         let dashed = ShapeStyle::from(color(Role::Muted)).stroke_width(1);

@@ -3,8 +3,8 @@
 use super::layout::{Obstacles, Side};
 use super::legend::{self, Sample};
 use super::marker::{self, Marker};
-use super::theme::{Role, color, font};
-use super::{DESC_PX, LABEL_AREAS, SIZE, TICK_PX, label, plot_rect, tick};
+use super::theme::{Role, color};
+use super::{SIZE, build_chart, draw_axes, label, plot_rect};
 use crate::compute::optim::StudyResult;
 use plotters::prelude::*;
 
@@ -75,25 +75,12 @@ pub fn draw(r: &StudyResult) -> Option<String> {
     let mut svg = String::new();
     {
         let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        let mut chart = ChartBuilder::on(&area)
-            .margin(14)
-            .x_label_area_size(LABEL_AREAS.0)
-            .y_label_area_size(LABEL_AREAS.1)
-            .build_cartesian_2d(x0 - dx..x1 + dx, y0..y1)
-            .ok()?;
-        chart
-            .configure_mesh()
-            .x_desc("w (parameter)")
-            .y_desc("f(w) (loss)")
-            .axis_style(color(Role::Fg))
-            .bold_line_style(color(Role::Grid))
-            .light_line_style(TRANSPARENT)
-            .label_style(font(TICK_PX, Role::Fg))
-            .axis_desc_style(font(DESC_PX, Role::Fg))
-            .x_label_formatter(&|x| tick(*x, x1 - x0))
-            .y_label_formatter(&|y| tick(*y, y1 - y0))
-            .draw()
-            .ok()?;
+        let mut chart = build_chart(&area, x0 - dx..x1 + dx, y0..y1)?;
+        draw_axes(
+            &mut chart,
+            ("w (parameter)", "f(w) (loss)"),
+            (x1 - x0, y1 - y0),
+        )?;
         let line = ShapeStyle::from(color(Role::Fg)).stroke_width(2);
         chart
             .draw_series(LineSeries::new(curve.iter().map(|p| (p[0], p[1])), line))

@@ -3,8 +3,8 @@
 use super::layout::{ALL_SIDES, Obstacles, Side};
 use super::legend::{self, Sample};
 use super::marker::{self, Marker};
-use super::theme::{Role, color, font};
-use super::{DESC_PX, LABEL_AREAS, SIZE, TICK_PX, label, plot_rect, tick};
+use super::theme::{Role, color};
+use super::{SIZE, build_chart, draw_axes, label, plot_rect};
 use crate::compute::optim::StudyResult;
 use crate::compute::optim::sweep::SweepPoint;
 use crate::format::num;
@@ -40,25 +40,8 @@ where
     let mut svg = String::new();
     {
         let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        let mut chart = ChartBuilder::on(&area)
-            .margin(14)
-            .x_label_area_size(LABEL_AREAS.0)
-            .y_label_area_size(LABEL_AREAS.1)
-            .build_cartesian_2d(x, 0.0..h_top * 1.1)
-            .ok()?;
-        chart
-            .configure_mesh()
-            .x_desc(x_desc)
-            .y_desc("h_max (loss units)")
-            .axis_style(color(Role::Fg))
-            .bold_line_style(color(Role::Grid))
-            .light_line_style(TRANSPARENT)
-            .label_style(font(TICK_PX, Role::Fg))
-            .axis_desc_style(font(DESC_PX, Role::Fg))
-            .x_label_formatter(&|x| tick(*x, x_span))
-            .y_label_formatter(&|y| tick(*y, h_top))
-            .draw()
-            .ok()?;
+        let mut chart = build_chart(&area, x, 0.0..h_top * 1.1)?;
+        draw_axes(&mut chart, (x_desc, "h_max (loss units)"), (x_span, h_top))?;
         let line = ShapeStyle::from(color(Role::Series(1))).stroke_width(2);
         let supremum = points.iter().map(|p| (p.x, p.h_max_supremum));
         chart
