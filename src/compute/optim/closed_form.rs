@@ -181,15 +181,7 @@ mod tests {
 
     #[test]
     fn seed_values_by_hand() {
-        let bump = Bump {
-            start: 0.0,
-            l: 1.0,
-            descent_slope: -1.0,
-            up_slope: 1.0,
-            down_slope: -1.0,
-            tail_slope: -0.5,
-            kink: KinkRule::Right,
-        };
+        let bump = Bump::assignment();
         let adam = AdamParams {
             alpha: 0.3,
             beta1: 0.9,

@@ -133,19 +133,10 @@ pub fn bisect<O: Optimizer>(
 #[cfg(test)]
 mod tests {
     use super::super::gd::GradientDescent;
-    use super::super::landscape::KinkRule;
     use super::*;
 
     fn bump() -> Bump {
-        Bump {
-            start: 0.0,
-            l: 1.0,
-            descent_slope: -1.0,
-            up_slope: 1.0,
-            down_slope: -1.0,
-            tail_slope: -0.5,
-            kink: KinkRule::Right,
-        }
+        Bump::assignment()
     }
 
     #[test]

@@ -140,6 +140,21 @@ pub struct Bump {
 }
 
 impl Bump {
+    /// The assignment's reading (start 0, L = 1, slopes −1, +1, −1, tail −1/2, right-hand
+    /// slope at kinks), for unit tests that work numbers out by hand.
+    #[cfg(test)]
+    pub(crate) fn assignment() -> Bump {
+        Bump {
+            start: 0.0,
+            l: 1.0,
+            descent_slope: -1.0,
+            up_slope: 1.0,
+            down_slope: -1.0,
+            tail_slope: -0.5,
+            kink: KinkRule::Right,
+        }
+    }
+
     /// The top of a bump of height `h`.
     pub fn peak(&self, h: f64) -> f64 {
         self.l + h / self.up_slope
