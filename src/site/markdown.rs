@@ -6,7 +6,7 @@ use crate::diag::SpanError;
 use crate::markup::escape;
 use math_core::{LatexToMathML, MathCoreConfig, MathDisplay};
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 /// A chapter rendered to HTML.
@@ -183,7 +183,7 @@ pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, S
         | Options::ENABLE_MATH;
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut sections = vec![Section::default()];
-    let mut used_ids = HashSet::new();
+    let mut used_ids = HeadingIds::default();
     let mut heading: Option<(usize, u8)> = None; // (index in events, level)
     let mut fence: Option<(String, String, usize)> = None;
     for (event, range) in Parser::new_ext(source, options).into_offset_iter() {
@@ -236,7 +236,7 @@ pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, S
                     .as_ref()
                     .map(|i| i.to_string())
                     .unwrap_or_else(|| slugify(&title));
-                let id = unique_id(&base, &mut used_ids);
+                let id = used_ids.unique(&base);
                 let class_attr = if classes.is_empty() {
                     String::new()
                 } else {
@@ -330,15 +330,30 @@ fn push_code<'a>(events: &mut Vec<Event<'a>>, lang: &str, code: String) {
     events.push(Event::Html("</code></pre>\n".into()));
 }
 
-fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
-    let base = if base.is_empty() { "section" } else { base };
-    let mut id = base.to_string();
-    let mut n = 1;
-    while !used.insert(id.clone()) {
-        id = format!("{base}-{n}");
-        n += 1;
+/// The heading ids of one page so far, and for each base the next suffix to try, so that many
+/// headings with the same text get their ids in linear time (`a`, `a-1`, `a-2`, …).
+#[derive(Default)]
+struct HeadingIds {
+    used: HashSet<String>,
+    next_suffix: HashMap<String, usize>,
+}
+
+impl HeadingIds {
+    /// A page-unique id for a heading whose slug is `base`.
+    fn unique(&mut self, base: &str) -> String {
+        let base = if base.is_empty() { "section" } else { base };
+        if self.used.insert(base.to_string()) {
+            return base.to_string();
+        }
+        let n = self.next_suffix.entry(base.to_string()).or_insert(1);
+        loop {
+            let id = format!("{base}-{n}");
+            *n += 1;
+            if self.used.insert(id.clone()) {
+                return id;
+            }
+        }
     }
-    id
 }
 
 /// Relative links to chapters (`x.md`, `x.md#a`) point at their pages (`x.html`, `x.html#a`).
@@ -379,6 +394,13 @@ mod tests {
         assert!(r.html.contains("id=\"hello-world-1\""));
         assert!(r.html.contains("id=\"mine\""));
         assert_eq!(r.sections[0].text, "text");
+    }
+
+    #[test]
+    fn repeated_headings_skip_ids_already_taken() {
+        let r = md("# A\n\n# A-1\n\n# A\n\n# A\n\n# A-2\n");
+        let ids: Vec<&str> = r.sections.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["a", "a-1", "a-2", "a-3", "a-2-1"]);
     }
 
     #[test]
