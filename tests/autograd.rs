@@ -426,3 +426,24 @@ __a_b = _ * x_ + 2 ** _\nlong_name_1 = torch.relu(__a_b) / (1 + x_ * x_)\nÂ = 1
         }
     }
 }
+
+/// `out = q` is Python aliasing: `out` is the same tensor with the same `grad_fn`, so the graph,
+/// values and gradients are those of `q` (PyTorch records nothing for an assignment), and the
+/// nodes keep the tensor's first name. An alias of a leaf is the same leaf (one
+/// `AccumulateGrad`, whose `.grad` sums both uses).
+#[test]
+fn an_alias_is_the_same_tensor() {
+    let direct = run("q = x * w + x\nq.backward()");
+    let aliased = run("q = x * w + x\nout = q\nout.backward()");
+    assert_eq!(describe(&aliased), describe(&direct));
+    assert_eq!(aliased.grads, direct.grads);
+    assert_eq!(aliased.output, direct.output);
+    assert_eq!(aliased.output_var, "out");
+    let leaf = run("b = x\ny = b * x\ny.backward()");
+    assert_eq!(
+        describe(&leaf),
+        "MulBackward0(y) -> AccumulateGrad@0, AccumulateGrad@1; AccumulateGrad(x)"
+    );
+    let dx = leaf.grads["x"].as_f64().unwrap_or(f64::NAN);
+    assert!(close(dx, 2.0 * X), "dy/dx = {dx}");
+}

@@ -199,26 +199,30 @@ pub(crate) fn build(program: &Program, source: &str) -> Result<GraphResult, Span
         let text = label.map_or_else(String::new, |l| l.expr.clone());
         let grad = grads.node(n).unwrap_or(0.0);
         let mut terms: Vec<Term> = Vec::new();
+        // Where each consumer's term sits in `terms`: a leaf used by every line of a long
+        // script has as many consumers as the script has lines, so no linear search.
+        let mut term_of: HashMap<usize, usize> = HashMap::new();
         for e in g.edges_directed(NodeIndex::new(id), petgraph::Direction::Incoming) {
             let consumer = order[e.source().index()];
             let c = tape.node(consumer);
             let local = derive::local(c.op, *e.weight(), &operand_latex(consumer));
             let value =
                 c.op.local_derivative(*e.weight(), &c.inputs, tape.value(c.output));
-            match terms
-                .iter_mut()
-                .find(|t| t.consumer == symbols[e.source().index()])
-            {
-                Some(t) => {
+            match term_of.get(&e.source().index()) {
+                Some(&k) => {
+                    let t = &mut terms[k];
                     t.local = format!("{} + {}", t.local, local);
                     t.local_value += value;
                 }
-                None => terms.push(Term {
-                    consumer: symbols[e.source().index()].clone(),
-                    consumer_grad: grads.node(consumer).unwrap_or(0.0),
-                    local,
-                    local_value: value,
-                }),
+                None => {
+                    term_of.insert(e.source().index(), terms.len());
+                    terms.push(Term {
+                        consumer: symbols[e.source().index()].clone(),
+                        consumer_grad: grads.node(consumer).unwrap_or(0.0),
+                        local,
+                        local_value: value,
+                    });
+                }
             }
         }
         terms.reverse(); // petgraph lists incoming edges newest first

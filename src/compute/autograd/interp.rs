@@ -179,18 +179,12 @@ impl Interp<'_> {
             Some((x, _, false)) => Value::Tensor(self.tape.constant(x)),
             None => self.eval(value)?,
         };
-        if let Value::Tensor(var) = result {
-            if var.0 < tensors_before {
-                let old = self
-                    .names
-                    .get(&var)
-                    .cloned()
-                    .unwrap_or_else(|| self.text(&value.span));
-                return err(
-                    &value.span,
-                    format!("`{target} = …` only gives `{old}` a second name: use `{old}` itself"),
-                );
-            }
+        // `out = q` makes `out` another name of the same tensor (same grad_fn), as in Python;
+        // nodes and labels keep the tensor's first name.
+        let is_alias = matches!(result, Value::Tensor(var) if var.0 < tensors_before);
+        if let Value::Tensor(var) = result
+            && !is_alias
+        {
             self.names.insert(var, target.to_string());
             if let Some(node) = self
                 .tape
