@@ -4,6 +4,7 @@
 //!
 //! Crates: axum (HTTP and server-sent events) on tokio, notify with notify-debouncer-full.
 
+pub mod host;
 pub mod reload;
 pub mod server;
 pub mod watch;
@@ -90,7 +91,7 @@ pub fn run(options: &ServeOptions) -> Result<()> {
             let _ = stop_tx.send(true);
         });
         let mut graceful = stop_rx.clone();
-        let server = axum::serve(listener, server::router(shared)).with_graceful_shutdown(async move {
+        let server = axum::serve(listener, server::router(shared, host::AllowedHosts::new(&options.host))).with_graceful_shutdown(async move {
             let _ = graceful.wait_for(|stop| *stop).await;
         });
         let mut deadline = stop_rx;
