@@ -1,6 +1,7 @@
 //! `gradbook serve`: build the book in memory, serve it on loopback, watch its files, rebuild
 //! only what changed and reload open pages; a failed rebuild keeps the last good site and
-//! shows the error over the page and in the terminal.
+//! shows the error over the page and in the terminal. The site lives in memory: `serve` writes
+//! nothing to disk (every disk write of a site goes through `site::output`).
 //!
 //! Crates: axum (HTTP and server-sent events) on tokio, notify with notify-debouncer-full.
 

@@ -36,12 +36,17 @@ impl SiteFiles {
 /// Refuse a destination that holds something gradbook may not replace: only nothing, an empty
 /// folder or a gradbook site (a folder carrying the marker) may be.
 pub fn ensure_replaceable(dest: &Destination) -> Result<()> {
+    replaceable(dest).map(|_| ())
+}
+
+/// What is at `dest`, when gradbook may replace it.
+fn replaceable(dest: &Destination) -> Result<Found> {
     match marker::inspect(&dest.path)? {
-        Found::Absent | Found::Empty | Found::Site => Ok(()),
         Found::Other(why) => anyhow::bail!(
-            "refusing to write the site into {}: {why}; gradbook only replaces an empty folder or a site it wrote. Move it away or choose another folder",
+            "refusing to write the site into {}: {why}; gradbook only replaces an empty folder or a site it wrote (a site built before the marker existed must be deleted by hand once). Move it away or choose another folder",
             dest.shown.display()
         ),
+        found => Ok(found),
     }
 }
 
@@ -56,7 +61,7 @@ pub fn write_atomically(site: &SiteFiles, dest: &Destination) -> Result<()> {
         .context("the site folder has no parent folder")?;
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     staging::remove_stale(target)?;
-    ensure_replaceable(dest)?;
+    replaceable(dest)?;
     let staging = staging::path(target, Stage::Tmp);
     std::fs::create_dir(&staging).with_context(|| format!("creating {}", staging.display()))?;
     let result = marker::mark(&staging)
@@ -94,8 +99,9 @@ fn write_tree(site: &SiteFiles, root: &Path) -> Result<()> {
 
 fn swap(staging: &Path, dest: &Destination) -> Result<()> {
     let target = &dest.path;
-    match marker::inspect(target)? {
-        Found::Absent => {}
+    match replaceable(dest)? {
+        // `replaceable` has refused anything else already.
+        Found::Absent | Found::Other(_) => {}
         Found::Empty => std::fs::remove_dir(target)
             .with_context(|| format!("replacing {}", target.display()))?,
         Found::Site => {
@@ -117,7 +123,6 @@ fn swap(staging: &Path, dest: &Destination) -> Result<()> {
             }
             return marker::remove_site(&old);
         }
-        Found::Other(_) => ensure_replaceable(dest)?,
     }
     std::fs::rename(staging, target)
         .with_context(|| format!("moving the new site into {}", target.display()))
