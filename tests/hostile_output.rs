@@ -258,6 +258,7 @@ fn killed_build(case: &Case) -> u32 {
                 let _ = child.wait();
                 break;
             }
+            std::thread::sleep(Duration::from_millis(1));
         }
     }
     panic!("no kill landed while the staging folder existed in 50 builds");
@@ -323,6 +324,8 @@ fn kill_during_build_leaves_nothing_the_next_run_keeps() {
 /// A running `gradbook serve` on a free port, its stdout lines arriving on a channel.
 struct Server {
     child: Child,
+    /// The address the server printed (`127.0.0.1:PORT`, `[::1]:PORT`).
+    addr: String,
     port: u16,
     stdout: Receiver<String>,
 }
@@ -345,15 +348,17 @@ impl Server {
         });
         let mut server = Server {
             child,
+            addr: String::new(),
             port: 0,
             stdout,
         };
         let line = server.line_containing("Serving ");
-        let port = line
-            .rsplit_once(':')
+        let addr = line
+            .split_once("http://")
             .and_then(|(_, rest)| rest.split('/').next())
             .unwrap();
-        server.port = port.parse().unwrap();
+        server.port = addr.rsplit_once(':').unwrap().1.parse().unwrap();
+        server.addr = addr.to_string();
         server
     }
 
@@ -371,7 +376,7 @@ impl Server {
 
     /// Send `request` as is over TCP and read (status, headers and body).
     fn raw(&self, request: &str) -> (u16, String) {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
         stream.set_read_timeout(Some(WAIT)).unwrap();
         stream.write_all(request.as_bytes()).unwrap();
         let mut response = Vec::new();
