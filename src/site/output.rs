@@ -60,6 +60,17 @@ pub fn write_atomically(site: &SiteFiles, dest: &Destination) -> Result<()> {
         .parent()
         .context("the site folder has no parent folder")?;
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    // Checked again now that the parent exists: a symlink put in its way since is refused.
+    let real =
+        std::fs::canonicalize(parent).with_context(|| format!("resolving {}", parent.display()))?;
+    if real != parent {
+        anyhow::bail!(
+            "refusing to write the site into {}: {} now leads to {}",
+            dest.shown.display(),
+            parent.display(),
+            real.display()
+        );
+    }
     staging::remove_stale(target)?;
     replaceable(dest)?;
     let staging = staging::path(target, Stage::Tmp);
@@ -162,10 +173,12 @@ pub fn clean(dest: &Destination) -> Result<Cleaned> {
 mod tests {
     use super::*;
 
+    /// A destination at `path`, whose parent exists (as `Destination::check` resolves it).
     fn destination(path: &Path) -> Destination {
+        let parent = std::fs::canonicalize(path.parent().unwrap()).unwrap();
         Destination {
             shown: path.to_path_buf(),
-            path: path.to_path_buf(),
+            path: parent.join(path.file_name().unwrap()),
         }
     }
 
@@ -246,6 +259,26 @@ mod tests {
         assert!(write_atomically(&evil, &dest).is_err());
         assert!(!dir.path().join("escaped.html").exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_parent_swapped_for_a_symlink_after_the_check_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir(root.join("elsewhere")).unwrap();
+        // Checked while `out` did not exist; a symlink took its place before the write.
+        let dest = Destination {
+            shown: root.join("out/site"),
+            path: root.join("out/site"),
+        };
+        std::os::unix::fs::symlink(root.join("elsewhere"), root.join("out")).unwrap();
+        let err = write_atomically(&site("x"), &dest).unwrap_err().to_string();
+        assert!(err.contains("now leads to"), "{err}");
+        assert_eq!(
+            std::fs::read_dir(root.join("elsewhere")).unwrap().count(),
+            0
+        );
     }
 
     #[test]
