@@ -100,7 +100,7 @@ impl Protected {
 
     /// Every protected path in both its lexical and its on-disk form.
     fn both_forms(&self) -> Protected {
-        let twice = |p: &PathBuf| [p.clone(), on_disk(p)];
+        let twice = |p: &PathBuf| [normalize(p), on_disk(p)];
         Protected {
             roots: self.roots.iter().flat_map(twice).collect(),
             folders: self
@@ -327,6 +327,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("content"), "{err}");
+    }
+
+    #[test]
+    fn a_chapter_outside_the_source_folder_is_protected() {
+        let mut p = protected(Path::new("/w/b"));
+        p.files.push(PathBuf::from("/w/b/content/../notes/ch.md"));
+        let err = Destination::check(Path::new("/w/b"), Path::new("notes"), "-d", &p)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("contains /w/b/notes/ch.md"), "{err}");
     }
 
     #[test]
