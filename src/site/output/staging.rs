@@ -180,6 +180,7 @@ mod tests {
     }
 
     /// A process id that is surely not running: a child that has exited and been waited for.
+    #[cfg(unix)]
     fn dead_pid() -> u32 {
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
