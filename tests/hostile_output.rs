@@ -476,9 +476,10 @@ fn serve_notices_edits_after_a_watched_folder_is_replaced() {
     let case = Case::new("serve-watch-rearm");
     let content = case.book.join("content");
     let templates = case.book.join("templates");
-    std::fs::create_dir_all(&templates).unwrap();
     let not_found = std::fs::read_to_string(common::repo().join("templates/404.html")).unwrap();
-    std::fs::write(templates.join("404.html"), &not_found).unwrap();
+    let with_comment =
+        |comment: &str| not_found.replacen("<body", &format!("<!-- {comment} --><body"), 1);
+    assert_ne!(with_comment("x"), not_found, "the 404 template has a <body");
     let other = case.tmp().join("other");
     let before_other = snapshot(&other);
     let server = Server::start(&case.book, "127.0.0.1");
@@ -511,16 +512,25 @@ fn serve_notices_edits_after_a_watched_folder_is_replaced() {
     .unwrap();
     assert!(server.wait_for("/notes.html", "Edited in the new folder."));
 
-    // The same for templates/.
+    // templates/ created after the start is watched, and so is the folder that replaces it.
+    let staged = case.tmp().join("templates-new");
+    std::fs::create_dir_all(&staged).unwrap();
+    std::fs::write(staged.join("404.html"), with_comment("TEMPLATES CREATED")).unwrap();
+    std::fs::rename(&staged, &templates).unwrap();
+    assert!(server.wait_for("/no-such-page.html", "TEMPLATES CREATED"));
+    std::fs::write(templates.join("404.html"), with_comment("FIRST EDIT")).unwrap();
+    assert!(server.wait_for("/no-such-page.html", "FIRST EDIT"));
     let away = case.tmp().join("templates-away");
     std::fs::rename(&templates, &away).unwrap();
     std::fs::rename(&away, &templates).unwrap();
     server.line_containing("Rebuilt in");
-    let marked = not_found.replacen("<body", "<!-- TEMPLATE EDIT SEEN --><body", 1);
-    assert_ne!(marked, not_found, "the 404 template has a <body");
-    std::fs::write(templates.join("404.html"), marked).unwrap();
+    std::fs::write(
+        templates.join("404.html"),
+        with_comment("EDIT AFTER THE MOVE"),
+    )
+    .unwrap();
     assert!(
-        server.wait_for("/no-such-page.html", "TEMPLATE EDIT SEEN"),
+        server.wait_for("/no-such-page.html", "EDIT AFTER THE MOVE"),
         "an edit after templates/ was replaced was not noticed"
     );
     drop(server);
