@@ -185,6 +185,12 @@ fn broken_books_fail_cleanly_and_leave_the_site_alone() {
         std::fs::create_dir_all(dest.join("old")).unwrap();
         std::fs::write(dest.join("index.html"), "previous site").unwrap();
         std::fs::write(dest.join("old/page.html"), "old page").unwrap();
+        // A site gradbook wrote carries the marker; without it the folder is refused outright.
+        std::fs::write(
+            dest.join(gradbook::site::output::MARKER),
+            gradbook::site::output::MARKER_TEXT,
+        )
+        .unwrap();
         let before = tree(&dest);
         let out = Command::cargo_bin("gradbook")
             .unwrap()

@@ -1,9 +1,11 @@
 //! `gradbook serve`: build the book in memory, serve it on loopback, watch its files, rebuild
 //! only what changed and reload open pages; a failed rebuild keeps the last good site and
-//! shows the error over the page and in the terminal.
+//! shows the error over the page and in the terminal. The site lives in memory: `serve` writes
+//! nothing to disk (every disk write of a site goes through `site::output`).
 //!
 //! Crates: axum (HTTP and server-sent events) on tokio, notify with notify-debouncer-full.
 
+pub mod host;
 pub mod reload;
 pub mod server;
 pub mod watch;
@@ -90,7 +92,7 @@ pub fn run(options: &ServeOptions) -> Result<()> {
             let _ = stop_tx.send(true);
         });
         let mut graceful = stop_rx.clone();
-        let server = axum::serve(listener, server::router(shared)).with_graceful_shutdown(async move {
+        let server = axum::serve(listener, server::router(shared, host::AllowedHosts::new(&options.host))).with_graceful_shutdown(async move {
             let _ = graceful.wait_for(|stop| *stop).await;
         });
         let mut deadline = stop_rx;

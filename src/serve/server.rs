@@ -1,7 +1,8 @@
 //! The HTTP side of `serve`: the site is served from memory (so nothing outside it, and no
-//! symlink, can ever be reached), request paths are checked before lookup, and open pages
-//! follow rebuilds over server-sent events.
+//! symlink, can ever be reached), the `Host` and the request path are checked before lookup,
+//! and open pages follow rebuilds over server-sent events.
 
+use crate::serve::host::{self, AllowedHosts};
 use crate::serve::reload::{EVENTS_PATH, SCRIPT, Signal};
 use crate::site::html::percent_decode;
 use crate::site::output::SiteFiles;
@@ -75,12 +76,16 @@ pub fn site_path(raw: &str) -> Result<String, Refusal> {
     })
 }
 
-/// The router: the event stream and the site.
-pub fn router(shared: Arc<Shared>) -> Router {
+/// The router: the event stream and the site, for requests that name an allowed host.
+pub fn router(shared: Arc<Shared>, hosts: AllowedHosts) -> Router {
     let files = shared.clone();
     Router::new()
         .route(EVENTS_PATH, get(move || events(shared.clone())))
         .fallback(move |method: Method, uri: Uri| file(files.clone(), method, uri))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(hosts),
+            host::check,
+        ))
 }
 
 async fn events(shared: Arc<Shared>) -> impl IntoResponse {

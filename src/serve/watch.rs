@@ -1,5 +1,6 @@
 //! Watching the book (`book.toml`, the `src` folder, `templates/`) with a debounced notify
-//! watcher, and the loop that rebuilds on each batch of changes and tells open pages.
+//! watcher (re-armed when a watched folder is replaced), and the loop that rebuilds on each
+//! batch of changes and tells open pages.
 
 use crate::serve::reload::Signal;
 use crate::serve::server::Shared;
@@ -32,6 +33,14 @@ impl Watched {
         path == self.root.join("book.toml")
             || path.starts_with(&self.src)
             || path.starts_with(&self.templates)
+            || self.replaces(path, &self.src)
+            || self.replaces(path, &self.templates)
+    }
+
+    /// Whether a change to `path` (created, moved, removed) can replace the watched `folder`:
+    /// `path` is the folder or a folder above it inside the book.
+    fn replaces(&self, path: &Path, folder: &Path) -> bool {
+        folder.starts_with(path) && path != self.root && path.starts_with(&self.root)
     }
 
     /// `path` relative to the book root, for messages.
@@ -92,6 +101,27 @@ pub fn start(watched: &Watched, tx: Sender<Vec<PathBuf>>) -> Result<Watcher> {
     Ok(debouncer)
 }
 
+/// Watch the `src` folder and `templates/` afresh when `paths` show one of them (or a folder
+/// above it) created, moved or removed: notify drops the watch of a folder that moves away and
+/// does not watch the folder that takes its place (`mv content /tmp/c && mv /tmp/c content`),
+/// and `templates/` may appear after the start. The rebuild that follows reads every file, so
+/// an edit made before the new watch started is not lost.
+fn rearm(watcher: &Mutex<Watcher>, watched: &Watched, paths: &[PathBuf]) {
+    let Ok(mut w) = watcher.lock() else { return };
+    for folder in [&watched.src, &watched.templates] {
+        if !paths.iter().any(|p| watched.replaces(p, folder)) {
+            continue;
+        }
+        // The old watch may already be gone; either way a fresh one follows.
+        let _ = w.unwatch(folder);
+        if folder.is_dir()
+            && let Err(e) = w.watch(folder, RecursiveMode::Recursive)
+        {
+            eprintln!("warning: watching {}: {e}", folder.display());
+        }
+    }
+}
+
 /// Every cause of an error, one per line, as `main` prints them.
 pub fn error_text(err: &anyhow::Error) -> String {
     let mut text = format!("error: {err}");
@@ -110,23 +140,13 @@ pub fn rebuild_loop(
     watched: Watched,
     watcher: Arc<Mutex<Watcher>>,
 ) {
-    let mut templates_watched = watched.templates.is_dir();
     while let Ok(mut paths) = rx.recv() {
         while let Ok(more) = rx.try_recv() {
             paths.extend(more);
         }
         paths.sort();
         paths.dedup();
-        // `templates/` created after the start: watch what goes into it from now on.
-        if !templates_watched
-            && watched.templates.is_dir()
-            && let Ok(mut w) = watcher.lock()
-        {
-            match w.watch(&watched.templates, RecursiveMode::Recursive) {
-                Ok(()) => templates_watched = true,
-                Err(e) => eprintln!("warning: watching {}: {e}", watched.templates.display()),
-            }
-        }
+        rearm(&watcher, &watched, &paths);
         let shown: Vec<String> = paths.iter().map(|p| watched.show(p)).collect();
         println!("Changed: {}", shown.join(", "));
         match session.update() {
@@ -175,6 +195,23 @@ mod tests {
         assert!(w.matters(Path::new("/b/templates/page.html")));
         assert!(!w.matters(Path::new("/b/book/index.html")));
         assert!(!w.matters(Path::new("/b/.git/index")));
+        assert!(!w.matters(Path::new("/b")));
+        assert!(!w.matters(Path::new("/")));
         assert_eq!(w.show(Path::new("/b/content/q1.md")), "content/q1.md");
+    }
+
+    #[test]
+    fn a_folder_above_the_source_folder_can_replace_it() {
+        let w = Watched {
+            root: PathBuf::from("/b"),
+            src: PathBuf::from("/b/docs/content"),
+            templates: PathBuf::from("/b/templates"),
+        };
+        assert!(w.replaces(Path::new("/b/docs"), &w.src));
+        assert!(w.replaces(Path::new("/b/docs/content"), &w.src));
+        assert!(w.matters(Path::new("/b/docs")));
+        assert!(!w.replaces(Path::new("/b/docs/content/a.md"), &w.src));
+        assert!(!w.replaces(Path::new("/b"), &w.src));
+        assert!(!w.replaces(Path::new("/b/docs"), &w.templates));
     }
 }

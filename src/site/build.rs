@@ -45,8 +45,7 @@ pub struct BuildReport {
 pub fn build(root: &Path, dest: Option<&Path>) -> Result<BuildReport> {
     let start = Instant::now();
     let book = Book::load(root)?;
-    let dest = root.join(dest.unwrap_or(&book.config.build.build_dir));
-    guard_destination(&book, &dest)?;
+    let dest = guard_destination(&book, dest)?;
     let outcomes = run_computations(&book)?;
     let computations = outcomes.len();
     let (site, pages, figures) = render_site(&book, outcomes, &RenderOptions::default())?;
@@ -56,24 +55,24 @@ pub fn build(root: &Path, dest: Option<&Path>) -> Result<BuildReport> {
         figures,
         computations,
         elapsed: start.elapsed(),
-        dest,
+        dest: dest.shown,
     })
 }
 
-/// Refuse to write the site over the book itself.
-fn guard_destination(book: &Book, dest: &Path) -> Result<()> {
-    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let dest_c = canonical(dest);
-    for protected in [book.root.clone(), book.root.join(&book.config.book.src)] {
-        if canonical(&protected).starts_with(&dest_c) {
-            anyhow::bail!(
-                "refusing to build into {}: it contains the book's own files ({}); choose another destination",
-                dest.display(),
-                protected.display()
-            );
-        }
-    }
-    Ok(())
+/// The checked destination of `book`'s site: `-d DEST` when given, else `build-dir`; refused
+/// before anything is computed when it would overwrite the book or a folder that is not a site.
+fn guard_destination(book: &Book, dest: Option<&Path>) -> Result<output::Destination> {
+    let (requested, origin) = match dest {
+        Some(dest) => (dest, "-d"),
+        None => (
+            book.config.build.build_dir.as_path(),
+            "build-dir in book.toml",
+        ),
+    };
+    let protected = output::Protected::of_book(book)?;
+    let dest = output::Destination::check(&book.root, requested, origin, &protected)?;
+    output::ensure_replaceable(&dest)?;
+    Ok(dest)
 }
 
 /// Run every computation of the book (in parallel); the first failure, in file order, is

@@ -1,7 +1,21 @@
-//! Writing the site: every file goes into a fresh folder next to the destination, which then
-//! replaces the destination, so a failed build leaves the previous site untouched.
+//! Every write and every delete of a site: the destination checks ([`Destination`]), the site
+//! marker (`.gradbook-site`, in every site gradbook writes; only a folder carrying it, or an
+//! empty one, is ever replaced or deleted) and the staging folders (the new site is written
+//! next to the destination and then swapped in, so a failed build leaves the previous site
+//! untouched, and the leftovers of interrupted builds are removed by the next build or clean).
+//!
+//! `serve` serves from memory and writes nothing to disk.
+
+pub mod dest;
+pub mod marker;
+pub mod staging;
+
+pub use dest::{Destination, Protected};
+pub use marker::{MARKER, MARKER_TEXT};
 
 use anyhow::{Context, Result};
+use marker::Found;
+use staging::Stage;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -19,30 +33,71 @@ impl SiteFiles {
     }
 }
 
-/// Write `site` to `dest` atomically (as far as the file system allows): build in
-/// `dest.tmp-<pid>`, move the old site aside, move the new one in, delete the old one.
-pub fn write_atomically(site: &SiteFiles, dest: &Path) -> Result<()> {
-    let parent = dest
+/// Refuse a destination that holds something gradbook may not replace: only nothing, an empty
+/// folder or a gradbook site (a folder carrying the marker) may be.
+pub fn ensure_replaceable(dest: &Destination) -> Result<()> {
+    replaceable(dest).map(|_| ())
+}
+
+/// What is at `dest`, when gradbook may replace it.
+fn replaceable(dest: &Destination) -> Result<Found> {
+    match marker::inspect(&dest.path)? {
+        Found::Other(why) => anyhow::bail!(
+            "refusing to write the site into {}: {why}; gradbook only replaces an empty folder or a site it wrote (a site built before the marker existed must be deleted by hand once). Move it away or choose another folder",
+            dest.shown.display()
+        ),
+        found => Ok(found),
+    }
+}
+
+/// Write `site` to `dest` atomically (as far as the file system allows): remove the staging
+/// folders interrupted builds left, write the marker and the site into `.<name>.tmp-<pid>`,
+/// move the old site aside (after checking again that it is one), move the new one in, delete
+/// the old one.
+pub fn write_atomically(site: &SiteFiles, dest: &Destination) -> Result<()> {
+    let target = &dest.path;
+    let parent = target
         .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+        .context("the site folder has no parent folder")?;
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "book".into());
-    let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    let result = write_tree(site, &staging).and_then(|()| swap(&staging, dest, &old));
+    // Checked again now that the parent exists: a symlink put in its way since is refused.
+    let real =
+        std::fs::canonicalize(parent).with_context(|| format!("resolving {}", parent.display()))?;
+    if real != parent {
+        anyhow::bail!(
+            "refusing to write the site into {}: {} now leads to {}",
+            dest.shown.display(),
+            parent.display(),
+            real.display()
+        );
+    }
+    staging::remove_stale(target)?;
+    replaceable(dest)?;
+    let staging = staging::path(target, Stage::Tmp);
+    std::fs::create_dir(&staging).with_context(|| format!("creating {}", staging.display()))?;
+    let result = marker::mark(&staging)
+        .and_then(|()| write_tree(site, &staging))
+        .and_then(|()| swap(&staging, dest));
     if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
+        let _ = marker::remove_site(&staging);
     }
     result
 }
 
+/// Whether a site path is a plain relative path that stays inside the site.
+fn stays_inside(path: &str) -> bool {
+    path != MARKER
+        && !path.contains(['\\', ':', '\0'])
+        && path
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..")
+}
+
 fn write_tree(site: &SiteFiles, root: &Path) -> Result<()> {
     for (path, contents) in &site.files {
+        if !stays_inside(path) {
+            anyhow::bail!("refusing to write `{path}`: a site file must stay inside the site");
+        }
         let target: PathBuf = root.join(path);
         if let Some(dir) = target.parent() {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -53,44 +108,191 @@ fn write_tree(site: &SiteFiles, root: &Path) -> Result<()> {
     Ok(())
 }
 
-fn swap(staging: &Path, dest: &Path, old: &Path) -> Result<()> {
-    if dest.exists() {
-        if !dest.is_dir() {
-            anyhow::bail!(
-                "{} exists and is not a folder; not replacing it",
-                dest.display()
-            );
+fn swap(staging: &Path, dest: &Destination) -> Result<()> {
+    let target = &dest.path;
+    match replaceable(dest)? {
+        // `replaceable` has refused anything else already.
+        Found::Absent | Found::Other(_) => {}
+        Found::Empty => std::fs::remove_dir(target)
+            .with_context(|| format!("replacing {}", target.display()))?,
+        Found::Site => {
+            let old = staging::path(target, Stage::Old);
+            std::fs::rename(target, &old)
+                .with_context(|| format!("moving the old site {} aside", target.display()))?;
+            // Whatever was renamed is deleted below: it must still be the site checked above.
+            if marker::inspect(&old)? != Found::Site {
+                let _ = std::fs::rename(&old, target);
+                anyhow::bail!(
+                    "{} changed during the build; not replacing it",
+                    target.display()
+                );
+            }
+            if let Err(err) = std::fs::rename(staging, target) {
+                let _ = std::fs::rename(&old, target);
+                return Err(err)
+                    .with_context(|| format!("moving the new site into {}", target.display()));
+            }
+            return marker::remove_site(&old);
         }
-        std::fs::rename(dest, old)
-            .with_context(|| format!("moving the old site {} aside", dest.display()))?;
     }
-    if let Err(err) = std::fs::rename(staging, dest) {
-        let _ = std::fs::rename(old, dest);
-        return Err(err).with_context(|| format!("moving the new site into {}", dest.display()));
-    }
-    let _ = std::fs::remove_dir_all(old);
-    Ok(())
+    std::fs::rename(staging, target)
+        .with_context(|| format!("moving the new site into {}", target.display()))
+}
+
+/// What `clean` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cleaned {
+    /// Whether a site was there and is now gone.
+    pub removed_site: bool,
+    /// Staging folders of interrupted builds that were removed.
+    pub stale: Vec<PathBuf>,
+}
+
+/// Delete the site at `dest` (only if it carries the marker, or is an empty folder) and the
+/// staging folders interrupted builds left next to it.
+pub fn clean(dest: &Destination) -> Result<Cleaned> {
+    let stale = staging::remove_stale(&dest.path)?;
+    let removed_site = match marker::inspect(&dest.path)? {
+        Found::Absent => false,
+        Found::Empty | Found::Site => {
+            marker::remove_site(&dest.path)?;
+            true
+        }
+        Found::Other(why) => anyhow::bail!(
+            "refusing to delete {}: {why}; `gradbook clean` only deletes a site gradbook wrote",
+            dest.shown.display()
+        ),
+    };
+    Ok(Cleaned {
+        removed_site,
+        stale,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn replaces_the_old_site() {
-        let dir = tempfile::tempdir().unwrap();
-        let dest = dir.path().join("book");
-        std::fs::create_dir_all(dest.join("stale")).unwrap();
+    /// A destination at `path`, whose parent exists (as `Destination::check` resolves it).
+    fn destination(path: &Path) -> Destination {
+        let parent = std::fs::canonicalize(path.parent().unwrap()).unwrap();
+        Destination {
+            shown: path.to_path_buf(),
+            path: parent.join(path.file_name().unwrap()),
+        }
+    }
+
+    fn site(index: &str) -> SiteFiles {
         let mut site = SiteFiles::default();
-        site.add("index.html", "hi");
+        site.add("index.html", index);
         site.add("css/a.css", "x");
-        write_atomically(&site, &dest).unwrap();
+        site
+    }
+
+    #[test]
+    fn replaces_a_previous_site_and_leaves_nothing_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = destination(&dir.path().join("book"));
+        write_atomically(&site("first"), &dest).unwrap();
+        std::fs::create_dir_all(dest.path.join("stale")).unwrap();
+        write_atomically(&site("second"), &dest).unwrap();
         assert_eq!(
-            std::fs::read_to_string(dest.join("index.html")).unwrap(),
-            "hi"
+            std::fs::read_to_string(dest.path.join("index.html")).unwrap(),
+            "second"
         );
-        assert!(!dest.join("stale").exists());
+        assert_eq!(
+            std::fs::read_to_string(dest.path.join(MARKER)).unwrap(),
+            MARKER_TEXT
+        );
+        assert!(!dest.path.join("stale").exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1);
+    }
+
+    #[test]
+    fn an_empty_folder_is_replaced_a_foreign_one_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = destination(&dir.path().join("empty"));
+        std::fs::create_dir(&empty.path).unwrap();
+        write_atomically(&site("x"), &empty).unwrap();
+        assert!(empty.path.join(MARKER).is_file());
+
+        let mine = destination(&dir.path().join("mine"));
+        std::fs::create_dir(&mine.path).unwrap();
+        std::fs::write(mine.path.join("thesis.tex"), "precious").unwrap();
+        let err = write_atomically(&site("x"), &mine).unwrap_err().to_string();
+        assert!(err.contains("refusing") && err.contains(MARKER), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(mine.path.join("thesis.tex")).unwrap(),
+            "precious"
+        );
+        assert_eq!(std::fs::read_dir(&mine.path).unwrap().count(), 1);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "no staging left"
+        );
+    }
+
+    #[test]
+    fn site_paths_must_stay_inside() {
+        for ok in ["index.html", "a/b.html", "fonts/x.otf"] {
+            assert!(stays_inside(ok), "{ok}");
+        }
+        for bad in [
+            "../x.html",
+            "a/../../x",
+            "/etc/x",
+            "a//b",
+            "./a",
+            "c:\\x",
+            "a\\..\\b",
+            MARKER,
+            "",
+        ] {
+            assert!(!stays_inside(bad), "{bad}");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let dest = destination(&dir.path().join("site"));
+        let mut evil = site("x");
+        evil.add("../escaped.html", "x");
+        assert!(write_atomically(&evil, &dest).is_err());
+        assert!(!dir.path().join("escaped.html").exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_parent_swapped_for_a_symlink_after_the_check_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir(root.join("elsewhere")).unwrap();
+        // Checked while `out` did not exist; a symlink took its place before the write.
+        let dest = Destination {
+            shown: root.join("out/site"),
+            path: root.join("out/site"),
+        };
+        std::os::unix::fs::symlink(root.join("elsewhere"), root.join("out")).unwrap();
+        let err = write_atomically(&site("x"), &dest).unwrap_err().to_string();
+        assert!(err.contains("now leads to"), "{err}");
+        assert_eq!(
+            std::fs::read_dir(root.join("elsewhere")).unwrap().count(),
+            0
+        );
+    }
+
+    #[test]
+    fn clean_deletes_only_a_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = destination(&dir.path().join("book"));
+        assert!(!clean(&dest).unwrap().removed_site);
+        write_atomically(&site("x"), &dest).unwrap();
+        assert!(clean(&dest).unwrap().removed_site);
+        assert!(!dest.path.exists());
+        std::fs::create_dir(&dest.path).unwrap();
+        std::fs::write(dest.path.join("notes.txt"), "keep").unwrap();
+        let err = clean(&dest).unwrap_err().to_string();
+        assert!(err.contains("refusing to delete"), "{err}");
+        assert!(dest.path.join("notes.txt").is_file());
     }
 }
