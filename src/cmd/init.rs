@@ -31,7 +31,8 @@ const FILES: &[(&str, &str)] = &[
 pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
     for (path, _) in FILES {
         let target = dir.join(path);
-        if target.exists() {
+        // `symlink_metadata`: a dangling link counts as existing (writing would follow it).
+        if target.symlink_metadata().is_ok() {
             anyhow::bail!(
                 "{} already exists; `gradbook init` writes only into an empty book",
                 target.display()
@@ -44,7 +45,13 @@ pub fn run(dir: &Path) -> anyhow::Result<ExitCode> {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
         }
-        std::fs::write(&target, contents)
+        // `create_new` fails instead of following a link or replacing a file that appeared
+        // since the check above.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, contents.as_bytes()))
             .with_context(|| format!("writing {}", target.display()))?;
     }
     println!(
