@@ -1,16 +1,18 @@
 //! One chapter from source to HTML: Tera (results, `num`, `figure`, `table`) first, then
-//! Markdown with math and `autograd` fences. Errors name the chapter file and line.
+//! Markdown with math and `autograd` fences. Errors name the chapter file and line. Each chapter
+//! renders on its own thread with a large stack, within the template budgets.
 
 use crate::compute::{self, Kind, Outcome};
 use crate::diag::{Diagnostic, SpanError};
 use crate::figure;
 use crate::site::book::Chapter;
 use crate::site::markdown::{self, Rendered};
-use crate::site::templates::{self, FigureState};
+use crate::site::templates::budget::Budget;
+use crate::site::templates::{self, FigureState, Reads, instrument, scan};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
-use tera::Tera;
 
 /// Everything computed once per build that chapters draw on.
 #[derive(Clone)]
@@ -26,6 +28,9 @@ pub struct Inputs {
     /// `context` as Tera takes it, built once: cloning the results for every chapter
     /// dominated the re-render of one chapter in `serve`.
     pub tera_context: Arc<tera::Context>,
+    /// The names chapters read while rendering (give each chapter its own to learn its
+    /// dependencies).
+    pub reads: Reads,
 }
 
 impl Inputs {
@@ -49,9 +54,14 @@ impl Inputs {
             context: Arc::new(context),
             digits,
             used_figures: Arc::default(),
+            reads: Arc::default(),
         }
     }
 }
+
+/// The stack of the thread a chapter renders on: deep enough for every nesting the limits
+/// allow (Tera, math-core and pulldown-cmark recurse).
+const RENDER_STACK: usize = 256 << 20;
 
 /// The prefix of every id a chapter's figures use (`q2-bump-html-`), unique per chapter so
 /// that the print page, which holds every chapter, has no duplicate figure ids.
@@ -62,24 +72,90 @@ pub fn figure_prefix(chapter: &Chapter) -> String {
     )
 }
 
-/// Render a chapter; the error is a located diagnostic.
+/// Render a chapter; the error is a located diagnostic. The work runs on a thread of its own
+/// with a [`RENDER_STACK`] stack, so no nesting the limits let through can overflow it.
 pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
+    let failed = |what: &str| Diagnostic::at(&chapter.file, &chapter.source, 0..0, what);
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("gradbook-chapter".into())
+            .stack_size(RENDER_STACK)
+            .spawn_scoped(scope, || render_here(chapter, inputs))
+            .map_err(|e| {
+                failed(&format!(
+                    "could not start a thread to render this chapter: {e}"
+                ))
+            })?;
+        worker.join().map_err(|_| {
+            failed("internal error while rendering this chapter (a bug in gradbook)")
+        })?
+    })
+}
+
+fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
     let page_prefix = figure_prefix(chapter);
-    let mut tera = Tera::default();
-    templates::register_num(&mut tera, inputs.digits);
     let state = FigureState {
         outcomes: inputs.outcomes.clone(),
         page_prefix: page_prefix.clone(),
         count: 0,
         used: inputs.used_figures.clone(),
     };
-    templates::register_functions(&mut tera, state, inputs.context.clone(), inputs.digits);
+    let budget = Arc::new(Budget::default());
+    let mut tera = templates::chapter_engine(
+        state,
+        inputs.context.clone(),
+        inputs.digits,
+        &inputs.reads,
+        &budget,
+    );
+    let protected = protect_heading_ids(&chapter.source);
+    let at = |span: Range<usize>, message: &str| {
+        let span = unprotect(&protected, span.start)..unprotect(&protected, span.end);
+        Diagnostic::at(&chapter.file, &chapter.source, span, message)
+    };
+    let tags = scan::tags(&protected);
+    scan::check_nesting(&protected, &tags).map_err(|e| at(e.span, &e.message))?;
     let name = chapter.path.clone();
-    tera.add_raw_template(&name, &protect_heading_ids(&chapter.source))
+    tera.add_raw_template(&name, &protected)
         .map_err(|e| tera_diagnostic(chapter, inputs, &e))?;
+    let positions = match tera.templates.get_mut(&name) {
+        Some(template) => {
+            let found = instrument::instrument(&mut template.ast, &protected, &tags)
+                .map_err(|e| at(e.span, &e.message))?;
+            template.macros = template
+                .ast
+                .iter()
+                .filter_map(|n| match n {
+                    tera::ast::Node::MacroDefinition(_, m, _) => Some((m.name.clone(), m.clone())),
+                    _ => None,
+                })
+                .collect();
+            if let Ok(mut reads) = inputs.reads.lock() {
+                reads.extend(found.names);
+            }
+            found.positions
+        }
+        None => Vec::new(),
+    };
     let markdown_source = tera
         .render(&name, &inputs.tera_context)
-        .map_err(|e| tera_diagnostic(chapter, inputs, &e))?
+        .map_err(|e| {
+            let position = budget.current().and_then(|p| positions.get(p)).cloned();
+            match position {
+                Some(range) if !range.is_empty() => {
+                    let message = render_message(inputs, &e);
+                    let needle = backticked(&message).unwrap_or_default();
+                    let span = match protected[range.clone()].find(needle.as_str()) {
+                        Some(i) if !needle.is_empty() => {
+                            range.start + i..range.start + i + needle.len()
+                        }
+                        _ => range,
+                    };
+                    at(span, &message)
+                }
+                _ => tera_diagnostic(chapter, inputs, &e),
+            }
+        })?
         .replace(HEADING_ID_MARK, "{#");
     let mut fence_count = 0;
     let mut fences =
@@ -125,6 +201,13 @@ fn protect_heading_ids(source: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The offset in the chapter's source of `offset` in its protected text.
+fn unprotect(protected: &str, offset: usize) -> usize {
+    let offset = offset.min(protected.len());
+    let marks = protected[..offset].matches(HEADING_ID_MARK).count();
+    offset - marks * (HEADING_ID_MARK.len() - 2)
 }
 
 /// Run an inline `autograd` script and draw its backward graph; with `table`, also list every
@@ -230,17 +313,8 @@ fn tera_diagnostic(chapter: &Chapter, inputs: &Inputs, err: &tera::Error) -> Dia
             return Diagnostic::at_line(&chapter.file, &chapter.source, line, col, &message);
         }
     }
-    let innermost = lines.last().copied().unwrap_or("template error").trim();
-    let message = if innermost.contains("not found in context") {
-        let known = match &*inputs.context {
-            Value::Object(map) => map.keys().cloned().collect::<Vec<_>>().join(", "),
-            _ => String::new(),
-        };
-        format!("{innermost}: expected one of the results ({known}) or a loop variable")
-    } else {
-        innermost.to_string()
-    };
-    let needle = backticked(innermost).unwrap_or_default();
+    let message = render_message(inputs, err);
+    let needle = backticked(&message).unwrap_or_default();
     let offset = find_in_tags(&chapter.source, &needle);
     match offset {
         Some(pos) => Diagnostic::at(
@@ -250,6 +324,22 @@ fn tera_diagnostic(chapter: &Chapter, inputs: &Inputs, err: &tera::Error) -> Dia
             &message,
         ),
         None => Diagnostic::at(&chapter.file, &chapter.source, 0..0, &message),
+    }
+}
+
+/// The useful line of a Tera render error (the innermost cause), with the known names when a
+/// variable is missing.
+fn render_message(inputs: &Inputs, err: &tera::Error) -> String {
+    let text = templates::tera_error_text(err);
+    let innermost = text.lines().last().unwrap_or("template error").trim();
+    if innermost.contains("not found in context") {
+        let known = match &*inputs.context {
+            Value::Object(map) => map.keys().cloned().collect::<Vec<_>>().join(", "),
+            _ => String::new(),
+        };
+        format!("{innermost}: expected one of the results ({known}) or a loop variable")
+    } else {
+        innermost.to_string()
     }
 }
 
