@@ -435,4 +435,85 @@ mod tests {
         let d = render(&chapter("{{ book.title }}\n\n{% for i in [1,2] %}\nrow {{ i }}\n{% endfor %}\n\nbad $\\nosuchcommand{x}$ math\n"), &inputs()).unwrap_err();
         assert_eq!(d.line, 7, "{d}");
     }
+
+    #[test]
+    fn render_errors_carry_the_line_of_the_tag_that_failed() {
+        let d = render(
+            &chapter("# T\n\n{% for i in [1, 2] %}\nrow {{ i }}\n{% endfor %}\n\n{% if true %}\n{{ throw(message=\"stop here\") }}\n{% endif %}\n"),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert_eq!((d.line, d.column), (8, 1), "{d}");
+        assert!(d.message.contains("stop here"), "{d}");
+    }
+
+    #[test]
+    fn errors_after_heading_ids_keep_their_columns() {
+        let d = render(
+            &chapter("# Title {#mine}\n\n## Also {#two} {{ nosuch }}\n"),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert_eq!((d.line, d.column), (3, 19), "{d}");
+        let d = render(
+            &chapter("## A {#x} {{ get_env(name=\"HOME\") }}\n"),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert_eq!((d.line, d.column), (1, 14), "{d}");
+    }
+
+    #[test]
+    fn reads_are_recorded_from_names_and_computed_stems() {
+        let own = inputs();
+        render(
+            &chapter("{% set s = \"ti\" ~ \"ny\" %}{{ book.title }} {% if bump is defined %}{{ bump.x }}{% endif %}{% for k, v in results %}{% endfor %}"),
+            &own,
+        )
+        .unwrap();
+        let reads = own.reads.lock().unwrap().clone();
+        for name in ["book", "bump", "results"] {
+            assert!(reads.contains(name), "{name} missing from {reads:?}");
+        }
+        let own = inputs();
+        let d = render(
+            &chapter("{{ table(of=\"ti\" ~ \"ny\" ~ \".steps\") }}"),
+            &own,
+        )
+        .unwrap_err();
+        assert!(d.message.contains("tiny.steps"), "{d}");
+        assert!(own.reads.lock().unwrap().contains("tiny"));
+    }
+
+    #[test]
+    fn the_deepest_nesting_the_limits_allow_renders() {
+        let depth = scan::MAX_BLOCK_DEPTH - 1;
+        let brackets = scan::MAX_BRACKET_DEPTH - 1;
+        let expr = format!("{}1{}", "(".repeat(brackets), ")".repeat(brackets));
+        let body = format!(
+            "{}{{{{ {expr} }}}}{{% if n > 0 %}}{{{{ self::f(n=n - 1) }}}}{{% endif %}}{}",
+            "{% if true %}".repeat(depth - 1),
+            "{% endif %}".repeat(depth - 1)
+        );
+        let source = format!(
+            "{{% macro f(n) %}}{body}{{% endmacro f %}}\n\n{{{{ self::f(n={}) }}}}\n",
+            templates::budget::MAX_MACRO_DEPTH - 1
+        );
+        let r = render(&chapter(&source), &inputs()).unwrap();
+        assert_eq!(
+            r.html.matches('1').count(),
+            templates::budget::MAX_MACRO_DEPTH
+        );
+    }
+
+    #[test]
+    fn macros_loops_and_sets_still_work_when_instrumented() {
+        let r = render(
+            &chapter("{% macro sq(x) %}{{ x * x }}{% endmacro sq %}\n{%- set total = 0 -%}\n{% for i in range(end=4) -%}\n{{ self::sq(x=i) }},\n{%- endfor %}\n{% for i in [] %}x{% else %}empty{% endfor %}\n"),
+            &inputs(),
+        )
+        .unwrap();
+        assert!(r.html.contains("0,1,4,9,"), "{}", r.html);
+        assert!(r.html.contains("empty"), "{}", r.html);
+    }
 }
