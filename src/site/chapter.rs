@@ -516,4 +516,50 @@ mod tests {
         assert!(r.html.contains("0,1,4,9,"), "{}", r.html);
         assert!(r.html.contains("empty"), "{}", r.html);
     }
+
+    #[test]
+    fn printed_bytes_and_loop_text_are_budgeted() {
+        let grow = "{% set s = \"xxxxxxxxxx\" %}".to_string()
+            + &"{% set s = s | replace(from=\"x\", to=\"xxxxxxxxxx\") %}".repeat(5);
+        let d = render(
+            &chapter(&format!(
+                "{grow}\n\n{{% for i in range(end=20) %}}{{{{ s }}}}{{% endfor %}}\n"
+            )),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert!(
+            d.message
+                .contains("printed more than the limit of 16777216 bytes"),
+            "{d}"
+        );
+        assert_eq!(d.line, 3, "{d}");
+        let text = "y".repeat(1000);
+        let d = render(
+            &chapter(&format!(
+                "a\n{{% for i in range(end=100000) %}}{text}{{% endfor %}}\n"
+            )),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert!(d.message.contains("printed more than the limit"), "{d}");
+        assert_eq!(d.line, 2, "{d}");
+    }
+
+    #[test]
+    fn long_concatenations_and_reserved_names_are_refused() {
+        let terms = vec!["s"; 40].join(" ~ ");
+        let d = render(
+            &chapter(&format!("{{% set s = \"a\" %}}\n{{{{ {terms} }}}}\n")),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert!(
+            d.message.contains("40 terms joined with `~`: at most 32"),
+            "{d}"
+        );
+        assert_eq!(d.line, 2, "{d}");
+        let d = render(&chapter("{{ __gb_loop(p=0) }}"), &inputs()).unwrap_err();
+        assert!(d.message.contains("reserved"), "{d}");
+    }
 }
