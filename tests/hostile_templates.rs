@@ -123,6 +123,21 @@ fn deep_nesting_is_a_located_error_not_an_abort() {
 }
 
 #[test]
+fn a_page_template_that_includes_itself_is_refused() {
+    let (_tmp, book) = book("tera-page-template-recursion");
+    let run = build(&book, &[]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("page.html → page.html")
+            && run
+                .stderr
+                .contains("recursion is not allowed in page templates"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn deep_markdown_nesting_builds() {
     let (_tmp, book) = book("tera-deep-markdown");
     let run = build(&book, &[]);

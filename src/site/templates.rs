@@ -4,6 +4,7 @@
 
 pub mod budget;
 pub mod instrument;
+pub mod recursion;
 pub mod sandbox;
 pub mod scan;
 
@@ -49,6 +50,9 @@ pub fn page_templates(book_root: &Path) -> Result<Tera> {
     tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
         .map_err(|e| anyhow::anyhow!("{}", tera_error_text(&e)))
         .context("parsing the page templates")?;
+    recursion::check(&tera)
+        .map_err(|e| anyhow::anyhow!(e))
+        .context("checking the page templates")?;
     tera.autoescape_on(vec![".html"]);
     register_num(&mut tera, 6);
     Ok(tera)
