@@ -61,7 +61,7 @@ impl Inputs {
 
 /// The stack of the thread a chapter renders on: deep enough for every nesting the limits
 /// allow (Tera, math-core and pulldown-cmark recurse).
-const RENDER_STACK: usize = 256 << 20;
+const RENDER_STACK: usize = 64 << 20;
 
 /// The prefix of every id a chapter's figures use (`q2-bump-html-`), unique per chapter so
 /// that the print page, which holds every chapter, has no duplicate figure ids.

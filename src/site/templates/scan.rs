@@ -8,6 +8,9 @@ use std::ops::Range;
 pub const MAX_BLOCK_DEPTH: usize = 32;
 /// How deep `(` and `[` may nest inside one tag.
 pub const MAX_BRACKET_DEPTH: usize = 32;
+/// Most operators (`+`, `~`, `|`, `==`, `and`, `not`, …) in one tag: Tera nests each in the
+/// syntax tree, so a long chain is as deep as a nested one.
+pub const MAX_OPERATORS: usize = 256;
 
 /// What kind of tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,8 +129,8 @@ fn first_word(text: &str) -> &str {
     &text[..len]
 }
 
-/// Refuse sources that nest blocks or brackets deeper than the limits (deep nesting overflows
-/// the parser's and the renderer's stack).
+/// Refuse sources that nest blocks or brackets deeper, or chain more operators, than the limits
+/// (deep nesting overflows the parser's and the renderer's stack).
 pub fn check_nesting(source: &str, tags: &[Tag]) -> Result<(), ScanError> {
     let mut depth = 0usize;
     for tag in tags {
@@ -151,16 +154,26 @@ pub fn check_nesting(source: &str, tags: &[Tag]) -> Result<(), ScanError> {
             }
         }
         if tag.kind != TagKind::Comment {
-            check_brackets(source, tag.inner.clone())?;
+            check_expression(source, tag.inner.clone())?;
         }
     }
     Ok(())
 }
 
-fn check_brackets(source: &str, inner: Range<usize>) -> Result<(), ScanError> {
+fn check_expression(source: &str, inner: Range<usize>) -> Result<(), ScanError> {
+    let text = &source[inner.clone()];
     let mut depth = 0usize;
+    let mut operators = 0usize;
     let mut quote: Option<char> = None;
-    for (i, c) in source[inner.clone()].char_indices() {
+    let mut word = 0..0;
+    for (i, c) in text.char_indices() {
+        let in_word = quote.is_none() && (c.is_alphanumeric() || c == '_');
+        if !in_word && !word.is_empty() {
+            if matches!(&text[word.clone()], "and" | "or" | "not" | "in" | "is") {
+                operators += 1;
+            }
+            word = 0..0;
+        }
         match quote {
             Some(q) if c == q => quote = None,
             Some(_) => {}
@@ -179,8 +192,24 @@ fn check_brackets(source: &str, inner: Range<usize>) -> Result<(), ScanError> {
                     }
                 }
                 ')' | ']' => depth = depth.saturating_sub(1),
+                '+' | '-' | '*' | '/' | '%' | '~' | '|' | '<' | '>' | '=' | '!' => operators += 1,
+                _ if in_word => {
+                    if word.is_empty() {
+                        word = i..i;
+                    }
+                    word.end = i + c.len_utf8();
+                }
                 _ => {}
             },
+        }
+        if operators > MAX_OPERATORS {
+            let at = inner.start + i;
+            return Err(ScanError {
+                span: at..at + c.len_utf8(),
+                message: format!(
+                    "more than {MAX_OPERATORS} operators in one tag: split the expression with `{{% set %}}`"
+                ),
+            });
         }
     }
     Ok(())
@@ -233,5 +262,27 @@ mod tests {
         assert_eq!(err.span.start, 3 + MAX_BRACKET_DEPTH);
         let quoted = format!("{{{{ \"{}\" }}}}", "(".repeat(100));
         assert!(check_nesting(&quoted, &tags(&quoted)).is_ok());
+    }
+
+    #[test]
+    fn long_operator_chains_are_refused() {
+        let ok = format!("{{{{ 1{} }}}}", " + 1".repeat(MAX_OPERATORS));
+        assert!(check_nesting(&ok, &tags(&ok)).is_ok());
+        for chain in [" + 1", " and true", " | abs", " ~ s"] {
+            let long = format!("{{{{ 1{} }}}}", chain.repeat(MAX_OPERATORS + 1));
+            let err = check_nesting(&long, &tags(&long)).unwrap_err();
+            assert!(
+                err.message.contains("more than 256 operators"),
+                "{chain}: {}",
+                err.message
+            );
+        }
+        let words = format!("{{{{ {} }}}}", "notable ".repeat(300));
+        assert!(
+            check_nesting(&words, &tags(&words)).is_ok(),
+            "`not` inside a word"
+        );
+        let strings = format!("{{{{ \"{}\" }}}}", "+".repeat(1000));
+        assert!(check_nesting(&strings, &tags(&strings)).is_ok());
     }
 }
