@@ -73,7 +73,7 @@ pub fn figure_prefix(chapter: &Chapter) -> String {
 }
 
 /// Render a chapter; the error is a located diagnostic. The work runs on a thread of its own
-/// with a [`RENDER_STACK`] stack, so no nesting the limits let through can overflow it.
+/// with a 64 MiB stack, so no nesting the limits let through can overflow it.
 pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
     let failed = |what: &str| Diagnostic::at(&chapter.file, &chapter.source, 0..0, what);
     std::thread::scope(|scope| {
