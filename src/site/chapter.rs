@@ -1,16 +1,18 @@
 //! One chapter from source to HTML: Tera (results, `num`, `figure`, `table`) first, then
-//! Markdown with math and `autograd` fences. Errors name the chapter file and line.
+//! Markdown with math and `autograd` fences. Errors name the chapter file and line. Each chapter
+//! renders on its own thread with a large stack, within the template budgets.
 
 use crate::compute::{self, Kind, Outcome};
 use crate::diag::{Diagnostic, SpanError};
 use crate::figure;
 use crate::site::book::Chapter;
 use crate::site::markdown::{self, Rendered};
-use crate::site::templates::{self, FigureState};
+use crate::site::templates::budget::Budget;
+use crate::site::templates::{self, FigureState, Reads, instrument, scan};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
-use tera::Tera;
 
 /// Everything computed once per build that chapters draw on.
 #[derive(Clone)]
@@ -26,6 +28,9 @@ pub struct Inputs {
     /// `context` as Tera takes it, built once: cloning the results for every chapter
     /// dominated the re-render of one chapter in `serve`.
     pub tera_context: Arc<tera::Context>,
+    /// The names chapters read while rendering (give each chapter its own to learn its
+    /// dependencies).
+    pub reads: Reads,
 }
 
 impl Inputs {
@@ -49,9 +54,14 @@ impl Inputs {
             context: Arc::new(context),
             digits,
             used_figures: Arc::default(),
+            reads: Arc::default(),
         }
     }
 }
+
+/// The stack of the thread a chapter renders on: deep enough for every nesting the limits
+/// allow (Tera, math-core and pulldown-cmark recurse).
+const RENDER_STACK: usize = 64 << 20;
 
 /// The prefix of every id a chapter's figures use (`q2-bump-html-`), unique per chapter so
 /// that the print page, which holds every chapter, has no duplicate figure ids.
@@ -62,24 +72,90 @@ pub fn figure_prefix(chapter: &Chapter) -> String {
     )
 }
 
-/// Render a chapter; the error is a located diagnostic.
+/// Render a chapter; the error is a located diagnostic. The work runs on a thread of its own
+/// with a 64 MiB stack, so no nesting the limits let through can overflow it.
 pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
+    let failed = |what: &str| Diagnostic::at(&chapter.file, &chapter.source, 0..0, what);
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("gradbook-chapter".into())
+            .stack_size(RENDER_STACK)
+            .spawn_scoped(scope, || render_here(chapter, inputs))
+            .map_err(|e| {
+                failed(&format!(
+                    "could not start a thread to render this chapter: {e}"
+                ))
+            })?;
+        worker.join().map_err(|_| {
+            failed("internal error while rendering this chapter (a bug in gradbook)")
+        })?
+    })
+}
+
+fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
     let page_prefix = figure_prefix(chapter);
-    let mut tera = Tera::default();
-    templates::register_num(&mut tera, inputs.digits);
     let state = FigureState {
         outcomes: inputs.outcomes.clone(),
         page_prefix: page_prefix.clone(),
         count: 0,
         used: inputs.used_figures.clone(),
     };
-    templates::register_functions(&mut tera, state, inputs.context.clone(), inputs.digits);
+    let budget = Arc::new(Budget::default());
+    let mut tera = templates::chapter_engine(
+        state,
+        inputs.context.clone(),
+        inputs.digits,
+        &inputs.reads,
+        &budget,
+    );
+    let protected = protect_heading_ids(&chapter.source);
+    let at = |span: Range<usize>, message: &str| {
+        let span = unprotect(&protected, span.start)..unprotect(&protected, span.end);
+        Diagnostic::at(&chapter.file, &chapter.source, span, message)
+    };
+    let tags = scan::tags(&protected);
+    scan::check_nesting(&protected, &tags).map_err(|e| at(e.span, &e.message))?;
     let name = chapter.path.clone();
-    tera.add_raw_template(&name, &protect_heading_ids(&chapter.source))
+    tera.add_raw_template(&name, &protected)
         .map_err(|e| tera_diagnostic(chapter, inputs, &e))?;
+    let positions = match tera.templates.get_mut(&name) {
+        Some(template) => {
+            let found = instrument::instrument(&mut template.ast, &protected, &tags)
+                .map_err(|e| at(e.span, &e.message))?;
+            template.macros = template
+                .ast
+                .iter()
+                .filter_map(|n| match n {
+                    tera::ast::Node::MacroDefinition(_, m, _) => Some((m.name.clone(), m.clone())),
+                    _ => None,
+                })
+                .collect();
+            if let Ok(mut reads) = inputs.reads.lock() {
+                reads.extend(found.names);
+            }
+            found.positions
+        }
+        None => Vec::new(),
+    };
     let markdown_source = tera
         .render(&name, &inputs.tera_context)
-        .map_err(|e| tera_diagnostic(chapter, inputs, &e))?
+        .map_err(|e| {
+            let position = budget.current().and_then(|p| positions.get(p)).cloned();
+            match position {
+                Some(range) if !range.is_empty() => {
+                    let message = render_message(inputs, &e);
+                    let needle = backticked(&message).unwrap_or_default();
+                    let span = match protected[range.clone()].find(needle.as_str()) {
+                        Some(i) if !needle.is_empty() => {
+                            range.start + i..range.start + i + needle.len()
+                        }
+                        _ => range,
+                    };
+                    at(span, &message)
+                }
+                _ => tera_diagnostic(chapter, inputs, &e),
+            }
+        })?
         .replace(HEADING_ID_MARK, "{#");
     let mut fence_count = 0;
     let mut fences =
@@ -125,6 +201,13 @@ fn protect_heading_ids(source: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The offset in the chapter's source of `offset` in its protected text.
+fn unprotect(protected: &str, offset: usize) -> usize {
+    let offset = offset.min(protected.len());
+    let marks = protected[..offset].matches(HEADING_ID_MARK).count();
+    offset - marks * (HEADING_ID_MARK.len() - 2)
 }
 
 /// Run an inline `autograd` script and draw its backward graph; with `table`, also list every
@@ -230,17 +313,8 @@ fn tera_diagnostic(chapter: &Chapter, inputs: &Inputs, err: &tera::Error) -> Dia
             return Diagnostic::at_line(&chapter.file, &chapter.source, line, col, &message);
         }
     }
-    let innermost = lines.last().copied().unwrap_or("template error").trim();
-    let message = if innermost.contains("not found in context") {
-        let known = match &*inputs.context {
-            Value::Object(map) => map.keys().cloned().collect::<Vec<_>>().join(", "),
-            _ => String::new(),
-        };
-        format!("{innermost}: expected one of the results ({known}) or a loop variable")
-    } else {
-        innermost.to_string()
-    };
-    let needle = backticked(innermost).unwrap_or_default();
+    let message = render_message(inputs, err);
+    let needle = backticked(&message).unwrap_or_default();
     let offset = find_in_tags(&chapter.source, &needle);
     match offset {
         Some(pos) => Diagnostic::at(
@@ -250,6 +324,22 @@ fn tera_diagnostic(chapter: &Chapter, inputs: &Inputs, err: &tera::Error) -> Dia
             &message,
         ),
         None => Diagnostic::at(&chapter.file, &chapter.source, 0..0, &message),
+    }
+}
+
+/// The useful line of a Tera render error (the innermost cause), with the known names when a
+/// variable is missing.
+fn render_message(inputs: &Inputs, err: &tera::Error) -> String {
+    let text = templates::tera_error_text(err);
+    let innermost = text.lines().last().unwrap_or("template error").trim();
+    if innermost.contains("not found in context") {
+        let known = match &*inputs.context {
+            Value::Object(map) => map.keys().cloned().collect::<Vec<_>>().join(", "),
+            _ => String::new(),
+        };
+        format!("{innermost}: expected one of the results ({known}) or a loop variable")
+    } else {
+        innermost.to_string()
     }
 }
 
@@ -344,5 +434,218 @@ mod tests {
     fn latex_error_is_located_in_source() {
         let d = render(&chapter("{{ book.title }}\n\n{% for i in [1,2] %}\nrow {{ i }}\n{% endfor %}\n\nbad $\\nosuchcommand{x}$ math\n"), &inputs()).unwrap_err();
         assert_eq!(d.line, 7, "{d}");
+    }
+
+    #[test]
+    fn render_errors_carry_the_line_of_the_tag_that_failed() {
+        let d = render(
+            &chapter("# T\n\n{% for i in [1, 2] %}\nrow {{ i }}\n{% endfor %}\n\n{% if true %}\n{{ throw(message=\"stop here\") }}\n{% endif %}\n"),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert_eq!((d.line, d.column), (8, 1), "{d}");
+        assert!(d.message.contains("stop here"), "{d}");
+    }
+
+    #[test]
+    fn errors_after_heading_ids_keep_their_columns() {
+        let d = render(
+            &chapter("# Title {#mine}\n\n## Also {#two} {{ nosuch }}\n"),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert_eq!((d.line, d.column), (3, 19), "{d}");
+        let d = render(
+            &chapter("## A {#x} {{ get_env(name=\"HOME\") }}\n"),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert_eq!((d.line, d.column), (1, 14), "{d}");
+    }
+
+    #[test]
+    fn reads_are_recorded_from_names_and_computed_stems() {
+        let own = inputs();
+        render(
+            &chapter("{% set s = \"ti\" ~ \"ny\" %}{{ book.title }} {% if bump is defined %}{{ bump.x }}{% endif %}{% for k, v in results %}{% endfor %}"),
+            &own,
+        )
+        .unwrap();
+        let reads = own.reads.lock().unwrap().clone();
+        for name in ["book", "bump", "results"] {
+            assert!(reads.contains(name), "{name} missing from {reads:?}");
+        }
+        let own = inputs();
+        let d = render(
+            &chapter("{{ table(of=\"ti\" ~ \"ny\" ~ \".steps\") }}"),
+            &own,
+        )
+        .unwrap_err();
+        assert!(d.message.contains("tiny.steps"), "{d}");
+        assert!(own.reads.lock().unwrap().contains("tiny"));
+    }
+
+    #[test]
+    fn the_deepest_nesting_the_limits_allow_renders() {
+        let depth = scan::MAX_BLOCK_DEPTH - 1;
+        let brackets = scan::MAX_BRACKET_DEPTH - 1;
+        let expr = format!("{}1{}", "(".repeat(brackets), ")".repeat(brackets));
+        let body = format!(
+            "{}{{{{ {expr} }}}}{{% if n > 0 %}}{{{{ self::f(n=n - 1) }}}}{{% endif %}}{}",
+            "{% if true %}".repeat(depth - 1),
+            "{% endif %}".repeat(depth - 1)
+        );
+        let source = format!(
+            "{{% macro f(n) %}}{body}{{% endmacro f %}}\n\n{{{{ self::f(n={}) }}}}\n",
+            templates::budget::MAX_MACRO_DEPTH - 1
+        );
+        let r = render(&chapter(&source), &inputs()).unwrap();
+        assert_eq!(
+            r.html.matches('1').count(),
+            templates::budget::MAX_MACRO_DEPTH
+        );
+    }
+
+    #[test]
+    fn macros_loops_and_sets_still_work_when_instrumented() {
+        let r = render(
+            &chapter("{% macro sq(x) %}{{ x * x }}{% endmacro sq %}\n{%- set total = 0 -%}\n{% for i in range(end=4) -%}\n{{ self::sq(x=i) }},\n{%- endfor %}\n{% for i in [] %}x{% else %}empty{% endfor %}\n"),
+            &inputs(),
+        )
+        .unwrap();
+        assert!(r.html.contains("0,1,4,9,"), "{}", r.html);
+        assert!(r.html.contains("empty"), "{}", r.html);
+    }
+
+    #[test]
+    fn printed_bytes_and_loop_text_are_budgeted() {
+        let grow = "{% set s = \"xxxxxxxxxx\" %}".to_string()
+            + &"{% set s = s | replace(from=\"x\", to=\"xxxxxxxxxx\") %}".repeat(5);
+        let d = render(
+            &chapter(&format!(
+                "{grow}\n\n{{% for i in range(end=20) %}}{{{{ s }}}}{{% endfor %}}\n"
+            )),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert!(
+            d.message
+                .contains("printed more than the limit of 16777216 bytes"),
+            "{d}"
+        );
+        assert_eq!(d.line, 3, "{d}");
+        let text = "y".repeat(1000);
+        let d = render(
+            &chapter(&format!(
+                "a\n{{% for i in range(end=100000) %}}{text}{{% endfor %}}\n"
+            )),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert!(d.message.contains("printed more than the limit"), "{d}");
+        assert_eq!(d.line, 2, "{d}");
+    }
+
+    #[test]
+    fn long_concatenations_and_reserved_names_are_refused() {
+        let terms = vec!["s"; 40].join(" ~ ");
+        let d = render(
+            &chapter(&format!("{{% set s = \"a\" %}}\n{{{{ {terms} }}}}\n")),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert!(
+            d.message.contains("40 terms joined with `~`: at most 32"),
+            "{d}"
+        );
+        assert_eq!(d.line, 2, "{d}");
+        let d = render(&chapter("{{ __gb_loop(p=0) }}"), &inputs()).unwrap_err();
+        assert!(d.message.contains("reserved"), "{d}");
+    }
+
+    /// Random nested chapter text: leaves (valid, failing and hostile) inside `for`, `if` and
+    /// `filter` blocks, and now and then a broken fragment.
+    fn random_body(rng: &mut rand_chacha::ChaCha8Rng, depth: usize) -> String {
+        use rand::Rng;
+        const LEAVES: &[&str] = &[
+            "{{ i }}",
+            "{{ book.title }}",
+            "{%- set x = 1 -%}",
+            "{{ x ~ \"a\" }}",
+            "{{ self::m(a=1) }}",
+            "text ",
+            "\n",
+            "\n## H {#id}\n",
+            "{# c #}",
+            "{% raw %}{{ }}{% endraw %}",
+            " $x$ ",
+            " $\\frac{a$ ",
+            "{{ nosuch }}",
+            "{{ throw(message=\"boom\") }}",
+            "{{ get_env(name=\"X\") }}",
+            "{{ [1, 2] | join(sep=\",\") }}",
+        ];
+        const BROKEN: &[&str] = &["{{", "%}", "{#", "\"}}\"", "{% endif %}", "{% break %}"];
+        let n = rng.random_range(1..6);
+        let mut out = String::new();
+        for _ in 0..n {
+            let pick = rng.random_range(0..100);
+            if pick < 3 {
+                out.push_str(BROKEN[rng.random_range(0..BROKEN.len())]);
+            } else if pick < 30 && depth < 4 {
+                let inner = random_body(rng, depth + 1);
+                out.push_str(&match rng.random_range(0..3) {
+                    0 => format!("{{% for i in range(end=3) %}}\n{inner}{{% endfor %}}"),
+                    1 => format!("{{% if true %}}{inner}\n{{% else %}}{inner}{{% endif %}}"),
+                    _ => format!("{{% filter upper %}}{inner}{{% endfilter %}}"),
+                });
+            } else {
+                out.push_str(LEAVES[rng.random_range(0..LEAVES.len())]);
+            }
+        }
+        out
+    }
+
+    /// Random chapters (see [`random_body`]): the render never panics, and a failing `throw` or
+    /// a missing variable is reported on a line that holds it (the scanner and Tera's syntax
+    /// tree agree on which tag is which).
+    #[test]
+    fn random_chapters_never_panic_and_point_at_the_failing_tag() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let mut located = 0;
+        for case in 0..1000 {
+            let source = format!(
+                "{{% macro m(a) %}}{}{{% endmacro m %}}\n{}",
+                random_body(&mut rng, 3),
+                random_body(&mut rng, 0)
+            );
+            let Err(d) = render(&chapter(&source), &inputs()) else {
+                continue;
+            };
+            assert!(
+                !d.message.contains("internal error"),
+                "case {case}: {source:?}: {d}"
+            );
+            assert!(
+                d.line >= 1 && d.line <= source.lines().count() + 1,
+                "{source:?}: {d}"
+            );
+            if d.message == "boom" {
+                located += 1;
+                assert!(
+                    d.source_line.contains("throw("),
+                    "case {case}: {source:?}: {d}"
+                );
+            }
+            if d.message.contains("`nosuch` not found") {
+                located += 1;
+                assert!(
+                    d.source_line.contains("nosuch"),
+                    "case {case}: {source:?}: {d}"
+                );
+            }
+        }
+        assert!(located > 80, "only {located} located render errors");
     }
 }

@@ -38,8 +38,69 @@ pub type FenceHandler<'a> = dyn FnMut(&str, &str, usize) -> Result<Option<String
 static LATEX: LazyLock<Option<LatexToMathML>> =
     LazyLock::new(|| LatexToMathML::new(MathCoreConfig::default()).ok());
 
+/// Longest formula, in bytes (the converter recurses once per nested argument, so length
+/// bounds its stack).
+pub const MAX_MATH_LEN: usize = 16 << 10;
+/// Deepest nesting of `{…}`, `\left…\right` and `\begin…\end` in a formula.
+pub const MAX_MATH_DEPTH: usize = 64;
+
+/// Refuse a formula longer than [`MAX_MATH_LEN`] or nested deeper than [`MAX_MATH_DEPTH`].
+fn check_math_size(latex: &str) -> Result<(), SpanError> {
+    if latex.len() > MAX_MATH_LEN {
+        return Err(SpanError::new(
+            0..1,
+            format!(
+                "LaTeX error: this formula is {} bytes, more than the limit of {MAX_MATH_LEN}",
+                latex.len()
+            ),
+        ));
+    }
+    let mut depth = 0usize;
+    let bytes = latex.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let (opens, closes, len) = match bytes[i] {
+            b'\\' => {
+                let name_len = latex[i + 1..]
+                    .find(|c: char| !c.is_ascii_alphabetic())
+                    .unwrap_or(latex.len() - i - 1);
+                let name = &latex[i + 1..i + 1 + name_len];
+                let len = 1 + name_len.max(1);
+                match name {
+                    "left" | "begin" => (true, false, len),
+                    "right" | "end" => (false, true, len),
+                    _ => (false, false, len),
+                }
+            }
+            b'{' => (true, false, 1),
+            b'}' => (false, true, 1),
+            _ => (false, false, 1),
+        };
+        if opens {
+            depth += 1;
+            if depth > MAX_MATH_DEPTH {
+                return Err(SpanError::new(
+                    i..i + 1,
+                    format!(
+                        "LaTeX error: braces, `\\left` and `\\begin` nested more than {MAX_MATH_DEPTH} deep"
+                    ),
+                ));
+            }
+        }
+        if closes {
+            depth = depth.saturating_sub(1);
+        }
+        i += len.min(bytes.len() - i);
+        while !latex.is_char_boundary(i) {
+            i += 1;
+        }
+    }
+    Ok(())
+}
+
 /// Convert LaTeX to MathML; the error's span is a byte range within `latex`.
 pub fn latex_to_mathml(latex: &str, display: bool) -> Result<String, SpanError> {
+    check_math_size(latex)?;
     let converter = LATEX
         .as_ref()
         .ok_or_else(|| SpanError::new(0..0, "the LaTeX converter failed to start"))?;
@@ -186,6 +247,7 @@ pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, S
     let mut used_ids = HeadingIds::default();
     let mut heading: Option<(usize, u8)> = None; // (index in events, level)
     let mut fence: Option<(String, String, usize)> = None;
+    let mut indented_code = false;
     for (event, range) in Parser::new_ext(source, options).into_offset_iter() {
         if let Some((lang, code, start)) = &mut fence {
             match event {
@@ -286,7 +348,18 @@ pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, S
                     id,
                 }));
             }
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Indented)) => {
+                indented_code = true;
+                events.push(event);
+            }
+            Event::End(TagEnd::CodeBlock) => {
+                indented_code = false;
+                events.push(event);
+            }
             Event::Text(ref t) | Event::Code(ref t) => {
+                if matches!(event, Event::Text(_)) && !indented_code {
+                    stray_formula(source, range.clone())?;
+                }
                 text_of(t, &mut sections);
                 events.push(event);
             }
@@ -312,6 +385,28 @@ pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, S
     }
     sections.retain(|s| !s.id.is_empty() || !s.text.is_empty());
     Ok(Rendered { html, sections })
+}
+
+/// Refuse a `$` in text that starts what is clearly a formula (`$\frac…`, `${…`): pulldown-cmark
+/// left it as text because its braces or its closing `$` do not match. A `$` before a number or
+/// a space (a price) is text.
+fn stray_formula(source: &str, range: std::ops::Range<usize>) -> Result<(), SpanError> {
+    let Some(text) = source.get(range.clone()) else {
+        return Ok(());
+    };
+    let bytes = source.as_bytes();
+    for (i, _) in text.match_indices('$') {
+        let at = range.start + i;
+        let escaped = at > 0 && bytes[at - 1] == b'\\';
+        let next = bytes[at + 1..].iter().find(|b| **b != b'$');
+        if !escaped && matches!(next, Some(b'\\' | b'{')) {
+            return Err(SpanError::new(
+                at..at + 1,
+                "this `$` starts a formula that was not converted: a `$…$` formula needs balanced `{…}` and a closing `$` in the same paragraph (write `\\$` for a dollar sign)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The language of a fence's info string (`python`, `autograd table` → `autograd`).
@@ -454,6 +549,61 @@ mod tests {
         .unwrap();
         assert!(r.html.contains("<div>autograd table: x = 1</div>"));
         assert!(r.html.contains("<code class=\"language-python\">a&lt;b"));
+    }
+
+    #[test]
+    fn unbalanced_formula_is_an_error_but_prices_are_text() {
+        let src = "line\n\nit costs $5 and $10; see $\\frac{a$ here\n";
+        let err = render(src, &mut |_, _, _| Ok(None)).unwrap_err();
+        assert_eq!(err.span.start, src.find("$\\frac").unwrap());
+        assert!(err.message.contains("balanced"), "{}", err.message);
+        let d = err.in_file(std::path::Path::new("c.md"), src);
+        assert_eq!((d.line, d.column), (3, 26));
+        let prices = md(
+            "It costs $5, or $ 10 for two, and \\$\\alpha is literal.\n\n    $\\frac{a$ in code\n",
+        );
+        assert!(prices.html.contains("$5, or $ 10"), "{}", prices.html);
+        assert!(
+            prices.html.contains("<pre><code>$\\frac{a$"),
+            "{}",
+            prices.html
+        );
+        assert!(render("`$\\frac{a$` in code\n", &mut |_, _, _| Ok(None)).is_ok());
+    }
+
+    #[test]
+    fn deep_or_long_formulas_are_refused_before_conversion() {
+        let deep = format!("{}a{}", "\\frac{".repeat(65), "}{b}".repeat(65));
+        let err = latex_to_mathml(&deep, true).unwrap_err();
+        assert!(
+            err.message.contains("nested more than 64"),
+            "{}",
+            err.message
+        );
+        let ok = format!("{}a{}", "\\frac{".repeat(30), "}{b}".repeat(30));
+        assert!(latex_to_mathml(&ok, true).is_ok());
+        let arrows = "\\leftarrow ".repeat(100) + &"\\rightarrow ".repeat(100);
+        assert!(
+            latex_to_mathml(&arrows, false).is_ok(),
+            "arrows are not \\left"
+        );
+        let long = "\\sqrt ".repeat(200_000) + "a";
+        assert!(
+            latex_to_mathml(&long, true)
+                .unwrap_err()
+                .message
+                .contains("limit of 16384")
+        );
+    }
+
+    #[test]
+    fn deep_markdown_nesting_renders() {
+        let quotes = format!("{} deep\n", ">".repeat(10_000));
+        assert!(md(&quotes).html.contains("deep"));
+        let list: String = (0..2000)
+            .map(|i| format!("{}- item\n", "  ".repeat(i)))
+            .collect();
+        assert!(md(&list).html.contains("item"));
     }
 
     #[test]

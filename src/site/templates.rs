@@ -1,5 +1,12 @@
 //! Tera: the page templates (embedded, overridable by a book's own `templates/` folder), and
-//! the filters and functions chapters use (`num`, `figure`, `table`), registered in one place.
+//! the filters and functions chapters use (`num`, `figure`, `table`), registered in one place on
+//! top of one sandboxed engine ([`sandbox`]) with budgets ([`budget`]).
+
+pub mod budget;
+pub mod instrument;
+pub mod recursion;
+pub mod sandbox;
+pub mod scan;
 
 use crate::compute::Outcome;
 use crate::figure;
@@ -14,15 +21,27 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use tera::Tera;
 
+/// The names a chapter read while it rendered: variables (their first segment) and the stems
+/// of `figure`/`table` calls; `results` stands for all of them.
+pub type Reads = Arc<Mutex<BTreeSet<String>>>;
+
 /// The page templates: the embedded ones, each replaced by the book's `templates/<name>` if
 /// that file exists.
 pub fn page_templates(book_root: &Path) -> Result<Tera> {
-    let mut tera = Tera::default();
+    let mut tera = sandbox::engine();
     let mut sources: Vec<(String, String)> = Vec::new();
     for (name, builtin) in assets::TEMPLATES {
         let own = book_root.join("templates").join(name);
         let source = if own.is_file() {
-            std::fs::read_to_string(&own).with_context(|| format!("reading {}", own.display()))?
+            let source = std::fs::read_to_string(&own)
+                .with_context(|| format!("reading {}", own.display()))?;
+            scan::check_nesting(&source, &scan::tags(&source)).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}",
+                    crate::diag::Diagnostic::at(&own, &source, e.span, &e.message)
+                )
+            })?;
+            source
         } else {
             (*builtin).to_string()
         };
@@ -31,6 +50,9 @@ pub fn page_templates(book_root: &Path) -> Result<Tera> {
     tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
         .map_err(|e| anyhow::anyhow!("{}", tera_error_text(&e)))
         .context("parsing the page templates")?;
+    recursion::check(&tera)
+        .map_err(|e| anyhow::anyhow!(e))
+        .context("checking the page templates")?;
     tera.autoescape_on(vec![".html"]);
     register_num(&mut tera, 6);
     Ok(tera)
@@ -112,16 +134,46 @@ pub fn figure_html(
     ))
 }
 
+/// A chapter's engine: the sandbox, `num`, `figure`, `table`, `claim` and the budget checks.
+pub fn chapter_engine(
+    state: FigureState,
+    context: Arc<Value>,
+    digits: usize,
+    reads: &Reads,
+    budget: &Arc<budget::Budget>,
+) -> Tera {
+    let mut tera = sandbox::engine();
+    register_num(&mut tera, digits);
+    register_functions(&mut tera, state, context, digits, reads);
+    budget::register(&mut tera, budget);
+    tera
+}
+
+/// Note that a chapter read the result named by the first segment of `of`.
+fn record(reads: &Reads, of: &str) {
+    if let Ok(mut reads) = reads.lock() {
+        reads.insert(of.split('.').next().unwrap_or(of).to_string());
+    }
+}
+
 /// Register `figure(of, kind, caption)`, `table(of, rows, columns, labels, digits)` and
-/// `claim(that, says)`.
-pub fn register_functions(tera: &mut Tera, state: FigureState, context: Arc<Value>, digits: usize) {
+/// `claim(that, says)`; every `of` is recorded in `reads`.
+pub fn register_functions(
+    tera: &mut Tera,
+    state: FigureState,
+    context: Arc<Value>,
+    digits: usize,
+    reads: &Reads,
+) {
     crate::site::claims::register(tera);
     let state = Mutex::new(state);
+    let figure_reads = reads.clone();
     tera.register_function(
         "figure",
         move |args: &HashMap<String, Value>| -> tera::Result<Value> {
             let of = str_arg(args, "of")?
                 .ok_or_else(|| tera::Error::msg("figure: missing `of=\"stem\"`"))?;
+            record(&figure_reads, &of);
             let kind = str_arg(args, "kind")?
                 .ok_or_else(|| tera::Error::msg("figure: missing `kind=\"…\"`"))?;
             let caption = str_arg(args, "caption")?;
@@ -133,11 +185,13 @@ pub fn register_functions(tera: &mut Tera, state: FigureState, context: Arc<Valu
                 .map_err(|e| tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}")))
         },
     );
+    let table_reads = reads.clone();
     tera.register_function(
         "table",
         move |args: &HashMap<String, Value>| -> tera::Result<Value> {
             let of = str_arg(args, "of")?
                 .ok_or_else(|| tera::Error::msg("table: missing `of=\"stem.path\"`"))?;
+            record(&table_reads, &of);
             let spec = TableSpec {
                 rows: args.get("rows").and_then(Value::as_u64).map(|r| r as usize),
                 columns: str_arg(args, "columns")?.map(|c| split_list(&c)),

@@ -1,6 +1,7 @@
 //! Incremental rebuilds for `gradbook serve`: each computation's result is cached by a hash of
-//! its kind and text, a chapter is re-rendered only when its source, a result it names or the
-//! book's settings changed, and only pages whose body or navigation changed are rewrapped.
+//! its kind and text, a chapter is re-rendered only when its source, a result it read while it
+//! last rendered (recorded by the template engine, not guessed from its text) or the book's
+//! settings changed, and only pages whose body or navigation changed are rewrapped.
 //!
 //! Hashes use std's `DefaultHasher`: they only live as long as the process, so their
 //! instability across runs does not matter.
@@ -46,7 +47,7 @@ struct CachedResult {
 struct CachedChapter {
     source: u64,
     settings: u64,
-    deps: BTreeMap<String, u64>,
+    deps: Deps,
     rendered: Rendered,
     figures: BTreeSet<(String, String)>,
     wrapped: bool,
@@ -85,6 +86,40 @@ impl fmt::Display for Rebuild {
             self.rewrapped,
             self.changed.len()
         )
+    }
+}
+
+/// What a chapter read while it rendered, with the version (hash of the JSON) each result had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deps {
+    /// These names, each with its result's version then (0: no result of that name).
+    Names(BTreeMap<String, u64>),
+    /// Every result (the chapter used `results`, the map of all of them): the versions of all.
+    Everything(BTreeMap<String, u64>),
+}
+
+impl Deps {
+    /// The dependencies recorded in `reads`, at the versions in `versions`.
+    pub fn of(reads: &BTreeSet<String>, versions: &BTreeMap<String, u64>) -> Deps {
+        if reads.contains("results") || reads.contains("__tera_context") {
+            return Deps::Everything(versions.clone());
+        }
+        Deps::Names(
+            reads
+                .iter()
+                .map(|name| (name.clone(), versions.get(name).copied().unwrap_or(0)))
+                .collect(),
+        )
+    }
+
+    /// Whether every result read still has the version it had.
+    pub fn unchanged(&self, versions: &BTreeMap<String, u64>) -> bool {
+        match self {
+            Deps::Everything(then) => then == versions,
+            Deps::Names(then) => then
+                .iter()
+                .all(|(name, v)| versions.get(name).copied().unwrap_or(0) == *v),
+        }
     }
 }
 
@@ -206,34 +241,34 @@ impl Session {
         inputs
     }
 
-    /// Re-render every chapter whose source, settings or named results changed.
+    /// Re-render every chapter whose source, settings or the results it read changed.
     fn render_chapters(&mut self, book: &Book, inputs: &Inputs) -> Result<Vec<String>> {
         let settings = self.inputs.as_ref().map_or(0, |(s, _, _)| *s);
-        let stems: Vec<&String> = self.results.keys().collect();
-        let todo: Vec<(usize, u64, BTreeMap<String, u64>)> = book
+        let versions: BTreeMap<String, u64> = self
+            .results
+            .iter()
+            .map(|(s, r)| (s.clone(), r.json))
+            .collect();
+        let todo: Vec<(usize, u64)> = book
             .chapters
             .iter()
             .enumerate()
             .filter_map(|(i, c)| {
-                let deps: BTreeMap<String, u64> = dependencies(&c.source, &stems)
-                    .into_iter()
-                    .map(|s| {
-                        let v = self.results.get(&s).map_or(0, |r| r.json);
-                        (s, v)
-                    })
-                    .collect();
                 let source = hash_of(&c.source);
                 let fresh = self.chapters.get(&c.path).is_some_and(|old| {
-                    old.source == source && old.settings == settings && old.deps == deps
+                    old.source == source
+                        && old.settings == settings
+                        && old.deps.unchanged(&versions)
                 });
-                (!fresh).then_some((i, source, deps))
+                (!fresh).then_some((i, source))
             })
             .collect();
         let rendered: Vec<_> = todo
             .par_iter()
-            .map(|(i, _, _)| {
+            .map(|(i, _)| {
                 let own = Inputs {
                     used_figures: Arc::default(),
+                    reads: Arc::default(),
                     ..inputs.clone()
                 };
                 let result = chapter::render(&book.chapters[*i], &own);
@@ -242,17 +277,18 @@ impl Session {
                     .lock()
                     .map(|f| f.clone())
                     .unwrap_or_default();
-                result.map(|r| (r, figures))
+                let reads = own.reads.lock().map(|r| r.clone()).unwrap_or_default();
+                result.map(|r| (r, figures, Deps::of(&reads, &versions)))
             })
             .collect();
         self.chapters
             .retain(|path, _| book.chapters.iter().any(|c| c.path == *path));
         let mut first_error = None;
         let mut done = Vec::new();
-        for ((i, source, deps), result) in todo.into_iter().zip(rendered) {
+        for ((i, source), result) in todo.into_iter().zip(rendered) {
             let path = book.chapters[i].path.clone();
             match result {
-                Ok((rendered, figures)) => {
+                Ok((rendered, figures, deps)) => {
                     let cached = CachedChapter {
                         source,
                         settings,
@@ -274,38 +310,38 @@ impl Session {
     }
 }
 
-/// The stems a chapter's source names (as a whole word, as in `bump.adam` or `of="bump"`);
-/// every stem when it uses `results`, the map of all of them.
-pub fn dependencies(source: &str, stems: &[&String]) -> BTreeSet<String> {
-    let words: BTreeSet<&str> = source
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .collect();
-    let everything = words.contains("results");
-    stems
-        .iter()
-        .filter(|s| everything || words.contains(s.as_str()))
-        .map(|s| s.to_string())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
     #[test]
-    fn dependencies_are_whole_words() {
-        let bump = "bump".to_string();
-        let net = "net".to_string();
-        let stems = [&bump, &net];
-        let deps = dependencies("{{ bump.adam.h_max }} and bumpy network", &stems);
-        assert_eq!(deps, BTreeSet::from(["bump".to_string()]));
-        assert_eq!(
-            dependencies("{{ figure(of=\"net\", kind=\"k\") }}", &stems).len(),
-            1
-        );
-        assert_eq!(
-            dependencies("{% for k, v in results %}{% endfor %}", &stems).len(),
-            2
-        );
+    fn deps_follow_the_versions_of_what_was_read() {
+        let v1 = BTreeMap::from([("bump".to_string(), 1), ("net".to_string(), 7)]);
+        let deps = Deps::of(&set(&["bump", "loop"]), &v1);
+        assert!(deps.unchanged(&v1));
+        let mut net_changed = v1.clone();
+        net_changed.insert("net".into(), 8);
+        assert!(deps.unchanged(&net_changed), "net was not read");
+        let mut bump_changed = v1.clone();
+        bump_changed.insert("bump".into(), 2);
+        assert!(!deps.unchanged(&bump_changed));
+        // A name that was no result then (0) becomes one: the chapter is stale.
+        let mut new_loop = v1.clone();
+        new_loop.insert("loop".into(), 3);
+        assert!(!deps.unchanged(&new_loop));
+    }
+
+    #[test]
+    fn reading_results_depends_on_everything() {
+        let v1 = BTreeMap::from([("bump".to_string(), 1)]);
+        let deps = Deps::of(&set(&["results"]), &v1);
+        let mut added = v1.clone();
+        added.insert("tiny".into(), 5);
+        assert!(deps.unchanged(&v1));
+        assert!(!deps.unchanged(&added));
     }
 }

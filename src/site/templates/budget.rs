@@ -1,0 +1,148 @@
+//! Budgets on rendering one chapter: loop iterations and macro calls, macro depth, bytes
+//! printed, bytes per stored value, and wall time. Tera has no hooks, so the chapter's syntax
+//! tree is instrumented ([`super::instrument`]) with calls of the hidden functions and filters
+//! registered here; each checks the shared [`Budget`] and fails with a plain message.
+
+use super::sandbox;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use tera::Tera;
+
+/// Most loop iterations plus macro calls in one chapter.
+pub const MAX_ITERATIONS: u64 = 100_000;
+/// Most bytes one chapter's template may print (macro output included).
+pub const MAX_OUTPUT: usize = 16 << 20;
+/// Deepest macro recursion.
+pub const MAX_MACRO_DEPTH: usize = 16;
+/// Longest rendering of one chapter's template.
+pub const MAX_TIME: Duration = Duration::from_secs(10);
+
+/// Names of the hidden functions and filters (a chapter cannot call them: the `__gb_` prefix
+/// is refused in its source).
+pub const AT: &str = "__gb_at";
+/// Start of a loop iteration.
+pub const LOOP: &str = "__gb_loop";
+/// Start of a macro call.
+pub const ENTER: &str = "__gb_enter";
+/// End of a macro call.
+pub const LEAVE: &str = "__gb_leave";
+/// Filter appended to every printed expression.
+pub const OUT: &str = "__gb_out";
+/// Filter appended to every `{% set %}` value.
+pub const VALUE: &str = "__gb_value";
+
+/// What one chapter's rendering has used so far.
+#[derive(Debug)]
+pub struct Budget {
+    start: Instant,
+    iterations: AtomicU64,
+    output: AtomicUsize,
+    depth: AtomicUsize,
+    /// 1 + the index of the position last entered (0: none yet).
+    current: AtomicUsize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            start: Instant::now(),
+            iterations: AtomicU64::new(0),
+            output: AtomicUsize::new(0),
+            depth: AtomicUsize::new(0),
+            current: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Budget {
+    /// The index of the tag being rendered when the last check ran.
+    pub fn current(&self) -> Option<usize> {
+        self.current.load(Ordering::Relaxed).checked_sub(1)
+    }
+
+    fn enter(&self, args: &HashMap<String, Value>) -> tera::Result<()> {
+        if let Some(p) = args.get("p").and_then(Value::as_u64) {
+            self.current.store(p as usize + 1, Ordering::Relaxed);
+        }
+        if self.start.elapsed() > MAX_TIME {
+            return Err(tera::Error::msg(format!(
+                "this chapter's template ran longer than the limit of {} s",
+                MAX_TIME.as_secs()
+            )));
+        }
+        Ok(())
+    }
+
+    fn iterate(&self, args: &HashMap<String, Value>, what: &str) -> tera::Result<()> {
+        self.enter(args)?;
+        let n = self.iterations.fetch_add(1, Ordering::Relaxed) + 1;
+        if n > MAX_ITERATIONS {
+            return Err(tera::Error::msg(format!(
+                "{what}: more than {MAX_ITERATIONS} loop iterations and macro calls in this chapter (the limit)"
+            )));
+        }
+        let text = args.get("text").and_then(Value::as_u64).unwrap_or(0) as usize;
+        self.print(text)
+    }
+
+    fn print(&self, bytes: usize) -> tera::Result<()> {
+        let total = self.output.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if total > MAX_OUTPUT {
+            return Err(tera::Error::msg(format!(
+                "this chapter's template printed more than the limit of {MAX_OUTPUT} bytes"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Register the hidden checks on a chapter's Tera.
+pub fn register(tera: &mut Tera, budget: &Arc<Budget>) {
+    let empty = || Ok(Value::String(String::new()));
+    let b = budget.clone();
+    tera.register_function(AT, move |args: &HashMap<String, Value>| {
+        b.enter(args).and_then(|()| empty())
+    });
+    let b = budget.clone();
+    tera.register_function(LOOP, move |args: &HashMap<String, Value>| {
+        b.iterate(args, "this loop").and_then(|()| empty())
+    });
+    let b = budget.clone();
+    tera.register_function(ENTER, move |args: &HashMap<String, Value>| {
+        b.iterate(args, "this macro")?;
+        let depth = b.depth.fetch_add(1, Ordering::Relaxed) + 1;
+        if depth > MAX_MACRO_DEPTH {
+            return Err(tera::Error::msg(format!(
+                "this macro calls itself more than {MAX_MACRO_DEPTH} deep (the limit)"
+            )));
+        }
+        empty()
+    });
+    let b = budget.clone();
+    tera.register_function(LEAVE, move |_: &HashMap<String, Value>| {
+        b.depth.fetch_sub(1, Ordering::Relaxed);
+        empty()
+    });
+    let b = budget.clone();
+    tera.register_filter(
+        OUT,
+        move |value: &Value, _: &HashMap<String, Value>| -> tera::Result<Value> {
+            let bytes = value
+                .as_str()
+                .map_or_else(|| sandbox::size(value), str::len);
+            b.print(bytes)?;
+            Ok(value.clone())
+        },
+    );
+    tera.register_filter(
+        VALUE,
+        |value: &Value, _: &HashMap<String, Value>| -> tera::Result<Value> {
+            sandbox::check_value(value)
+                .map_err(|e| tera::Error::msg(format!("{{% set %}}: {e}")))?;
+            Ok(value.clone())
+        },
+    );
+}

@@ -1,0 +1,310 @@
+//! The chapter's Tera syntax tree, checked and instrumented before it runs: refused tags and
+//! removed functions become located errors, every tag is preceded by a position marker, loop
+//! and macro bodies count against the [`super::budget`], and every name the chapter reads is
+//! collected (its dependencies for `serve`).
+
+use super::budget::{AT, ENTER, LEAVE, LOOP, OUT, VALUE};
+use super::sandbox::{REFUSED_TAGS, REMOVED_FUNCTIONS, removed_message};
+use super::scan::{ScanError, Tag, TagKind};
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Range;
+use tera::ast::{Expr, ExprVal, FunctionCall, Node, WS};
+
+/// Most terms of one `a ~ b ~ …` concatenation.
+pub const MAX_CONCAT_TERMS: usize = 32;
+
+/// What instrumenting found.
+#[derive(Debug, Default)]
+pub struct Instrumented {
+    /// The byte range of each position marker's tag, by marker index.
+    pub positions: Vec<Range<usize>>,
+    /// The first segment of every variable the chapter reads (`bump` of `bump.adam.h_max`).
+    pub names: BTreeSet<String>,
+}
+
+/// Check and instrument a chapter's nodes (with its macros among them, as Tera keeps them).
+pub fn instrument(
+    nodes: &mut Vec<Node>,
+    source: &str,
+    tags: &[Tag],
+) -> Result<Instrumented, ScanError> {
+    let mut walker = Walker {
+        source,
+        tags,
+        seen: HashMap::new(),
+        out: Instrumented::default(),
+    };
+    let body = std::mem::take(nodes);
+    *nodes = walker.body(body)?;
+    Ok(walker.out)
+}
+
+struct Walker<'s> {
+    source: &'s str,
+    tags: &'s [Tag],
+    /// How many tags of each kind the walk has passed.
+    seen: HashMap<&'static str, usize>,
+    out: Instrumented,
+}
+
+fn call(name: &str, args: &[(&str, i64)]) -> FunctionCall {
+    FunctionCall {
+        name: name.to_string(),
+        args: args
+            .iter()
+            .map(|(k, v)| (k.to_string(), Expr::new(ExprVal::Int(*v))))
+            .collect(),
+    }
+}
+
+fn tick(name: &str, args: &[(&str, i64)]) -> Node {
+    Node::VariableBlock(
+        WS::default(),
+        Expr::new(ExprVal::FunctionCall(call(name, args))),
+    )
+}
+
+/// Bytes of text a body prints at most per run, not counting nested loops (they count their
+/// own iterations).
+fn text_bytes(nodes: &[Node]) -> usize {
+    nodes
+        .iter()
+        .map(|n| match n {
+            Node::Text(t) | Node::Raw(_, t, _) => t.len(),
+            Node::If(i, _) => {
+                i.conditions
+                    .iter()
+                    .map(|(_, _, b)| text_bytes(b))
+                    .sum::<usize>()
+                    + i.otherwise.as_ref().map_or(0, |(_, b)| text_bytes(b))
+            }
+            Node::FilterSection(_, f, _) => text_bytes(&f.body),
+            Node::Forloop(_, f, _) => f.empty_body.as_deref().map_or(0, text_bytes),
+            _ => 0,
+        })
+        .sum()
+}
+
+impl Walker<'_> {
+    /// The next tag of a kind (`expr` for `{{ … }}`, else the statement's first word) and its
+    /// marker index.
+    fn next(&mut self, kind: &'static str) -> (i64, Range<usize>) {
+        let n = self.seen.entry(kind).or_insert(0);
+        let index = *n;
+        *n += 1;
+        let matches = |t: &&Tag| match (&t.kind, kind) {
+            (TagKind::Expr, "expr") => true,
+            (TagKind::Stmt(w), "set") => w == "set" || w == "set_global",
+            (TagKind::Stmt(w), k) => w == k,
+            _ => false,
+        };
+        let range = self
+            .tags
+            .iter()
+            .filter(matches)
+            .nth(index)
+            .map_or(0..0, |t| t.range.clone());
+        self.out.positions.push(range.clone());
+        ((self.out.positions.len() - 1) as i64, range)
+    }
+
+    fn refuse(&self, range: &Range<usize>, needle: &str, message: String) -> ScanError {
+        let span = self.source[range.clone()]
+            .find(needle)
+            .map_or(range.clone(), |at| {
+                range.start + at..range.start + at + needle.len()
+            });
+        ScanError { span, message }
+    }
+
+    fn refused_tag(&self, word: &str) -> ScanError {
+        let why = REFUSED_TAGS
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map_or("", |(_, why)| why);
+        let range = self
+            .tags
+            .iter()
+            .find(|t| match &t.kind {
+                TagKind::Stmt(w) => w == word,
+                _ => self.source[t.inner.clone()].contains(word),
+            })
+            .map_or(0..0, |t| t.range.clone());
+        self.refuse(
+            &range,
+            word,
+            format!("`{word}` is not available in chapters: {why}"),
+        )
+    }
+
+    fn body(&mut self, nodes: Vec<Node>) -> Result<Vec<Node>, ScanError> {
+        let mut out = Vec::with_capacity(nodes.len() * 2);
+        for node in nodes {
+            match node {
+                Node::VariableBlock(ws, mut expr) => {
+                    let (p, range) = self.next("expr");
+                    self.expr(&expr, &range)?;
+                    expr.filters.push(call(OUT, &[]));
+                    out.push(tick(AT, &[("p", p)]));
+                    out.push(Node::VariableBlock(ws, expr));
+                }
+                Node::Set(ws, mut set) => {
+                    let (p, range) = self.next("set");
+                    self.expr(&set.value, &range)?;
+                    set.value.filters.push(call(VALUE, &[]));
+                    out.push(tick(AT, &[("p", p)]));
+                    out.push(Node::Set(ws, set));
+                }
+                Node::Forloop(ws, mut f, end) => {
+                    let (p, range) = self.next("for");
+                    self.expr(&f.container, &range)?;
+                    let text = text_bytes(&f.body) as i64;
+                    let mut body = vec![tick(LOOP, &[("p", p), ("text", text)])];
+                    body.extend(self.body(std::mem::take(&mut f.body))?);
+                    f.body = body;
+                    if let Some(empty) = f.empty_body.take() {
+                        f.empty_body = Some(self.body(empty)?);
+                    }
+                    out.push(tick(AT, &[("p", p)]));
+                    out.push(Node::Forloop(ws, f, end));
+                }
+                Node::If(mut i, ws) => {
+                    let (p, range) = self.next("if");
+                    let mut conditions = Vec::with_capacity(i.conditions.len());
+                    for (n, (cws, cond, body)) in i.conditions.into_iter().enumerate() {
+                        let range = if n == 0 {
+                            range.clone()
+                        } else {
+                            self.next("elif").1
+                        };
+                        self.expr(&cond, &range)?;
+                        conditions.push((cws, cond, self.body(body)?));
+                    }
+                    i.conditions = conditions;
+                    if let Some((ows, body)) = i.otherwise.take() {
+                        i.otherwise = Some((ows, self.body(body)?));
+                    }
+                    out.push(tick(AT, &[("p", p)]));
+                    out.push(Node::If(i, ws));
+                }
+                Node::FilterSection(ws, mut f, end) => {
+                    let (p, range) = self.next("filter");
+                    self.call(&f.filter, &range)?;
+                    f.body = self.body(std::mem::take(&mut f.body))?;
+                    out.push(tick(AT, &[("p", p)]));
+                    out.push(Node::FilterSection(ws, f, end));
+                }
+                Node::MacroDefinition(ws, mut m, end) => {
+                    let (p, range) = self.next("macro");
+                    for default in m.args.values().flatten() {
+                        self.expr(default, &range)?;
+                    }
+                    let text = text_bytes(&m.body) as i64;
+                    let mut body = vec![tick(ENTER, &[("p", p), ("text", text)])];
+                    body.extend(self.body(std::mem::take(&mut m.body))?);
+                    body.push(tick(LEAVE, &[]));
+                    m.body = body;
+                    out.push(Node::MacroDefinition(ws, m, end));
+                }
+                Node::Include(..) => return Err(self.refused_tag("include")),
+                Node::ImportMacro(..) => return Err(self.refused_tag("import")),
+                Node::Extends(..) => return Err(self.refused_tag("extends")),
+                Node::Block(..) => return Err(self.refused_tag("block")),
+                Node::Super => return Err(self.refused_tag("super")),
+                other => out.push(other),
+            }
+        }
+        Ok(out)
+    }
+
+    fn call(&mut self, f: &FunctionCall, range: &Range<usize>) -> Result<(), ScanError> {
+        if f.name.starts_with("__gb_") {
+            return Err(self.refuse(
+                range,
+                &f.name,
+                format!("`{}`: names starting with `__gb_` are reserved", f.name),
+            ));
+        }
+        if let Some((_, why)) = REMOVED_FUNCTIONS.iter().find(|(n, _)| *n == f.name) {
+            return Err(self.refuse(range, &f.name, removed_message(&f.name, why)));
+        }
+        for arg in f.args.values() {
+            self.expr(arg, range)?;
+        }
+        Ok(())
+    }
+
+    fn name(&mut self, ident: &str) {
+        let root = ident.split(['.', '[']).next().unwrap_or(ident);
+        self.out.names.insert(root.trim().to_string());
+    }
+
+    fn expr(&mut self, expr: &Expr, range: &Range<usize>) -> Result<(), ScanError> {
+        for f in &expr.filters {
+            self.call(f, range)?;
+        }
+        self.value(&expr.val, range)
+    }
+
+    fn value(&mut self, val: &ExprVal, range: &Range<usize>) -> Result<(), ScanError> {
+        match val {
+            ExprVal::Ident(i) => self.name(i),
+            ExprVal::Math(m) => {
+                self.expr(&m.lhs, range)?;
+                self.expr(&m.rhs, range)?;
+            }
+            ExprVal::Logic(l) => {
+                self.expr(&l.lhs, range)?;
+                self.expr(&l.rhs, range)?;
+            }
+            ExprVal::In(i) => {
+                self.expr(&i.lhs, range)?;
+                self.expr(&i.rhs, range)?;
+            }
+            ExprVal::Test(t) => {
+                self.name(&t.ident);
+                for a in &t.args {
+                    self.expr(a, range)?;
+                }
+            }
+            ExprVal::MacroCall(m) => {
+                if m.namespace != "self" {
+                    return Err(self.refuse(
+                        range,
+                        &m.namespace,
+                        format!(
+                            "`{}::{}`: a chapter calls only its own macros, as `self::{}()`",
+                            m.namespace, m.name, m.name
+                        ),
+                    ));
+                }
+                for a in m.args.values() {
+                    self.expr(a, range)?;
+                }
+            }
+            ExprVal::FunctionCall(f) => self.call(f, range)?,
+            ExprVal::Array(items) => {
+                for i in items {
+                    self.expr(i, range)?;
+                }
+            }
+            ExprVal::StringConcat(c) => {
+                if c.values.len() > MAX_CONCAT_TERMS {
+                    return Err(self.refuse(
+                        range,
+                        "~",
+                        format!(
+                            "{} terms joined with `~`: at most {MAX_CONCAT_TERMS} in one expression",
+                            c.values.len()
+                        ),
+                    ));
+                }
+                for v in &c.values {
+                    self.value(v, range)?;
+                }
+            }
+            ExprVal::String(_) | ExprVal::Int(_) | ExprVal::Float(_) | ExprVal::Bool(_) => {}
+        }
+        Ok(())
+    }
+}
