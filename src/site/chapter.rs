@@ -66,6 +66,11 @@ pub fn figure_prefix(chapter: &Chapter) -> String {
 pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
     let page_prefix = figure_prefix(chapter);
     let mut tera = Tera::default();
+    // Every string a chapter prints from the results (settings, titles, names) is text: it is
+    // escaped for HTML and Markdown. Only gradbook's own HTML (`figure`, `table`, `claim`,
+    // `num`) and values the author marks `| safe` go in as they are.
+    tera.autoescape_on(vec![""]);
+    tera.set_escape_fn(crate::markup::escape_markdown);
     templates::register_num(&mut tera, inputs.digits);
     let state = FigureState {
         outcomes: inputs.outcomes.clone(),

@@ -22,7 +22,7 @@ pub fn page_templates(book_root: &Path) -> Result<Tera> {
     for (name, builtin) in assets::TEMPLATES {
         let own = book_root.join("templates").join(name);
         let source = if own.is_file() {
-            std::fs::read_to_string(&own).with_context(|| format!("reading {}", own.display()))?
+            crate::site::book::read_book_text(book_root, &own)?
         } else {
             (*builtin).to_string()
         };
@@ -48,23 +48,52 @@ pub fn tera_error_text(err: &tera::Error) -> String {
     text
 }
 
-/// Register the `num(digits=N)` filter, with `default_digits` when none is given.
+/// Register the `num(digits=N)` filter, with `default_digits` when none is given. Its output
+/// is a number gradbook formatted, so chapter autoescaping leaves it alone.
 pub fn register_num(tera: &mut Tera, default_digits: usize) {
-    tera.register_filter(
-        "num",
-        move |value: &Value, args: &HashMap<String, Value>| -> tera::Result<Value> {
-            let digits = match args.get("digits") {
+    tera.register_filter("num", NumFilter { default_digits });
+}
+
+/// The `num` filter: a number with significant digits, through [`format::num`].
+struct NumFilter {
+    default_digits: usize,
+}
+
+impl tera::Filter for NumFilter {
+    fn filter(&self, value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let digits =
+            match args.get("digits") {
                 Some(d) => d.as_u64().filter(|d| (1..=17).contains(d)).ok_or_else(|| {
                     tera::Error::msg(format!("num: digits must be 1 to 17, got {d}"))
                 })? as usize,
-                None => default_digits,
+                None => self.default_digits,
             };
-            let x = value.as_f64().ok_or_else(|| {
-                tera::Error::msg(format!("num: expected a number, got `{value}`"))
-            })?;
-            Ok(Value::String(format::num(x, digits)))
-        },
-    );
+        let x = value
+            .as_f64()
+            .ok_or_else(|| tera::Error::msg(format!("num: expected a number, got `{value}`")))?;
+        Ok(Value::String(format::num(x, digits)))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// A chapter function whose output is HTML that gradbook generated with every user-written
+/// piece already escaped (`figure`, `table`, `claim`): chapter autoescaping leaves it alone.
+pub struct SafeHtml<F>(pub F);
+
+impl<F> tera::Function for SafeHtml<F>
+where
+    F: Fn(&HashMap<String, Value>) -> tera::Result<Value> + Sync + Send,
+{
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        (self.0)(args)
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
 }
 
 /// What the `figure` function needs, shared between calls within one chapter.
@@ -119,41 +148,47 @@ pub fn register_functions(tera: &mut Tera, state: FigureState, context: Arc<Valu
     let state = Mutex::new(state);
     tera.register_function(
         "figure",
-        move |args: &HashMap<String, Value>| -> tera::Result<Value> {
-            let of = str_arg(args, "of")?
-                .ok_or_else(|| tera::Error::msg("figure: missing `of=\"stem\"`"))?;
-            let kind = str_arg(args, "kind")?
-                .ok_or_else(|| tera::Error::msg("figure: missing `kind=\"…\"`"))?;
-            let caption = str_arg(args, "caption")?;
-            let mut state = state
-                .lock()
-                .map_err(|_| tera::Error::msg("figure: state poisoned"))?;
-            figure_html(&mut state, &of, &kind, caption.as_deref())
-                .map(Value::String)
-                .map_err(|e| tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}")))
-        },
+        SafeHtml(
+            move |args: &HashMap<String, Value>| -> tera::Result<Value> {
+                let of = str_arg(args, "of")?
+                    .ok_or_else(|| tera::Error::msg("figure: missing `of=\"stem\"`"))?;
+                let kind = str_arg(args, "kind")?
+                    .ok_or_else(|| tera::Error::msg("figure: missing `kind=\"…\"`"))?;
+                let caption = str_arg(args, "caption")?;
+                let mut state = state
+                    .lock()
+                    .map_err(|_| tera::Error::msg("figure: state poisoned"))?;
+                figure_html(&mut state, &of, &kind, caption.as_deref())
+                    .map(Value::String)
+                    .map_err(|e| {
+                        tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}"))
+                    })
+            },
+        ),
     );
     tera.register_function(
         "table",
-        move |args: &HashMap<String, Value>| -> tera::Result<Value> {
-            let of = str_arg(args, "of")?
-                .ok_or_else(|| tera::Error::msg("table: missing `of=\"stem.path\"`"))?;
-            let spec = TableSpec {
-                rows: args.get("rows").and_then(Value::as_u64).map(|r| r as usize),
-                columns: str_arg(args, "columns")?.map(|c| split_list(&c)),
-                labels: str_arg(args, "labels")?.map(|c| split_list(&c)),
-                digits: args
-                    .get("digits")
-                    .and_then(Value::as_u64)
-                    .map_or(digits, |d| d.clamp(1, 17) as usize),
-            };
-            let value = lookup(&context, &of).ok_or_else(|| {
-                tera::Error::msg(format!("table: `{of}` not found in the results"))
-            })?;
-            table_html(value, &spec)
-                .map(Value::String)
-                .map_err(|e| tera::Error::msg(format!("table(of=\"{of}\"): {e}")))
-        },
+        SafeHtml(
+            move |args: &HashMap<String, Value>| -> tera::Result<Value> {
+                let of = str_arg(args, "of")?
+                    .ok_or_else(|| tera::Error::msg("table: missing `of=\"stem.path\"`"))?;
+                let spec = TableSpec {
+                    rows: args.get("rows").and_then(Value::as_u64).map(|r| r as usize),
+                    columns: str_arg(args, "columns")?.map(|c| split_list(&c)),
+                    labels: str_arg(args, "labels")?.map(|c| split_list(&c)),
+                    digits: args
+                        .get("digits")
+                        .and_then(Value::as_u64)
+                        .map_or(digits, |d| d.clamp(1, 17) as usize),
+                };
+                let value = lookup(&context, &of).ok_or_else(|| {
+                    tera::Error::msg(format!("table: `{of}` not found in the results"))
+                })?;
+                table_html(value, &spec)
+                    .map(Value::String)
+                    .map_err(|e| tera::Error::msg(format!("table(of=\"{of}\"): {e}")))
+            },
+        ),
     );
 }
 
