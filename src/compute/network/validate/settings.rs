@@ -27,18 +27,18 @@ fn range(r: &Spanned<Range>, key: &str) -> Result<(), SpanError> {
     }
 }
 
-/// `search.starts` 1 … 100, `search.steps` 1 … 10000, `search.step` in (0, 1], and at most
+/// `search.starts` 0 … 100, `search.steps` 0 … 10000 (0: no search), `search.step` in (0, 1], and at most
 /// [`MAX_EVALUATIONS`] random-walk steps in all (`runs` walks per start).
 fn search_settings(search: &Search, runs: usize) -> Result<(), SpanError> {
     for (key, value, max) in [
         ("search.starts", &search.starts, 100),
         ("search.steps", &search.steps, 10_000),
     ] {
-        if !(1..=max).contains(value.get_ref()) {
+        if *value.get_ref() > max {
             return err(
                 value.span(),
                 format!(
-                    "`{key}` = {} is out of range: expected 1 … {max}",
+                    "`{key}` = {} is out of range: expected 0 … {max}",
                     value.get_ref()
                 ),
             );
@@ -78,7 +78,7 @@ pub(super) fn sweep(spec: &Spec) -> Result<(), SpanError> {
         return err(
             s.samples.span(),
             format!(
-                "`sweep.samples` = {} is out of range: expected 1 … {MAX_SAMPLES}",
+                "`sweep.samples` must be between 1 and {MAX_SAMPLES} (samples per region and variant), got {}",
                 s.samples.get_ref()
             ),
         );
