@@ -79,6 +79,40 @@ impl tera::Filter for NumFilter {
     }
 }
 
+/// The `fenced(lang="python")` filter: text as a Markdown fenced code block whose fence is
+/// longer than any run of backticks in the text, so no line of it can close the block early
+/// and turn the rest into Markdown or HTML.
+struct FencedFilter;
+
+impl tera::Filter for FencedFilter {
+    fn filter(&self, value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let text = value
+            .as_str()
+            .ok_or_else(|| tera::Error::msg(format!("fenced: expected text, got `{value}`")))?;
+        let lang = match args.get("lang") {
+            None => "",
+            Some(Value::String(l)) if l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => l,
+            Some(other) => {
+                return Err(tera::Error::msg(format!(
+                    "fenced: `lang` must be a word such as \"python\", got `{other}`"
+                )));
+            }
+        };
+        Ok(Value::String(fenced(text, lang)))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// `text` in a fenced code block of language `lang` (see [`FencedFilter`]).
+pub fn fenced(text: &str, lang: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}{lang}\n{text}\n{fence}")
+}
+
 /// A chapter function whose output is HTML that gradbook generated with every user-written
 /// piece already escaped (`figure`, `table`, `claim`): chapter autoescaping leaves it alone.
 pub struct SafeHtml<F>(pub F);
@@ -141,10 +175,11 @@ pub fn figure_html(
     ))
 }
 
-/// Register `figure(of, kind, caption)`, `table(of, rows, columns, labels, digits)` and
-/// `claim(that, says)`.
+/// Register `figure(of, kind, caption)`, `table(of, rows, columns, labels, digits)`,
+/// `claim(that, says)` and the `fenced(lang)` filter.
 pub fn register_functions(tera: &mut Tera, state: FigureState, context: Arc<Value>, digits: usize) {
     crate::site::claims::register(tera);
+    tera.register_filter("fenced", FencedFilter);
     let state = Mutex::new(state);
     tera.register_function(
         "figure",
@@ -381,6 +416,24 @@ mod tests {
         let v = json!({"a": {"b": [10, {"c": 5}]}});
         assert_eq!(lookup(&v, "a.b.1.c"), Some(&json!(5)));
         assert_eq!(lookup(&v, "a.x"), None);
+    }
+
+    #[test]
+    fn fences_outgrow_the_text() {
+        assert_eq!(fenced("x = 1", "python"), "```python\nx = 1\n```");
+        let hostile = "# ```\n# <script>alert(1)</script>\n# ````";
+        let block = fenced(hostile, "python");
+        assert!(
+            block.starts_with("`````python\n") && block.ends_with("\n`````"),
+            "{block}"
+        );
+        let html = crate::site::markdown::render(&block, &mut |_, _, _| Ok(None))
+            .unwrap()
+            .html;
+        assert!(
+            html.contains("&lt;script&gt;") && !html.contains("<script"),
+            "{html}"
+        );
     }
 
     #[test]
