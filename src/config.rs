@@ -235,14 +235,15 @@ impl Config {
             ("output.html.additional-css", &html.additional_css),
             ("output.html.additional-js", &html.additional_js),
         ] {
-            if let Some(bad) = paths
-                .iter()
-                .find(|p| p.is_absolute() || p.components().any(is_parent))
-            {
+            if let Some(bad) = paths.iter().find(|p| {
+                p.is_absolute()
+                    || p.components().any(is_parent)
+                    || crate::markup::url_scheme(&p.to_string_lossy()).is_some()
+            }) {
                 return Err(SpanError::new(
                     key_span(key),
                     format!(
-                        "{key}: `{}` must be a relative path inside the book folder (no `..`)",
+                        "{key}: `{}` must be a relative path inside the book folder (no `..`, no `scheme:`)",
                         bad.display()
                     ),
                 ));
@@ -329,6 +330,9 @@ mod tests {
         let err = Config::parse("[output.html]\nadditional-css = [\"../x.css\"]\n").unwrap_err();
         assert!(err.message.contains("additional-css"), "{}", err.message);
         assert!(Config::parse("[output.html]\nadditional-css = [\"theme/x.css\"]\n").is_ok());
+        let err = Config::parse("[output.html]\nadditional-js = [\"javascript:alert(1)\"]\n")
+            .unwrap_err();
+        assert!(err.message.contains("no `scheme:`"), "{}", err.message);
     }
 
     #[test]

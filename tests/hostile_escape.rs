@@ -220,7 +220,10 @@ fn hostile_settings_strings_are_text_everywhere() {
     }
     // The script listing: a comment with a fence of its own stays inside the code block.
     let q3 = std::fs::read_to_string(site.join("q3-comp-tree.html")).unwrap();
-    assert!(unescape(&q3).contains("# ```\n# <script>alert(8)</script>"), "q3");
+    assert!(
+        unescape(&q3).contains("# ```\n# <script>alert(8)</script>"),
+        "q3"
+    );
     let svg = std::fs::read_to_string(site.join("figures/networks-skip.svg")).unwrap();
     assert!(
         unescape(&svg).contains(PAYLOADS[2]),

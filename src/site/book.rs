@@ -149,7 +149,7 @@ impl Book {
             let Entry::Chapter(c) = entry else { continue };
             let Some(path) = &c.path else { continue };
             let file = src.join(path);
-            let problem = if !file.is_file() && !file.is_symlink() {
+            let problem = if !file.is_file() {
                 Some(format!("chapter file `{}` does not exist", file.display()))
             } else if chapters.iter().any(|ch: &Chapter| ch.path == *path) {
                 Some(format!("`{path}` is listed twice"))
@@ -264,6 +264,47 @@ mod tests {
     fn html_paths() {
         assert_eq!(html_path("a/b.md"), "a/b.html");
         assert_eq!(html_path("intro.md"), "intro.html");
+    }
+
+    #[test]
+    fn read_text_drops_a_bom_and_locates_bad_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.md");
+        std::fs::write(&file, "\u{FEFF}# Title\r\nbody\r\n").unwrap();
+        assert_eq!(read_text(&file).unwrap(), "# Title\r\nbody\r\n");
+        std::fs::write(&file, b"ok\nab\xffc\n").unwrap();
+        let err = read_text(&file).unwrap_err().to_string();
+        assert!(err.contains("t.md:2:3:"), "{err}");
+    }
+
+    #[test]
+    fn links_out_of_the_book_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book");
+        std::fs::create_dir_all(book.join("content")).unwrap();
+        std::fs::write(dir.path().join("secret"), "s").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret"), book.join("content/leak.md"))
+            .unwrap();
+        std::os::unix::fs::symlink(".", book.join("content/again")).unwrap();
+        let err = read_book_text(&book, &book.join("content/leak.md"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("content/leak.md: this symbolic link leads to"),
+            "{err}"
+        );
+        let inside = inside_book(&book, &book.join("content/again/again")).unwrap();
+        assert_eq!(inside, book.join("content").canonicalize().unwrap());
+        let mut files = Vec::new();
+        // `again -> .` is walked once; the leaking link is listed and refused when read.
+        walk(
+            &book,
+            &book.join("content"),
+            &mut HashSet::new(),
+            &mut files,
+        )
+        .unwrap();
+        assert_eq!(files, vec![book.join("content/leak.md")]);
     }
 
     #[test]
