@@ -25,7 +25,8 @@ pub fn escape(text: &str) -> String {
 /// heading-attribute syntax on top of it) reads as markup as a numeric character reference,
 /// which CommonMark prints as the character and never parses as markup. A leading `-`, `+`,
 /// `=` or `N.` that could start a list, rule or heading at the start of a line is escaped too.
-/// Digits, letters, `.`, `,`, `-` and spaces inside the text are kept, so numbers read the same.
+/// Private-use characters (gradbook's stand-ins for markup while a chapter renders) become
+/// references too. Digits, letters, `.`, `,`, `-` and spaces are kept, so numbers read the same.
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.char_indices().peekable();
@@ -41,6 +42,8 @@ pub fn escape_markdown(text: &str) -> String {
             '&' | '<' | '>' | '"' | '\'' => out.push_str(&escape(c.encode_utf8(&mut [0; 4]))),
             '\\' | '`' | '*' | '_' | '[' | ']' | '(' | ')' | '{' | '}' | '#' | '|' | '~' | '$'
             | '!' | '\n' | '\r' => out.push_str(&format!("&#{};", c as u32)),
+            // Private-use characters stand in for markup while a chapter renders.
+            '\u{E000}'..='\u{F8FF}' => out.push_str(&format!("&#{};", c as u32)),
             _ if line_start_marker || ordered_marker => out.push_str(&format!("&#{};", c as u32)),
             c if (c as u32) < 0x20 && c != '\t' => out.push('\u{FFFD}'),
             c => out.push(c),
@@ -125,6 +128,7 @@ mod tests {
         assert_eq!(escape_markdown("a\n# h"), "a&#10;&#35; h");
         assert_eq!(escape_markdown("- item"), "&#45; item");
         assert_eq!(escape_markdown("12. item"), "12&#46; item");
+        assert_eq!(escape_markdown("a\u{E000}b"), "a&#57344;b");
         // Numbers and ordinary prose are unchanged.
         for kept in ["-1.5", "2.5e-7", "0.35", "h1 → h3, slope −1/2", "x-y"] {
             assert_eq!(escape_markdown(kept), kept);
