@@ -106,7 +106,8 @@ impl tera::Filter for FencedFilter {
     }
 }
 
-/// `text` in a fenced code block of language `lang` (see [`FencedFilter`]).
+/// `text` in a fenced code block of language `lang`, fenced with one backtick more than its
+/// longest run of backticks (at least three).
 pub fn fenced(text: &str, lang: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest.max(2) + 1);
