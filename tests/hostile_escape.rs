@@ -431,6 +431,11 @@ fn numeric_settings_out_of_range_give_the_range_and_location() {
 
 #[test]
 fn bom_and_crlf_files_build_with_their_first_headings() {
+    let summary = std::fs::read(case("bom-crlf").join("book/content/SUMMARY.md")).unwrap();
+    assert!(
+        summary.starts_with(b"\xEF\xBB\xBF# Summary\r\n"),
+        "the fixture lost its BOM/CRLF"
+    );
     let (_tmp, code, stderr, site) = build_case("bom-crlf");
     assert_eq!(code, 0, "{stderr}");
     for (page, id, heading) in [
