@@ -383,6 +383,12 @@ fn symlinks_out_of_the_book_are_refused_and_named() {
             !stderr.contains("MY_SECRET_VALUE"),
             "{name}: the secret leaked"
         );
+        if name == "symlink-chapter-leak" {
+            assert!(
+                stderr.contains("SUMMARY.md:2:3:"),
+                "located at the entry: {stderr}"
+            );
+        }
     }
 }
 

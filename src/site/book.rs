@@ -154,7 +154,7 @@ impl Book {
             } else if chapters.iter().any(|ch: &Chapter| ch.path == *path) {
                 Some(format!("`{path}` is listed twice"))
             } else {
-                None
+                inside_book(root, &file).err().map(|e| e.to_string())
             };
             if let Some(message) = problem {
                 let at = c.span.clone();
@@ -168,7 +168,7 @@ impl Book {
                     c.number_label()
                 },
                 path: path.clone(),
-                source: read_book_text(root, &file)?,
+                source: read_text(&file)?,
                 file,
             });
         }
