@@ -182,12 +182,12 @@ impl Config {
         if !path.exists() {
             return Ok(Config::default());
         }
-        let source = std::fs::read_to_string(&path)
-            .map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?;
+        let source = crate::site::book::read_book_text(book_dir, &path)?;
         Config::parse(&source).map_err(|e| e.in_file(&path, &source).into())
     }
 
     fn validate(&self, source: &str) -> Result<(), SpanError> {
+        check_urls(source)?;
         let key_span = |key: &str| {
             let short = key.rsplit('.').next().unwrap_or(key);
             source.find(short).map_or(0..0, |at| at..at + short.len())
@@ -235,14 +235,15 @@ impl Config {
             ("output.html.additional-css", &html.additional_css),
             ("output.html.additional-js", &html.additional_js),
         ] {
-            if let Some(bad) = paths
-                .iter()
-                .find(|p| p.is_absolute() || p.components().any(is_parent))
-            {
+            if let Some(bad) = paths.iter().find(|p| {
+                p.is_absolute()
+                    || p.components().any(is_parent)
+                    || crate::markup::url_scheme(&p.to_string_lossy()).is_some()
+            }) {
                 return Err(SpanError::new(
                     key_span(key),
                     format!(
-                        "{key}: `{}` must be a relative path inside the book folder (no `..`)",
+                        "{key}: `{}` must be a relative path inside the book folder (no `..`, no `scheme:`)",
                         bad.display()
                     ),
                 ));
@@ -256,6 +257,45 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The URL keys of `[output.html]`, read a second time with their positions.
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct UrlKeys {
+    output: UrlOutput,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct UrlOutput {
+    html: UrlHtml,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+struct UrlHtml {
+    git_repository_url: Option<Spanned<String>>,
+    edit_url_template: Option<Spanned<String>>,
+    site_url: Option<Spanned<String>>,
+}
+
+/// Every URL key must be a relative link or an http, https or mailto URL.
+fn check_urls(source: &str) -> Result<(), SpanError> {
+    let keys: UrlKeys = toml::from_str(source).map_err(crate::compute::toml_error)?;
+    let html = keys.output.html;
+    for (key, value) in [
+        ("output.html.git-repository-url", html.git_repository_url),
+        ("output.html.edit-url-template", html.edit_url_template),
+        ("output.html.site-url", html.site_url),
+    ] {
+        if let Some(value) = value
+            && let Err(why) = crate::markup::check_url(value.get_ref())
+        {
+            return Err(SpanError::new(value.span(), format!("{key}: {why}")));
+        }
+    }
+    Ok(())
 }
 
 fn is_parent(c: std::path::Component<'_>) -> bool {
@@ -290,6 +330,32 @@ mod tests {
         let err = Config::parse("[output.html]\nadditional-css = [\"../x.css\"]\n").unwrap_err();
         assert!(err.message.contains("additional-css"), "{}", err.message);
         assert!(Config::parse("[output.html]\nadditional-css = [\"theme/x.css\"]\n").is_ok());
+        let err = Config::parse("[output.html]\nadditional-js = [\"javascript:alert(1)\"]\n")
+            .unwrap_err();
+        assert!(err.message.contains("no `scheme:`"), "{}", err.message);
+    }
+
+    #[test]
+    fn url_keys_allow_only_web_links() {
+        let src =
+            "[output.html]\nsite-url = \"/book/\"\ngit-repository-url = \"javascript:alert(1)\"\n";
+        let err = Config::parse(src).unwrap_err();
+        assert!(
+            err.message.contains("git-repository-url"),
+            "{}",
+            err.message
+        );
+        let d = err.in_file(Path::new("book.toml"), src);
+        assert_eq!((d.line, d.column), (3, 22));
+        let src = "[output.html]\nedit-url-template = \"vbscript:x/{path}\"\n";
+        assert!(
+            Config::parse(src)
+                .unwrap_err()
+                .message
+                .contains("`vbscript:`")
+        );
+        let ok = "[output.html]\ngit-repository-url = \"https://github.com/a/b\"\nedit-url-template = \"https://github.com/a/b/edit/main/{path}\"\n";
+        assert!(Config::parse(ok).is_ok());
     }
 
     #[test]

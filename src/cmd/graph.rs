@@ -3,14 +3,14 @@
 use crate::cli::GraphFormat;
 use crate::compute::autograd;
 use crate::figure::backward_graph;
+use crate::site::book::read_text;
 use anyhow::Context;
 use std::path::Path;
 use std::process::ExitCode;
 
 /// Run `gradbook graph`: read the script, build its backward graph, print or write it.
 pub fn run(file: &Path, format: GraphFormat, output: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let source =
-        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let source = read_text(file)?;
     let result =
         autograd::run(&source).map_err(|e| anyhow::Error::new(e.in_file(file, &source)))?;
     let text = match format {

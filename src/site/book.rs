@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::site::summary::{self, Entry, Summary};
 use anyhow::{Context, Result};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// A book read from disk, before anything is computed or rendered.
@@ -71,10 +72,12 @@ pub fn display_path(path: &Path) -> PathBuf {
     path.strip_prefix(".").unwrap_or(path).to_path_buf()
 }
 
-/// Read text, naming the file in the error (and the line of the first byte that is not UTF-8).
+/// Read text, naming the file in the error (and the line and column of the first byte that is
+/// not UTF-8). A leading byte order mark is dropped; line endings are left as they are (every
+/// parser of gradbook reads `\r\n` as a line end).
 pub fn read_text(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    String::from_utf8(bytes).map_err(|err| {
+    let text = String::from_utf8(bytes).map_err(|err| {
         let valid = err.utf8_error().valid_up_to();
         let line_end = err.as_bytes()[valid..]
             .iter()
@@ -87,8 +90,46 @@ pub fn read_text(path: &Path) -> Result<String> {
             valid..valid + 1,
             "this file is not valid UTF-8: expected UTF-8 text",
         )
-        .into()
+    })?;
+    Ok(match text.strip_prefix('\u{FEFF}') {
+        Some(rest) => rest.to_string(),
+        None => text,
     })
+}
+
+/// [`read_text`] of a file of the book rooted at `root`, refusing a file that is (or lies
+/// behind) a symbolic link leading out of the book.
+pub fn read_book_text(root: &Path, path: &Path) -> Result<String> {
+    inside_book(root, path)?;
+    read_text(path)
+}
+
+/// `path` with every symbolic link resolved, if it lies inside the book folder `root` (also
+/// resolved). A path that leads out of the book is an error naming the link and its target.
+pub fn inside_book(root: &Path, path: &Path) -> Result<PathBuf> {
+    let root_real = root
+        .canonicalize()
+        .with_context(|| format!("reading {}", root.display()))?;
+    let real = path
+        .canonicalize()
+        .with_context(|| format!("reading {}", path.display()))?;
+    if real.starts_with(&root_real) {
+        return Ok(real);
+    }
+    // Name the link that leaves the book: the first component of `path` that is a link.
+    let mut link = PathBuf::new();
+    for part in path.components() {
+        link.push(part);
+        if link.is_symlink() {
+            break;
+        }
+    }
+    anyhow::bail!(
+        "{}: this symbolic link leads to {}, outside the book folder {}: gradbook reads only files inside the book",
+        display_path(&link).display(),
+        real.display(),
+        root_real.display()
+    )
 }
 
 impl Book {
@@ -100,7 +141,7 @@ impl Book {
         let config = Config::load(root)?;
         let src = display_path(&root.join(&config.book.src));
         let summary_file = src.join("SUMMARY.md");
-        let summary_source = read_text(&summary_file)?;
+        let summary_source = read_book_text(root, &summary_file)?;
         let summary = summary::parse(&summary_source)
             .map_err(|e| e.in_file(&summary_file, &summary_source))?;
         let mut chapters = Vec::new();
@@ -113,7 +154,7 @@ impl Book {
             } else if chapters.iter().any(|ch: &Chapter| ch.path == *path) {
                 Some(format!("`{path}` is listed twice"))
             } else {
-                None
+                inside_book(root, &file).err().map(|e| e.to_string())
             };
             if let Some(message) = problem {
                 let at = c.span.clone();
@@ -131,7 +172,7 @@ impl Book {
                 file,
             });
         }
-        let computations = find_computations(&src)?;
+        let computations = find_computations(root, &src)?;
         Ok(Book {
             root: root.to_path_buf(),
             config,
@@ -148,9 +189,10 @@ impl Book {
 }
 
 /// Every `*.py` and `*.toml`-with-`kind` file under `src`, sorted by path.
-fn find_computations(src: &Path) -> Result<Vec<ComputationFile>> {
+fn find_computations(root: &Path, src: &Path) -> Result<Vec<ComputationFile>> {
     let mut files = Vec::new();
-    walk(src, &mut files)?;
+    let mut visited = HashSet::new();
+    walk(root, src, &mut visited, &mut files)?;
     files.sort();
     let mut found: Vec<ComputationFile> = Vec::new();
     for file in files {
@@ -158,7 +200,7 @@ fn find_computations(src: &Path) -> Result<Vec<ComputationFile>> {
         if extension != "py" && extension != "toml" {
             continue;
         }
-        let source = read_text(&file)?;
+        let source = read_book_text(root, &file)?;
         let Some(kind) =
             Kind::of_file(extension, &source).map_err(|e| e.in_file(&file, &source))?
         else {
@@ -186,7 +228,17 @@ fn find_computations(src: &Path) -> Result<Vec<ComputationFile>> {
     Ok(found)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// Collect the files under `dir`, skipping hidden ones. A folder reached a second time (through
+/// a symbolic link such as `a -> .`) is not walked again; a link leaving the book is an error.
+fn walk(
+    root: &Path,
+    dir: &Path,
+    visited: &mut HashSet<PathBuf>,
+    out: &mut Vec<PathBuf>,
+) -> Result<()> {
+    if !visited.insert(inside_book(root, dir)?) {
+        return Ok(());
+    }
     let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
     for entry in entries {
         let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
@@ -196,7 +248,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
             continue;
         }
         if path.is_dir() {
-            walk(&path, out)?;
+            walk(root, &path, visited, out)?;
         } else {
             out.push(path);
         }
@@ -212,6 +264,47 @@ mod tests {
     fn html_paths() {
         assert_eq!(html_path("a/b.md"), "a/b.html");
         assert_eq!(html_path("intro.md"), "intro.html");
+    }
+
+    #[test]
+    fn read_text_drops_a_bom_and_locates_bad_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.md");
+        std::fs::write(&file, "\u{FEFF}# Title\r\nbody\r\n").unwrap();
+        assert_eq!(read_text(&file).unwrap(), "# Title\r\nbody\r\n");
+        std::fs::write(&file, b"ok\nab\xffc\n").unwrap();
+        let err = read_text(&file).unwrap_err().to_string();
+        assert!(err.contains("t.md:2:3:"), "{err}");
+    }
+
+    #[test]
+    fn links_out_of_the_book_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path().join("book");
+        std::fs::create_dir_all(book.join("content")).unwrap();
+        std::fs::write(dir.path().join("secret"), "s").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret"), book.join("content/leak.md"))
+            .unwrap();
+        std::os::unix::fs::symlink(".", book.join("content/again")).unwrap();
+        let err = read_book_text(&book, &book.join("content/leak.md"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("content/leak.md: this symbolic link leads to"),
+            "{err}"
+        );
+        let inside = inside_book(&book, &book.join("content/again/again")).unwrap();
+        assert_eq!(inside, book.join("content").canonicalize().unwrap());
+        let mut files = Vec::new();
+        // `again -> .` is walked once; the leaking link is listed and refused when read.
+        walk(
+            &book,
+            &book.join("content"),
+            &mut HashSet::new(),
+            &mut files,
+        )
+        .unwrap();
+        assert_eq!(files, vec![book.join("content/leak.md")]);
     }
 
     #[test]

@@ -243,6 +243,7 @@ impl<'a> Pages<'a> {
             .chain(&config.output.html.additional_js)
         {
             let file = book.root.join(extra);
+            crate::site::book::inside_book(&book.root, &file)?;
             let bytes = std::fs::read(&file)
                 .with_context(|| format!("reading {} (listed in book.toml)", file.display()))?;
             site.add(extra.to_string_lossy().replace('\\', "/"), bytes);

@@ -22,13 +22,19 @@ pub struct ChapterClaim {
 
 /// Register `claim(that=<bool>, says="…")` on a chapter's Tera instance.
 pub fn register(tera: &mut Tera) {
-    tera.register_function("claim", |args: &HashMap<String, Value>| -> tera::Result<Value> {
+    let claim = |args: &HashMap<String, Value>| -> tera::Result<Value> {
         let says = match args.get("says") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
             Some(other) if !other.is_string() => {
-                return Err(tera::Error::msg(format!("claim: `says` must be a string, got `{other}`")));
+                return Err(tera::Error::msg(format!(
+                    "claim: `says` must be a string, got `{other}`"
+                )));
             }
-            _ => return Err(tera::Error::msg("claim: missing `says=\"what the chapter claims\"`")),
+            _ => {
+                return Err(tera::Error::msg(
+                    "claim: missing `says=\"what the chapter claims\"`",
+                ));
+            }
         };
         let holds = match args.get("that") {
             Some(Value::Bool(b)) => *b,
@@ -37,10 +43,15 @@ pub fn register(tera: &mut Tera) {
                     "claim(says=\"{says}\"): `that` must be true or false, got `{other}` (compare it, e.g. `that=x > 0`)"
                 )));
             }
-            None => return Err(tera::Error::msg(format!("claim(says=\"{says}\"): missing `that=<condition>`"))),
+            None => {
+                return Err(tera::Error::msg(format!(
+                    "claim(says=\"{says}\"): missing `that=<condition>`"
+                )));
+            }
         };
         Ok(Value::String(badge(holds, &says)))
-    });
+    };
+    tera.register_function("claim", crate::site::templates::SafeHtml(claim));
 }
 
 /// The inline badge of a claim: ✓ when it holds, ✗ when it does not.

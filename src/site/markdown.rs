@@ -335,12 +335,17 @@ pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, S
                 text_of(" ", &mut sections);
                 events.push(Event::Html(mathml.into()));
             }
+            Event::Start(Tag::Image { ref dest_url, .. }) => {
+                check_link(dest_url, true, range.clone())?;
+                events.push(event);
+            }
             Event::Start(Tag::Link {
                 link_type,
                 dest_url,
                 title,
                 id,
             }) => {
+                check_link(&dest_url, false, range.clone())?;
                 events.push(Event::Start(Tag::Link {
                     link_type,
                     dest_url: rewrite_link(dest_url),
@@ -452,6 +457,18 @@ impl HeadingIds {
 }
 
 /// Relative links to chapters (`x.md`, `x.md#a`) point at their pages (`x.html`, `x.html#a`).
+/// Refuse a link or image whose target could run script: only relative links and `http`,
+/// `https` and `mailto` URLs are allowed (and, for images, `data:image/png|jpeg|gif|webp`).
+fn check_link(url: &str, image: bool, at: std::ops::Range<usize>) -> Result<(), SpanError> {
+    let raster = ["png", "jpeg", "gif", "webp"]
+        .iter()
+        .any(|kind| url.starts_with(&format!("data:image/{kind};")));
+    if image && raster {
+        return Ok(());
+    }
+    crate::markup::check_url(url).map_err(|why| SpanError::new(at, format!("link target {why}")))
+}
+
 fn rewrite_link(url: CowStr<'_>) -> CowStr<'_> {
     if url.contains("://")
         || url.starts_with('/')
@@ -478,6 +495,28 @@ mod tests {
 
     fn md(s: &str) -> Rendered {
         render(s, &mut |_, _, _| Ok(None)).unwrap()
+    }
+
+    #[test]
+    fn script_links_are_located_errors() {
+        for (src, at) in [
+            ("text\n\nsee [x](javascript:alert(1)) here\n", 10),
+            ("<vbscript:msgbox(1)>\n", 0),
+            ("![i](data:text/html,x)\n", 0),
+            ("[r]\n\n[r]: JAVASCRIPT:alert(1)\n", 0),
+        ] {
+            let err = render(src, &mut |_, _, _| Ok(None)).unwrap_err();
+            assert_eq!(err.span.start, at, "{src:?}: {}", err.message);
+            assert!(
+                err.message
+                    .contains("expected an http, https or mailto link"),
+                "{}",
+                err.message
+            );
+        }
+        let ok =
+            md("[a](b.md) [c](https://x.org) <mailto:a@b.c> ![p](data:image/png;base64,AA==)\n");
+        assert!(ok.html.contains("href=\"b.html\""), "{}", ok.html);
     }
 
     #[test]

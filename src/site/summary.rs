@@ -244,6 +244,23 @@ fn parse_link(text: &str) -> Result<(String, Option<String>, usize), (usize, Str
     let path = if target.is_empty() {
         None
     } else {
+        if let Some(scheme) = crate::markup::url_scheme(target) {
+            return Err((
+                close + 2,
+                format!(
+                    "`{target}` is a `{scheme}:` URL: expected a Markdown file inside the book's src folder, such as `chapter.md`"
+                ),
+            ));
+        }
+        if target.chars().any(|c| c.is_control() || c == '\\') {
+            return Err((
+                close + 2,
+                format!(
+                    "`{}` contains a backslash or a control character: expected a path with `/` separators",
+                    target.escape_debug()
+                ),
+            ));
+        }
         if target.starts_with('/') || target.contains("://") || target.split('/').any(|p| p == "..")
         {
             return Err((
@@ -311,6 +328,13 @@ mod tests {
             ("just text\n", 1, "expected a link"),
             ("- [A](a.md)\n\n  [B](b.md)\n", 3, "cannot be nested"),
             ("[A](../a.md)\n", 1, "relative path"),
+            (
+                "# S\n\n- [X](javascript:alert%281%29//a.md)\n",
+                3,
+                "`javascript:` URL",
+            ),
+            ("- [X](data:text/html,a.md)\n", 1, "`data:` URL"),
+            ("- [X](a\\b.md)\n", 1, "backslash"),
         ];
         for (src, line, needle) in cases {
             let err = parse(src).unwrap_err();

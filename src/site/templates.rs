@@ -33,8 +33,7 @@ pub fn page_templates(book_root: &Path) -> Result<Tera> {
     for (name, builtin) in assets::TEMPLATES {
         let own = book_root.join("templates").join(name);
         let source = if own.is_file() {
-            let source = std::fs::read_to_string(&own)
-                .with_context(|| format!("reading {}", own.display()))?;
+            let source = crate::site::book::read_book_text(book_root, &own)?;
             scan::check_nesting(&source, &scan::tags(&source)).map_err(|e| {
                 anyhow::anyhow!(
                     "{}",
@@ -70,23 +69,87 @@ pub fn tera_error_text(err: &tera::Error) -> String {
     text
 }
 
-/// Register the `num(digits=N)` filter, with `default_digits` when none is given.
+/// Register the `num(digits=N)` filter, with `default_digits` when none is given. Its output
+/// is a number gradbook formatted, so chapter autoescaping leaves it alone.
 pub fn register_num(tera: &mut Tera, default_digits: usize) {
-    tera.register_filter(
-        "num",
-        move |value: &Value, args: &HashMap<String, Value>| -> tera::Result<Value> {
-            let digits = match args.get("digits") {
+    tera.register_filter("num", NumFilter { default_digits });
+}
+
+/// The `num` filter: a number with significant digits, through [`format::num`].
+struct NumFilter {
+    default_digits: usize,
+}
+
+impl tera::Filter for NumFilter {
+    fn filter(&self, value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let digits =
+            match args.get("digits") {
                 Some(d) => d.as_u64().filter(|d| (1..=17).contains(d)).ok_or_else(|| {
                     tera::Error::msg(format!("num: digits must be 1 to 17, got {d}"))
                 })? as usize,
-                None => default_digits,
+                None => self.default_digits,
             };
-            let x = value.as_f64().ok_or_else(|| {
-                tera::Error::msg(format!("num: expected a number, got `{value}`"))
-            })?;
-            Ok(Value::String(format::num(x, digits)))
-        },
-    );
+        let x = value
+            .as_f64()
+            .ok_or_else(|| tera::Error::msg(format!("num: expected a number, got `{value}`")))?;
+        Ok(Value::String(format::num(x, digits)))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// The `fenced(lang="python")` filter: text as a Markdown fenced code block whose fence is
+/// longer than any run of backticks in the text, so no line of it can close the block early
+/// and turn the rest into Markdown or HTML.
+struct FencedFilter;
+
+impl tera::Filter for FencedFilter {
+    fn filter(&self, value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let text = value
+            .as_str()
+            .ok_or_else(|| tera::Error::msg(format!("fenced: expected text, got `{value}`")))?;
+        let lang = match args.get("lang") {
+            None => "",
+            Some(Value::String(l)) if l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => l,
+            Some(other) => {
+                return Err(tera::Error::msg(format!(
+                    "fenced: `lang` must be a word such as \"python\", got `{other}`"
+                )));
+            }
+        };
+        Ok(Value::String(fenced(text, lang)))
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
+/// `text` in a fenced code block of language `lang`, fenced with one backtick more than its
+/// longest run of backticks (at least three).
+pub fn fenced(text: &str, lang: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}{lang}\n{text}\n{fence}")
+}
+
+/// A chapter function whose output is HTML that gradbook generated with every user-written
+/// piece already escaped (`figure`, `table`, `claim`): chapter autoescaping leaves it alone.
+pub struct SafeHtml<F>(pub F);
+
+impl<F> tera::Function for SafeHtml<F>
+where
+    F: Fn(&HashMap<String, Value>) -> tera::Result<Value> + Sync + Send,
+{
+    fn call(&self, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        (self.0)(args)
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
 }
 
 /// What the `figure` function needs, shared between calls within one chapter.
@@ -143,6 +206,11 @@ pub fn chapter_engine(
     budget: &Arc<budget::Budget>,
 ) -> Tera {
     let mut tera = sandbox::engine();
+    // Every string a chapter prints from the results (settings, titles, names) is text: it is
+    // escaped for HTML and Markdown. Only gradbook's own HTML (`figure`, `table`, `claim`,
+    // `num`) and values the author marks `| safe` go in as they are.
+    tera.autoescape_on(vec![""]);
+    tera.set_escape_fn(crate::markup::escape_markdown);
     register_num(&mut tera, digits);
     register_functions(&mut tera, state, context, digits, reads);
     budget::register(&mut tera, budget);
@@ -156,8 +224,8 @@ fn record(reads: &Reads, of: &str) {
     }
 }
 
-/// Register `figure(of, kind, caption)`, `table(of, rows, columns, labels, digits)` and
-/// `claim(that, says)`; every `of` is recorded in `reads`.
+/// Register `figure(of, kind, caption)`, `table(of, rows, columns, labels, digits)`,
+/// `claim(that, says)` and the `fenced(lang)` filter; every `of` is recorded in `reads`.
 pub fn register_functions(
     tera: &mut Tera,
     state: FigureState,
@@ -166,48 +234,53 @@ pub fn register_functions(
     reads: &Reads,
 ) {
     crate::site::claims::register(tera);
+    tera.register_filter("fenced", FencedFilter);
     let state = Mutex::new(state);
     let figure_reads = reads.clone();
     tera.register_function(
         "figure",
-        move |args: &HashMap<String, Value>| -> tera::Result<Value> {
-            let of = str_arg(args, "of")?
-                .ok_or_else(|| tera::Error::msg("figure: missing `of=\"stem\"`"))?;
-            record(&figure_reads, &of);
-            let kind = str_arg(args, "kind")?
-                .ok_or_else(|| tera::Error::msg("figure: missing `kind=\"…\"`"))?;
-            let caption = str_arg(args, "caption")?;
-            let mut state = state
-                .lock()
-                .map_err(|_| tera::Error::msg("figure: state poisoned"))?;
-            figure_html(&mut state, &of, &kind, caption.as_deref())
-                .map(Value::String)
-                .map_err(|e| tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}")))
-        },
+        SafeHtml(
+            move |args: &HashMap<String, Value>| -> tera::Result<Value> {
+                let of = str_arg(args, "of")?
+                    .ok_or_else(|| tera::Error::msg("figure: missing `of=\"stem\"`"))?;
+                record(&figure_reads, &of);
+                let kind = str_arg(args, "kind")?
+                    .ok_or_else(|| tera::Error::msg("figure: missing `kind=\"…\"`"))?;
+                let caption = str_arg(args, "caption")?;
+                let mut state = state
+                    .lock()
+                    .map_err(|_| tera::Error::msg("figure: state poisoned"))?;
+                figure_html(&mut state, &of, &kind, caption.as_deref())
+                    .map(Value::String)
+                    .map_err(|e| tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}")))
+            },
+        ),
     );
     let table_reads = reads.clone();
     tera.register_function(
         "table",
-        move |args: &HashMap<String, Value>| -> tera::Result<Value> {
-            let of = str_arg(args, "of")?
-                .ok_or_else(|| tera::Error::msg("table: missing `of=\"stem.path\"`"))?;
-            record(&table_reads, &of);
-            let spec = TableSpec {
-                rows: args.get("rows").and_then(Value::as_u64).map(|r| r as usize),
-                columns: str_arg(args, "columns")?.map(|c| split_list(&c)),
-                labels: str_arg(args, "labels")?.map(|c| split_list(&c)),
-                digits: args
-                    .get("digits")
-                    .and_then(Value::as_u64)
-                    .map_or(digits, |d| d.clamp(1, 17) as usize),
-            };
-            let value = lookup(&context, &of).ok_or_else(|| {
-                tera::Error::msg(format!("table: `{of}` not found in the results"))
-            })?;
-            table_html(value, &spec)
-                .map(Value::String)
-                .map_err(|e| tera::Error::msg(format!("table(of=\"{of}\"): {e}")))
-        },
+        SafeHtml(
+            move |args: &HashMap<String, Value>| -> tera::Result<Value> {
+                let of = str_arg(args, "of")?
+                    .ok_or_else(|| tera::Error::msg("table: missing `of=\"stem.path\"`"))?;
+                record(&table_reads, &of);
+                let spec = TableSpec {
+                    rows: args.get("rows").and_then(Value::as_u64).map(|r| r as usize),
+                    columns: str_arg(args, "columns")?.map(|c| split_list(&c)),
+                    labels: str_arg(args, "labels")?.map(|c| split_list(&c)),
+                    digits: args
+                        .get("digits")
+                        .and_then(Value::as_u64)
+                        .map_or(digits, |d| d.clamp(1, 17) as usize),
+                };
+                let value = lookup(&context, &of).ok_or_else(|| {
+                    tera::Error::msg(format!("table: `{of}` not found in the results"))
+                })?;
+                table_html(value, &spec)
+                    .map(Value::String)
+                    .map_err(|e| tera::Error::msg(format!("table(of=\"{of}\"): {e}")))
+            },
+        ),
     );
 }
 
@@ -400,6 +473,24 @@ mod tests {
         let v = json!({"a": {"b": [10, {"c": 5}]}});
         assert_eq!(lookup(&v, "a.b.1.c"), Some(&json!(5)));
         assert_eq!(lookup(&v, "a.x"), None);
+    }
+
+    #[test]
+    fn fences_outgrow_the_text() {
+        assert_eq!(fenced("x = 1", "python"), "```python\nx = 1\n```");
+        let hostile = "# ```\n# <script>alert(1)</script>\n# ````";
+        let block = fenced(hostile, "python");
+        assert!(
+            block.starts_with("`````python\n") && block.ends_with("\n`````"),
+            "{block}"
+        );
+        let html = crate::site::markdown::render(&block, &mut |_, _, _| Ok(None))
+            .unwrap()
+            .html;
+        assert!(
+            html.contains("&lt;script&gt;") && !html.contains("<script"),
+            "{html}"
+        );
     }
 
     #[test]

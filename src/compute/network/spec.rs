@@ -181,19 +181,19 @@ fn default_scale() -> String {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Search {
     /// How many of each region's lowest-ratio samples are refined.
-    pub starts: usize,
+    pub starts: Spanned<usize>,
     /// Random-walk steps per start.
-    pub steps: usize,
+    pub steps: Spanned<usize>,
     /// Initial step, as a fraction of the region's width.
-    pub step: f64,
+    pub step: Spanned<f64>,
 }
 
 impl Default for Search {
     fn default() -> Self {
         Self {
-            starts: 4,
-            steps: 300,
-            step: 0.1,
+            starts: Spanned::new(0..0, 4),
+            steps: Spanned::new(0..0, 300),
+            step: Spanned::new(0..0, 0.1),
         }
     }
 }

@@ -29,9 +29,9 @@ pub fn run(spec: &Spec, pairs: &[Pair]) -> StudyResult {
     let settings = Settings {
         seed: spec.sweep.get_ref().seed,
         samples: *spec.sweep.get_ref().samples.get_ref(),
-        starts: search.starts,
-        steps: search.steps,
-        step: search.step,
+        starts: *search.starts.get_ref(),
+        steps: *search.steps.get_ref(),
+        step: *search.step.get_ref(),
     };
     let input_bound = spec
         .certificate

@@ -103,7 +103,7 @@ pub struct AdamSettings {
 pub struct RunSettings {
     /// Steps of each optimizer in the tables and plots, 1 … 100000.
     pub steps: usize,
-    /// Steps of every run behind the threshold (bisection, supremum), 1 … 1000000.
+    /// Steps of every run behind the threshold (bisection, supremum), 1 … 100000.
     pub horizon: usize,
 }
 

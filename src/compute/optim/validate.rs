@@ -146,10 +146,10 @@ fn validate(s: &Settings, source: &str) -> Result<(), SpanError> {
             r.steps.to_string(),
         );
     }
-    if !(1..=1_000_000).contains(&r.horizon) {
+    if !(1..=MAX_HORIZON).contains(&r.horizon) {
         return fail(
             &["run", "horizon"],
-            "it must be in 1 … 1000000",
+            &format!("it must be in 1 … {MAX_HORIZON}"),
             r.horizon.to_string(),
         );
     }
@@ -191,6 +191,18 @@ fn validate(s: &Settings, source: &str) -> Result<(), SpanError> {
             );
         }
     }
+    let steps = (w.alpha_points + w.beta1_points).saturating_mul(r.horizon);
+    if steps > MAX_SWEEP_STEPS {
+        return fail(
+            &["run", "horizon"],
+            &format!(
+                "the sweeps' {} points × {} steps = {steps} optimizer steps: expected at most {MAX_SWEEP_STEPS} (lower `run.horizon` or the sweep points)",
+                w.alpha_points + w.beta1_points,
+                r.horizon
+            ),
+            r.horizon.to_string(),
+        );
+    }
     check(
         &["sweep", "small-alpha"],
         w.small_alpha,
@@ -198,3 +210,10 @@ fn validate(s: &Settings, source: &str) -> Result<(), SpanError> {
         "it must be > 0",
     )
 }
+
+/// Upper limit on `run.horizon`, the length of every threshold run.
+pub const MAX_HORIZON: usize = 100_000;
+
+/// Upper limit on (alpha-points + beta1-points) × horizon, which bounds the threshold sweeps
+/// to a couple of seconds on a small machine (the default book uses 281 × 20000 = 5620000).
+pub const MAX_SWEEP_STEPS: usize = 30_000_000;

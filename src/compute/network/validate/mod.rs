@@ -32,8 +32,13 @@ pub struct Pair {
     pub values: Vec<f64>,
 }
 
-/// Upper limit on samples per region, so a typo cannot make a build run for hours.
-pub const MAX_SAMPLES: usize = 2_000_000;
+/// Upper limit on samples per region and variant, so a typo cannot make a build run for hours.
+pub const MAX_SAMPLES: usize = 100_000;
+
+/// Upper limit on the network evaluations of the sweep (samples × regions × variants) and,
+/// separately, of the search (starts × steps × regions × parameters × variants): about two
+/// seconds each on a small machine (the default book uses 400000 and 480000).
+pub const MAX_EVALUATIONS: usize = 2_000_000;
 
 pub(super) fn err<T>(
     span: std::ops::Range<usize>,

@@ -1,7 +1,7 @@
 //! Checks of the sweep, search and certificate settings.
 
-use super::{MAX_SAMPLES, err, identifier};
-use crate::compute::network::spec::{Range, Spec};
+use super::{MAX_EVALUATIONS, MAX_SAMPLES, err, identifier};
+use crate::compute::network::spec::{Range, Search, Spec};
 use crate::diag::SpanError;
 use toml::Spanned;
 
@@ -27,12 +27,60 @@ fn range(r: &Spanned<Range>, key: &str) -> Result<(), SpanError> {
     }
 }
 
+/// `search.starts` 0 … 100, `search.steps` 0 … 10000 (0: no search), `search.step` in (0, 1], and at most
+/// [`MAX_EVALUATIONS`] random-walk steps in all (`runs` walks per start).
+fn search_settings(search: &Search, runs: usize) -> Result<(), SpanError> {
+    for (key, value, max) in [
+        ("search.starts", &search.starts, 100),
+        ("search.steps", &search.steps, 10_000),
+    ] {
+        if *value.get_ref() > max {
+            return err(
+                value.span(),
+                format!(
+                    "`{key}` = {} is out of range: expected 0 … {max}",
+                    value.get_ref()
+                ),
+            );
+        }
+    }
+    let step = &search.step;
+    if !(step.get_ref().is_finite() && *step.get_ref() > 0.0 && *step.get_ref() <= 1.0) {
+        return err(
+            step.span(),
+            format!(
+                "`search.step` = {} is out of range: expected a fraction of the range in (0, 1]",
+                step.get_ref()
+            ),
+        );
+    }
+    let total = search
+        .starts
+        .get_ref()
+        .saturating_mul(*search.steps.get_ref())
+        .saturating_mul(runs);
+    if total > MAX_EVALUATIONS {
+        return err(
+            search.steps.span(),
+            format!(
+                "`search.starts` × `search.steps` = {} × {} for {runs} regions × variants × parameters asks for {total} network evaluations: expected at most {MAX_EVALUATIONS}",
+                search.starts.get_ref(),
+                search.steps.get_ref()
+            ),
+        );
+    }
+    Ok(())
+}
+
 pub(super) fn sweep(spec: &Spec) -> Result<(), SpanError> {
     let s = spec.sweep.get_ref();
     if *s.samples.get_ref() == 0 || *s.samples.get_ref() > MAX_SAMPLES {
         return err(
             s.samples.span(),
-            format!("`sweep.samples` must be between 1 and {MAX_SAMPLES}"),
+            format!(
+                "`sweep.samples` must be between 1 and {MAX_SAMPLES} (samples per region and variant), got {}",
+                s.samples.get_ref()
+            ),
         );
     }
     if s.regions.is_empty() {
@@ -56,14 +104,25 @@ pub(super) fn sweep(spec: &Spec) -> Result<(), SpanError> {
         range(&rr.biases, "sweep.region.biases")?;
         range(&rr.input, "sweep.region.input")?;
     }
+    let per_sample = s.regions.len() * spec.variants.len();
+    let evaluations = s.samples.get_ref().saturating_mul(per_sample);
+    if evaluations > MAX_EVALUATIONS {
+        return err(
+            s.samples.span(),
+            format!(
+                "`sweep.samples` = {} with {} regions and {} variants asks for {evaluations} network evaluations: expected at most {MAX_EVALUATIONS} (sweep.samples ≤ {})",
+                s.samples.get_ref(),
+                s.regions.len(),
+                spec.variants.len(),
+                MAX_EVALUATIONS / per_sample.max(1)
+            ),
+        );
+    }
     if let Some(search) = &spec.search {
-        let v = search.get_ref();
-        if !(v.step.is_finite() && v.step > 0.0 && v.step <= 1.0) || v.steps > 100_000 {
-            return err(
-                search.span(),
-                "`search`: `step` must be in (0, 1] and `steps` at most 100000",
-            );
-        }
+        search_settings(
+            search.get_ref(),
+            per_sample * spec.compare.get_ref().parameters.len(),
+        )?;
     }
     if let Some(c) = &spec.certificate {
         let b = c.get_ref().input_bound;
