@@ -403,7 +403,11 @@ fn stray_formula(source: &str, range: std::ops::Range<usize>) -> Result<(), Span
     for (i, _) in text.match_indices('$') {
         let at = range.start + i;
         let escaped = at > 0 && bytes[at - 1] == b'\\';
-        let next = bytes[at + 1..].iter().find(|b| **b != b'$');
+        // After `$$` (never a price) the formula may start on the next line.
+        let double = bytes.get(at + 1) == Some(&b'$');
+        let next = bytes[at + 1..]
+            .iter()
+            .find(|b| **b != b'$' && !(double && b.is_ascii_whitespace()));
         if !escaped && matches!(next, Some(b'\\' | b'{')) {
             return Err(SpanError::new(
                 at..at + 1,
@@ -608,6 +612,9 @@ mod tests {
             prices.html
         );
         assert!(render("`$\\frac{a$` in code\n", &mut |_, _, _| Ok(None)).is_ok());
+        let broken_display = "$$\n\\frac{a}{b\n$$\n";
+        let err = render(broken_display, &mut |_, _, _| Ok(None)).unwrap_err();
+        assert_eq!(err.span.start, 0, "{}", err.message);
     }
 
     #[test]

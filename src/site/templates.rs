@@ -498,4 +498,29 @@ mod tests {
         assert_eq!(inline_math("a<b").unwrap(), "a&lt;b");
         assert!(inline_math("$x$ and $").is_err());
     }
+
+    #[test]
+    fn a_books_page_template_is_checked_and_sandboxed() {
+        let book = tempfile::tempdir().unwrap();
+        let own = book.path().join("templates");
+        std::fs::create_dir_all(&own).unwrap();
+        let deep = format!(
+            "<p>\n{}x{}",
+            "{% if a %}".repeat(40),
+            "{% endif %}".repeat(40)
+        );
+        std::fs::write(own.join("page.html"), deep).unwrap();
+        let err = format!("{:#}", page_templates(book.path()).err().unwrap());
+        assert!(
+            err.contains("page.html:2:") && err.contains("at most 32"),
+            "{err}"
+        );
+        std::fs::write(own.join("page.html"), "{{ get_env(name=\"HOME\") }}").unwrap();
+        let tera = page_templates(book.path()).unwrap();
+        let err = tera_error_text(&tera.render("page.html", &tera::Context::new()).unwrap_err());
+        assert!(
+            err.contains("`get_env` is not available in gradbook templates"),
+            "{err}"
+        );
+    }
 }
