@@ -118,9 +118,10 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
     let name = chapter.path.clone();
     tera.add_raw_template(&name, &protected)
         .map_err(|e| tera_diagnostic(chapter, inputs, &e))?;
+    let safe = instrument::SafeNames::of(&tera);
     let positions = match tera.templates.get_mut(&name) {
         Some(template) => {
-            let found = instrument::instrument(&mut template.ast, &protected, &tags)
+            let found = instrument::instrument(&mut template.ast, &protected, &tags, &safe)
                 .map_err(|e| at(e.span, &e.message))?;
             template.macros = template
                 .ast
@@ -393,6 +394,26 @@ mod tests {
 
     fn inputs() -> Inputs {
         Inputs::new(BTreeMap::new(), serde_json::json!({"title": "T"}), 6)
+    }
+
+    /// Printed values are escaped exactly where Tera's autoescape would escape them (and in
+    /// `~` concatenations of names too), although the byte count moved the escaping out of Tera.
+    #[test]
+    fn printed_text_is_escaped_unless_marked_safe() {
+        let book = serde_json::json!({"title": "<b>*T*</b>"});
+        let inputs = Inputs::new(BTreeMap::new(), book, 6);
+        let source = "a {{ book.title }}\n\nb {{ book.title | safe }}\n\nc {{ \"\" ~ book.title }}\n\nd {{ book.title | upper }}\n\ne {{ book.title | safe | lower }}\n\nf {{ 1.5 | num }}\n";
+        let html = render(&chapter(source), &inputs).unwrap().html;
+        assert!(html.contains("<p>b <b><em>T</em></b></p>"), "{html}");
+        for line in ["a ", "c ", "d ", "e "] {
+            let at = html
+                .find(&format!("<p>{line}"))
+                .unwrap_or_else(|| panic!("{html}"));
+            let paragraph = &html[at..at + html[at..].find("</p>").unwrap_or(0)];
+            assert!(!paragraph[3..].contains('<'), "{line}: {paragraph}");
+            assert!(!paragraph.contains("<em>"), "{line}: {paragraph}");
+        }
+        assert!(html.contains("<p>f 1.5</p>"), "{html}");
     }
 
     #[test]

@@ -252,7 +252,9 @@ pub fn register_functions(
                     .map_err(|_| tera::Error::msg("figure: state poisoned"))?;
                 figure_html(&mut state, &of, &kind, caption.as_deref())
                     .map(Value::String)
-                    .map_err(|e| tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}")))
+                    .map_err(|e| {
+                        tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}"))
+                    })
             },
         ),
     );

@@ -99,6 +99,30 @@ impl Budget {
     }
 }
 
+/// The filter the instrumenter puts last on every printed value: it escapes the value when
+/// `escape=1` (the instrumenter worked out that Tera would have), then counts its bytes. It is
+/// itself `safe`, so Tera leaves the result as it is.
+struct Printed(Arc<Budget>);
+
+impl tera::Filter for Printed {
+    fn filter(&self, value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+        let escape = args.get("escape").and_then(Value::as_i64) == Some(1);
+        let value = match value {
+            Value::String(text) if escape => Value::String(crate::markup::escape_markdown(text)),
+            other => other.clone(),
+        };
+        let bytes = value
+            .as_str()
+            .map_or_else(|| sandbox::size(&value), str::len);
+        self.0.print(bytes)?;
+        Ok(value)
+    }
+
+    fn is_safe(&self) -> bool {
+        true
+    }
+}
+
 /// Register the hidden checks on a chapter's Tera.
 pub fn register(tera: &mut Tera, budget: &Arc<Budget>) {
     let empty = || Ok(Value::String(String::new()));
@@ -126,17 +150,7 @@ pub fn register(tera: &mut Tera, budget: &Arc<Budget>) {
         b.depth.fetch_sub(1, Ordering::Relaxed);
         empty()
     });
-    let b = budget.clone();
-    tera.register_filter(
-        OUT,
-        move |value: &Value, _: &HashMap<String, Value>| -> tera::Result<Value> {
-            let bytes = value
-                .as_str()
-                .map_or_else(|| sandbox::size(value), str::len);
-            b.print(bytes)?;
-            Ok(value.clone())
-        },
-    );
+    tera.register_filter(OUT, Printed(budget.clone()));
     tera.register_filter(
         VALUE,
         |value: &Value, _: &HashMap<String, Value>| -> tera::Result<Value> {

@@ -22,15 +22,67 @@ pub struct Instrumented {
     pub names: BTreeSet<String>,
 }
 
+/// The filters and functions of an engine whose output Tera does not escape (`is_safe`).
+#[derive(Debug, Default)]
+pub struct SafeNames {
+    filters: BTreeSet<String>,
+    functions: BTreeSet<String>,
+}
+
+impl SafeNames {
+    /// The safe filters and functions registered on `tera`.
+    pub fn of(tera: &tera::Tera) -> SafeNames {
+        SafeNames {
+            filters: (tera.filters.iter())
+                .filter(|(_, f)| f.is_safe())
+                .map(|(n, _)| n.clone())
+                .collect(),
+            functions: (tera.functions.iter())
+                .filter(|(_, f)| f.is_safe())
+                .map(|(n, _)| n.clone())
+                .collect(),
+        }
+    }
+
+    /// Whether Tera's autoescape would escape what `{{ expr }}` prints: the `safe` filter last
+    /// says no; otherwise the last filter that runs decides, or else the value itself (text and
+    /// names yes, a function by its `is_safe`). Unlike Tera, a `~` concatenation that holds a
+    /// name is escaped too, so `"" ~ setting` cannot smuggle a setting in as markup.
+    fn escaped(&self, expr: &Expr) -> bool {
+        if expr.is_marked_safe() {
+            return false;
+        }
+        let last = (expr.filters.iter().rev()).find(|f| f.name != "safe" && f.name != "default");
+        if let Some(filter) = last {
+            return !self.filters.contains(&filter.name);
+        }
+        match &expr.val {
+            ExprVal::String(_) => true,
+            ExprVal::Ident(name) => name != "__tera_context",
+            ExprVal::FunctionCall(f) => !self.functions.contains(&f.name),
+            ExprVal::StringConcat(concat) => concat.values.iter().any(|v| match v {
+                ExprVal::Ident(_) => true,
+                ExprVal::FunctionCall(f) => !self.functions.contains(&f.name),
+                _ => false,
+            }),
+            _ => false,
+        }
+    }
+}
+
 /// Check and instrument a chapter's nodes (with its macros among them, as Tera keeps them).
+/// The byte count of every printed value is taken after escaping, which therefore moves from
+/// Tera into the count (`safe` says which values Tera would have escaped).
 pub fn instrument(
     nodes: &mut Vec<Node>,
     source: &str,
     tags: &[Tag],
+    safe: &SafeNames,
 ) -> Result<Instrumented, ScanError> {
     let mut walker = Walker {
         source,
         tags,
+        safe,
         seen: HashMap::new(),
         out: Instrumented::default(),
     };
@@ -42,6 +94,7 @@ pub fn instrument(
 struct Walker<'s> {
     source: &'s str,
     tags: &'s [Tag],
+    safe: &'s SafeNames,
     /// How many tags of each kind the walk has passed.
     seen: HashMap<&'static str, usize>,
     out: Instrumented,
@@ -144,7 +197,9 @@ impl Walker<'_> {
                 Node::VariableBlock(ws, mut expr) => {
                     let (p, range) = self.next("expr");
                     self.expr(&expr, &range)?;
-                    expr.filters.push(call(OUT, &[]));
+                    let escape = self.safe.escaped(&expr);
+                    expr.filters
+                        .push(call(OUT, &[("escape", i64::from(escape))]));
                     out.push(tick(AT, &[("p", p)]));
                     out.push(Node::VariableBlock(ws, expr));
                 }
