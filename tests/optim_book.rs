@@ -173,3 +173,18 @@ fn the_prose_says_what_the_numbers_say() {
     // Wording.
     assert!(!text.contains("three ways") && !text.contains("no higher than"));
 }
+
+#[test]
+fn without_an_exact_value_the_chapter_says_why() {
+    // Unequal slopes make √v̂ irrational: the closed form has no exact rational value.
+    let edited = SEED.replacen("bump-up-slope = 1.0", "bump-up-slope = 2.0", 1);
+    let r = optim::run(&edited).unwrap();
+    let t = r.adam.threshold.as_ref().unwrap();
+    assert!(t.exact.is_none());
+    let text = plain(&build(&edited));
+    assert!(
+        text.contains("No exact value: v̂ at step 5 is not the square of a rational"),
+        "{text}"
+    );
+    assert!(!text.contains("computed without rounding"));
+}

@@ -22,6 +22,10 @@ pub type Q = BigRational;
 /// The longest run (k + N steps) evaluated exactly: β2^t has about 3t digits at β2 = 0.999.
 const MAX_EXACT_STEPS: usize = 5_000;
 
+/// The largest denominator of β^t carried, in bits: beyond it every rational operation gets
+/// slow (hostile settings such as β1 = 0.99999 with a tiny α), so the evaluation stops.
+const MAX_BITS: u64 = 16_384;
+
 /// The study's inputs to the closed form, exactly as written in the settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExactInputs {
@@ -155,7 +159,7 @@ pub enum Inexact {
     #[error("w_k lands exactly on L, where the min-norm kink rule gives the slope 0")]
     ZeroSlopeAtL,
     /// Too many steps to carry exactly.
-    #[error("the first excursion ends after more than {MAX_EXACT_STEPS} steps")]
+    #[error("the first excursion is too long to evaluate exactly")]
     TooLong,
 }
 
@@ -187,14 +191,18 @@ pub fn closed_form(x: &ExactInputs) -> Result<ExactClosedForm, Inexact> {
         .max(1);
     let w_k = &x.start + Q::from_integer(k.into()) * &delta;
     let pow = |b: &Q, n: usize| -> Q { num_traits::pow(b.clone(), n) };
+    let too_big = |q: &Q| q.denom().bits() > MAX_BITS;
     let (b1k, b2k) = (pow(&x.beta1, k), pow(&x.beta2, k));
+    if too_big(&b1k) || too_big(&b2k) {
+        return Err(Inexact::TooLong);
+    }
     let ratio = &x.u / (&x.u + &x.s * (&one - &b1k));
     let mut climb = Vec::new();
     let mut w = w_k.clone();
     let (mut b1n, mut b2n) = (one.clone(), one.clone());
     let (mut b1t, mut b2t) = (b1k.clone(), b2k.clone());
     for n in 1.. {
-        if k + n > MAX_EXACT_STEPS {
+        if k + n > MAX_EXACT_STEPS || too_big(&b1t) || too_big(&b2t) {
             return Err(Inexact::TooLong);
         }
         b1n *= &x.beta1;
@@ -375,5 +383,39 @@ mod tests {
         assert_eq!(exact_sqrt(&q(9, 4)), Some(q(3, 2)));
         assert_eq!(exact_sqrt(&q(2, 1)), None);
         assert_eq!(exact_sqrt(&q(-1, 1)), None);
+    }
+
+    fn inputs(alpha: Q, beta1: Q) -> ExactInputs {
+        ExactInputs {
+            start: q(0, 1),
+            l: q(1, 1),
+            s: q(1, 1),
+            u: q(1, 1),
+            alpha,
+            beta1,
+            beta2: q(999, 1000),
+            epsilon: q(0, 1),
+            kink: KinkRule::Right,
+        }
+    }
+
+    #[test]
+    fn seed_fraction_and_honest_refusals() {
+        let seed = closed_form(&inputs(q(3, 10), q(9, 10))).unwrap();
+        assert_eq!(seed.h_max, q(2071210444, 5049463055));
+        assert_eq!((seed.k, seed.climb.len(), seed.tie), (4, 2, false));
+        // α = 1/1000: w_1000 lands exactly on L and the right-hand slope applies.
+        let small = closed_form(&inputs(q(1, 1000), q(9, 10))).unwrap();
+        assert!(small.tie && small.w_k == q(1, 1));
+        // Unequal slopes make √v̂ irrational.
+        let mut uneven = inputs(q(3, 10), q(9, 10));
+        uneven.u = q(2, 1);
+        assert!(matches!(
+            closed_form(&uneven),
+            Err(Inexact::IrrationalRoot { t: 5 })
+        ));
+        // A tiny α with β1 near 1 stops instead of grinding through huge rationals.
+        let slow = closed_form(&inputs(q(1, 100_000), q(99_999, 100_000)));
+        assert_eq!(slow, Err(Inexact::TooLong));
     }
 }

@@ -70,6 +70,8 @@ pub struct SweepPoint {
 /// u·((w_k − L) + c·α), not c·α.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SmallAlphaExample {
+    /// The smallest k considered (β1^k negligible from there on).
+    pub min_k: usize,
     /// α.
     pub alpha: f64,
     /// k.
@@ -218,6 +220,7 @@ pub fn small_alpha_example(
         .map(|p| {
             let limit = u * (p.overshoot + bias.coasting_limit * p.x);
             SmallAlphaExample {
+                min_k: SMALL_K,
                 alpha: p.x,
                 k: p.k,
                 overshoot_over_alpha: p.overshoot / p.x,
