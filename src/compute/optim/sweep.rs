@@ -206,7 +206,7 @@ pub fn bias_correction(settings: &Settings, bump: &Bump) -> Result<BiasCorrectio
     })
 }
 
-/// The small-α example from the α sweep: among points with k ≥ [`SMALL_K`] where the closed
+/// The small-α example from the α sweep: among points with k ≥ 100 (`SMALL_K`) where the closed
 /// form is the threshold, the one with the largest h_max/α.
 pub fn small_alpha_example(
     sweep: &[SweepPoint],
