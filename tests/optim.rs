@@ -260,7 +260,7 @@ fn plots_parse_with_prefixed_ids_and_expected_series() {
     // lines have two)
     let expected = [
         ("landscape", 1),
-        ("w-vs-t", 2),
+        ("w-vs-t", 3),
         ("mhat-vs-t", 3),
         ("hmax-vs-alpha", 1),
         ("hmax-vs-beta1", 1),
@@ -296,9 +296,10 @@ fn plots_parse_with_prefixed_ids_and_expected_series() {
     }
     let landscape = figure::draw(outcome(), "landscape", "x-").unwrap();
     assert!(
-        landscape.contains(">\n3, 5\n<") && landscape.contains(">\n4, 6\n<"),
-        "GD's 2-cycle is labelled once per point"
+        landscape.contains(">\n3, 5, 7, …\n<") && landscape.contains(">\n4, 6, 8, …\n<"),
+        "GD's 2-cycle is labelled once per point, with its later visits as …"
     );
+    assert!(landscape.contains(">\n&apos;o&apos;\n<") && landscape.contains(">\n&apos;x&apos;\n<"));
 }
 
 #[test]
@@ -369,5 +370,266 @@ fn extreme_settings_run_or_fail_cleanly_and_draw() {
                 roxmltree::Document::parse(&svg).unwrap();
             }
         }
+    }
+}
+
+/// Exact rationals for the independent re-derivations below.
+mod exact_rerun {
+    pub use num_bigint::BigInt;
+    pub use num_rational::BigRational as Q;
+
+    pub fn q(n: i64, d: i64) -> Q {
+        Q::new(n.into(), d.into())
+    }
+
+    /// One row of Adam's recurrences in exact arithmetic.
+    pub struct Row {
+        pub t: usize,
+        pub m: Q,
+        pub m_hat: Q,
+        pub v_hat: Q,
+        pub w: Q,
+    }
+
+    /// Algorithm 1 with α = 3/10, β1 = 9/10, β2 = 999/1000, ε = 0 on the infinitely tall bump
+    /// (g = −1 left of L = 1, +1 from L on), written out again: √v̂ is taken only where v̂ = 1.
+    pub fn adam(steps: usize) -> Vec<Row> {
+        let (alpha, b1, b2) = (q(3, 10), q(9, 10), q(999, 1000));
+        let one = q(1, 1);
+        let (mut w, mut m, mut v) = (q(0, 1), q(0, 1), q(0, 1));
+        let (mut b1t, mut b2t) = (one.clone(), one.clone());
+        let mut rows = Vec::new();
+        for t in 1..=steps {
+            let g = if w < one { q(-1, 1) } else { q(1, 1) };
+            m = &b1 * &m + (&one - &b1) * &g;
+            v = &b2 * &v + (&one - &b2) * &g * &g;
+            b1t *= &b1;
+            b2t *= &b2;
+            let m_hat = &m / (&one - &b1t);
+            let v_hat = &v / (&one - &b2t);
+            assert_eq!(v_hat, one, "v̂_{t} = 1 exactly while |g| = 1");
+            w = &w - &alpha * &m_hat;
+            rows.push(Row {
+                t,
+                m: m.clone(),
+                m_hat,
+                v_hat,
+                w: w.clone(),
+            });
+        }
+        rows
+    }
+
+    /// `x` as the nearest f64 (numerator and denominator are small here).
+    pub fn f(x: &Q) -> f64 {
+        use num_traits::ToPrimitive;
+        x.numer().to_f64().unwrap() / x.denom().to_f64().unwrap()
+    }
+}
+
+#[test]
+fn exact_threshold_is_the_fraction_of_an_exact_rerun() {
+    use exact_rerun::*;
+    let rows = adam(40);
+    let top = rows.iter().max_by(|a, b| a.w.cmp(&b.w)).unwrap();
+    assert_eq!(top.t, 6, "the decisive step");
+    let h_max = &top.w - q(1, 1);
+    let expected = Q::new(2071210444i64.into(), 5049463055i64.into());
+    assert_eq!(h_max, expected);
+    let t = seed().adam.threshold.as_ref().unwrap();
+    let exact = t
+        .exact
+        .as_ref()
+        .expect("the seed's closed form is rational");
+    assert_eq!(
+        (exact.numerator.as_str(), exact.denominator.as_str()),
+        ("2071210444", "5049463055")
+    );
+    assert_eq!((exact.k, exact.n_climb, exact.tie), (4, 2, false));
+    // Correct rounding at 17 significant digits, by integer division: 10^17·h = 41018429512997001.1…
+    let scaled = &h_max * Q::from_integer(BigInt::from(10).pow(17));
+    assert_eq!(
+        scaled.floor().to_integer(),
+        BigInt::from(41018429512997001i64)
+    );
+    assert!(scaled.fract() < q(1, 2));
+    assert_eq!(exact.decimal, "0.41018429512997001");
+    assert_eq!(exact.value, "0.41018429512997001".parse::<f64>().unwrap());
+    // The simulations are f64: they agree with the exact value to rounding, and are printed
+    // apart from it.
+    for (sim, rel) in [
+        (t.h_max_bisection, t.bisection_vs_exact),
+        (t.h_max_supremum, t.supremum_vs_exact),
+    ] {
+        let rel = rel.unwrap();
+        assert_relative_eq!(
+            rel,
+            (sim - exact.value).abs() / exact.value,
+            max_relative = 1e-9
+        );
+        assert!(rel < 1e-13, "{rel}");
+    }
+}
+
+#[test]
+fn every_worked_number_of_the_derivation_is_the_exact_value_as_printed() {
+    use exact_rerun::*;
+    use gradbook::format::num;
+    let rows = adam(6);
+    let d = &seed().adam.threshold.as_ref().unwrap().derivation;
+    let all = [&d.descent, &d.condition, &d.climb, &d.threshold]
+        .map(String::as_str)
+        .join("\n");
+    // δ = 0.3, k = 4, w₄ = 1.2, the ratio 1/(1 + (1 − 0.9⁴)) = 1/1.3439.
+    assert_eq!(f(&rows[3].w), 1.2);
+    assert!(d.descent.contains("= 0.3,") && d.descent.contains("= 4,"));
+    assert!(d.descent.ends_with("= 1.2"), "{}", d.descent);
+    let ratio = q(10000, 13439);
+    assert!(d.condition.contains(&num(f(&ratio), 6)), "{}", d.condition);
+    assert!(d.condition.contains(&num(f(&ratio).ln() / 0.9f64.ln(), 6)));
+    // The two climbing steps, each number rounded to the 6 digits printed.
+    for row in &rows[4..6] {
+        for value in [&row.m, &row.m_hat, &row.w] {
+            let printed = num(f(value), 6);
+            assert!(all.contains(&printed), "{printed} (step {})", row.t);
+        }
+        assert_eq!(f(&row.v_hat), 1.0);
+    }
+    assert_eq!(num(f(&rows[4].m), 6), "-0.20951");
+    assert_eq!(num(f(&rows[5].m), 6), "-0.088559");
+    // Reproducible from what is printed: w₅ + 0.3·(−m̂₆) rounds to the printed w₆.
+    let w5: f64 = num(f(&rows[4].w), 6).parse().unwrap();
+    let m6: f64 = num(f(&rows[5].m_hat), 6).parse().unwrap();
+    assert_eq!(num(w5 + 0.3 * -m6, 6), num(f(&rows[5].w), 6));
+    assert!(
+        d.threshold
+            .ends_with(r"\frac{2071210444}{5049463055} \approx 0.41018429512997001"),
+        "{}",
+        d.threshold
+    );
+}
+
+#[test]
+fn the_run_just_above_the_threshold_turns_back() {
+    let t = seed().adam.threshold.as_ref().unwrap();
+    let back = &t.turning_back;
+    assert_eq!(back.h, 0.4102);
+    assert!(back.h > t.h_max_supremum && !back.escapes);
+    // By hand: on the bump of height 0.4102 the iterates are the tall-bump ones, which turn at
+    // step 7 and never reach the peak 1.4102.
+    let slope = |w: f64| match w {
+        w if w < 1.0 => -1.0,
+        w if w < 1.4102 => 1.0,
+        w if w < 1.8204 => -1.0,
+        _ => -0.5,
+    };
+    let hand = adam_by_hand(0.3, 0.9, 0.999, &slope, back.run.steps.len());
+    assert!(hand.iter().all(|row| row[5] < 1.4102));
+    assert!(hand[6][5] < hand[5][5] && hand[5][5] > hand[4][5]);
+    assert_eq!(back.turn_step, Some(7));
+}
+
+#[test]
+fn sweep_disagreements_are_classified_by_their_computed_cause() {
+    use gradbook::compute::optim::sweep::Cause;
+    let r = seed();
+    let parted: Vec<_> = r
+        .sweep_alpha
+        .iter()
+        .filter(|p| !p.first_excursion_decisive)
+        .collect();
+    assert_eq!(parted.len(), 5);
+    for p in &parted {
+        // Independently: Adam by hand on the infinitely tall bump.
+        let tall = |w: f64| if w < 1.0 { -1.0 } else { 1.0 };
+        let rows = adam_by_hand(p.x, 0.9, 0.999, &tall, 3000);
+        let k_run = rows.iter().position(|row| row[5] >= 1.0).unwrap() + 1;
+        let (top, _) = rows.iter().enumerate().fold((0, f64::MIN), |b, (i, row)| {
+            if row[5] > b.1 { (i + 1, row[5]) } else { b }
+        });
+        assert_eq!(p.k_simulated, k_run, "{p:?}");
+        assert_eq!(p.decisive_step, top, "{p:?}");
+        let quotient = 1.0 / p.x;
+        let whole = (quotient - quotient.round()).abs() < 1e-9;
+        let expected = if k_run != p.k {
+            assert!(whole, "a landing needs a whole quotient: {p:?}");
+            Cause::KinkLanding
+        } else {
+            assert!(top > p.first_excursion_end, "{p:?}");
+            Cause::LaterOscillation
+        };
+        assert_eq!(p.cause, expected, "{p:?}");
+    }
+    let landings: Vec<f64> = parted
+        .iter()
+        .filter(|p| p.cause == Cause::KinkLanding)
+        .map(|p| p.x)
+        .collect();
+    assert_eq!(landings.len(), 1);
+    assert_relative_eq!(landings[0], 0.01, max_relative = 1e-12);
+    // The whole-number points: 0.001, 0.01, 0.1, 1; at 0.001 and 0.1 the two agree.
+    let ties: Vec<_> = r.sweep_alpha.iter().filter(|p| p.tie).collect();
+    assert_eq!(ties.len(), 4);
+    let agreeing: Vec<f64> = ties
+        .iter()
+        .filter(|p| p.cause == Cause::Agree)
+        .map(|p| p.x)
+        .collect();
+    assert_eq!(agreeing.len(), 2);
+    assert_relative_eq!(agreeing[0], 0.001, max_relative = 1e-12);
+    assert_relative_eq!(agreeing[1], 0.1, max_relative = 1e-12);
+    assert!(
+        r.sweep_beta1.iter().all(|p| p.cause != Cause::Unexplained),
+        "every β1 disagreement has a cause"
+    );
+}
+
+#[test]
+fn small_alpha_threshold_is_overshoot_plus_coasting() {
+    let b = seed().bias_correction.as_ref().unwrap();
+    assert_eq!(b.small_overshoot, 0.0);
+    let e = b.example.expect("the sweep has small step sizes");
+    assert!(e.k >= 100);
+    // u·((w_k − L) + c·α)/α with u = 1: between c and c + 1, and the run agrees with it.
+    assert!(e.h_over_alpha > b.coasting_limit && e.h_over_alpha < b.coasting_limit + 1.0);
+    assert_relative_eq!(
+        e.limit_over_alpha,
+        e.overshoot_over_alpha + b.coasting_limit,
+        max_relative = 1e-12
+    );
+    assert!(e.relative_difference < 1e-3, "{e:?}");
+    assert!(e.h_over_alpha > 3.4, "the sweep reaches near 3.434α: {e:?}");
+}
+
+#[test]
+fn momentum_numbers_of_the_sentence() {
+    let m = seed().momentum.as_ref().unwrap();
+    // b = −1, −1.9, −2.71: steps 0.3, 0.57, 0.813; w₃ = 1.683 is past the peak 1.35.
+    assert_eq!(m.k, 3);
+    for (got, want) in m.descent_steps.iter().zip([0.3, 0.57, 0.813]) {
+        assert_relative_eq!(*got, want, max_relative = 1e-14);
+    }
+    assert_eq!((m.escape_step, m.longest_step_t), (Some(3), 3));
+    assert_relative_eq!(m.longest_step / m.a, 2.71, max_relative = 1e-14);
+    // On the tall bump: b₄ = −1.439, b₅ = −0.2951, b₆ > 0: the top is w₅ = 2.20323.
+    assert_eq!(m.w_max_step, 5);
+    assert_relative_eq!(
+        m.w_max,
+        1.683 + 0.3 * (1.439 + 0.2951),
+        max_relative = 1e-14
+    );
+    assert_relative_eq!(m.h_max, m.w_max - 1.0, max_relative = 1e-14);
+}
+
+#[test]
+fn the_first_excursion_never_falls_as_beta1_grows() {
+    // The chapter says the circles of the β1 plot never go down.
+    let closed: Vec<f64> = seed()
+        .sweep_beta1
+        .iter()
+        .map(|p| p.h_max_closed_form)
+        .collect();
+    for pair in closed.windows(2) {
+        assert!(pair[1] >= pair[0] * (1.0 - 1e-12), "{pair:?}");
     }
 }

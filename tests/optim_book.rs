@@ -89,3 +89,102 @@ fn other_kink_rules_render() {
         );
     }
 }
+
+/// The page's text with tags removed and entities decoded (math keeps its digits).
+fn plain(html: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for c in text_of(html).chars() {
+        match c {
+            '<' => inside = true,
+            '>' => inside = false,
+            c if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn the_prose_says_what_the_numbers_say() {
+    let html = build(SEED);
+    let text = plain(&html);
+    let r = optim::run(SEED).unwrap();
+    // The answer is the exact fraction, correctly rounded; the f64 values are shown apart.
+    assert!(text.contains("0.41018429512997001"), "the exact answer");
+    assert!(text.contains("2071210444") && text.contains("5049463055"));
+    assert!(
+        text.contains("a=0.3<h≤hmax"),
+        "the answer to the question as asked"
+    );
+    // Momentum: the descent's three steps as computed, no "many times a".
+    assert!(!text.contains("grows to many times"));
+    let m = r.momentum.as_ref().unwrap();
+    let steps: Vec<String> = m.descent_steps.iter().map(|d| num(*d, 6)).collect();
+    assert_eq!(steps, ["0.3", "0.57", "0.813"]);
+    assert!(
+        text.contains(&format!("of lengths {}.", steps.join(", "))),
+        "{text}"
+    );
+    assert!(text.contains("0.813=2.71a") && text.contains("w3=1.683"));
+    assert!(text.contains("momentum escapes the plotted bump at step 3"));
+    // Small α: the band, not "scales with α".
+    assert!(!text.contains("simply scales"));
+    assert!(
+        text.contains("anywhere from 2.43406α to 3.43406α"),
+        "{text}"
+    );
+    // The α sweep: every parting point and every whole-number point with its computed cause.
+    assert_eq!(
+        text.matches("kink landing").count(),
+        2,
+        "one row and the prose"
+    );
+    assert_eq!(
+        text.matches("later oscillation").count(),
+        6,
+        "four rows, the α prose and the β1 prose"
+    );
+    assert!(text.contains("all with β1≤0.48, the cause is a later oscillation at 40:"));
+    assert_eq!(text.matches("they agree").count(), 2);
+    let landing = r
+        .sweep_alpha
+        .iter()
+        .find(|p| p.cause == optim::sweep::Cause::KinkLanding)
+        .unwrap();
+    let row = format!(
+        "{}{}{}{}",
+        num(landing.x, 17),
+        num(landing.quotient, 17),
+        landing.k,
+        landing.k_simulated
+    );
+    assert_eq!(row, "0.009999999999999995100.00000000000006101100");
+    assert!(text.contains(&row), "the kink landing's row");
+    // The run just above the threshold.
+    assert!(text.contains("h=0.4102") && text.contains("turns back at step 7"));
+    // Wording.
+    assert!(!text.contains("three ways") && !text.contains("no higher than"));
+}
+
+#[test]
+fn without_an_exact_value_the_chapter_says_why() {
+    // Unequal slopes make √v̂ irrational: the closed form has no exact rational value.
+    let edited = SEED.replacen("bump-up-slope = 1.0", "bump-up-slope = 2.0", 1);
+    let r = optim::run(&edited).unwrap();
+    let t = r.adam.threshold.as_ref().unwrap();
+    assert!(t.exact.is_none());
+    let text = plain(&build(&edited));
+    assert!(
+        text.contains("No exact value: v̂ at step 5 is not the square of a rational"),
+        "{text}"
+    );
+    assert!(!text.contains("computed without rounding"));
+}

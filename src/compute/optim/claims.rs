@@ -1,6 +1,7 @@
 //! The conclusions of the Q2 study that `gradbook check` verifies.
 
 use super::result::StudyResult;
+use super::sweep::Cause;
 use super::trajectory::Verdict;
 use crate::compute::Claim;
 use crate::format::num;
@@ -45,6 +46,51 @@ pub fn claims(r: &StudyResult) -> Vec<Claim> {
         });
     }
     if let Some(t) = &r.adam.threshold {
+        if let (Some(x), Some(b), Some(s)) = (&t.exact, t.bisection_vs_exact, t.supremum_vs_exact) {
+            out.push(Claim {
+                statement: "Adam's threshold: both f64 simulations agree with the exact closed \
+                            form"
+                    .into(),
+                holds: b <= AGREEMENT && s <= AGREEMENT,
+                detail: format!(
+                    "exact {}/{} ≈ {}; bisection {} (relative difference {:e}), supremum {} \
+                     ({:e})",
+                    x.numerator,
+                    x.denominator,
+                    x.decimal,
+                    num(t.h_max_bisection, 17),
+                    b,
+                    num(t.h_max_supremum, 17),
+                    s
+                ),
+            });
+        }
+        let turn = &t.turning_back;
+        out.push(Claim {
+            statement: format!(
+                "Adam turns back on a bump of height {}, just above h_max",
+                num(turn.h, 6)
+            ),
+            holds: !turn.escapes && turn.h > t.h_max_supremum,
+            detail: format!(
+                "escapes: {}, first step back: {:?}",
+                turn.escapes, turn.turn_step
+            ),
+        });
+        if let Some(gd_h_max) = gd.h_max {
+            out.push(Claim {
+                statement: "For every bump with a < h ≤ h_max gradient descent is stuck and \
+                            Adam escapes"
+                    .into(),
+                holds: gd_h_max < gd.a && gd.a < t.h_max_supremum,
+                detail: format!(
+                    "gradient descent escapes up to {}, a = {}, Adam escapes up to {}",
+                    num(gd_h_max, 6),
+                    num(gd.a, 6),
+                    num(t.h_max_supremum, 6)
+                ),
+            });
+        }
         out.push(Claim {
             statement: "Adam's threshold: closed form, bisection and supremum agree".into(),
             holds: t.max_relative_difference <= AGREEMENT,
@@ -83,6 +129,22 @@ pub fn claims(r: &StudyResult) -> Vec<Claim> {
                 r.adam.escapes,
                 num(t.h_max_supremum, 6)
             ),
+        });
+    }
+    let unexplained: Vec<String> = r
+        .sweep_alpha
+        .iter()
+        .chain(&r.sweep_beta1)
+        .filter(|p| p.cause == Cause::Unexplained)
+        .map(|p| num(p.x, 6))
+        .collect();
+    if !r.sweep_alpha.is_empty() {
+        out.push(Claim {
+            statement: "Every sweep point where the closed form and the simulation part has a \
+                        computed cause (a kink landing or a later oscillation)"
+                .into(),
+            holds: unexplained.is_empty(),
+            detail: format!("unexplained at {}", unexplained.join(", ")),
         });
     }
     if let Some(b) = &r.bias_correction {

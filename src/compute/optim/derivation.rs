@@ -1,6 +1,8 @@
-//! The closed-form derivation as LaTeX, with this run's numbers filled in.
+//! The closed-form derivation as LaTeX, with this run's numbers filled in: from the exact
+//! rational evaluation when there is one (each number correctly rounded), else from f64.
 
 use super::closed_form::{AdamParams, ClosedForm};
+use super::exact::{self, ExactClosedForm, Q};
 use super::landscape::{Bump, KinkRule};
 use crate::format::num;
 use serde::Serialize;
@@ -28,8 +30,27 @@ fn n(x: f64) -> String {
     }
 }
 
-/// Write out the derivation of `form` for `adam` on `bump`.
-pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
+/// A number for LaTeX: the exact value correctly rounded when known, else `x`; 6 significant
+/// digits, in parentheses when negative.
+fn e(x: f64, exact: Option<&Q>) -> String {
+    let text = exact.map_or_else(|| num(x, 6), |q| exact::round(q, 6));
+    if text.starts_with('-') {
+        format!("({text})")
+    } else {
+        text
+    }
+}
+
+/// Write out the derivation of `form` for `adam` on `bump`; `exact` is the same closed form
+/// in rational arithmetic (it has the same k and N), when it could be evaluated.
+pub fn derive(
+    adam: AdamParams,
+    bump: &Bump,
+    form: &ClosedForm,
+    exact: Option<&ExactClosedForm>,
+) -> Derivation {
+    // The exact evaluation decides k and N on exact numbers; use it only where it agrees.
+    let exact = exact.filter(|x| x.k == form.k && x.climb.len() == form.n_climb);
     let (s, u, k) = (form.s, form.u, form.k);
     let b1 = n(adam.beta1);
     let plus_one = if form.quotient == form.quotient.ceil() && bump.kink == KinkRule::Left {
@@ -43,11 +64,11 @@ pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
         n(s),
         n(s),
         n(adam.epsilon),
-        n(form.delta),
+        e(form.delta, exact.map(|x| &x.delta)),
         n(bump.l),
         n(bump.start),
-        n(form.delta),
-        n(form.w_k),
+        e(form.delta, exact.map(|x| &x.delta)),
+        e(form.w_k, exact.map(|x| &x.w_k)),
     );
     let condition = if adam.beta1 == 0.0 {
         r"\beta_1 = 0:\ m_{k+1} = u > 0 \;\Rightarrow\; N = 0".to_string()
@@ -57,8 +78,8 @@ pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
             n(u),
             n(u),
             n(s),
-            n(form.ratio),
-            n(form.ratio),
+            e(form.ratio, exact.map(|x| &x.ratio)),
+            e(form.ratio, exact.map(|x| &x.ratio)),
             n(form.ratio.ln() / adam.beta1.ln()),
             form.n_climb,
         )
@@ -66,7 +87,7 @@ pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
     let climb = if form.climb.is_empty() {
         format!(
             r"N = 0:\ \text{{the iterate turns back at once, from }} w_{{{k}}} = {}",
-            n(form.w_k)
+            e(form.w_k, exact.map(|x| &x.w_k))
         )
     } else {
         let mut last_n = 0;
@@ -76,6 +97,14 @@ pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
             .map(|c| {
                 let (t, j) = (c.t, c.n);
                 let previous = if j == 1 { form.w_k } else { c.w - c.step };
+                let x = exact.and_then(|x| x.climb.get(j - 1));
+                let x_previous = exact.and_then(|x| {
+                    if j == 1 {
+                        Some(&x.w_k)
+                    } else {
+                        x.climb.get(j - 2).map(|p| &p.w)
+                    }
+                });
                 // Only the first climbing steps and the last are kept: mark the gap.
                 let gap = if j > last_n + 1 { r"&\ \vdots \\ " } else { "" };
                 last_n = j;
@@ -85,15 +114,15 @@ pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
                     r"m_{{{t}}} &= -{} \cdot {b1}^{{{j}}}\,(1 - {b1}^{{{k}}}) + {} \cdot (1 - {b1}^{{{j}}}) = {} \\ \hat m_{{{t}}} &= \frac{{m_{{{t}}}}}{{1 - {b1}^{{{t}}}}} = {},\quad \hat v_{{{t}}} = {} \\ w_{{{t}}} &= {} + {} \cdot \frac{{{}}}{{\sqrt{{{}}}{}}} = {}",
                     n(s),
                     n(u),
-                    num(c.m, 6),
-                    num(c.m_hat, 6),
-                    n(c.v_hat),
-                    n(previous),
+                    x.map_or_else(|| num(c.m, 6), |x| exact::round(&x.m, 6)),
+                    x.map_or_else(|| num(c.m_hat, 6), |x| exact::round(&x.m_hat, 6)),
+                    e(c.v_hat, x.map(|x| &x.v_hat)),
+                    e(previous, x_previous),
                     n(adam.alpha),
-                    n(-c.m_hat),
-                    n(c.v_hat),
+                    e(-c.m_hat, x.map(|x| -&x.m_hat).as_ref()),
+                    e(c.v_hat, x.map(|x| &x.v_hat)),
                     if adam.epsilon == 0.0 { String::new() } else { format!(" + {}", n(adam.epsilon)) },
-                    n(c.w),
+                    e(c.w, x.map(|x| &x.w)),
                     )
                 )
             })
@@ -101,12 +130,21 @@ pub fn derive(adam: AdamParams, bump: &Bump, form: &ClosedForm) -> Derivation {
         format!(r"\begin{{aligned}} {} \end{{aligned}}", rows.join(r" \\ "))
     };
     let top = k.saturating_add(form.n_climb);
+    let value = match exact {
+        Some(x) if x.h_max.denom() != &1.into() => format!(
+            r"\frac{{{}}}{{{}}} \approx {}",
+            x.h_max.numer(),
+            x.h_max.denom(),
+            exact::round(&x.h_max, 17)
+        ),
+        Some(x) => exact::round(&x.h_max, 17),
+        None => format!(r"{}\ (\text{{f64}})", num(form.h_max, 17)),
+    };
     let threshold = format!(
-        r"h_{{\max}} = u\,(w_{{{top}}} - L) = {} \cdot ({} - {}) = {}",
+        r"h_{{\max}} = u\,(w_{{{top}}} - L) = {} \cdot ({} - {}) = {value}",
         n(u),
-        n(form.w_top),
+        e(form.w_top, exact.map(|x| &x.w_top)),
         n(bump.l),
-        num(form.h_max, 0),
     );
     Derivation {
         descent,

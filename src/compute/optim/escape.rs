@@ -19,6 +19,8 @@ pub struct Supremum {
     pub w_max: f64,
     /// The first step that reaches it (the decisive overshoot).
     pub step: usize,
+    /// The first step whose iterate is at or past L (0 if none is).
+    pub k: usize,
     /// The largest bump height this escapes: `u·(w_max − L)`, at least 0.
     pub h_max: f64,
     /// The highest iterate over the second half of the horizon (how far below `w_max` the
@@ -51,9 +53,11 @@ pub fn supremum<O: Optimizer>(
         .copied()
         .fold(f64::NEG_INFINITY, f64::max);
     let h_max = (bump.up_slope * (w_max - bump.l)).max(0.0);
+    let k = run.w.iter().position(|&w| w >= bump.l).unwrap_or(0);
     Ok(Supremum {
         w_max,
         step,
+        k,
         h_max,
         late_peak,
         horizon,

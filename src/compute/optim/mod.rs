@@ -1,15 +1,17 @@
 //! Optimizers on 1-D piecewise-linear landscapes (Q2), and Adam's escape threshold.
 //!
 //! [`run`] parses a study file ([`settings`]), runs gradient descent, momentum SGD and Adam
-//! on the bump ([`landscape`]), and finds the largest bump Adam escapes three ways: in closed
-//! form ([`closed_form`]), by bisection over full runs and as the supremum of the iterates
-//! under an infinitely tall bump ([`escape`]). [`study`] assembles the [`result`].
+//! on the bump ([`landscape`]), and finds the largest bump Adam escapes: in closed form, in
+//! exact rational arithmetic ([`exact`]) and in f64 ([`closed_form`]), and by two f64
+//! simulations, bisection over full runs and the supremum of the iterates under an
+//! infinitely tall bump ([`escape`]). [`study`] assembles the [`result`].
 
 pub mod adam;
 pub mod claims;
 pub mod closed_form;
 pub mod derivation;
 pub mod escape;
+pub mod exact;
 pub mod gd;
 pub mod landscape;
 pub mod momentum;
@@ -56,7 +58,8 @@ pub enum StepError {
 /// Parse and run an optimizer study.
 pub fn run(source: &str) -> Result<StudyResult, SpanError> {
     let settings = validate::parse(source)?;
-    study::run(&settings).map_err(|err| {
+    let exact = exact::inputs(source, &settings);
+    study::run(&settings, exact.as_ref()).map_err(|err| {
         let path: &[&str] = match err {
             StepError::ZeroDenominator { .. } => &["adam", "epsilon"],
             StepError::BadLandscape => &["landscape", "h"],

@@ -5,6 +5,7 @@ use super::adam::AdamStep;
 use super::closed_form::ClosedForm;
 use super::derivation::Derivation;
 use super::escape::{Bisection, Supremum};
+use super::exact::ExactThreshold;
 use super::gd::GdStep;
 use super::landscape::Bump;
 use super::momentum::MomentumStep;
@@ -72,6 +73,20 @@ pub struct MomentumResult {
     pub escapes: bool,
     /// The largest bump it escapes (supremum method).
     pub h_max: f64,
+    /// The first step at or past L.
+    pub k: usize,
+    /// The lengths |w_t − w_{t−1}| of steps 1 … k.
+    pub descent_steps: Vec<f64>,
+    /// The step at which it crosses the peak of the plotted bump.
+    pub escape_step: Option<usize>,
+    /// The longest step |w_t − w_{t−1}| up to the escape (or over the run), and its step t.
+    pub longest_step: f64,
+    /// The step t of the longest step.
+    pub longest_step_t: usize,
+    /// The highest iterate under an infinitely tall bump, and its step.
+    pub w_max: f64,
+    /// The step of `w_max`.
+    pub w_max_step: usize,
 }
 
 /// Adam on the bump and its escape threshold.
@@ -124,6 +139,30 @@ pub struct Threshold {
     pub supremum: Supremum,
     /// The derivation as LaTeX with the numbers filled in.
     pub derivation: Derivation,
+    /// The closed form in exact rational arithmetic, when the settings are decimals and every
+    /// √v̂ of the climb is rational.
+    pub exact: Option<ExactThreshold>,
+    /// Why there is no exact value, when there is none.
+    pub exact_unavailable: Option<String>,
+    /// The relative difference of the bisection's threshold from the exact one.
+    pub bisection_vs_exact: Option<f64>,
+    /// The relative difference of the supremum's threshold from the exact one.
+    pub supremum_vs_exact: Option<f64>,
+    /// Adam on a bump just above the threshold: the run that turns back.
+    pub turning_back: TurningBack,
+}
+
+/// Adam on a bump slightly taller than h_max (h_max rounded up at its 4th significant digit).
+#[derive(Debug, Clone, Serialize)]
+pub struct TurningBack {
+    /// The bump height.
+    pub h: f64,
+    /// The run.
+    pub run: Run<AdamStep>,
+    /// Whether it escapes (it must not).
+    pub escapes: bool,
+    /// The first step whose iterate is lower than the one before (the turn).
+    pub turn_step: Option<usize>,
 }
 
 /// Everything the Q2 chapter, its tables and plots use.

@@ -5,11 +5,12 @@ use super::adam::Adam;
 use super::closed_form::{AdamParams, adam_threshold};
 use super::derivation::derive;
 use super::escape::{bisect, supremum};
+use super::exact::{self, ExactInputs, ExactThreshold};
 use super::gd::GradientDescent;
 use super::landscape::Bump;
 use super::momentum::Momentum;
 use super::result::{
-    AdamResult, GdResult, LandscapeResult, MomentumResult, StudyResult, Threshold,
+    AdamResult, GdResult, LandscapeResult, MomentumResult, StudyResult, Threshold, TurningBack,
 };
 use super::settings::{Question, Settings};
 use super::trajectory::{Verdict, simulate};
@@ -29,8 +30,8 @@ pub(super) fn adam_with(settings: &Settings, alpha: f64, beta1: f64) -> Adam {
     Adam::new(alpha, beta1, settings.adam.beta2, settings.adam.epsilon)
 }
 
-/// Run the whole study.
-pub fn run(settings: &Settings) -> Result<StudyResult, StepError> {
+/// Run the whole study; `exact` holds the settings read as exact decimals, when they are.
+pub fn run(settings: &Settings, exact: Option<&ExactInputs>) -> Result<StudyResult, StepError> {
     let bump = settings.bump();
     let h = settings.landscape.h;
     let landscape = bump.landscape(h).ok_or(StepError::BadLandscape)?;
@@ -85,7 +86,7 @@ pub fn run(settings: &Settings) -> Result<StudyResult, StepError> {
         _ => None,
     };
     let threshold = if settings.asks(Question::AdamThreshold) {
-        Some(threshold(settings, &bump)?)
+        Some(threshold(settings, &bump, exact)?)
     } else {
         None
     };
@@ -111,20 +112,34 @@ pub fn run(settings: &Settings) -> Result<StudyResult, StepError> {
             steps,
             false,
         )?;
-        let h_max = supremum(make(), &bump, horizon)?.h_max;
-        let escapes = matches!(run.verdict, Verdict::Escaped { .. });
+        let tall = supremum(make(), &bump, horizon)?;
+        let escape_step = match run.verdict {
+            Verdict::Escaped { step } => Some(step),
+            _ => None,
+        };
+        let last = escape_step.unwrap_or(run.steps.len());
+        let (longest_step_t, longest_step) = (1..=last)
+            .map(|t| (t, (run.w[t] - run.w[t - 1]).abs()))
+            .fold(
+                (0, 0.0),
+                |best, (t, d)| if d > best.1 { (t, d) } else { best },
+            );
+        let k = run.w.iter().position(|&w| w >= bump.l).unwrap_or(0);
+        let descent_steps = (1..=k).map(|t| (run.w[t] - run.w[t - 1]).abs()).collect();
         Some(MomentumResult {
             a: settings.momentum_a(),
             mu: settings.momentum.mu,
+            k,
+            descent_steps,
+            escape_step,
+            longest_step,
+            longest_step_t,
+            w_max: tall.w_max,
+            w_max_step: tall.step,
             run,
-            escapes,
-            h_max,
+            escapes: escape_step.is_some(),
+            h_max: tall.h_max,
         })
-    } else {
-        None
-    };
-    let bias_correction = if settings.asks(Question::BiasCorrection) {
-        Some(super::sweep::bias_correction(settings, &bump)?)
     } else {
         None
     };
@@ -132,6 +147,13 @@ pub fn run(settings: &Settings) -> Result<StudyResult, StepError> {
         super::sweep::sweeps(settings, &bump)?
     } else {
         (Vec::new(), Vec::new())
+    };
+    let bias_correction = if settings.asks(Question::BiasCorrection) {
+        let mut b = super::sweep::bias_correction(settings, &bump)?;
+        b.example = super::sweep::small_alpha_example(&sweep_alpha, &b, &bump);
+        Some(b)
+    } else {
+        None
     };
     let landscape = LandscapeResult {
         bump,
@@ -170,8 +192,12 @@ fn curve(bump: &Bump, h: f64) -> Vec<[f64; 2]> {
     ]
 }
 
-/// The threshold three ways, for the settings' Adam.
-fn threshold(settings: &Settings, bump: &Bump) -> Result<Threshold, StepError> {
+/// The threshold in closed form (exact and f64) and by two simulations, for the settings' Adam.
+fn threshold(
+    settings: &Settings,
+    bump: &Bump,
+    exact_inputs: Option<&ExactInputs>,
+) -> Result<Threshold, StepError> {
     let (alpha, beta1) = (settings.alpha(), settings.adam.beta1);
     let params = AdamParams {
         alpha,
@@ -192,8 +218,19 @@ fn threshold(settings: &Settings, bump: &Bump) -> Result<Threshold, StepError> {
         .iter()
         .flat_map(|a| values.iter().map(move |b| relative_difference(*a, *b)))
         .fold(0.0, f64::max);
-    let derivation = derive(params, bump, &closed_form);
+    let exact_form = exact_inputs
+        .ok_or_else(|| "a setting of the closed form is not a plain decimal".to_string())
+        .and_then(|x| exact::closed_form(x).map_err(|e| e.to_string()));
+    let derivation = derive(params, bump, &closed_form, exact_form.as_ref().ok());
+    let exact = exact_form.as_ref().ok().map(ExactThreshold::of);
+    let versus = |h: f64| exact.as_ref().map(|e| relative_difference(h, e.value));
+    let turning_back = turning_back(settings, bump, sup.h_max)?;
     Ok(Threshold {
+        bisection_vs_exact: versus(bisection.h_escapes),
+        supremum_vs_exact: versus(sup.h_max),
+        exact,
+        exact_unavailable: exact_form.err(),
+        turning_back,
         h_max_closed_form: closed_form.h_max,
         h_max_bisection: bisection.h_escapes,
         h_max_supremum: sup.h_max,
@@ -205,6 +242,36 @@ fn threshold(settings: &Settings, bump: &Bump) -> Result<Threshold, StepError> {
         bisection,
         supremum: sup,
         derivation,
+    })
+}
+
+/// Adam on a bump just taller than `h_max`: `h_max` rounded up at its 4th significant digit.
+fn turning_back(settings: &Settings, bump: &Bump, h_max: f64) -> Result<TurningBack, StepError> {
+    let digits = |x: f64| crate::format::num(x, 4).parse::<f64>().unwrap_or(x);
+    let mut h = digits(h_max);
+    if h_max <= 0.0 || !h_max.is_finite() {
+        // Nothing is escaped: any bump turns Adam back; show the plotted one.
+        h = settings.landscape.h;
+    } else if h <= h_max {
+        let unit = 10f64.powf(h_max.abs().log10().floor() - 3.0);
+        h = digits(h + unit);
+    }
+    let landscape = bump.landscape(h).ok_or(StepError::BadLandscape)?;
+    let mut adam = adam_with(settings, settings.alpha(), settings.adam.beta1);
+    let run = simulate(
+        &mut adam,
+        &landscape,
+        Some(bump.peak(h)),
+        bump.start,
+        settings.run.steps,
+        false,
+    )?;
+    let turn_step = (1..run.w.len()).find(|&t| run.w[t] < run.w[t - 1]);
+    Ok(TurningBack {
+        h,
+        escapes: matches!(run.verdict, Verdict::Escaped { .. }),
+        turn_step,
+        run,
     })
 }
 

@@ -17,6 +17,26 @@ use serde::Serialize;
 /// steps accumulate rounding, far tighter than any real difference between excursions.
 const FIRST_EXCURSION_TOLERANCE: f64 = 1e-9;
 
+/// The step count from which β1^k counts as negligible in the small-α example (β1 = 0.9
+/// gives β1^100 ≈ 3e-5).
+const SMALL_K: usize = 100;
+
+/// Why the closed form and the simulation part at a sweep point, as computed from the runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cause {
+    /// They agree: the first excursion is the highest.
+    Agree,
+    /// The f64 run first reaches L at another step than the closed form's k: (L − w₀)/δ is
+    /// within rounding of a whole number, and the rounding accumulated over the run decides on
+    /// which side of the kink at L the iterate lands.
+    KinkLanding,
+    /// Both reach L at the same step, and a later oscillation rises above the first excursion.
+    LaterOscillation,
+    /// Neither (a claim fails if this ever happens).
+    Unexplained,
+}
+
 /// The threshold at one point of a sweep.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SweepPoint {
@@ -30,8 +50,40 @@ pub struct SweepPoint {
     pub decisive_step: usize,
     /// Whether the first excursion is the highest (then the closed form is the threshold).
     pub first_excursion_decisive: bool,
-    /// Whether w_k lands exactly on L in exact arithmetic (see the closed form).
+    /// Whether (L − w₀)/δ is a whole number up to rounding (see the closed form).
     pub tie: bool,
+    /// (L − w₀)/δ in f64.
+    pub quotient: f64,
+    /// The closed form's first step at or past L.
+    pub k: usize,
+    /// The closed form's w_k − L.
+    pub overshoot: f64,
+    /// The simulated run's first step at or past L.
+    pub k_simulated: usize,
+    /// The closed form's last climbing step, k + N.
+    pub first_excursion_end: usize,
+    /// Why the closed form and the simulation part, if they do.
+    pub cause: Cause,
+}
+
+/// A small step size of the α sweep whose w_k lands far past L: the threshold there is
+/// u·((w_k − L) + c·α), not c·α.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SmallAlphaExample {
+    /// The smallest k considered (β1^k negligible from there on).
+    pub min_k: usize,
+    /// α.
+    pub alpha: f64,
+    /// k.
+    pub k: usize,
+    /// (w_k − L)/α.
+    pub overshoot_over_alpha: f64,
+    /// h_max/α (the simulation's threshold).
+    pub h_over_alpha: f64,
+    /// u·((w_k − L) + c·α)/α, the large-k prediction per unit α.
+    pub limit_over_alpha: f64,
+    /// Relative difference between h_max and its prediction.
+    pub relative_difference: f64,
 }
 
 /// The small-α comparison and the run without bias correction.
@@ -68,6 +120,11 @@ pub struct BiasCorrection {
     pub uncorrected_decisive_step: usize,
     /// Its first steps on the tall bump, up to two past the decisive one (at most 30).
     pub uncorrected_steps: Vec<AdamStep>,
+    /// The overshoot of the small α, (w_k − L)/α.
+    pub small_overshoot_over_alpha: f64,
+    /// The α sweep's small step size (k ≥ 100, closed form and run agreeing) with the largest
+    /// h_max/α, when the sweep ran.
+    pub example: Option<SmallAlphaExample>,
 }
 
 /// The coasting limit per unit α and its number of steps (see [`BiasCorrection`]).
@@ -144,7 +201,35 @@ pub fn bias_correction(settings: &Settings, bump: &Bump) -> Result<BiasCorrectio
         uncorrected_h_max: uncorrected.h_max,
         uncorrected_decisive_step: uncorrected.step,
         uncorrected_steps,
+        small_overshoot_over_alpha: overshoot / small_alpha,
+        example: None,
     })
+}
+
+/// The small-α example from the α sweep: among points with k ≥ 100 (`SMALL_K`) where the closed
+/// form is the threshold, the one with the largest h_max/α.
+pub fn small_alpha_example(
+    sweep: &[SweepPoint],
+    bias: &BiasCorrection,
+    bump: &Bump,
+) -> Option<SmallAlphaExample> {
+    let u = bump.up_slope;
+    sweep
+        .iter()
+        .filter(|p| p.k >= SMALL_K && p.cause == Cause::Agree)
+        .map(|p| {
+            let limit = u * (p.overshoot + bias.coasting_limit * p.x);
+            SmallAlphaExample {
+                min_k: SMALL_K,
+                alpha: p.x,
+                k: p.k,
+                overshoot_over_alpha: p.overshoot / p.x,
+                h_over_alpha: p.h_max_supremum / p.x,
+                limit_over_alpha: limit / p.x,
+                relative_difference: relative_difference(p.h_max_supremum, limit),
+            }
+        })
+        .max_by(|a, b| a.h_over_alpha.total_cmp(&b.h_over_alpha))
 }
 
 /// The α sweep (log-spaced) and the β1 sweep (evenly spaced).
@@ -202,13 +287,29 @@ fn point(
         bump,
         settings.run.horizon,
     )?;
+    let agree = relative_difference(closed.h_max, sup.h_max) <= FIRST_EXCURSION_TOLERANCE;
+    let first_excursion_end = closed.k.saturating_add(closed.n_climb);
+    let cause = if agree {
+        Cause::Agree
+    } else if sup.k != closed.k {
+        Cause::KinkLanding
+    } else if sup.step > first_excursion_end {
+        Cause::LaterOscillation
+    } else {
+        Cause::Unexplained
+    };
     Ok(SweepPoint {
         x,
         h_max_closed_form: closed.h_max,
         h_max_supremum: sup.h_max,
         decisive_step: sup.step,
-        first_excursion_decisive: relative_difference(closed.h_max, sup.h_max)
-            <= FIRST_EXCURSION_TOLERANCE,
+        first_excursion_decisive: agree,
         tie: closed.tie,
+        quotient: closed.quotient,
+        k: closed.k,
+        overshoot: closed.w_k - bump.l,
+        k_simulated: sup.k,
+        first_excursion_end,
+        cause,
     })
 }

@@ -24,14 +24,40 @@ struct Series {
 /// A horizontal reference line `(legend label, y)`, drawn dashed.
 type Reference = (String, f64);
 
-fn chart(series: &[Series], references: &[Reference], y_desc: &str) -> Option<String> {
+/// The points of `points` up to where the line leaves through `top`, ending on `top`.
+fn clipped(points: &[(f64, f64)], top: f64) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    for (i, &(t, y)) in points.iter().enumerate() {
+        if y <= top {
+            out.push((t, y));
+            continue;
+        }
+        if let Some(&(t0, y0)) = i.checked_sub(1).and_then(|j| points.get(j)) {
+            out.push((t0 + (t - t0) * (top - y0) / (y - y0), top));
+        }
+        break;
+    }
+    out
+}
+
+/// Draw `series` and dashed `references`; values above `top` (when given) are cut off.
+fn chart(
+    series: &[Series],
+    references: &[Reference],
+    y_desc: &str,
+    top: Option<f64>,
+) -> Option<String> {
     let t_max = series
         .iter()
         .flat_map(|s| s.points.iter().map(|p| p.0))
         .fold(1.0, f64::max);
-    let values = series
+    let cut: Vec<Vec<(f64, f64)>> = series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .map(|s| top.map_or_else(|| s.points.clone(), |top| clipped(&s.points, top)))
+        .collect();
+    let values = cut
+        .iter()
+        .flat_map(|points| points.iter().map(|p| p.1))
         .chain(references.iter().map(|r| r.1));
     let (lo, hi) = values
         .filter(|v| v.is_finite())
@@ -57,17 +83,19 @@ fn chart(series: &[Series], references: &[Reference], y_desc: &str) -> Option<St
             entries.push((Sample::Dashed, label.clone()));
         }
         let mut marked = Vec::new();
-        for s in series {
+        for (s, points) in series.iter().zip(&cut) {
             let style = ShapeStyle::from(color(s.role)).stroke_width(2);
             chart
-                .draw_series(LineSeries::new(s.points.iter().copied(), style))
+                .draw_series(LineSeries::new(points.iter().copied(), style))
                 .ok()?;
-            let pixels: Vec<_> = s.points.iter().map(|p| chart.backend_coord(p)).collect();
+            let pixels: Vec<_> = points.iter().map(|p| chart.backend_coord(p)).collect();
             obstacles.polyline(&pixels);
             let marker = (s.points.len() <= MAX_MARKED).then_some(s.marker);
             entries.push((Sample::Line(s.role, marker), s.name.clone()));
             if let Some(marker) = marker {
-                marked.push((pixels, marker, s.role));
+                // A point cut off at the top has no marker.
+                let kept = points.iter().filter(|p| s.points.contains(p)).count();
+                marked.push((pixels[..kept].to_vec(), marker, s.role));
             }
         }
         // The series listed first (gradient descent) is drawn last, on top.
@@ -89,9 +117,13 @@ fn indexed(values: &[f64]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// w_t against t for gradient descent and Adam, with L and the peak marked.
+/// w_t against t for gradient descent, Adam on the plotted bump and Adam on a bump just above
+/// its threshold, with L and the peak marked. The axis ends a little above the highest point
+/// of the runs that stay (an escaping run leaves through the top), so the region around the
+/// bump keeps its height.
 pub fn w_vs_t(r: &StudyResult) -> Option<String> {
-    let series = [
+    let h = r.landscape.h;
+    let mut series = vec![
         Series {
             name: "gradient descent".into(),
             role: Role::Series(0),
@@ -99,47 +131,73 @@ pub fn w_vs_t(r: &StudyResult) -> Option<String> {
             points: indexed(&r.gd.run.w),
         },
         Series {
-            name: "Adam".into(),
+            name: format!("Adam, h = {}", num(h, 4)),
             role: Role::Series(1),
             marker: Marker::Dot,
             points: indexed(&r.adam.run.w),
         },
     ];
     let (l, peak) = (r.landscape.bump.l, r.landscape.peak);
+    let mut staying = vec![l, peak];
+    staying.extend(r.gd.run.w.iter().copied());
+    if let Some(t) = &r.adam.threshold {
+        let back = &t.turning_back;
+        series.push(Series {
+            name: format!("Adam, h = {} (turns back)", num(back.h, 4)),
+            role: Role::Series(2),
+            marker: Marker::Diamond,
+            points: indexed(&back.run.w),
+        });
+        staying.extend(back.run.w.iter().copied());
+    }
+    let (lo, hi) = staying
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    let top = hi + 0.3 * (hi - lo).max(1e-9);
     let references = [
         (format!("L = {} ('x')", num(l, 4)), l),
         (format!("peak L + h/u = {}", num(peak, 4)), peak),
     ];
-    chart(&series, &references, "w (parameter)")
+    chart(&series, &references, "w (parameter)", Some(top))
 }
 
-/// Adam's m̂_t, m_t and g_t against t.
+/// Adam's m̂_t on the plotted bump and on a bump just above the threshold (the run that turns
+/// back), and the biased m_t of the first, against t.
 pub fn mhat_vs_t(r: &StudyResult) -> Option<String> {
+    let at = |steps: &[AdamStep], f: fn(&AdamStep) -> f64| -> Vec<(f64, f64)> {
+        steps.iter().map(|s| (s.t as f64, f(s))).collect()
+    };
     let steps = &r.adam.run.steps;
-    let at = |f: fn(&AdamStep) -> f64| steps.iter().map(|s| (s.t as f64, f(s))).collect();
-    let series = [
-        Series {
-            name: "m̂ (bias-corrected)".into(),
-            role: Role::Series(1),
-            marker: Marker::Dot,
-            points: at(|s| s.m_hat),
-        },
-        Series {
-            name: "m (biased)".into(),
-            role: Role::Series(3),
-            marker: Marker::Square,
-            points: at(|s| s.m),
-        },
-        Series {
-            name: "g (gradient)".into(),
-            role: Role::Series(4),
-            marker: Marker::Triangle,
-            points: at(|s| s.g),
-        },
-    ];
+    let h = num(r.landscape.h, 4);
+    let mut series = vec![Series {
+        name: format!("m̂, h = {h}"),
+        role: Role::Series(1),
+        marker: Marker::Dot,
+        points: at(steps, |s| s.m_hat),
+    }];
+    if let Some(t) = &r.adam.threshold {
+        let back = &t.turning_back;
+        series.push(Series {
+            name: format!("m̂, h = {} (turns back)", num(back.h, 4)),
+            role: Role::Series(2),
+            marker: Marker::Diamond,
+            points: at(&back.run.steps, |s| s.m_hat),
+        });
+    }
+    series.push(Series {
+        name: format!("m (biased), h = {h}"),
+        role: Role::Series(3),
+        marker: Marker::Square,
+        points: at(steps, |s| s.m),
+    });
     chart(
         &series,
         &[("zero".into(), 0.0)],
         "moment (loss per parameter unit)",
+        None,
     )
 }

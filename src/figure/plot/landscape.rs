@@ -1,4 +1,5 @@
-//! The loss with the iterates of gradient descent and Adam, each iterate numbered by its step.
+//! The loss with the iterates of gradient descent and Adam, each iterate numbered by its step:
+//! a position visited more than [`MAX_LABELS`] times lists its first steps and then "…".
 
 use super::layout::{Obstacles, Side};
 use super::legend::{self, Sample};
@@ -68,7 +69,8 @@ pub fn draw(r: &StudyResult) -> Option<String> {
     let pad = 0.12 * (y1 - y0).max(1e-9);
     (y0, y1) = (y0 - pad, y1 + pad);
     let dx = 0.03 * (x1 - x0);
-    let gd_last = (r.gd.k + 2).min(r.gd.run.w.len() - 1);
+    // Every step of both runs: a position gradient descent revisits lists its first visits.
+    let gd_last = r.gd.run.w.len() - 1;
     let adam_last = r.adam.run.w.len() - 1;
     let gd_points = numbered(&r.gd.run.w, &r.gd.run.f, gd_last, x1);
     let adam_points = numbered(&r.adam.run.w, &r.adam.run.f, adam_last, x1);
@@ -131,13 +133,23 @@ pub fn draw(r: &StudyResult) -> Option<String> {
             |points: &[((i32, i32), String)]| points.iter().map(|p| p.0).collect::<Vec<_>>();
         marker::draw_all(&area, &pixels(&adam), Marker::Dot, RADII.1, Role::Series(1))?;
         marker::draw_all(&area, &pixels(&gd), Marker::Ring, RADII.0, Role::Series(0))?;
-        let minimum = chart.backend_coord(&(r.landscape.bump.l, 0.0));
+        let bump = &r.landscape.bump;
+        let minimum = chart.backend_coord(&(bump.l, 0.0));
         label(
             &area,
             &mut obstacles,
             &plot,
             ("'x'", minimum, 4),
             &[Side::Below],
+            Role::Fg,
+        )?;
+        let start = chart.backend_coord(&(bump.start, curve[0][1]));
+        label(
+            &area,
+            &mut obstacles,
+            &plot,
+            ("'o'", start, RADII.0 + 3),
+            &[Side::Left, Side::BelowLeft, Side::AboveLeft, Side::Right],
             Role::Fg,
         )?;
         for (points, r, sides, role) in [

@@ -18,8 +18,6 @@ pub enum Marker {
     Ring,
     /// A filled square.
     Square,
-    /// A filled triangle pointing up.
-    Triangle,
     /// A filled diamond.
     Diamond,
 }
@@ -40,14 +38,6 @@ impl Marker {
                 let s = r * 4 / 5;
                 area.draw(&Rectangle::new([(x - s, y - s), (x + s, y + s)], fill))
             }
-            Marker::Triangle => area.draw(&Polygon::new(
-                vec![
-                    (x, y - r - 1),
-                    (x + r + 1, y + r * 3 / 4),
-                    (x - r - 1, y + r * 3 / 4),
-                ],
-                fill,
-            )),
             Marker::Diamond => area.draw(&Polygon::new(
                 vec![(x, y - r), (x + r, y), (x, y + r), (x - r, y)],
                 fill,
@@ -84,13 +74,7 @@ mod tests {
         let mut svg = String::new();
         {
             let area = SVGBackend::with_string(&mut svg, (100, 20)).into_drawing_area();
-            let shapes = [
-                Marker::Dot,
-                Marker::Ring,
-                Marker::Square,
-                Marker::Triangle,
-                Marker::Diamond,
-            ];
+            let shapes = [Marker::Dot, Marker::Ring, Marker::Square, Marker::Diamond];
             for (i, m) in (0..).zip(shapes) {
                 m.draw(&area, (10 + 20 * i, 10), 5, Role::Series(0))
                     .unwrap();
@@ -99,7 +83,7 @@ mod tests {
         }
         assert_eq!(svg.matches("<circle").count(), 2);
         assert_eq!(svg.matches("<rect").count(), 1);
-        assert_eq!(svg.matches("<polygon").count(), 2);
+        assert_eq!(svg.matches("<polygon").count(), 1);
         assert_eq!(
             Marker::Ring.extent((10, 10), 5),
             Rect::around((10, 10), 6.0)
