@@ -175,6 +175,34 @@ fn default_page_reports_the_sweep_apart_from_the_search() {
             .contains("ReLU units that are all active in both networks")
     );
     assert!(b.text.contains("z3, z4, zy differ"));
+    // Every parameter set the page prints is marked, and reproduces from its printed digits.
+    let sets = gradbook::site::reproduce::extract(&b.html).unwrap();
+    let v = &r.variants[0];
+    let ces: Vec<_> = v
+        .counterexamples
+        .iter()
+        .filter(|c| c.parameter == "w1")
+        .collect();
+    assert_eq!(sets.len(), 1 + ces.len());
+    for (set, ce) in sets[1..].iter().zip(&ces) {
+        let printed: Vec<f64> = set.values.values().copied().collect();
+        let mut expected: Vec<f64> = ce.values.values().map(|x| x.as_f64().unwrap()).collect();
+        let mut got = printed.clone();
+        got.sort_by(f64::total_cmp);
+        expected.sort_by(f64::total_cmp);
+        assert_eq!(got, expected, "{}", ce.kind);
+    }
+    for set in &sets {
+        let (c, s) =
+            network::reevaluate(&settings, &set.variant, &set.parameter, &set.values).unwrap();
+        let ratio = network::tally::ratio(c, s);
+        assert!(gradbook::site::reproduce::agrees(
+            set.ratio.as_deref().unwrap(),
+            ratio
+        ));
+        let verdict = if c.abs() <= s.abs() { "holds" } else { "fails" };
+        assert_eq!(set.verdict.as_deref(), Some(verdict));
+    }
     // Every claim badge ends its sentence.
     for (i, _) in b.html.match_indices("gb-claim gb-claim-") {
         let before = &b.html[..i];

@@ -6,13 +6,13 @@
 //!
 //! ```html
 //! <table class="gb-param-set" data-study="networks" data-variant="default" data-parameter="w1">
-//! <thead><tr><th>x</th><th>w1</th>…<th data-gb="ratio">ratio</th><th data-gb="verdict">…</th></tr></thead>
-//! <tbody><tr><td>0.7529</td><td>0.1076</td>…<td>8.7e-9</td><td>fails</td></tr></tbody>
+//! <thead><tr><th data-gb="ratio">ratio</th><th data-gb="verdict">inequality</th><th>x</th><th>w1</th>…</tr></thead>
+//! <tbody><tr><td>8.74e-9</td><td>fails</td><td>0.7529</td><td>0.1076</td>…</tr></tbody>
 //! </table>
 //! ```
 //!
-//! Each header without `data-gb` names a parameter (or the input) and the cell below it holds
-//! its value as printed; `data-gb="ratio"` holds `|dy*/dθ| / |dy/dθ|` and
+//! Columns may come in any order. Each header without `data-gb` names a parameter (or the
+//! input) and the cell below it holds its value as printed; `data-gb="ratio"` holds `|dy*/dθ| / |dy/dθ|` and
 //! `data-gb="verdict"` holds `holds` or `fails` (whether `|dy/dθ| ≤ |dy*/dθ|`). The study
 //! named by `data-study` (a `kind = "network"` file stem) is evaluated at exactly the printed
 //! values on the autograd tape, and the printed ratio must be the computed one to within half
@@ -120,6 +120,11 @@ fn cells(body: &str, kind: &str) -> Vec<(Option<String>, String)> {
     let mut rest = body;
     while let Some(start) = rest.find(&open) {
         rest = &rest[start..];
+        // `<th` also starts `<thead>`: a cell's name ends at `>` or white space.
+        if !rest[open.len()..].starts_with(|c: char| c == '>' || c.is_ascii_whitespace()) {
+            rest = &rest[open.len()..];
+            continue;
+        }
         let Some(tag_end) = rest.find('>') else { break };
         let tag = tags(&rest[..=tag_end]).into_iter().next();
         let end = rest.find(&close).unwrap_or(rest.len());
@@ -225,8 +230,8 @@ mod tests {
 
     const PAGE: &str = "<p>text</p><table class=\"other\"><tr><th>a</th></tr></table>\
         <table class=\"gb-param-set\" data-study=\"networks\" data-variant=\"default\" data-parameter=\"w1\">\
-        <thead><tr><th>x</th><th>w1</th><th data-gb=\"ratio\">ratio <em>r</em></th><th data-gb=\"verdict\">≤</th></tr></thead>\
-        <tbody><tr><td>0.75</td><td>-1.5e-3</td><td>2.33e-12</td><td>fails</td></tr></tbody></table>";
+        <thead><tr><th data-gb=\"ratio\">ratio <em>r</em></th><th>x</th><th>w1</th><th data-gb=\"verdict\">≤</th></tr></thead>\
+        <tbody><tr><td>2.33e-12</td><td>0.75</td><td>-1.5e-3</td><td>fails</td></tr></tbody></table>";
 
     #[test]
     fn tables_of_the_class_are_read_back() {

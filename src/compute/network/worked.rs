@@ -130,7 +130,8 @@ pub const MIN_DIGITS: usize = 4;
 
 /// The values rounded to as few significant digits (from [`MIN_DIGITS`]) as keep them a
 /// counterexample whose ratio the page can print: the tape confirms `|dy/dθ| > |dy*/dθ|` at
-/// the rounded values, and the tape and the reverse pass agree on the ratio to 1e-6 (a
+/// the rounded values, every pre-activation stays within ±[`TAME`](super::tally::TAME), and
+/// the tape and the reverse pass agree on the ratio to 1e-6 (a
 /// point on a near-cancellation, where the ratio rests on rounding errors, is not shown
 /// rounded). Returns the digits and the rounded values (the originals at 17 digits when no
 /// rounding keeps them a counterexample).
@@ -145,7 +146,13 @@ pub fn printable(pair: &Pair, p: usize, values: &[f64]) -> (usize, Vec<f64>) {
             pair.skip.evaluate(&rounded).grads[p],
         );
         let tiny = chain[p].abs().min(skip[p].abs()) < super::tally::TINY;
-        if chain[p].abs() > skip[p].abs() && !tiny && relative(ratio, reverse) <= 1e-6 {
+        let tame = [&pair.chain, &pair.skip].iter().all(|net| {
+            net.evaluate(&rounded)
+                .z
+                .iter()
+                .all(|z| z.is_nan() || z.abs() <= super::tally::TAME)
+        });
+        if chain[p].abs() > skip[p].abs() && !tiny && tame && relative(ratio, reverse) <= 1e-6 {
             return (digits, rounded);
         }
     }
