@@ -175,6 +175,25 @@ fn default_page_reports_the_sweep_apart_from_the_search() {
             .contains("ReLU units that are all active in both networks")
     );
     assert!(b.text.contains("z3, z4, zy differ"));
+    // The other readings: the variant where w1 fails least often, with its frequency.
+    let mut best: Option<&network::result::SummaryRow> = None;
+    for row in r.summary_shown.iter().filter(|s| s.parameter == "w1") {
+        if best.is_none_or(|b| row.fraction > b.fraction) {
+            best = Some(row);
+        }
+    }
+    let best = best.unwrap();
+    let title = &r
+        .variants
+        .iter()
+        .find(|v| v.name == best.variant)
+        .unwrap()
+        .title;
+    let sentence = format!(
+        "For w1 the inequality fails least often in the sweep for {title} ({} % of its samples)",
+        num((1.0 - best.fraction) * 100.0, 3)
+    );
+    assert!(b.text.contains(&sentence), "missing {sentence}");
     // Every parameter set the page prints is marked, and reproduces from its printed digits.
     let sets = gradbook::site::reproduce::extract(&b.html).unwrap();
     let v = &r.variants[0];
