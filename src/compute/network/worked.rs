@@ -126,7 +126,7 @@ pub(super) fn found(
 }
 
 /// Fewest significant digits shown for a counterexample's values.
-pub const MIN_DIGITS: usize = 4;
+const MIN_DIGITS: usize = 4;
 
 /// The values rounded to as few significant digits (from [`MIN_DIGITS`]) as keep them a
 /// counterexample whose ratio the page can print: the tape confirms `|dy/dθ| > |dy*/dθ|` at
@@ -135,7 +135,7 @@ pub const MIN_DIGITS: usize = 4;
 /// point on a near-cancellation, where the ratio rests on rounding errors, is not shown
 /// rounded). Returns the digits and the rounded values (the originals at 17 digits when no
 /// rounding keeps them a counterexample).
-pub fn printable(pair: &Pair, p: usize, values: &[f64]) -> (usize, Vec<f64>) {
+fn printable(pair: &Pair, p: usize, values: &[f64]) -> (usize, Vec<f64>) {
     for digits in MIN_DIGITS..=17 {
         let rounded = round_values(values, digits);
         let (_, chain) = tape_eval::gradients(&pair.chain, &rounded);
@@ -160,7 +160,7 @@ pub fn printable(pair: &Pair, p: usize, values: &[f64]) -> (usize, Vec<f64>) {
 }
 
 /// Every value rounded to `digits` significant digits exactly as the page prints it.
-pub fn round_values(values: &[f64], digits: usize) -> Vec<f64> {
+fn round_values(values: &[f64], digits: usize) -> Vec<f64> {
     values
         .iter()
         .map(|&v| crate::format::num(v, digits).parse().unwrap_or(v))
