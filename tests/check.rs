@@ -1,6 +1,6 @@
 //! `gradbook check` end to end: it fails (exit 1, with file:line) on a broken internal link, a
-//! missing anchor, a false claim in a chapter and a false claim of a study, and passes on a
-//! valid book and on the default book.
+//! missing anchor, a false claim in a chapter, a false claim of a study and a printed parameter
+//! set that does not reproduce, and passes on a valid book and on the default book.
 
 mod common;
 
@@ -97,6 +97,25 @@ fn false_study_claim_fails_naming_the_study() {
         problems[0]
     );
     assert!(problems[0].contains("gets stuck"), "{}", problems[0]);
+}
+
+/// A printed parameter set whose ratio does not follow from its printed values fails the
+/// check at the table's line; one that does passes; an unknown parameter name is reported.
+#[test]
+fn printed_parameter_sets_are_reevaluated() {
+    let problems = failing("wrong-param-set");
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0].starts_with(
+            "wrong-param-set/content/sets.md:9: parameter set of `tiny` (variant `v`, d/dw1): the page prints ratio 0.5, but the printed values give "
+        ),
+        "{}",
+        problems[0]
+    );
+    assert_eq!(
+        problems[1],
+        "wrong-param-set/content/sets.md:13: parameter set of `tiny` (variant `v`, d/dw1): variant `v` has no parameter `w9`"
+    );
 }
 
 #[test]

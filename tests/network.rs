@@ -559,3 +559,216 @@ fn edge_cases_never_panic() {
         assert!(network::run(junk).is_err());
     }
 }
+
+/// Every certified weight bound of the book's study, tried far outside the sweep's ranges:
+/// inputs up to |x| = 1e3 (or up to the input bound where the certificate needs one), biases
+/// up to ±60, path weights across `[0, W]` (a third of them at the corners 0 and W), and the
+/// weight leaving the input free (chosen so that z1 stays where σ′(z1) does not underflow; it
+/// is a factor common to both networks). No resolved sample may violate the inequality.
+#[test]
+fn certified_bounds_hold_far_outside_the_sweep() {
+    use rand::{Rng, SeedableRng};
+    let text = book_study(10);
+    let r = network::run(&text).unwrap();
+    let ps = pairs(&text);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(10);
+    let mut tried = 0;
+    for (pair, v) in ps.iter().zip(&r.variants) {
+        let path_weights = pair.skip.path_weights();
+        for c in &v.compare {
+            let Some(bound) = &c.bound else { continue };
+            let p = pair.chain.param(&c.parameter).unwrap();
+            let x_max = if bound.needs_input_bound {
+                bound.input_bound
+            } else {
+                1e3
+            };
+            let mut resolved = 0;
+            for _ in 0..4000 {
+                let mut values = vec![0.0; pair.skip.params.len()];
+                let x = x_max
+                    * 10f64.powf(-3.0 * rng.random::<f64>())
+                    * if rng.random::<bool>() { 1.0 } else { -1.0 };
+                for (k, q) in pair.skip.params.iter().enumerate() {
+                    use gradbook::compute::network::model::Role;
+                    values[k] = match q.role {
+                        Role::Input => x,
+                        Role::Bias => rng.random_range(-60.0..60.0),
+                        Role::Weight if path_weights.contains(&k) => match rng.random_range(0..6) {
+                            0 => 0.0,
+                            1 => bound.w_max,
+                            _ => rng.random_range(0.0..=bound.w_max),
+                        },
+                        Role::Weight => 0.0,
+                    };
+                }
+                // The weights leaving the input: z1 = w1·x + b lands in [−30, 30].
+                for (k, q) in pair.skip.params.iter().enumerate() {
+                    if q.role == gradbook::compute::network::model::Role::Weight
+                        && !path_weights.contains(&k)
+                    {
+                        values[k] = rng.random_range(-30.0..30.0) / x;
+                    }
+                }
+                let a = pair.chain.evaluate(&values).grads[p];
+                let b = pair.skip.evaluate(&values).grads[p];
+                if a.abs().max(b.abs()) < 1e-250 {
+                    continue;
+                }
+                resolved += 1;
+                assert!(
+                    a.abs() <= b.abs() * (1.0 + 1e-12),
+                    "{} {}: W = {}, |dy| = {a:e} > |dy*| = {b:e} at {values:?}",
+                    v.name,
+                    c.parameter,
+                    bound.w_max
+                );
+            }
+            assert!(
+                resolved >= 2000,
+                "{} {}: only {resolved} resolved",
+                v.name,
+                c.parameter
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried >= 8, "every variant with a bound is tried ({tried})");
+}
+
+/// The bound of x → h2, h2 → h4 needs |x| ≤ input-bound: the point x = 5 breaks it,
+/// and the summary prints the input range next to the bound.
+#[test]
+fn a_bound_that_needs_the_input_range_says_so() {
+    let text = book_study(10);
+    let r = network::run(&text).unwrap();
+    let ps = pairs(&text);
+    let (i, pair) = ps
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.name == "x_h2_h4")
+        .unwrap();
+    let bound = r.variants[i].compare[0].bound.clone().unwrap();
+    assert!(bound.needs_input_bound && bound.w_max == 0.388);
+    let mut values = vec![0.0; pair.skip.params.len()];
+    for (name, v) in [("x", 5.0), ("w1", 0.05)]
+        .into_iter()
+        .chain(["w2", "w3", "w4", "w5"].map(|w| (w, 0.388)))
+    {
+        values[pair.chain.param(name).unwrap()] = v;
+    }
+    let (_, chain) = tape_eval::gradients(&pair.chain, &values);
+    let (_, skip) = tape_eval::gradients(&pair.skip, &values);
+    let w1 = pair.chain.param("w1").unwrap();
+    assert!(rel(chain[w1], 1.040e-4) < 1e-3 && rel(skip[w1], 4.41e-5) < 1e-2);
+    let row = r
+        .summary
+        .iter()
+        .find(|s| s.variant == "x_h2_h4" && s.parameter == "w1")
+        .unwrap();
+    assert_eq!(row.certified, "0.388 for |x| ≤ 2");
+    assert_eq!(row.input_bound, Some(2.0));
+    let default = r.summary.iter().find(|s| s.variant == "default").unwrap();
+    assert_eq!(default.certified, "1.29 for every x");
+}
+
+/// Every counterexample is printed at `digits` significant digits, and those printed digits
+/// are its values: re-read and re-evaluated they give its gradients, ratio and verdict.
+#[test]
+fn counterexamples_reproduce_from_their_printed_digits() {
+    let r = network::run(&book_study(3000)).unwrap();
+    let text = book_study(3000);
+    let mut seen = 0;
+    for v in &r.variants {
+        for ce in &v.counterexamples {
+            let printed: std::collections::BTreeMap<String, f64> = ce
+                .values
+                .iter()
+                .map(|(k, x)| {
+                    let x = x.as_f64().unwrap();
+                    let shown = gradbook::format::num(x, ce.digits);
+                    assert_eq!(shown.parse::<f64>().unwrap(), x, "{} {k}", v.name);
+                    (k.clone(), shown.parse().unwrap())
+                })
+                .collect();
+            let (chain, skip) =
+                network::reevaluate(&text, &v.name, &ce.parameter, &printed).unwrap();
+            assert_eq!((chain, skip), (ce.chain, ce.skip), "{} {}", v.name, ce.kind);
+            assert!(chain.abs() > skip.abs() && ce.verified);
+            assert!(ce.digits >= 4 && ce.digits <= 17);
+            seen += 1;
+        }
+    }
+    assert!(seen >= 10, "{seen}");
+}
+
+/// The sweep's counts are kept apart from the search's, and b1 is not counted again when it
+/// is the same statement as w1.
+#[test]
+fn sweep_frequencies_are_apart_from_the_search() {
+    let r = network::run(&book_study(500)).unwrap();
+    let v = &r.variants[0];
+    assert_eq!(v.same_as.get("b1").and_then(Value::as_str), Some("w1"));
+    assert!(v.sweep_shown.iter().all(|s| s.parameter == "w1"));
+    assert!(v.conditions_shown.iter().all(|s| s.parameter == "w1"));
+    let literal = r.variants.iter().find(|v| v.name == "literal").unwrap();
+    assert!(
+        literal.same_as.is_empty(),
+        "b1 enters three nodes in the literal reading"
+    );
+    for row in &v.conditions {
+        assert_eq!(row.sweep_samples + row.search_samples, row.samples);
+        assert_eq!(row.sweep_violations + row.search_violations, row.violations);
+    }
+    for s in r.summary.iter().filter(|s| s.variant == "default") {
+        let rows: Vec<_> = v
+            .sweep
+            .iter()
+            .filter(|x| x.parameter == s.parameter)
+            .collect();
+        let samples: usize = rows.iter().map(|x| x.samples).sum();
+        let fails: usize = rows.iter().map(|x| x.samples - x.holds).sum();
+        assert_eq!((s.samples, s.fails), (samples, fails));
+        // The sweep's "no assumption" row counts the same failures (none unresolved here).
+        let none = v
+            .conditions
+            .iter()
+            .find(|c| c.parameter == s.parameter && c.condition == "none")
+            .unwrap();
+        assert_eq!(none.unresolved, 0);
+        assert_eq!(none.sweep_violations, s.fails);
+        assert_eq!(none.sweep_samples, s.samples);
+    }
+    assert!(r.summary_shown.iter().all(|s| !s.repeats));
+    assert!(
+        r.summary_shown
+            .iter()
+            .any(|s| s.variant == "literal" && s.parameter == "b1")
+    );
+}
+
+/// In the y* diagram, a node fed by a starred node shows the star in its formula.
+#[test]
+fn skip_diagram_formulas_star_their_changed_sources() {
+    let r = network::run(&book_study(10)).unwrap();
+    let skip = network_diagram::diagrams(&r, "skip").unwrap();
+    let lines: Vec<&String> = skip[0].nodes.iter().flat_map(|n| &n.lines).collect();
+    for want in [
+        "σ(w3·h2 + b3 + wc·h1)",
+        "σ(w4·h3* + b4)",
+        "σ(w5·h4* + b5 + wc·h3*)",
+    ] {
+        assert!(
+            lines.iter().any(|l| *l == want),
+            "missing {want} in {lines:?}"
+        );
+    }
+    let chain = network_diagram::diagrams(&r, "chain").unwrap();
+    assert!(
+        chain[0]
+            .nodes
+            .iter()
+            .flat_map(|n| &n.lines)
+            .all(|l| !l.contains('*'))
+    );
+}

@@ -123,6 +123,151 @@ fn default_settings_show_the_hand_derivation() {
     assert_eq!(b.check.0, 0, "{}", b.check.1);
 }
 
+/// What the default page says about the sweep, the search, the bounds and the expected
+/// argument, against the numbers of the same run.
+#[test]
+fn default_page_reports_the_sweep_apart_from_the_search() {
+    let settings = quick();
+    let r = network::run(&settings).unwrap();
+    let b = build(&settings);
+    let w1 = r
+        .summary
+        .iter()
+        .find(|s| s.variant == "default" && s.parameter == "w1")
+        .unwrap();
+    let sentence = format!(
+        "the inequality for w1 fails in {} of the {} parameter sets of the sweep ({} %)",
+        w1.fails,
+        w1.samples,
+        num(w1.fails as f64 / w1.samples as f64 * 100.0, 3)
+    );
+    assert!(b.text.contains(&sentence), "missing {sentence}");
+    // b1 is the same statement as w1 in the default reading: never reported, never added.
+    assert!(!b.text.contains("the inequality for b1 fails in"));
+    assert!(!b.text.contains("without any assumption there are"));
+    assert!(
+        b.text
+            .contains("Rows for b1 (the same statement as for w1) are not repeated")
+    );
+    // Bounds carry their input range.
+    let x = r
+        .summary
+        .iter()
+        .find(|s| s.variant == "x_h2_h4" && s.parameter == "w1")
+        .unwrap();
+    assert!(x.input_bound.is_some());
+    assert!(b.text.contains(&x.certified), "missing {}", x.certified);
+    assert!(b.text.contains("for every x"));
+    assert!(!b.text.contains("weights up to 0.388 are certified"));
+    // The expected argument comes first, then the step that fails and when it is right.
+    let expected = b
+        .text
+        .find("The argument the assignment has in mind")
+        .unwrap();
+    let fails = b
+        .text
+        .find("The step that fails is the last equality")
+        .unwrap();
+    let worked = b.text.find("Worked example").unwrap();
+    assert!(expected < fails && fails < worked);
+    assert!(
+        b.text
+            .contains("ReLU units that are all active in both networks")
+    );
+    assert!(b.text.contains("z3, z4, zy differ"));
+    // The other readings: the variant where w1 fails least often, with its frequency.
+    let mut best: Option<&network::result::SummaryRow> = None;
+    for row in r.summary_shown.iter().filter(|s| s.parameter == "w1") {
+        if best.is_none_or(|b| row.fraction > b.fraction) {
+            best = Some(row);
+        }
+    }
+    let best = best.unwrap();
+    let title = &r
+        .variants
+        .iter()
+        .find(|v| v.name == best.variant)
+        .unwrap()
+        .title;
+    let sentence = format!(
+        "For w1 the inequality fails least often in the sweep for {title} ({} % of its samples)",
+        num((1.0 - best.fraction) * 100.0, 3)
+    );
+    assert!(b.text.contains(&sentence), "missing {sentence}");
+    // Every parameter set the page prints is marked, and reproduces from its printed digits.
+    let sets = gradbook::site::reproduce::extract(&b.html).unwrap();
+    let v = &r.variants[0];
+    let ces: Vec<_> = v
+        .counterexamples
+        .iter()
+        .filter(|c| c.parameter == "w1")
+        .collect();
+    assert_eq!(sets.len(), 1 + ces.len());
+    for (set, ce) in sets[1..].iter().zip(&ces) {
+        let printed: Vec<f64> = set.values.values().copied().collect();
+        let mut expected: Vec<f64> = ce.values.values().map(|x| x.as_f64().unwrap()).collect();
+        let mut got = printed.clone();
+        got.sort_by(f64::total_cmp);
+        expected.sort_by(f64::total_cmp);
+        assert_eq!(got, expected, "{}", ce.kind);
+    }
+    for set in &sets {
+        let (c, s) =
+            network::reevaluate(&settings, &set.variant, &set.parameter, &set.values).unwrap();
+        let ratio = network::tally::ratio(c, s);
+        assert!(gradbook::site::reproduce::agrees(
+            set.ratio.as_deref().unwrap(),
+            ratio
+        ));
+        let verdict = if c.abs() <= s.abs() { "holds" } else { "fails" };
+        assert_eq!(set.verdict.as_deref(), Some(verdict));
+    }
+    // Every claim badge ends its sentence.
+    for (i, _) in b.html.match_indices("gb-claim gb-claim-") {
+        let before = &b.html[..i];
+        let tail = before.trim_end().trim_end_matches("<span class=\"");
+        let last = tail.trim_end().chars().last().unwrap();
+        assert!(
+            ".:;)".contains(last) || last == '>',
+            "a badge mid-sentence after {last:?}"
+        );
+    }
+    assert_eq!(b.check.0, 0, "{}", b.check.1);
+}
+
+/// Printing a counterexample with fewer digits than it needs is caught by `check`: the ratio
+/// the page prints no longer follows from the values it prints.
+#[test]
+fn check_rereads_printed_parameter_sets() {
+    let tmp = common::copy_of_default_book();
+    let root = tmp.path();
+    std::fs::write(root.join("content/networks.toml"), quick()).unwrap();
+    let chapter = root.join("content/q1-skip-connections.md");
+    let text = std::fs::read_to_string(&chapter).unwrap();
+    let cut = text.replace("num(digits=ce.digits)", "num(digits=1)");
+    assert_ne!(cut, text);
+    std::fs::write(&chapter, cut).unwrap();
+    let out = Command::cargo_bin("gradbook")
+        .unwrap()
+        .arg("check")
+        .arg(root)
+        .output()
+        .unwrap();
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("q1-skip-connections.md:")
+            && report.contains("parameter set of `networks` (variant `default`, d/dw1)")
+            && (report.contains("the page prints ratio")
+                || report.contains("at the printed values it")),
+        "{report}"
+    );
+}
+
 #[test]
 fn another_placement_gets_its_own_equations() {
     let settings = edit(

@@ -145,13 +145,18 @@ fn view_size(svg: &str) -> Option<(f64, f64)> {
     }
 }
 
-/// The formula of node `name`: `σ(w2·h1 + b2 + wc·h1)` and so on.
-fn formula(v: &VariantResult, name: &str, with_skips: bool) -> String {
+/// The formula of node `name` in `net`: `σ(w2·h1 + b2 + wc·h1)` and so on, every source
+/// starred where its value differs from the chain's (`σ(w4·h3* + b4)` in `y*`).
+fn formula(v: &VariantResult, net: &NetResult, name: &str, with_skips: bool) -> String {
+    let source = |from: &str| {
+        let starred = net.nodes.iter().any(|n| n.name == from && n.starred);
+        star(from, starred)
+    };
     let mut pre: Vec<String> = v
         .edges
         .iter()
         .filter(|e| e.to == name)
-        .map(|e| format!("{}·{}", e.weight, e.from))
+        .map(|e| format!("{}·{}", e.weight, source(&e.from)))
         .collect();
     if let Some(b) = v.biases.get(name).and_then(|b| b.as_str()) {
         pre.push(b.to_string());
@@ -159,7 +164,7 @@ fn formula(v: &VariantResult, name: &str, with_skips: bool) -> String {
     let mut post = Vec::new();
     if with_skips {
         for s in v.skips.iter().filter(|s| s.to == name) {
-            let term = format!("{}·{}", wc_text(s.wc), s.from);
+            let term = format!("{}·{}", wc_text(s.wc), source(&s.from));
             if s.enters == "post-activation" {
                 post.push(term)
             } else {
@@ -198,7 +203,7 @@ fn network(
     let mut nodes: Vec<Node> = net
         .nodes
         .iter()
-        .map(|n| node(v, n, with_skips, compact))
+        .map(|n| node(v, net, n, with_skips, compact))
         .collect();
     // With a path highlighted, its steps are coloured and unlabelled; the rest stay plain.
     let on_path = |from: &str, to: &str| {
@@ -276,7 +281,13 @@ fn network(
 
 /// A node box: name (starred where it differs from the chain), formula and value; just the
 /// name when `compact`.
-fn node(v: &VariantResult, n: &NodeValue, with_skips: bool, compact: bool) -> Node {
+fn node(
+    v: &VariantResult,
+    net: &NetResult,
+    n: &NodeValue,
+    with_skips: bool,
+    compact: bool,
+) -> Node {
     let label = star(&n.name, n.starred);
     let class = if n.name == v.input {
         "leaf"
@@ -297,10 +308,11 @@ fn node(v: &VariantResult, n: &NodeValue, with_skips: bool, compact: bool) -> No
             tooltip: format!("input {label} = {}", num(n.h, 6)),
         };
     }
-    let f = formula(v, &n.name, with_skips);
-    let sigma = n
-        .dsigma
-        .map_or(String::new(), |d| format!(", σ′(z) = {}", num(d, 6)));
+    let f = formula(v, net, &n.name, with_skips);
+    let sigma = n.dsigma.map_or(String::new(), |d| {
+        let z = if n.starred { "z*" } else { "z" };
+        format!(", σ′({z}) = {}", num(d, 6))
+    });
     let lines = if compact {
         vec![label.clone()]
     } else {

@@ -1,6 +1,7 @@
 //! `gradbook check`: run every computation and every claim (the studies' own and those written
-//! in chapters with `claim(…)`), render the site and check its internal links and anchors,
-//! collecting every failure with the file and line it comes from.
+//! in chapters with `claim(…)`), re-evaluate every parameter set a chapter prints from its
+//! printed digits, render the site and check its internal links and anchors, collecting every
+//! failure with the file and line it comes from.
 
 use crate::compute::{self, Outcome};
 use crate::site::book::{Book, Chapter};
@@ -10,6 +11,7 @@ use crate::site::claims;
 use crate::site::links;
 use crate::site::output::SiteFiles;
 use crate::site::print;
+use crate::site::reproduce;
 use crate::site::templates;
 use anyhow::Result;
 use std::collections::BTreeMap;
@@ -109,6 +111,7 @@ fn render(
                         });
                     }
                 }
+                reproduce(book, c, &r.html, report);
                 rendered.push(r);
             }
             Err(d) => report.problems.push(Problem {
@@ -131,6 +134,37 @@ fn render(
     }
     pages.shared_files(&rendered, &mut site)?;
     Ok(Some(site))
+}
+
+/// Re-evaluate every parameter set the chapter prints (see [`reproduce`](crate::site::reproduce)),
+/// each counted as a claim.
+fn reproduce(book: &Book, c: &Chapter, html: &str, report: &mut CheckReport) {
+    let located = |n: usize| {
+        let line = c
+            .source
+            .match_indices(reproduce::CLASS)
+            .nth(n)
+            .or_else(|| c.source.match_indices(reproduce::CLASS).last())
+            .map(|(pos, _)| c.source[..pos].matches('\n').count() + 1);
+        Some(at(&c.file, line))
+    };
+    match reproduce::extract(html) {
+        Ok(sets) => {
+            for (n, set) in sets.iter().enumerate() {
+                report.claims += 1;
+                if let Err(message) = reproduce::verify(set, &book.computations) {
+                    report.problems.push(Problem {
+                        location: located(n),
+                        message,
+                    });
+                }
+            }
+        }
+        Err(message) => report.problems.push(Problem {
+            location: located(0),
+            message,
+        }),
+    }
 }
 
 /// One problem per broken link. The same link shows on a chapter's page and on index.html (a

@@ -12,6 +12,7 @@ pub mod links;
 pub mod markdown;
 pub mod output;
 pub mod print;
+pub mod reproduce;
 pub mod search;
 pub mod summary;
 pub mod templates;

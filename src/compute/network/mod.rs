@@ -21,6 +21,7 @@ pub mod worked;
 use crate::compute::Claim;
 use crate::diag::SpanError;
 use crate::format::num;
+use std::collections::BTreeMap;
 
 pub use result::StudyResult;
 
@@ -29,6 +30,44 @@ pub fn run(source: &str) -> Result<StudyResult, SpanError> {
     let spec = spec::parse(source)?;
     let pairs = validate::pairs(&spec)?;
     Ok(study::run(&spec, &pairs))
+}
+
+/// The gradients `(dy/dθ, dy*/dθ)` of `parameter` in variant `variant` of the study `source`,
+/// on the autograd tape at `values` (every parameter and the input, by name): how
+/// `gradbook check` re-evaluates a parameter set read back from a rendered page. The error
+/// says which name is unknown or missing.
+pub fn reevaluate(
+    source: &str,
+    variant: &str,
+    parameter: &str,
+    values: &BTreeMap<String, f64>,
+) -> Result<(f64, f64), String> {
+    let spec = spec::parse(source).map_err(|e| e.message)?;
+    let pairs = validate::pairs(&spec).map_err(|e| e.message)?;
+    let pair = pairs
+        .iter()
+        .find(|p| p.name == variant)
+        .ok_or_else(|| format!("no variant `{variant}` in the study"))?;
+    let net = &pair.chain;
+    let p = net
+        .param(parameter)
+        .ok_or_else(|| format!("variant `{variant}` has no parameter `{parameter}`"))?;
+    if let Some(extra) = values.keys().find(|k| net.param(k).is_none()) {
+        return Err(format!("variant `{variant}` has no parameter `{extra}`"));
+    }
+    let v: Vec<f64> = net
+        .params
+        .iter()
+        .map(|q| {
+            values
+                .get(&q.name)
+                .copied()
+                .ok_or_else(|| format!("no value printed for `{}`", q.name))
+        })
+        .collect::<Result<_, _>>()?;
+    let (_, chain) = tape_eval::gradients(&pair.chain, &v);
+    let (_, skip) = tape_eval::gradients(&pair.skip, &v);
+    Ok((chain[p], skip[p]))
 }
 
 /// Tolerance of the path-sum check: the three evaluations agree to rounding.

@@ -40,11 +40,16 @@ pub struct StudyResult {
     pub regions: Vec<RegionInfo>,
     /// Counterexamples are shown only where every |pre-activation| is at most this.
     pub counterexample_z_bound: f64,
+    /// The |x| bound certified weight bounds need when a short circuit leaves the input
+    /// (`[certificate] input-bound`).
+    pub input_bound: f64,
     /// One comparison per variant, keyed by variant name.
     #[serde(serialize_with = "by_name")]
     pub variants: Vec<VariantResult>,
     /// One row per variant and parameter: the sweep over all regions at a glance.
     pub summary: Vec<SummaryRow>,
+    /// The rows of `summary` that do not repeat another parameter's statement.
+    pub summary_shown: Vec<SummaryRow>,
 }
 
 /// A sampled region.
@@ -106,6 +111,14 @@ pub struct VariantResult {
     pub counterexamples: Vec<Counterexample>,
     /// What the chapter says about this variant, generated from its graph and worked example.
     pub prose: Prose,
+    /// Compared parameters whose inequality is the same statement as an earlier one's (same
+    /// paths, differing only in an entry factor common to both networks, such as x for w1
+    /// against 1 for b1): parameter → the earlier parameter.
+    pub same_as: Map<String, Value>,
+    /// The rows of `sweep` for parameters that are not in `same_as`.
+    pub sweep_shown: Vec<SweepRow>,
+    /// The rows of `conditions` for parameters that are not in `same_as`.
+    pub conditions_shown: Vec<ConditionRow>,
 }
 
 /// A weighted chain edge.
@@ -262,6 +275,17 @@ pub struct ConditionRow {
     pub min_ratio: Option<f64>,
     /// Sets skipped because both gradients are too close to underflow to compare.
     pub unresolved: usize,
+    /// Of `samples`, those drawn by the sweep (a sample of the regions).
+    pub sweep_samples: usize,
+    /// Of `violations`, those among the sweep's samples.
+    pub sweep_violations: usize,
+    /// Smallest ratio among the sweep's samples (`null` when there are none).
+    pub sweep_min_ratio: Option<f64>,
+    /// Of `samples`, the points visited by the search (which walks toward low ratios, so
+    /// its counts are not frequencies).
+    pub search_samples: usize,
+    /// Of `violations`, those among the search's points.
+    pub search_violations: usize,
 }
 
 /// A parameter set where the inequality fails, re-evaluated through the tape.
@@ -286,6 +310,11 @@ pub struct Counterexample {
     pub ratio: f64,
     /// Whether the tape confirms `|dy/dθ| > |dy*/dθ|`.
     pub verified: bool,
+    /// Significant digits of `values`: the search's values rounded to this many digits, so
+    /// that the page prints them exactly and every number here is computed from what it prints.
+    pub digits: usize,
+    /// The ratio at the unrounded point the search found.
+    pub found_ratio: f64,
     /// The chain at this point.
     pub chain_net: NetResult,
     /// The network with short circuits at this point.
@@ -311,4 +340,14 @@ pub struct SummaryRow {
     pub nonnegative_counterexample: bool,
     /// The certified weight bound (`null` if none).
     pub w_max: Option<f64>,
+    /// Samples where the inequality fails (`samples − holds`).
+    pub fails: usize,
+    /// The |x| bound the certified bound needs (`null` when it holds for every input or
+    /// there is no bound).
+    pub input_bound: Option<f64>,
+    /// The certified bound in words, with the input range it needs: `0.388 for |x| ≤ 2`.
+    pub certified: String,
+    /// Whether this row repeats the statement of an earlier parameter of the same variant
+    /// (see [`VariantResult::same_as`]).
+    pub repeats: bool,
 }

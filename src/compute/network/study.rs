@@ -3,6 +3,7 @@
 
 use super::certificate::{self, Bound};
 use super::model::{Network, Role};
+use super::paths::PathTerm;
 use super::prose;
 use super::result::*;
 use super::spec::{Range, Spec};
@@ -11,6 +12,7 @@ use super::tally::{CONDITIONS, Context};
 use super::validate::Pair;
 use super::worked::{disagreement, found, net_result, value_map};
 use crate::format::num;
+use serde_json::{Map, Value};
 
 /// Run every variant of a validated study.
 pub fn run(spec: &Spec, pairs: &[Pair]) -> StudyResult {
@@ -84,6 +86,14 @@ pub fn run(spec: &Spec, pairs: &[Pair]) -> StudyResult {
                     ce.parameter == c.parameter && ce.kind == "nonnegative" && ce.verified
                 }),
                 w_max: c.bound.as_ref().map(|b| b.w_max),
+                fails: samples - holds,
+                input_bound: c
+                    .bound
+                    .as_ref()
+                    .filter(|b| b.needs_input_bound)
+                    .map(|b| b.input_bound),
+                certified: certified_text(c.bound.as_ref(), &v.input),
+                repeats: v.same_as.contains_key(&c.parameter),
             });
         }
         variants.push(v);
@@ -107,7 +117,9 @@ pub fn run(spec: &Spec, pairs: &[Pair]) -> StudyResult {
             })
             .collect(),
         counterexample_z_bound: super::tally::TAME,
+        input_bound,
         variants,
+        summary_shown: summary.iter().filter(|r| !r.repeats).cloned().collect(),
         summary,
     }
 }
@@ -245,6 +257,7 @@ fn variant(
         let tally = &outcome.tallies[i];
         for (k, id) in CONDITIONS.iter().enumerate() {
             let count = tally.conditions[k];
+            let sweep = outcome.sweep_tallies[i].conditions[k];
             let (statement, proven) = statement(id, c);
             conditions.push(ConditionRow {
                 parameter: c.parameter.clone(),
@@ -255,11 +268,29 @@ fn variant(
                 violations: count.violations,
                 min_ratio: (count.samples > 0).then_some(count.min_ratio),
                 unresolved: count.unresolved,
+                sweep_samples: sweep.samples,
+                sweep_violations: sweep.violations,
+                sweep_min_ratio: (sweep.samples > 0).then_some(sweep.min_ratio),
+                search_samples: count.samples - sweep.samples,
+                search_violations: count.violations - sweep.violations,
             });
         }
         counterexamples.extend(found(pair, &params, params[i], tally, &boxes));
     }
+    let same_as = repeated(pair, &params, &skip.paths);
+    let shown = |p: &String| !same_as.contains_key(p);
     let v = VariantResult {
+        sweep_shown: sweep_rows
+            .iter()
+            .filter(|r| shown(&r.parameter))
+            .cloned()
+            .collect(),
+        conditions_shown: conditions
+            .iter()
+            .filter(|r| shown(&r.parameter))
+            .cloned()
+            .collect(),
+        same_as,
         name: pair.name.clone(),
         title: pair.title.clone(),
         reading: pair.reading.clone(),
@@ -309,6 +340,62 @@ fn variant(
         ),
     };
     (v, outcome.evaluations)
+}
+
+/// Compared parameters whose inequality repeats an earlier one's: both enter the network at
+/// the same single node, with an entry factor (the input, 1 for a bias, or a node the short
+/// circuits leave unchanged) that is the same in both networks, and the same paths follow.
+/// Then `dy/dθ` and `dy*/dθ` are that factor times gradients common to both parameters, and
+/// the ratio is the same whenever the factor is not 0.
+fn repeated(pair: &Pair, params: &[usize], paths: &[PathTerm]) -> Map<String, Value> {
+    let net = &pair.skip;
+    let stars = super::paths::starred(net);
+    let route = |p: usize| -> Option<Vec<&Vec<String>>> {
+        let name = &net.params[p].name;
+        let nodes: Vec<&Vec<String>> = paths
+            .iter()
+            .filter(|t| &t.parameter == name)
+            .map(|t| &t.nodes)
+            .collect();
+        let entry = nodes.first()?.first()?;
+        let single = nodes.iter().all(|n| n.first() == Some(entry));
+        let entries = net.incoming.iter().flatten().filter(
+            |inc| matches!(**inc, super::model::Incoming::Edge { weight, .. } if weight == p),
+        );
+        let sources_fixed = entries.clone().all(|inc| match *inc {
+            super::model::Incoming::Edge { from, .. } => from == net.input || !stars[from],
+            _ => true,
+        });
+        let uses = entries.count() + net.bias.iter().filter(|b| **b == Some(p)).count();
+        (single && sources_fixed && uses == 1).then_some(nodes)
+    };
+    let mut out = Map::new();
+    for (i, &p) in params.iter().enumerate() {
+        let Some(mine) = route(p) else { continue };
+        if let Some(&q) = params[..i]
+            .iter()
+            .find(|&&q| !out.contains_key(&net.params[q].name) && route(q) == Some(mine.clone()))
+        {
+            out.insert(
+                net.params[p].name.clone(),
+                net.params[q].name.clone().into(),
+            );
+        }
+    }
+    out
+}
+
+/// The certified bound in words, with the input range it needs.
+fn certified_text(bound: Option<&Bound>, input: &str) -> String {
+    match bound {
+        Some(b) if b.needs_input_bound => format!(
+            "{} for |{input}| ≤ {}",
+            num(b.w_max, 3),
+            num(b.input_bound, 3)
+        ),
+        Some(b) => format!("{} for every {input}", num(b.w_max, 3)),
+        None => "none".into(),
+    }
 }
 
 fn chain_edges(net: &Network) -> Vec<EdgeInfo> {

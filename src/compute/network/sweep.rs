@@ -80,6 +80,9 @@ pub struct Outcome {
     pub stats: Vec<Vec<BoxStats>>,
     /// Conditions and counterexamples by compared parameter (sweep and search together).
     pub tallies: Vec<Tally>,
+    /// The same for the sweep's samples alone (the search's points cluster around
+    /// counterexamples, so they are not a sample of anything).
+    pub sweep_tallies: Vec<Tally>,
     /// Evaluations made (sweep and search).
     pub evaluations: usize,
 }
@@ -102,6 +105,7 @@ pub fn run(
 ) -> Outcome {
     let mut stats = Vec::new();
     let mut tallies = vec![Tally::default(); contexts.len()];
+    let mut sweep_tallies = tallies.clone();
     let mut evaluations = 0;
     for (b, bx) in boxes.iter().enumerate() {
         let chunks: Vec<Chunk> = (0..s.samples.div_ceil(CHUNK))
@@ -116,6 +120,7 @@ pub fn run(
         let mut starts = vec![Vec::new(); contexts.len()];
         for ch in chunks {
             for (i, t) in ch.tallies.into_iter().enumerate() {
+                sweep_tallies[i].merge(t.clone());
                 tallies[i].merge(t);
                 ratios[i].extend(&ch.ratios[i]);
                 starts[i].extend(ch.starts[i].iter().cloned());
@@ -157,6 +162,7 @@ pub fn run(
     Outcome {
         stats,
         tallies,
+        sweep_tallies,
         evaluations,
     }
 }

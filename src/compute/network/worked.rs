@@ -101,23 +101,68 @@ pub(super) fn found(
         .into_iter()
         .filter_map(|(kind, cand)| {
             let cand = cand.as_ref()?;
-            let (chain_net, chain) = net_result(&pair.chain, &cand.values, params);
-            let (skip_net, skip) = net_result(&pair.skip, &cand.values, params);
+            let (digits, values) = printable(pair, p, &cand.values);
+            let (chain_net, chain) = net_result(&pair.chain, &values, params);
+            let (skip_net, skip) = net_result(&pair.skip, &values, params);
             Some(Counterexample {
                 parameter: pair.chain.params[p].name.clone(),
                 kind: kind.into(),
                 region: boxes
                     .get(cand.region)
                     .map_or_else(String::new, |b| b.name.clone()),
-                values: value_map(&pair.chain, &cand.values),
-                size: cand.size,
+                values: value_map(&pair.chain, &values),
+                size: values.iter().fold(0.0_f64, |m, v| m.max(v.abs())),
                 chain: chain[p],
                 skip: skip[p],
                 ratio: super::tally::ratio(chain[p], skip[p]),
                 verified: chain[p].abs() > skip[p].abs(),
+                digits,
+                found_ratio: cand.ratio,
                 chain_net,
                 skip_net,
             })
         })
+        .collect()
+}
+
+/// Fewest significant digits shown for a counterexample's values.
+const MIN_DIGITS: usize = 4;
+
+/// The values rounded to as few significant digits (from [`MIN_DIGITS`]) as keep them a
+/// counterexample whose ratio the page can print: the tape confirms `|dy/dθ| > |dy*/dθ|` at
+/// the rounded values, every pre-activation stays within ±[`TAME`](super::tally::TAME), and
+/// the tape and the reverse pass agree on the ratio to 1e-6 (a
+/// point on a near-cancellation, where the ratio rests on rounding errors, is not shown
+/// rounded). Returns the digits and the rounded values (the originals at 17 digits when no
+/// rounding keeps them a counterexample).
+fn printable(pair: &Pair, p: usize, values: &[f64]) -> (usize, Vec<f64>) {
+    for digits in MIN_DIGITS..=17 {
+        let rounded = round_values(values, digits);
+        let (_, chain) = tape_eval::gradients(&pair.chain, &rounded);
+        let (_, skip) = tape_eval::gradients(&pair.skip, &rounded);
+        let ratio = super::tally::ratio(chain[p], skip[p]);
+        let reverse = super::tally::ratio(
+            pair.chain.evaluate(&rounded).grads[p],
+            pair.skip.evaluate(&rounded).grads[p],
+        );
+        let tiny = chain[p].abs().min(skip[p].abs()) < super::tally::TINY;
+        let tame = [&pair.chain, &pair.skip].iter().all(|net| {
+            net.evaluate(&rounded)
+                .z
+                .iter()
+                .all(|z| z.is_nan() || z.abs() <= super::tally::TAME)
+        });
+        if chain[p].abs() > skip[p].abs() && !tiny && tame && relative(ratio, reverse) <= 1e-6 {
+            return (digits, rounded);
+        }
+    }
+    (17, values.to_vec())
+}
+
+/// Every value rounded to `digits` significant digits exactly as the page prints it.
+fn round_values(values: &[f64], digits: usize) -> Vec<f64> {
+    values
+        .iter()
+        .map(|&v| crate::format::num(v, digits).parse().unwrap_or(v))
         .collect()
 }
