@@ -223,6 +223,8 @@ fn markup_checker_flags_every_payload_and_passes_a_real_page() {
         "<svg><animate attributeName=\"href\" to=\"javascript:alert(1)\"/></svg>",
         "<script src=\"https://evil.example/x.js\"></script>",
         "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
+        "<base href=\"//evil.example/\">",
+        "<base href=\"https://evil.example/\">",
     ];
     for html in bad_html {
         let page = format!("<!DOCTYPE html><html><head></head><body>{html}</body></html>");
@@ -250,7 +252,7 @@ fn markup_checker_flags_every_payload_and_passes_a_real_page() {
     // Text that merely mentions the payloads is fine: escaped, it is not markup.
     let fine = "<!DOCTYPE html><html><head><script src=\"../js/gradbook.js\"></script></head>\
         <body><p>&lt;script&gt;alert(1)&lt;/script&gt; javascript:alert(1)</p>\
-        <a href=\"q1.html#javascript:x\">x</a><svg><text>&lt;/svg&gt;</text></svg></body></html>";
+        <a href=\"q1.html#javascript:x\">x</a><base href=\"/course/\"><svg><text>&lt;/svg&gt;</text></svg></body></html>";
     assert_eq!(markup::check_html(fine, &allowed), Vec::<String>::new());
     assert_eq!(
         markup::check_search_index(

@@ -27,7 +27,6 @@ const EMBEDDING: &[&str] = &[
     "applet",
     "foreignobject",
     "portal",
-    "base",
 ];
 
 /// Attributes whose value is a URL a browser may navigate to or load.
@@ -222,6 +221,15 @@ fn check_element(name: &str, attrs: &[(String, String)]) -> Vec<String> {
         if local == "style" && (style.contains("javascript:") || style.contains("expression(")) {
             problems.push(format!("<{name}> style carries a script URL"));
         }
+    }
+    // The 404 page's `<base>` resolves links against `site-url`: a path is fine, another
+    // origin would load the site's own scripts from there.
+    let href = attrs
+        .iter()
+        .find(|(k, _)| k == "href")
+        .map(|(_, v)| v.trim());
+    if name == "base" && !href.is_some_and(|h| h.starts_with('/') && !h.starts_with("//")) {
+        problems.push(format!("<base href={href:?}> is not a path on this site"));
     }
     let equiv = attrs.iter().find(|(k, _)| k == "http-equiv");
     if name == "meta" && equiv.is_some_and(|(_, v)| v.eq_ignore_ascii_case("refresh")) {
