@@ -6,7 +6,7 @@
 //! Every case runs in-process on its own thread with a large stack and a time limit. A case
 //! fails when the library panics, runs over the limit (a hang), rejects the input without a
 //! location, or accepts it and draws a figure that is not well-formed SVG or carries
-//! executable markup. `GRADBOOK_FUZZ_CASES` sets the number of cases per kind (default 2,000);
+//! executable markup. `GRADBOOK_FUZZ_CASES` sets the number of cases per kind (default 5,000);
 //! the seed is fixed, so a run is reproducible. A failing input is minimised and written to
 //! `CARGO_TARGET_TMPDIR/fuzz-findings/`; minimised reproducers go into
 //! `tests/fixtures/hostile/fuzz-*/`.
@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 static SILENCE: std::sync::Once = std::sync::Once::new();
 
 /// Cases per input kind unless `GRADBOOK_FUZZ_CASES` says otherwise.
-const DEFAULT_CASES: usize = 2000;
+const DEFAULT_CASES: usize = 5000;
 /// The time one case may take in a debug build before it counts as a hang.
 const CASE_LIMIT: Duration = Duration::from_secs(20);
 /// The stack of a case's thread: deep-but-bounded nesting must not abort the harness.
