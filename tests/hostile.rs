@@ -225,6 +225,7 @@ fn markup_checker_flags_every_payload_and_passes_a_real_page() {
         "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
         "<base href=\"//evil.example/\">",
         "<base href=\"https://evil.example/\">",
+        "<base href=\" \\\\evil.example/\">",
     ];
     for html in bad_html {
         let page = format!("<!DOCTYPE html><html><head></head><body>{html}</body></html>");

@@ -227,8 +227,8 @@ fn check_element(name: &str, attrs: &[(String, String)]) -> Vec<String> {
     let href = attrs
         .iter()
         .find(|(k, _)| k == "href")
-        .map(|(_, v)| v.trim());
-    if name == "base" && !href.is_some_and(|h| h.starts_with('/') && !h.starts_with("//")) {
+        .map(|(_, v)| v.as_str());
+    if name == "base" && href.is_none_or(leaves_site) {
         problems.push(format!("<base href={href:?}> is not a path on this site"));
     }
     let equiv = attrs.iter().find(|(k, _)| k == "http-equiv");
@@ -255,6 +255,18 @@ pub fn is_script_url(value: &str) -> bool {
     ]
     .iter()
     .any(|scheme| squeezed.starts_with(scheme))
+}
+
+/// Whether a URL names another origin (a scheme, or `//host`), once the whitespace and
+/// control characters browsers ignore are removed and `\` is read as `/`, as browsers do.
+fn leaves_site(url: &str) -> bool {
+    let squeezed: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .map(|c| if c == '\\' { '/' } else { c })
+        .collect();
+    let head = squeezed.split(['/', '?', '#']).next().unwrap_or("");
+    squeezed.starts_with("//") || head.contains(':')
 }
 
 /// Problems in one JS file: the search index must be a JSON assignment whose paths are not
