@@ -14,6 +14,7 @@ mod interp;
 mod lex;
 mod numeric;
 pub mod ops;
+mod schedule;
 mod script;
 pub mod tape;
 
