@@ -1,14 +1,15 @@
 # comp_tree.py: a RECONSTRUCTION (the course's script is lost).
-# Found by gradbook's search (src/compute/autograd/reconstruct.rs; tests/q3_order.rs
-# re-runs it) for the picture's boxes in reading order:
-#   (1) (1) MulBackward0 (1) AddBackward0 (1) (1) MulBackward0 MulBackward0 SubBackward0
-#   AddBackward0 (1) (1) PowBackward1 MulBackward0 MulBackward0 SinBackward AddBackward0
-#   MulBackward0 AddBackward0
-# Scripts enumerated: 52 (rows of consecutive boxes, two different tensor operands,
-# no crossing between adjacent rows, at most 1 skipped row); 16 did not run (a power of a
-# negative base); 17 read in the picture's order when drawn; this is the simplest
-# (fewest crossings, then first enumerated). The order narrows the script down; it
-# does not prove it: the course's script may differ.
+# Found by gradbook's search (src/compute/autograd/reconstruct.rs;
+# tests/q3_order.rs re-runs it) for the picture's boxes in reading order:
+#   (1) (1) MulBackward0 (1) AddBackward0 (1) (1) MulBackward0 MulBackward0
+#   SubBackward0 AddBackward0 (1) (1) PowBackward1 MulBackward0 MulBackward0
+#   SinBackward AddBackward0 MulBackward0 AddBackward0
+# Scripts enumerated: 52 (rows of consecutive boxes, two different
+# tensor operands, no crossing between adjacent rows, at most 1 skipped
+# row); 16 did not run (a power of a negative base); 17 read in the
+# picture's order when drawn; this is the simplest (fewest crossings,
+# then first enumerated). The order narrows the script down; it does
+# not prove it: the course's script may differ.
 import torch
 
 a = torch.tensor([1.5], requires_grad=True)

@@ -202,12 +202,12 @@ impl Search {
         let winner = self.matches.first()?;
         let mut out = String::from(
             "# comp_tree.py: a RECONSTRUCTION (the course's script is lost).\n\
-             # Found by gradbook's search (src/compute/autograd/reconstruct.rs; tests/q3_order.rs\n\
-             # re-runs it) for the picture's boxes in reading order:\n",
+             # Found by gradbook's search (src/compute/autograd/reconstruct.rs;\n\
+             # tests/q3_order.rs re-runs it) for the picture's boxes in reading order:\n",
         );
         let mut line = String::from("#  ");
         for word in picture.split_whitespace() {
-            if line.len() + word.len() + 1 > 90 {
+            if line.len() + word.len() + 1 > 76 {
                 out.push_str(&line);
                 out.push('\n');
                 line = String::from("#  ");
@@ -218,11 +218,12 @@ impl Search {
         out.push_str(&line);
         out.push('\n');
         out.push_str(&format!(
-            "# Scripts enumerated: {} (rows of consecutive boxes, two different tensor operands,\n\
-             # no crossing between adjacent rows, at most {} skipped row{}); {} did not run (a power of a\n\
-             # negative base); {} read in the picture's order when drawn; this is the simplest\n\
-             # (fewest crossings, then first enumerated). The order narrows the script down; it\n\
-             # does not prove it: the course's script may differ.\n",
+            "# Scripts enumerated: {} (rows of consecutive boxes, two different\n\
+             # tensor operands, no crossing between adjacent rows, at most {} skipped\n\
+             # row{}); {} did not run (a power of a negative base); {} read in the\n\
+             # picture's order when drawn; this is the simplest (fewest crossings,\n\
+             # then first enumerated). The order narrows the script down; it does\n\
+             # not prove it: the course's script may differ.\n",
             self.enumerated,
             self.level,
             if self.level == 1 { "" } else { "s" },
