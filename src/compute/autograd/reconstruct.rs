@@ -68,18 +68,6 @@ impl Role {
             _ => 2,
         }
     }
-
-    /// The box text our figure shows for this role (`(1)` for a leaf).
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Leaf => "(1)",
-            Role::Mul => "MulBackward0",
-            Role::Add => "AddBackward0",
-            Role::Sub => "SubBackward0",
-            Role::Pow => "PowBackward1",
-            Role::Sin => "SinBackward0",
-        }
-    }
 }
 
 /// Parse a picture's box list (whitespace-separated box texts).
@@ -489,6 +477,28 @@ mod tests {
         assert_eq!(found.enumerated, 1);
         let script = found.matches[0].script();
         assert!(script.contains("h = a * b\n") && script.contains("y = h + c\n"));
+    }
+
+    #[test]
+    fn crossings_count_arrows_that_swap_sides() {
+        let roles = parse_boxes("(1) (1) SinBackward SinBackward AddBackward0").unwrap();
+        let rows = vec![0, 0, 1, 1, 2];
+        let crossed = Candidate {
+            roles: roles.clone(),
+            inputs: vec![vec![], vec![], vec![1], vec![0], vec![2, 3]],
+            skipped: 0,
+        };
+        assert_eq!(crossings(&crossed, &rows), 1);
+        let straight = Candidate {
+            roles,
+            inputs: vec![vec![], vec![], vec![0], vec![1], vec![2, 3]],
+            skipped: 0,
+        };
+        assert_eq!(crossings(&straight, &rows), 0);
+        // The crossing pair breaks the no-crossing rule, so the search never enumerates it.
+        let mut seen = Vec::new();
+        operand_choices(&straight.roles, &rows, 0, &mut |c| seen.push(c.to_vec()));
+        assert_eq!(seen, vec![straight.inputs.clone()]);
     }
 
     #[test]
