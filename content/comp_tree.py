@@ -1,30 +1,37 @@
 # comp_tree.py: a RECONSTRUCTION (the course's script is lost).
-# Its backward-graph figure survives: MulBackward0 x6, AddBackward0 x4,
-# SubBackward0, PowBackward1, SinBackward and seven (1) leaf boxes.
-# This script builds a graph with exactly those nodes; replace it with
-# the course's script to label the real tree.
+# Found by gradbook's search (src/compute/autograd/reconstruct.rs;
+# tests/q3_order.rs re-runs it) for the picture's boxes in reading order:
+#   (1) (1) MulBackward0 (1) AddBackward0 (1) (1) MulBackward0 MulBackward0
+#   SubBackward0 AddBackward0 (1) (1) PowBackward1 MulBackward0 MulBackward0
+#   SinBackward AddBackward0 MulBackward0 AddBackward0
+# Scripts enumerated: 52 (rows of consecutive boxes, two different
+# tensor operands, no crossing between adjacent rows, at most 1 skipped
+# row); 16 did not run (a power of a negative base); 17 read in the
+# picture's order when drawn; this is the simplest (fewest crossings,
+# then first enumerated). The order narrows the script down; it does
+# not prove it: the course's script may differ.
 import torch
 
-a = torch.tensor([2.0], requires_grad=True)
-b = torch.tensor([1.5], requires_grad=True)
-c = torch.tensor([0.5], requires_grad=True)
-d = torch.tensor([3.0], requires_grad=True)
-f = torch.tensor([-1.0], requires_grad=True)
-g = torch.tensor([0.8], requires_grad=True)
-h = torch.tensor([1.2], requires_grad=True)
+a = torch.tensor([1.5], requires_grad=True)
+b = torch.tensor([0.5], requires_grad=True)
+c = torch.tensor([2.0], requires_grad=True)
+d = torch.tensor([0.8], requires_grad=True)
+e = torch.tensor([1.2], requires_grad=True)
+f = torch.tensor([0.6], requires_grad=True)
+g = torch.tensor([1.1], requires_grad=True)
 
-u = a * b        # MulBackward0
-v = u + c        # AddBackward0
-w = v * d        # MulBackward0
-z = d * f        # MulBackward0
-s = w - z        # SubBackward0
-t = v + f        # AddBackward0
-p = g ** h       # PowBackward1: the exponent is a tensor
-m = p * s        # MulBackward0
-n = t * h        # MulBackward0
-q = torch.sin(m) # SinBackward0
-r = q + n        # AddBackward0
-k = r * g        # MulBackward0
-y = k + p        # AddBackward0
+h = a * b
+i = a + h
+j = h * c
+k = i * d
+l = d - e
+m = e + j
+n = k ** l
+o = l * m
+p = m * f
+q = torch.sin(g)
+r = n + o
+s = p * q
+y = r + s
 
 y.backward()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the browser test (tests/browser.rs) needs, and nothing when it is already there:
-# Chromium from Debian's packages, and the pinned playwright-core from tests/browser/package-lock.json
+# Installs what the browser test (tests/browser.rs) and the Graphviz check (tests/q3_order.rs)
+# need, and nothing when it is already there: Chromium and Graphviz from Debian's packages, and the pinned playwright-core from tests/browser/package-lock.json
 # (playwright-core downloads no browser; the test drives /usr/bin/chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +9,12 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "test-deps: installing chromium"
     apt-get update
     apt-get install -y --no-install-recommends chromium
+fi
+
+if ! command -v dot >/dev/null; then
+    echo "test-deps: installing graphviz (tests/q3_order.rs compares with dot's drawing)"
+    apt-get update
+    apt-get install -y --no-install-recommends graphviz
 fi
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -345,48 +345,30 @@ fn comp_tree_matches_pytorch() {
             .map(|(n, c)| (n.to_string(), *c))
             .collect::<Vec<_>>()
     );
-    assert_eq!(
-        describe(&r),
-        "AddBackward0(y) -> MulBackward0@0, PowBackward1@1; \
-MulBackward0(k) -> AddBackward0@0, AccumulateGrad@1; \
-PowBackward1(p) -> AccumulateGrad@0, AccumulateGrad@1; \
-AddBackward0(r) -> SinBackward0@0, MulBackward0@1; \
-AccumulateGrad(g); AccumulateGrad(h); \
-SinBackward0(q) -> MulBackward0@0; \
-MulBackward0(n) -> AddBackward0@0, AccumulateGrad@1; \
-MulBackward0(m) -> PowBackward1@0, SubBackward0@1; \
-AddBackward0(t) -> AddBackward0@0, AccumulateGrad@1; \
-SubBackward0(s) -> MulBackward0@0, MulBackward0@1; \
-AddBackward0(v) -> MulBackward0@0, AccumulateGrad@1; \
-AccumulateGrad(f); \
-MulBackward0(w) -> AddBackward0@0, AccumulateGrad@1; \
-MulBackward0(z) -> AccumulateGrad@0, AccumulateGrad@1; \
-MulBackward0(u) -> AccumulateGrad@0, AccumulateGrad@1; \
-AccumulateGrad(c); AccumulateGrad(d); AccumulateGrad(a); AccumulateGrad(b)"
-    );
-    // y = (sin(p·s) + t·h)·g + p with p = g^h, s = (ab + c)d − df, t = ab + c + f.
-    let (a, b, c, d, f, g, h) = (2.0f64, 1.5f64, 0.5f64, 3.0f64, -1.0f64, 0.8f64, 1.2f64);
-    let v = a * b + c;
-    let s = v * d - d * f;
-    let t = v + f;
-    let p = g.powf(h);
-    let m = p * s;
-    let y = (m.sin() + t * h) * g + p;
+    // y = k^l + l·m + m·f·sin g with k = (a + ab)d, l = d − e, m = e + ab·c (the search's
+    // winner; PyTorch's graph itself is compared in tests/pytorch_parity.rs).
+    let (a, b, c, d, e, f, g) = (1.5f64, 0.5f64, 2.0f64, 0.8f64, 1.2f64, 0.6f64, 1.1f64);
+    let h = a * b;
+    let i = a + h;
+    let j = h * c;
+    let k = i * d;
+    let l = d - e;
+    let m = e + j;
+    let y = k.powf(l) + l * m + m * f * g.sin();
     assert!(close(r.output, y));
-    // ∂y/∂m = g cos m; ∂y/∂p = s·g cos m + 1; ∂y/∂s = p·g cos m; ∂y/∂t = g h.
-    let ym = g * m.cos();
-    let yp = s * ym + 1.0;
-    let ys = p * ym;
-    let yt = g * h;
-    let yv = ys * d + yt;
+    let yk = l * k.powf(l - 1.0);
+    let yl = k.powf(l) * k.ln() + m;
+    let ym = l + f * g.sin();
+    let yi = yk * d;
+    let yh = yi + ym * c;
     let expect = [
-        ("a", yv * b),
-        ("b", yv * a),
-        ("c", yv),
-        ("d", ys * (v - f)),
-        ("f", -ys * d + yt),
-        ("g", m.sin() + t * h + yp * h * g.powf(h - 1.0)),
-        ("h", g * t + yp * p * g.ln()),
+        ("a", yi + yh * b),
+        ("b", yh * a),
+        ("c", ym * h),
+        ("d", yk * i + yl),
+        ("e", ym - yl),
+        ("f", m * g.sin()),
+        ("g", m * f * g.cos()),
     ];
     for (name, want) in expect {
         let got = r
@@ -407,7 +389,10 @@ fn derivations_end_in_the_gradient() {
         assert!(n.derivation.ends_with(&tail), "{}: {}", n.id, n.derivation);
     }
     let a = &r.nodes[r.leaves[0]];
-    assert!(a.derivation.starts_with("\\begin{aligned}\\bar{a} &= \\bar{u}\\,\\frac{\\partial u}{\\partial a} = \\bar{u}\\,b \\\\ &= "));
+    // a feeds h = a * b and i = a + h: both terms, each with its local derivative.
+    assert!(a.derivation.starts_with("\\begin{aligned}\\bar{a} &= "));
+    assert!(a.derivation.contains("\\bar{h}\\,b"), "{}", a.derivation);
+    assert!(a.derivation.contains("\\bar{i}"), "{}", a.derivation);
 }
 
 /// Every derivation of scripts with awkward names converts to MathML (what the chapter does).

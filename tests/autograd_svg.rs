@@ -167,7 +167,7 @@ fn graph_command_prints_design_json() {
         .map(|o| o.keys().map(String::as_str).collect())
         .unwrap_or_default();
     assert_eq!(node_keys, ["id", "name", "expr", "var", "value", "grad"]);
-    assert_eq!(first["expr"], "y = k + p");
+    assert_eq!(first["expr"], "y = r + s");
     let leaf = json["nodes"]
         .as_array()
         .and_then(|n| n.iter().find(|n| n["name"] == "AccumulateGrad"))

@@ -4,7 +4,10 @@
 //! PyTorch 2.15 in float64 (the version is in each file). Both graphs are put in one canonical
 //! order — breadth first from the output's backward node, along next_functions — and compared
 //! node by node: class name, next_functions (input index and target), the variable a node
-//! belongs to, its forward value and the gradient through it, and every leaf's `.grad`.
+//! belongs to, its forward value and the gradient through it, and every leaf's `.grad`. The
+//! order in which gradbook says the reverse pass runs the nodes (`backward_order`, which the
+//! Q3 chapter prints its derivations in) is compared with the order PyTorch's engine ran them
+//! (`execution_order`, recorded with a pre-hook on every node).
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -30,7 +33,7 @@ struct Canon {
 }
 
 /// gradbook's `graph --format json` in canonical order.
-fn ours(script: &Path) -> (Vec<Canon>, Value) {
+fn ours(script: &Path) -> (Vec<Canon>, Value, BTreeMap<u64, usize>) {
     let out = Command::cargo_bin("gradbook")
         .unwrap()
         .args(["graph", "--format", "json"])
@@ -83,7 +86,7 @@ fn ours(script: &Path) -> (Vec<Canon>, Value) {
             grad: node["grad"].as_f64(),
         });
     }
-    (order, json)
+    (order, json, index)
 }
 
 fn theirs(expected: &Value) -> Vec<Canon> {
@@ -117,7 +120,7 @@ fn compare(script: PathBuf, expected: PathBuf) {
     let expected: Value =
         serde_json::from_str(&std::fs::read_to_string(&expected).unwrap()).unwrap();
     let torch = theirs(&expected);
-    let (mine, json) = ours(&script);
+    let (mine, json, index) = ours(&script);
     assert_eq!(
         mine.len(),
         torch.len(),
@@ -158,6 +161,23 @@ fn compare(script: PathBuf, expected: PathBuf) {
         expected["output"].as_f64().unwrap(),
     );
     assert!(close(mo, to), "{label}: output {mo} vs PyTorch {to}");
+    let source = std::fs::read_to_string(&script).unwrap();
+    let result = gradbook::compute::autograd::run(&source).unwrap();
+    let ran: Vec<usize> = result
+        .backward_order
+        .iter()
+        .map(|&id| index[&(id as u64)])
+        .collect();
+    let torch_ran: Vec<usize> = expected["execution_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_u64().unwrap() as usize)
+        .collect();
+    assert_eq!(
+        ran, torch_ran,
+        "{label}: the order the engine runs the nodes"
+    );
     let grads = expected["grads"].as_object().unwrap();
     assert_eq!(
         json["grads"].as_object().unwrap().len(),

@@ -96,6 +96,38 @@ const MARGIN: f64 = 8.0;
 /// size, so it scales down on narrow pages and never up.
 pub fn render(diagram: &Diagram, id_prefix: &str) -> String {
     let prefix = sanitize_id(id_prefix);
+    svg::write_svg(diagram, &placement(diagram), &prefix)
+}
+
+/// The boxes of `diagram` in reading order as [`render`] draws them: top to bottom by the
+/// centre of each box (centres within half a pixel count as one row), then left to right.
+pub fn reading_order(diagram: &Diagram) -> Vec<usize> {
+    let placed = placement(diagram);
+    let along_across = |i: usize| {
+        let r = &placed.nodes[i];
+        if diagram.direction == Direction::TopToBottom {
+            (r.y, r.x)
+        } else {
+            (r.x, r.y)
+        }
+    };
+    let mut by_row: Vec<usize> = (0..placed.nodes.len()).collect();
+    by_row.sort_by(|&a, &b| along_across(a).0.total_cmp(&along_across(b).0));
+    let mut rows: Vec<Vec<usize>> = Vec::new();
+    for i in by_row {
+        match rows.last_mut() {
+            Some(row) if (along_across(row[0]).0 - along_across(i).0).abs() < 0.5 => row.push(i),
+            _ => rows.push(vec![i]),
+        }
+    }
+    for row in &mut rows {
+        row.sort_by(|&a, &b| along_across(a).1.total_cmp(&along_across(b).1));
+    }
+    rows.concat()
+}
+
+/// Where [`render`] puts the boxes and arrows of `diagram`.
+fn placement(diagram: &Diagram) -> place::Placement {
     let node_sizes: Vec<(f64, f64)> = diagram.nodes.iter().map(|n| box_size(&n.lines)).collect();
     let edges: Vec<place::EdgeSpec> = diagram
         .edges
@@ -108,8 +140,7 @@ pub fn render(diagram: &Diagram, id_prefix: &str) -> String {
         edges: &edges,
         gap: (10.0, 16.0),
     };
-    let placement = place::place_or_fallback(&request);
-    svg::write_svg(diagram, &placement, &prefix)
+    place::place_or_fallback(&request)
 }
 
 /// Width of `text` in px at font size `size` (wide characters count double).

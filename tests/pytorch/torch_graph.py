@@ -7,7 +7,9 @@ from the output's grad_fn along next_functions), every backward node's class nam
 next_functions entries as [input index, node index] (None entries left out, as gradbook's
 JSON leaves out constant operands), the variable each node belongs to with its forward value and
 the gradient of the output with respect to it (retain_grad on every intermediate tensor), the
-output value and every leaf's gradient. tests/pytorch_parity.rs compares gradbook's graph with these files, so
+output value and every leaf's gradient, and the order in which the engine ran the nodes (a
+pre-hook on every node records each node's index, in the canonical numbering, when it starts;
+hooks are registered before backward() runs). tests/pytorch_parity.rs compares gradbook's graph with these files, so
 the files are the independent record of what PyTorch does; regenerate them with this script.
 """
 import json
@@ -39,6 +41,15 @@ def main(path):
     for t in tensors.values():
         if t.grad_fn is not None:
             t.retain_grad()
+    ran = []
+    seen, stack = set(), [out.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or node in seen:
+            continue
+        seen.add(node)
+        node.register_prehook(lambda grads, node=node: ran.append(node))
+        stack.extend(child for child, _ in node.next_functions)
     out.backward()
     names = {id(v): k for k, v in tensors.items() if v.requires_grad and v.grad_fn is None}
     owners = {id(v.grad_fn): (k, v) for k, v in tensors.items() if v.grad_fn is not None}
@@ -69,7 +80,13 @@ def main(path):
         k: v.grad.item() for k, v in sorted(tensors.items()) if v.is_leaf and v.grad is not None
     }
     json.dump(
-        {"torch": torch.__version__, "nodes": order, "output": out.item(), "grads": grads},
+        {
+            "torch": torch.__version__,
+            "nodes": order,
+            "output": out.item(),
+            "grads": grads,
+            "execution_order": [index[node] for node in ran],
+        },
         sys.stdout,
         indent=None,
     )

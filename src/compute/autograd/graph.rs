@@ -5,6 +5,7 @@
 use super::backward::Gradients;
 use super::derive::{self, Term};
 use super::interp::Program;
+use super::schedule::{Task, engine_order};
 use super::tape::{NodeId, Var};
 use crate::diag::SpanError;
 use crate::format::num;
@@ -87,7 +88,7 @@ pub struct GraphResult {
     pub output_var: String,
     /// Ids of the `AccumulateGrad` nodes in the leaves' definition order.
     pub leaves: Vec<usize>,
-    /// Ids in the order the reverse pass finishes them (root first, leaves last).
+    /// Ids in the order PyTorch's autograd engine runs them (the root first; see `schedule.rs`).
     pub backward_order: Vec<usize>,
     /// Node counts per class, most frequent first.
     pub counts: Vec<ClassCount>,
@@ -265,8 +266,19 @@ pub(crate) fn build(program: &Program, source: &str) -> Result<GraphResult, Span
             derivation: derive::adjoint(&symbols[id], &terms, grad),
         });
     }
-    let mut backward_order: Vec<usize> = (0..order.len()).collect();
-    backward_order.sort_by_key(|&id| std::cmp::Reverse(order[id].index()));
+    let tasks: Vec<Task> = order
+        .iter()
+        .map(|&n| Task {
+            created: n.index(),
+            leaf: tape.node(n).next.is_empty(),
+        })
+        .collect();
+    let pairs: Vec<(usize, usize)> = g
+        .edge_indices()
+        .filter_map(|e| g.edge_endpoints(e))
+        .map(|(a, b)| (a.index(), b.index()))
+        .collect();
+    let backward_order = engine_order(&tasks, &pairs, 0);
     let mut leaves = Vec::new();
     let mut unused = Vec::new();
     let mut grads_map = serde_json::Map::new();

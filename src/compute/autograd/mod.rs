@@ -14,6 +14,8 @@ mod interp;
 mod lex;
 mod numeric;
 pub mod ops;
+pub mod reconstruct;
+mod schedule;
 mod script;
 pub mod tape;
 
