@@ -183,7 +183,37 @@ impl Config {
             return Ok(Config::default());
         }
         let source = crate::site::book::read_book_text(book_dir, &path)?;
-        Config::parse(&source).map_err(|e| e.in_file(&path, &source).into())
+        let config = Config::parse(&source).map_err(|e| e.in_file(&path, &source))?;
+        config
+            .check_extra_files(book_dir, &source)
+            .map_err(|e| e.in_file(&path, &source))?;
+        Ok(config)
+    }
+
+    /// Every `additional-css`/`additional-js` file exists; a missing one is located at its
+    /// entry in book.toml.
+    fn check_extra_files(&self, book_dir: &Path, source: &str) -> Result<(), SpanError> {
+        let html = &self.output.html;
+        for (key, paths) in [
+            ("output.html.additional-css", &html.additional_css),
+            ("output.html.additional-js", &html.additional_js),
+        ] {
+            for extra in paths {
+                if book_dir.join(extra).is_file() {
+                    continue;
+                }
+                let shown = extra.to_string_lossy();
+                let span = source
+                    .find(&format!("\"{shown}\""))
+                    .or_else(|| source.find(&format!("'{shown}'")))
+                    .map_or(0..0, |at| at + 1..at + 1 + shown.len());
+                return Err(SpanError::new(
+                    span,
+                    format!("{key}: `{shown}` does not exist in the book folder"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn validate(&self, source: &str) -> Result<(), SpanError> {

@@ -92,7 +92,6 @@ fn fuzz_script_dialect() {
 }
 
 #[test]
-#[ignore = "defect 15 (errors without a location): a book.toml that is not UTF-8 is reported without line:column; waits for h9-escape (passes with its branch at 57d54aa merged)"]
 fn fuzz_book_toml() {
     let corpus = corpus_where(|p, _| file_name(p) == "book.toml");
     let dict = tokens(&[
@@ -277,7 +276,6 @@ fn fuzz_tera_chapters() {
 }
 
 #[test]
-#[ignore = "defects 15 and 11: a templates/page.html that is not UTF-8 (fixed on h9-escape), or has an integer literal over 2^64, is reported without line:column; function calls nested ~10 deep take Tera minutes to parse; waits for h9-templates"]
 fn fuzz_tera_page_templates() {
     let mut corpus = corpus_where(|p, _| {
         extension(p) == "html" && p.components().any(|c| c.as_os_str() == "templates")

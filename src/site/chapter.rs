@@ -145,7 +145,7 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
             match position {
                 Some(range) if !range.is_empty() => {
                     let message = render_message(inputs, &e);
-                    let needle = backticked(&message).unwrap_or_default();
+                    let needle = templates::backticked(&message).unwrap_or_default();
                     let span = match protected[range.clone()].find(needle.as_str()) {
                         Some(i) if !needle.is_empty() => {
                             range.start + i..range.start + i + needle.len()
@@ -295,37 +295,12 @@ fn leading_ws(line: &str) -> usize {
 /// Turn a Tera error into a diagnostic: parse errors carry `--> line:col`; render errors name a
 /// variable or function, which is looked up in the source.
 fn tera_diagnostic(chapter: &Chapter, inputs: &Inputs, err: &tera::Error) -> Diagnostic {
-    let text = templates::tera_error_text(err);
-    let lines: Vec<&str> = text.lines().collect();
-    if let Some(pos) = text.find("--> ") {
-        let rest = &text[pos + 4..];
-        let coords: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == ':')
-            .collect();
-        if let Some((l, c)) = coords.split_once(':')
-            && let (Ok(line), Ok(col)) = (l.parse::<usize>(), c.parse::<usize>())
-        {
-            let expected = lines
-                .iter()
-                .find_map(|l| l.trim().strip_prefix("= "))
-                .unwrap_or("syntax error");
-            let message = format!("template syntax error: {expected}");
-            return Diagnostic::at_line(&chapter.file, &chapter.source, line, col, &message);
-        }
-    }
-    let message = render_message(inputs, err);
-    let needle = backticked(&message).unwrap_or_default();
-    let offset = find_in_tags(&chapter.source, &needle);
-    match offset {
-        Some(pos) => Diagnostic::at(
-            &chapter.file,
-            &chapter.source,
-            pos..pos + needle.len(),
-            &message,
-        ),
-        None => Diagnostic::at(&chapter.file, &chapter.source, 0..0, &message),
-    }
+    templates::locate_tera_error(
+        &chapter.file,
+        &chapter.source,
+        err,
+        &render_message(inputs, err),
+    )
 }
 
 /// The useful line of a Tera render error (the innermost cause), with the known names when a
@@ -342,39 +317,6 @@ fn render_message(inputs: &Inputs, err: &tera::Error) -> String {
     } else {
         innermost.to_string()
     }
-}
-
-fn backticked(text: &str) -> Option<String> {
-    let start = text.find('`')? + 1;
-    let len = text[start..].find('`')?;
-    Some(text[start..start + len].to_string())
-}
-
-/// The first occurrence of `needle` inside a `{{ … }}` or `{% … %}` tag.
-fn find_in_tags(source: &str, needle: &str) -> Option<usize> {
-    if needle.is_empty() {
-        return None;
-    }
-    let mut from = 0;
-    while let Some(rel) = source[from..].find(needle) {
-        let pos = from + rel;
-        let before = &source[..pos];
-        let open = before
-            .rfind("{{")
-            .into_iter()
-            .chain(before.rfind("{%"))
-            .max();
-        let close = before
-            .rfind("}}")
-            .into_iter()
-            .chain(before.rfind("%}"))
-            .max();
-        if open.is_some() && (close.is_none() || open > close) {
-            return Some(pos);
-        }
-        from = pos + needle.len();
-    }
-    source.find(needle)
 }
 
 #[cfg(test)]

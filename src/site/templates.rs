@@ -9,15 +9,16 @@ pub mod sandbox;
 pub mod scan;
 
 use crate::compute::Outcome;
+use crate::diag::Diagnostic;
 use crate::figure;
 use crate::format;
 use crate::markup::escape;
 use crate::site::assets;
 use crate::site::markdown::latex_to_mathml;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use tera::Tera;
 
@@ -29,10 +30,11 @@ pub type Reads = Arc<Mutex<BTreeSet<String>>>;
 /// that file exists.
 pub fn page_templates(book_root: &Path) -> Result<Tera> {
     let mut tera = sandbox::engine();
-    let mut sources: Vec<(String, String)> = Vec::new();
+    let mut sources: Vec<(String, String, Option<PathBuf>)> = Vec::new();
     for (name, builtin) in assets::TEMPLATES {
         let own = book_root.join("templates").join(name);
-        let source = if own.is_file() {
+        let from_book = own.is_file();
+        let source = if from_book {
             let source = crate::site::book::read_book_text(book_root, &own)?;
             scan::check_nesting(&source, &scan::tags(&source)).map_err(|e| {
                 anyhow::anyhow!(
@@ -44,17 +46,117 @@ pub fn page_templates(book_root: &Path) -> Result<Tera> {
         } else {
             (*builtin).to_string()
         };
-        sources.push((name.to_string(), source));
+        sources.push((name.to_string(), source, from_book.then_some(own)));
     }
-    tera.add_raw_templates(sources.iter().map(|(n, s)| (n.as_str(), s.as_str())))
-        .map_err(|e| anyhow::anyhow!("{}", tera_error_text(&e)))
-        .context("parsing the page templates")?;
-    recursion::check(&tera)
-        .map_err(|e| anyhow::anyhow!(e))
-        .context("checking the page templates")?;
+    tera.add_raw_templates(sources.iter().map(|(n, s, _)| (n.as_str(), s.as_str())))
+        .map_err(|e| page_template_error(&e, &sources))?;
+    recursion::check(&tera).map_err(|cycle| {
+        let located = cycle.first_call().and_then(|(template, needle)| {
+            let (_, source, file) = sources.iter().find(|(n, _, _)| n == template)?;
+            let at = find_in_tags(source, &needle)?;
+            let span = at..at + needle.len();
+            Some(Diagnostic::at(
+                file.as_ref()?,
+                source,
+                span,
+                &cycle.to_string(),
+            ))
+        });
+        match located {
+            Some(diagnostic) => anyhow::anyhow!("{diagnostic}"),
+            None => anyhow::anyhow!("{cycle}").context("checking the page templates"),
+        }
+    })?;
     tera.autoescape_on(vec![".html"]);
     register_num(&mut tera, 6);
     Ok(tera)
+}
+
+/// A Tera error as a located diagnostic in `file`: at Tera's own `--> line:col` for a syntax
+/// error, else at the first `` `…` `` piece of the message found in a tag of `source`, else at
+/// the top of the file. `message` is what to say when Tera gave no syntax position.
+pub fn locate_tera_error(
+    file: &Path,
+    source: &str,
+    err: &tera::Error,
+    message: &str,
+) -> Diagnostic {
+    let text = tera_error_text(err);
+    if let Some(pos) = text.find("--> ") {
+        let rest = &text[pos + 4..];
+        let coords: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == ':')
+            .collect();
+        if let Some((l, c)) = coords.split_once(':')
+            && let (Ok(line), Ok(col)) = (l.parse::<usize>(), c.parse::<usize>())
+        {
+            let expected = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("= "))
+                .unwrap_or("syntax error");
+            let message = format!("template syntax error: {expected}");
+            return Diagnostic::at_line(file, source, line, col, &message);
+        }
+    }
+    let needle = backticked(&text).unwrap_or_default();
+    match find_in_tags(source, &needle) {
+        Some(pos) => Diagnostic::at(file, source, pos..pos + needle.len(), message),
+        None => Diagnostic::at(file, source, 0..0, message),
+    }
+}
+
+/// A page-template parse error, located in the book's own template that failed when there is
+/// one (the built-in templates parse).
+fn page_template_error(
+    err: &tera::Error,
+    sources: &[(String, String, Option<PathBuf>)],
+) -> anyhow::Error {
+    let text = tera_error_text(err);
+    let failed = sources
+        .iter()
+        .find(|(name, _, _)| text.contains(&format!("'{name}'")));
+    match failed {
+        Some((_, source, Some(file))) => {
+            let innermost = text.lines().last().unwrap_or("template error").trim();
+            anyhow::anyhow!("{}", locate_tera_error(file, source, err, innermost))
+        }
+        _ => anyhow::anyhow!("{text}").context("parsing the page templates"),
+    }
+}
+
+/// The first `` `…` `` quoted piece of an error message (what to look for in the source).
+pub fn backticked(text: &str) -> Option<String> {
+    let start = text.find('`')? + 1;
+    let len = text[start..].find('`')?;
+    Some(text[start..start + len].to_string())
+}
+
+/// The first occurrence of `needle` inside a `{{ … }}` or `{% … %}` tag.
+pub fn find_in_tags(source: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    let mut from = 0;
+    while let Some(rel) = source[from..].find(needle) {
+        let pos = from + rel;
+        let before = &source[..pos];
+        let open = before
+            .rfind("{{")
+            .into_iter()
+            .chain(before.rfind("{%"))
+            .max();
+        let close = before
+            .rfind("}}")
+            .into_iter()
+            .chain(before.rfind("%}"))
+            .max();
+        if open.is_some() && (close.is_none() || open > close) {
+            return Some(pos);
+        }
+        from = pos + needle.len();
+    }
+    source.find(needle)
 }
 
 /// Every cause of a Tera error on one line each (Tera hides the useful part in `source()`).

@@ -10,8 +10,37 @@ use tera::ast::{Expr, ExprVal, Node};
 /// A template's body (`page.html`) or one of its macros (`page.html::name`).
 type Callee = String;
 
+/// Includes and macro calls that form a cycle: each entry is a template (`page.html`) or a
+/// macro (`page.html::name`), the last one the first again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle(pub Vec<String>);
+
+impl std::fmt::Display for Cycle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "templates call themselves in a cycle ({}): recursion is not allowed in page templates",
+            self.0.join(" → ")
+        )
+    }
+}
+
+impl Cycle {
+    /// The template whose source makes the first call of the cycle, and what to look for in it
+    /// (the included template's quoted name, or the called macro's name followed by `(`).
+    pub fn first_call(&self) -> Option<(&str, String)> {
+        let (from, to) = (self.0.first()?, self.0.get(1)?);
+        let file = from.split("::").next().unwrap_or(from);
+        let needle = match to.split_once("::") {
+            Some((_, name)) => format!("{name}("),
+            None => format!("\"{to}\""),
+        };
+        Some((file, needle))
+    }
+}
+
 /// Refuse includes and macro calls that form a cycle.
-pub fn check(tera: &Tera) -> Result<(), String> {
+pub fn check(tera: &Tera) -> Result<(), Cycle> {
     let mut graph: BTreeMap<Callee, BTreeSet<Callee>> = BTreeMap::new();
     for (name, template) in &tera.templates {
         let resolve = |namespace: &str, callee: &str| -> Option<Callee> {
@@ -40,10 +69,7 @@ pub fn check(tera: &Tera) -> Result<(), String> {
     for start in graph.keys() {
         let mut path = Vec::new();
         if let Some(cycle) = find_cycle(&graph, start, &mut path, &mut done) {
-            return Err(format!(
-                "templates call themselves in a cycle ({}): recursion is not allowed in page templates",
-                cycle.join(" → ")
-            ));
+            return Err(Cycle(cycle));
         }
     }
     Ok(())
@@ -193,15 +219,25 @@ mod tests {
             ),
         ]);
         let err = check(&t).unwrap_err();
-        assert!(err.contains("page.html → part.html → page.html"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("page.html → part.html → page.html"),
+            "{err}"
+        );
+        assert_eq!(
+            err.first_call(),
+            Some(("page.html", "\"part.html\"".to_string()))
+        );
         let t = tera(&[(
             "page.html",
             "{% macro f(n) %}{% for i in [1] %}{{ self::g(n=n) }}{% endfor %}{% endmacro f %}{% macro g(n) %}{{ self::f(n=n) }}{% endmacro g %}{{ self::f(n=1) }}",
         )]);
         let err = check(&t).unwrap_err();
         assert!(
-            err.contains("page.html::f → page.html::g → page.html::f"),
+            err.to_string()
+                .contains("page.html::f → page.html::g → page.html::f"),
             "{err}"
         );
+        assert_eq!(err.first_call(), Some(("page.html", "g(".to_string())));
     }
 }

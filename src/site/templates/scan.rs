@@ -8,6 +8,10 @@ use std::ops::Range;
 pub const MAX_BLOCK_DEPTH: usize = 32;
 /// How deep `(` and `[` may nest inside one tag.
 pub const MAX_BRACKET_DEPTH: usize = 32;
+/// How deep calls (`f(a=g(b=…))`: functions, macros, filters with arguments) may nest inside one
+/// tag: Tera's parser backtracks on each level, so its time grows about 3× per level (8 deep
+/// takes 0.2 s, 12 deep minutes).
+pub const MAX_CALL_DEPTH: usize = 6;
 /// Most operators (`+`, `~`, `|`, `==`, `and`, `not`, …) in one tag: Tera nests each in the
 /// syntax tree, so a long chain is as deep as a nested one.
 pub const MAX_OPERATORS: usize = 256;
@@ -64,6 +68,20 @@ pub fn tags(source: &str) -> Vec<Tag> {
         };
         let body_start = start + 2;
         let Some(end) = find_close(bytes, body_start, close, open == Some(b'#')) else {
+            // A tag that never closes is still checked: Tera fails on it, but only after
+            // parsing it, and its parser's time grows with the nesting inside.
+            if !in_raw && open != Some(b'#') {
+                let inner = body_start..source.len();
+                let kind = match open {
+                    Some(b'{') => TagKind::Expr,
+                    _ => TagKind::Stmt(first_word(&source[inner.clone()]).to_string()),
+                };
+                tags.push(Tag {
+                    kind,
+                    range: start..source.len(),
+                    inner,
+                });
+            }
             break;
         };
         let inner = trim_dash(bytes, body_start, end);
@@ -163,10 +181,15 @@ pub fn check_nesting(source: &str, tags: &[Tag]) -> Result<(), ScanError> {
 fn check_expression(source: &str, inner: Range<usize>) -> Result<(), ScanError> {
     let text = &source[inner.clone()];
     let mut depth = 0usize;
+    // For each open bracket, whether it opens a call (a `(` right after a name).
+    let mut opened: Vec<bool> = Vec::new();
+    let mut calls = 0usize;
+    let mut previous = ' ';
     let mut operators = 0usize;
     let mut quote: Option<char> = None;
     let mut word = 0..0;
     for (i, c) in text.char_indices() {
+        let after = std::mem::replace(&mut previous, c);
         let in_word = quote.is_none() && (c.is_alphanumeric() || c == '_');
         if !in_word && !word.is_empty() {
             if matches!(&text[word.clone()], "and" | "or" | "not" | "in" | "is") {
@@ -180,6 +203,18 @@ fn check_expression(source: &str, inner: Range<usize>) -> Result<(), ScanError> 
             None => match c {
                 '"' | '\'' | '`' => quote = Some(c),
                 '(' | '[' => {
+                    let call = c == '(' && (after.is_alphanumeric() || after == '_');
+                    opened.push(call);
+                    calls += usize::from(call);
+                    if calls > MAX_CALL_DEPTH {
+                        let at = inner.start + i;
+                        return Err(ScanError {
+                            span: at..at + 1,
+                            message: format!(
+                                "calls nested {calls} deep: at most {MAX_CALL_DEPTH} levels of calls inside one another in one tag; compute the inner ones with `{{% set %}}` first"
+                            ),
+                        });
+                    }
                     depth += 1;
                     if depth > MAX_BRACKET_DEPTH {
                         let at = inner.start + i;
@@ -191,7 +226,10 @@ fn check_expression(source: &str, inner: Range<usize>) -> Result<(), ScanError> 
                         });
                     }
                 }
-                ')' | ']' => depth = depth.saturating_sub(1),
+                ')' | ']' => {
+                    depth = depth.saturating_sub(1);
+                    calls -= usize::from(opened.pop().unwrap_or(false));
+                }
                 '+' | '-' | '*' | '/' | '%' | '~' | '|' | '<' | '>' | '=' | '!' => operators += 1,
                 _ if in_word => {
                     if word.is_empty() {
@@ -253,6 +291,32 @@ mod tests {
         // Siblings do not add up.
         let siblings = "{% for i in x %}{% endfor %}".repeat(100);
         assert!(check_nesting(&siblings, &tags(&siblings)).is_ok());
+    }
+
+    #[test]
+    fn a_tag_that_never_closes_is_checked_too() {
+        let deep = format!(
+            "# One\n\n{{{{ {}1`{} }}}}\n",
+            "f(a=".repeat(12),
+            ")".repeat(12)
+        );
+        let err = check_nesting(&deep, &tags(&deep)).unwrap_err();
+        assert!(err.message.contains("calls nested"), "{}", err.message);
+    }
+
+    #[test]
+    fn deep_calls_are_refused_but_shallow_ones_and_parentheses_are_not() {
+        let calls = |n: usize| format!("{{{{ {}1{} }}}}", "f(a=".repeat(n), ")".repeat(n));
+        let ok = calls(MAX_CALL_DEPTH);
+        assert!(check_nesting(&ok, &tags(&ok)).is_ok());
+        let deep = calls(MAX_CALL_DEPTH + 1);
+        let err = check_nesting(&deep, &tags(&deep)).unwrap_err();
+        assert_eq!(err.span.start, 3 + 4 * MAX_CALL_DEPTH + 1);
+        assert!(err.message.contains("calls nested"), "{}", err.message);
+        let side_by_side = format!("{{{{ {} }}}}", "f(a=1) ~ ".repeat(20) + "1");
+        assert!(check_nesting(&side_by_side, &tags(&side_by_side)).is_ok());
+        let parens = format!("{{{{ {}1{} }}}}", "(".repeat(20), ")".repeat(20));
+        assert!(check_nesting(&parens, &tags(&parens)).is_ok());
     }
 
     #[test]
