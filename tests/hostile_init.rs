@@ -21,5 +21,8 @@ fn init_does_not_follow_a_dangling_link() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("intro.md already exists"), "{stderr}");
     assert!(!outside.exists(), "init wrote through the link");
-    assert!(!book.join("book.toml").exists(), "init wrote part of the book");
+    assert!(
+        !book.join("book.toml").exists(),
+        "init wrote part of the book"
+    );
 }
