@@ -2,7 +2,7 @@
 //! background), and rendered in-process to PNG (resvg) or PDF (svg2pdf) with embedded fonts.
 //!
 //! Nothing here asks the system for fonts: the renderers see only DejaVu Sans and DejaVu Sans
-//! Mono, shipped in `templates/fonts/` (licence beside them) and compiled into the binary.
+//! Mono (regular and bold), shipped in `templates/fonts/` (licence beside them) and compiled into the binary.
 
 use super::theme::{self, Theme};
 use anyhow::{Context, Result, anyhow};
@@ -14,6 +14,8 @@ use std::sync::{Arc, OnceLock};
 const SANS: &[u8] = include_bytes!("../../templates/fonts/DejaVuSans.ttf");
 /// DejaVu Sans Mono, the monospace face of PNG and PDF figures.
 const MONO: &[u8] = include_bytes!("../../templates/fonts/DejaVuSansMono.ttf");
+/// DejaVu Sans Mono Bold, for the diagrams' headings (weight 600).
+const MONO_BOLD: &[u8] = include_bytes!("../../templates/fonts/DejaVuSansMono-Bold.ttf");
 
 /// The `Software` text of every PNG this module writes: what marks a PNG as gradbook's.
 const PNG_MARK: &[u8] = b"Software\0gradbook";
@@ -108,6 +110,7 @@ fn fonts() -> Arc<usvg::fontdb::Database> {
         let mut db = usvg::fontdb::Database::new();
         db.load_font_data(SANS.to_vec());
         db.load_font_data(MONO.to_vec());
+        db.load_font_data(MONO_BOLD.to_vec());
         db.set_sans_serif_family("DejaVu Sans");
         db.set_serif_family("DejaVu Sans");
         db.set_cursive_family("DejaVu Sans");
@@ -185,14 +188,17 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 /// Convert a standalone SVG to a one-page vector PDF (one SVG pixel is one PDF point).
+///
+/// Text is drawn as outlines: svg2pdf 0.13 writes embedded fonts in hash-map order, so a
+/// figure with two faces (the diagrams' regular and bold) would differ from run to run.
 pub fn pdf(svg: &str) -> Result<Vec<u8>> {
     let tree = tree(svg)?;
-    let mut pdf = svg2pdf::to_pdf(
-        &tree,
-        svg2pdf::ConversionOptions::default(),
-        svg2pdf::PageOptions { dpi: 72.0 },
-    )
-    .map_err(|e| anyhow!("converting a figure to PDF: {e}"))?;
+    let options = svg2pdf::ConversionOptions {
+        embed_text: false,
+        ..svg2pdf::ConversionOptions::default()
+    };
+    let mut pdf = svg2pdf::to_pdf(&tree, options, svg2pdf::PageOptions { dpi: 72.0 })
+        .map_err(|e| anyhow!("converting a figure to PDF: {e}"))?;
     let at = pdf
         .windows(PDF_PRODUCER.len())
         .rposition(|w| w == PDF_PRODUCER)
@@ -286,10 +292,20 @@ width=\"100%\" style=\"max-width:40px\"><title>T</title><style>#f rect.a{fill:va
 
     #[test]
     fn pdf_is_one_page_and_deterministic() {
-        let a = render(PAGE_SVG, Format::Pdf, Theme::Light, 1.0).unwrap();
-        let b = render(PAGE_SVG, Format::Pdf, Theme::Light, 1.0).unwrap();
+        // Two faces (svg2pdf would embed two fonts in hash-map order) in one figure.
+        let two_faces = PAGE_SVG.replace(
+            "</svg>",
+            "<text x=\"1\" y=\"18\" style=\"font:600 8px monospace\">Bold</text>\
+<text x=\"20\" y=\"18\" style=\"font:8px monospace\">mono</text></svg>",
+        );
+        let a = render(&two_faces, Format::Pdf, Theme::Light, 1.0).unwrap();
+        for _ in 0..4 {
+            assert_eq!(
+                a,
+                render(&two_faces, Format::Pdf, Theme::Light, 1.0).unwrap()
+            );
+        }
         assert!(a.starts_with(b"%PDF-"));
-        assert_eq!(a, b);
         let text = String::from_utf8_lossy(&a);
         assert_eq!(
             text.matches("/Type /Page\n").count()
