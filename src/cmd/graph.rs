@@ -103,11 +103,15 @@ fn write_output(script: &Path, path: &Path, bytes: &[u8], force: bool) -> anyhow
     let mut staged = name.to_os_string();
     staged.push(format!(".gradbook-{}.tmp", std::process::id()));
     let staged = path.with_file_name(staged);
-    let written = std::fs::OpenOptions::new()
+    let mut staging = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(&staged)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .with_context(|| format!("creating {}", staged.display()))?;
+    // From here on the staged file is ours, and removed again if anything fails.
+    let written = staging
+        .write_all(bytes)
+        .and_then(|()| staging.sync_all())
         .and_then(|()| std::fs::rename(&staged, path));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&staged);
@@ -136,4 +140,35 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// Whether `bytes` are DOT as `gradbook graph --format dot` writes it.
 fn is_own_dot(bytes: &[u8]) -> bool {
     bytes.starts_with(backward_graph::DOT_HEADER.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_at_the_staging_name_is_neither_used_nor_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("t.py");
+        std::fs::write(&script, "x = 1\n").unwrap();
+        let target = dir.path().join("out.png");
+        let staged = dir
+            .path()
+            .join(format!("out.png.gradbook-{}.tmp", std::process::id()));
+        std::fs::write(&staged, "someone else's").unwrap();
+        let err = write_output(&script, &target, b"new", false).unwrap_err();
+        assert!(format!("{err:#}").contains("creating"), "{err:#}");
+        assert_eq!(std::fs::read(&staged).unwrap(), b"someone else's");
+        assert!(!target.exists());
+        std::fs::remove_file(&staged).unwrap();
+        write_output(&script, &target, b"new", false).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
+        assert!(!staged.exists());
+    }
+
+    #[test]
+    fn only_gradbook_dot_counts_as_own() {
+        assert!(is_own_dot(backward_graph::DOT_HEADER.as_bytes()));
+        assert!(!is_own_dot(b"digraph mine {\n}\n"));
+    }
 }
