@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the browser test (tests/browser.rs) and the Graphviz check (tests/q3_order.rs)
-# need, and nothing when it is already there: Chromium and Graphviz from Debian's packages, and the pinned playwright-core from tests/browser/package-lock.json
+# Installs what the browser test (tests/browser.rs), the Graphviz check (tests/q3_order.rs) and
+# the standalone-figure test (tests/standalone_figures.rs) need, and nothing when it is already
+# there: Chromium, Graphviz (dot), rsvg-convert (librsvg2-bin) and pdfinfo (poppler-utils) from
+# Debian's packages, and the pinned playwright-core from tests/browser/package-lock.json
 # (playwright-core downloads no browser; the test drives /usr/bin/chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,10 +13,14 @@ if [ ! -x /usr/bin/chromium ]; then
     apt-get install -y --no-install-recommends chromium
 fi
 
-if ! command -v dot >/dev/null; then
-    echo "test-deps: installing graphviz (tests/q3_order.rs compares with dot's drawing)"
+missing=()
+command -v dot >/dev/null || missing+=(graphviz)
+command -v rsvg-convert >/dev/null || missing+=(librsvg2-bin)
+command -v pdfinfo >/dev/null || missing+=(poppler-utils)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "test-deps: installing ${missing[*]}"
     apt-get update
-    apt-get install -y --no-install-recommends graphviz
+    apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -28,4 +34,4 @@ if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
     echo "test-deps: npm ci in tests/browser"
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/browser --no-audit --no-fund
 fi
-echo "test-deps: chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'), playwright-core $(node -p "require('./tests/browser/node_modules/playwright-core/package.json').version")"
+echo "test-deps: chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'), $(rsvg-convert --version), pdfinfo $(pdfinfo -v 2>&1 | awk 'NR==1{print $3}'), playwright-core $(node -p "require('./tests/browser/node_modules/playwright-core/package.json').version")"

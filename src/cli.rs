@@ -1,5 +1,6 @@
 //! Command-line arguments, declared once with clap derive.
 
+use crate::figure::theme::Theme;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -61,9 +62,22 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = GraphFormat::Svg)]
         format: GraphFormat,
-        /// Write to this file instead of standard output.
+        /// Write to this file instead of standard output (an existing file only if it is a
+        /// figure gradbook wrote, or with --force; never the script itself).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Colour theme of SVG, PNG and PDF output.
+        #[arg(long, value_enum, default_value_t = Theme::Light)]
+        theme: Theme,
+        /// PNG pixels per SVG pixel, 0.25 to 8 [default: 2].
+        #[arg(long, value_parser = parse_scale, conflicts_with = "dpi")]
+        scale: Option<f32>,
+        /// PNG resolution in dots per inch, 24 to 768 (96 is scale 1).
+        #[arg(long, value_parser = parse_dpi)]
+        dpi: Option<f32>,
+        /// Replace an existing output file even if gradbook did not write it.
+        #[arg(long)]
+        force: bool,
     },
     /// Write a small starter book.
     Init {
@@ -82,12 +96,36 @@ pub enum Command {
 /// Output formats of `gradbook graph`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormat {
-    /// A standalone SVG figure.
+    /// A standalone SVG figure (colours resolved for --theme).
     Svg,
+    /// A PNG image rendered with resvg (size set by --scale or --dpi).
+    Png,
+    /// A one-page vector PDF.
+    Pdf,
     /// Graphviz DOT.
     Dot,
     /// JSON as documented in DESIGN.md.
     Json,
+}
+
+/// One SVG pixel is 1/96 inch.
+pub const CSS_DPI: f32 = 96.0;
+
+/// A `--scale` value: a number from 0.25 to 8.
+fn parse_scale(text: &str) -> Result<f32, String> {
+    in_range(text, 0.25, 8.0)
+}
+
+/// A `--dpi` value: a number from 24 to 768 (scale 0.25 to 8).
+fn parse_dpi(text: &str) -> Result<f32, String> {
+    in_range(text, 0.25 * CSS_DPI, 8.0 * CSS_DPI)
+}
+
+fn in_range(text: &str, low: f32, high: f32) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(v) if (low..=high).contains(&v) => Ok(v),
+        _ => Err(format!("expected a number from {low} to {high}")),
+    }
 }
 
 #[cfg(test)]
@@ -98,5 +136,17 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn scale_and_dpi_are_range_checked() {
+        assert_eq!(parse_scale("2"), Ok(2.0));
+        assert_eq!(parse_dpi("192"), Ok(192.0));
+        for bad in ["0", "9", "nan", "inf", "x", "-1"] {
+            assert!(parse_scale(bad).is_err(), "{bad}");
+        }
+        assert!(parse_dpi("23").is_err() && parse_dpi("769").is_err());
+        let cli = Cli::try_parse_from(["gradbook", "graph", "a.py", "--scale", "2", "--dpi", "96"]);
+        assert!(cli.is_err(), "--scale and --dpi conflict");
     }
 }

@@ -4,6 +4,8 @@
 //! their allowed range are errors that name the key and the range.
 
 use crate::diag::SpanError;
+use crate::figure::export::Format;
+use crate::figure::theme::Theme;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -155,8 +157,14 @@ impl Default for SearchConfig {
 pub struct GradbookConfig {
     /// Significant digits of the `num` filter when a chapter gives none (1–17).
     pub digits: Spanned<usize>,
-    /// Also write every figure as a standalone SVG under `figures/` in the site.
+    /// Also write every figure as standalone files under `figures/` in the site.
     pub standalone_figures: bool,
+    /// The formats of the standalone figures (`svg`, `png`, `pdf`; default `["svg"]`).
+    pub standalone_formats: Vec<Format>,
+    /// The colour theme of the standalone figures (`light` or `dark`).
+    pub standalone_theme: Theme,
+    /// Pixels per SVG pixel of standalone PNGs (0.25–8).
+    pub standalone_scale: Spanned<f32>,
 }
 
 impl Default for GradbookConfig {
@@ -164,6 +172,9 @@ impl Default for GradbookConfig {
         Self {
             digits: Spanned::new(0..0, 6),
             standalone_figures: true,
+            standalone_formats: vec![Format::Svg],
+            standalone_theme: Theme::Light,
+            standalone_scale: Spanned::new(0..0, crate::figure::export::DEFAULT_SCALE),
         }
     }
 }
@@ -257,6 +268,16 @@ impl Config {
                 format!(
                     "gradbook.digits = {} is out of range: expected 1 to 17",
                     digits.get_ref()
+                ),
+            ));
+        }
+        let scale = &self.gradbook.standalone_scale;
+        if !(0.25..=8.0).contains(scale.get_ref()) {
+            return Err(SpanError::new(
+                scale.span(),
+                format!(
+                    "gradbook.standalone-scale = {} is out of range: expected 0.25 to 8",
+                    scale.get_ref()
                 ),
             ));
         }
@@ -395,5 +416,44 @@ mod tests {
         assert!(err.message.contains("default-theme"));
         assert!(err.message.contains("\"light\" or \"dark\""));
         assert_eq!(err.in_file(Path::new("b"), src).line, 2);
+    }
+
+    #[test]
+    fn standalone_settings_parse_and_are_located() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.gradbook.standalone_formats, vec![Format::Svg]);
+        assert_eq!(c.gradbook.standalone_theme, Theme::Light);
+        let src = "[gradbook]\nstandalone-formats = [\"svg\", \"png\", \"pdf\"]\n\
+                   standalone-theme = \"dark\"\nstandalone-scale = 3\n";
+        let c = Config::parse(src).unwrap();
+        assert_eq!(
+            c.gradbook.standalone_formats,
+            vec![Format::Svg, Format::Png, Format::Pdf]
+        );
+        assert_eq!(c.gradbook.standalone_theme, Theme::Dark);
+        assert_eq!(*c.gradbook.standalone_scale.get_ref(), 3.0);
+        for (src, line, words) in [
+            (
+                "[gradbook]\n\nstandalone-formats = [\"svg\", \"gif\"]\n",
+                3,
+                ["gif", "png"],
+            ),
+            (
+                "[gradbook]\nstandalone-theme = \"navy\"\n",
+                2,
+                ["navy", "dark"],
+            ),
+            (
+                "[gradbook]\ndigits = 4\nstandalone-scale = 0.1\n",
+                3,
+                ["standalone-scale", "0.25 to 8"],
+            ),
+        ] {
+            let err = Config::parse(src).unwrap_err();
+            for word in words {
+                assert!(err.message.contains(word), "{word}: {}", err.message);
+            }
+            assert_eq!(err.in_file(Path::new("b"), src).line, line, "{src}");
+        }
     }
 }

@@ -27,7 +27,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
             format,
             output,
-        } => graph::run(&file, format, output.as_deref()),
+            theme,
+            scale,
+            dpi,
+            force,
+        } => graph::run(&graph::GraphArgs {
+            file,
+            format,
+            output,
+            theme,
+            scale: scale
+                .or(dpi.map(|d| d / crate::cli::CSS_DPI))
+                .unwrap_or(crate::figure::export::DEFAULT_SCALE),
+            force,
+        }),
         Command::Init { dir } => init::run(&dir),
         Command::Clean { book_dir } => clean::run(&book_dir),
     }

@@ -105,11 +105,13 @@ fn dot_escape(text: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// The first lines of every graph [`dot`] writes.
+pub const DOT_HEADER: &str =
+    "digraph backward {\n  node [shape=box, style=filled, fontname=\"monospace\", fontsize=11];\n";
+
 /// The graph as Graphviz DOT in torchviz's colours.
 pub fn dot(result: &GraphResult) -> String {
-    let mut out = String::from(
-        "digraph backward {\n  node [shape=box, style=filled, fontname=\"monospace\", fontsize=11];\n",
-    );
+    let mut out = String::from(DOT_HEADER);
     for n in &result.nodes {
         let fill = match n.kind {
             "leaf" => "lightblue",

@@ -5,8 +5,10 @@
 
 pub mod backward_graph;
 pub mod diagram;
+pub mod export;
 pub mod network_diagram;
 pub mod plot;
+pub mod theme;
 
 use crate::compute::Outcome;
 

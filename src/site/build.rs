@@ -2,6 +2,7 @@
 
 use crate::compute::{self, Outcome};
 use crate::figure;
+use crate::figure::export::{self, Format};
 use crate::site::assets;
 use crate::site::book::{Book, Chapter};
 use crate::site::chapter::{self, Inputs};
@@ -30,7 +31,7 @@ pub struct RenderOptions {
 pub struct BuildReport {
     /// HTML pages written.
     pub pages: usize,
-    /// Distinct figures drawn (and written as standalone SVG when enabled).
+    /// Distinct figures drawn (and written as standalone files when enabled).
     pub figures: usize,
     /// Computations run.
     pub computations: usize,
@@ -120,8 +121,8 @@ pub fn render_site(
         .unwrap_or_default();
     if book.config.gradbook.standalone_figures {
         for (stem, kind) in &used {
-            if let Some(svg) = standalone_figure(&inputs.outcomes, stem, kind) {
-                site.add(standalone_figure_path(stem, kind), svg);
+            for (path, bytes) in standalone_figure(book, &inputs.outcomes, stem, kind)? {
+                site.add(path, bytes);
             }
         }
     }
@@ -137,21 +138,49 @@ pub fn chapter_inputs(book: &Book, outcomes: BTreeMap<String, Outcome>) -> Input
     )
 }
 
-/// Where a figure's standalone file goes: `figures/<stem>-<kind>.svg`, with any `/` of a
+/// Where a figure's standalone file goes: `figures/<stem>-<kind>.<ext>`, with any `/` of a
 /// variant kind (`paths/literal/b1`) turned into `-` so every figure sits in one folder.
-pub fn standalone_figure_path(stem: &str, kind: &str) -> String {
-    format!("figures/{stem}-{}.svg", kind.replace('/', "-"))
+pub fn standalone_figure_path(stem: &str, kind: &str, format: Format) -> String {
+    format!(
+        "figures/{stem}-{}.{}",
+        kind.replace('/', "-"),
+        format.extension()
+    )
 }
 
-/// The standalone SVG file of one figure (`figures/<stem>-<kind>.svg`), if it exists.
+/// The standalone files of one figure (`figures/<stem>-<kind>.svg`, `.png`, `.pdf`, as the
+/// book's `standalone-formats` ask), in the book's `standalone-theme`; none if the figure
+/// does not exist.
 pub fn standalone_figure(
+    book: &Book,
     outcomes: &BTreeMap<String, Outcome>,
     stem: &str,
     kind: &str,
-) -> Option<String> {
-    outcomes
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let settings = &book.config.gradbook;
+    let Some(svg) = outcomes
         .get(stem)
         .and_then(|o| figure::draw(o, kind, &format!("{stem}-{}-", kind.replace('/', "-"))))
+    else {
+        return Ok(Vec::new());
+    };
+    let mut formats = settings.standalone_formats.clone();
+    formats.sort();
+    formats.dedup();
+    formats
+        .into_iter()
+        .map(|format| {
+            let path = standalone_figure_path(stem, kind, format);
+            let bytes = export::render(
+                &svg,
+                format,
+                settings.standalone_theme,
+                *settings.standalone_scale.get_ref(),
+            )
+            .with_context(|| format!("writing the standalone figure {path}"))?;
+            Ok((path, bytes))
+        })
+        .collect()
 }
 
 /// The book's metadata as templates and chapters see it (`book.title`, …).

@@ -23,6 +23,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The standalone files of one figure: (site path, bytes).
+type FigureFiles = Vec<(String, Vec<u8>)>;
+
 /// A book kept in memory between rebuilds, with everything that can be reused.
 pub struct Session {
     root: PathBuf,
@@ -30,7 +33,7 @@ pub struct Session {
     results: HashMap<String, CachedResult>,
     inputs: Option<(u64, BTreeMap<String, u64>, Inputs)>,
     chapters: HashMap<String, CachedChapter>,
-    figures: HashMap<(String, String), (u64, Option<String>)>,
+    figures: HashMap<(String, String), (u64, FigureFiles)>,
     templates: Option<(u64, Arc<tera::Tera>)>,
     pages_key: Option<u64>,
     site: SiteFiles,

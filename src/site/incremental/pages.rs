@@ -77,16 +77,17 @@ impl Session {
         if shared {
             pages.shared_files(&rendered, &mut site)?;
         }
-        self.standalone_figures(book, &mut site);
+        self.standalone_figures(book, &mut site)?;
         self.pages_key = Some(key);
         Ok(site)
     }
 
-    /// Draw (or reuse) the standalone file of every figure a chapter uses; drop the others.
-    fn standalone_figures(&mut self, book: &Book, site: &mut SiteFiles) {
+    /// Draw (or reuse) the standalone files of every figure a chapter uses; drop the others.
+    fn standalone_figures(&mut self, book: &Book, site: &mut SiteFiles) -> Result<()> {
         site.files.retain(|path, _| !path.starts_with("figures/"));
-        if !book.config.gradbook.standalone_figures {
-            return;
+        let settings = &book.config.gradbook;
+        if !settings.standalone_figures {
+            return Ok(());
         }
         let used: BTreeSet<(String, String)> = self
             .chapters
@@ -99,21 +100,29 @@ impl Session {
             .map(|(_, _, i)| i.outcomes.clone())
             .unwrap_or_default();
         self.figures.retain(|key, _| used.contains(key));
+        let look = format!(
+            "{:?}{:?}{}",
+            settings.standalone_formats,
+            settings.standalone_theme,
+            settings.standalone_scale.get_ref()
+        );
         for (stem, kind) in used {
-            let version = self.results.get(&stem).map_or(0, |r| r.json);
+            let json = self.results.get(&stem).map_or(0, |r| r.json);
+            let version = hash_of(&format!("{json}{look}"));
             let key = (stem.clone(), kind.clone());
-            let svg = match self.figures.get(&key) {
-                Some((v, svg)) if *v == version => svg.clone(),
+            let files = match self.figures.get(&key) {
+                Some((v, files)) if *v == version => files.clone(),
                 _ => {
-                    let svg = build::standalone_figure(&outcomes, &stem, &kind);
-                    self.figures.insert(key, (version, svg.clone()));
-                    svg
+                    let files = build::standalone_figure(book, &outcomes, &stem, &kind)?;
+                    self.figures.insert(key, (version, files.clone()));
+                    files
                 }
             };
-            if let Some(svg) = svg {
-                site.add(build::standalone_figure_path(&stem, &kind), svg);
+            for (path, bytes) in files {
+                site.add(path, bytes);
             }
         }
+        Ok(())
     }
 }
 
