@@ -199,14 +199,18 @@ fn book_json(book: &Book) -> Value {
 /// one), then the files every chapter feeds (print page, search index) and the fixed ones.
 pub struct Pages<'a> {
     book: &'a Book,
-    tera: &'a tera::Tera,
+    tera: &'a templates::PageTemplates,
     book_json: Value,
     options: &'a RenderOptions,
 }
 
 impl<'a> Pages<'a> {
     /// A page writer for `book` with its page templates.
-    pub fn new(book: &'a Book, tera: &'a tera::Tera, options: &'a RenderOptions) -> Self {
+    pub fn new(
+        book: &'a Book,
+        tera: &'a templates::PageTemplates,
+        options: &'a RenderOptions,
+    ) -> Self {
         Pages {
             book,
             tera,
@@ -358,9 +362,6 @@ impl Pages<'_> {
         });
         let context = tera::Context::from_value(context).context("building the page context")?;
         let template = spec.template;
-        self.tera
-            .render(template, &context)
-            .map_err(|e| anyhow::anyhow!("{}", templates::tera_error_text(&e)))
-            .with_context(|| format!("rendering templates/{template}"))
+        self.tera.render(template, &context)
     }
 }

@@ -26,9 +26,39 @@ use tera::Tera;
 /// of `figure`/`table` calls; `results` stands for all of them.
 pub type Reads = Arc<Mutex<BTreeSet<String>>>;
 
+/// The page templates, ready to render pages: the engine, and the budget that every render
+/// starts afresh (a book's own templates count loop iterations, printed bytes and time, as
+/// chapters do, and their errors point at the template's line).
+pub struct PageTemplates {
+    /// The engine.
+    pub tera: Tera,
+    budget: Arc<budget::Budget>,
+    /// Every position marker of the book's own templates: (file, source, tag range).
+    positions: Vec<(PathBuf, Arc<str>, std::ops::Range<usize>)>,
+}
+
+impl PageTemplates {
+    /// Render page template `name` with a fresh budget; an error in a book's own template is
+    /// located at its line.
+    pub fn render(&self, name: &str, context: &tera::Context) -> Result<String> {
+        self.budget.reset();
+        self.tera.render(name, context).map_err(|e| {
+            let text = tera_error_text(&e);
+            let innermost = text.lines().last().unwrap_or("template error").trim();
+            let at = self.budget.current().and_then(|p| self.positions.get(p));
+            match at {
+                Some((file, source, range)) => {
+                    anyhow::anyhow!("{}", Diagnostic::at(file, source, range.clone(), innermost))
+                }
+                None => anyhow::anyhow!("{text}").context(format!("rendering templates/{name}")),
+            }
+        })
+    }
+}
+
 /// The page templates: the embedded ones, each replaced by the book's `templates/<name>` if
 /// that file exists.
-pub fn page_templates(book_root: &Path) -> Result<Tera> {
+pub fn page_templates(book_root: &Path) -> Result<PageTemplates> {
     let mut tera = sandbox::engine();
     let mut sources: Vec<(String, String, Option<PathBuf>)> = Vec::new();
     for (name, builtin) in assets::TEMPLATES {
@@ -69,7 +99,45 @@ pub fn page_templates(book_root: &Path) -> Result<Tera> {
     })?;
     tera.autoescape_on(vec![".html"]);
     register_num(&mut tera, 6);
-    Ok(tera)
+    let budget = Arc::new(budget::Budget::default());
+    budget::register(&mut tera, &budget, tera::escape_html);
+    let safe = instrument::SafeNames::of(&tera);
+    let mut found = instrument::Instrumented::default();
+    let mut positions = Vec::new();
+    for (name, source, file) in &sources {
+        let (Some(file), Some(template)) = (file, tera.templates.get_mut(name)) else {
+            continue;
+        };
+        let tags = scan::tags(source);
+        let so_far = std::mem::take(&mut found);
+        let first = so_far.positions.len();
+        found = instrument::instrument_template(
+            &mut template.ast,
+            source,
+            &tags,
+            &safe,
+            instrument::Kind::Page,
+            so_far,
+        )
+        .map_err(|e| anyhow::anyhow!("{}", Diagnostic::at(file, source, e.span, &e.message)))?;
+        template.macros = (template.ast.iter())
+            .filter_map(|n| match n {
+                tera::ast::Node::MacroDefinition(_, m, _) => Some((m.name.clone(), m.clone())),
+                _ => None,
+            })
+            .collect();
+        let shared: Arc<str> = Arc::from(source.as_str());
+        positions.extend(
+            found.positions[first..]
+                .iter()
+                .map(|range| (file.clone(), shared.clone(), range.clone())),
+        );
+    }
+    Ok(PageTemplates {
+        tera,
+        budget,
+        positions,
+    })
 }
 
 /// A Tera error as a located diagnostic in `file`: at Tera's own `--> line:col` for a syntax
@@ -315,7 +383,7 @@ pub fn chapter_engine(
     tera.set_escape_fn(crate::markup::escape_markdown);
     register_num(&mut tera, digits);
     register_functions(&mut tera, state, context, digits, reads);
-    budget::register(&mut tera, budget);
+    budget::register(&mut tera, budget, crate::markup::escape_markdown);
     tera
 }
 
@@ -620,11 +688,41 @@ mod tests {
             "{err}"
         );
         std::fs::write(own.join("page.html"), "{{ get_env(name=\"HOME\") }}").unwrap();
-        let tera = page_templates(book.path()).unwrap();
-        let err = tera_error_text(&tera.render("page.html", &tera::Context::new()).unwrap_err());
+        let err = format!("{:#}", page_templates(book.path()).err().unwrap());
         assert!(
-            err.contains("`get_env` is not available in gradbook templates"),
+            err.contains("page.html:1:4: `get_env` is not available in gradbook templates"),
             "{err}"
         );
+    }
+
+    /// A book's own page template counts its loops, printed bytes and time like a chapter, per
+    /// page: the budget starts afresh for every render, and an error points at the template.
+    #[test]
+    fn a_books_page_template_is_budgeted_per_page() {
+        let book = tempfile::tempdir().unwrap();
+        let own = book.path().join("templates");
+        std::fs::create_dir_all(&own).unwrap();
+        let nested = "<p>{{ page.title }}</p>\n{% for i in range(end=1000) %}{% for j in range(end=1000) %}.{% endfor %}{% endfor %}\n";
+        std::fs::write(own.join("page.html"), nested).unwrap();
+        let pages = page_templates(book.path()).unwrap();
+        let context =
+            tera::Context::from_value(serde_json::json!({"page": {"title": "T"}})).unwrap();
+        let err = format!("{:#}", pages.render("page.html", &context).unwrap_err());
+        assert!(
+            err.contains("page.html:2:") && err.contains("loop iterations"),
+            "{err}"
+        );
+        let small = "<p>{{ page.title }}</p>\n{% for i in range(end=60000) %}.{% endfor %}\n";
+        std::fs::write(own.join("page.html"), small).unwrap();
+        let pages = page_templates(book.path()).unwrap();
+        for _ in 0..3 {
+            let html = pages.render("page.html", &context).unwrap();
+            assert!(html.starts_with("<p>T</p>"), "{html}");
+        }
+        let doubling = "{% set s = \"xx\" %}{% for i in range(end=40) %}{% set_global s = s ~ s %}{% endfor %}{{ s }}";
+        std::fs::write(own.join("page.html"), doubling).unwrap();
+        let pages = page_templates(book.path()).unwrap();
+        let err = format!("{:#}", pages.render("page.html", &context).unwrap_err());
+        assert!(err.contains("page.html:1:"), "{err}");
     }
 }

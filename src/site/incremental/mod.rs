@@ -34,7 +34,7 @@ pub struct Session {
     inputs: Option<(u64, BTreeMap<String, u64>, Inputs)>,
     chapters: HashMap<String, CachedChapter>,
     figures: HashMap<(String, String), (u64, FigureFiles)>,
-    templates: Option<(u64, Arc<tera::Tera>)>,
+    templates: Option<(u64, Arc<crate::site::templates::PageTemplates>)>,
     pages_key: Option<u64>,
     site: SiteFiles,
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 impl Session {
     /// The page templates, parsed again only when the book's own `templates/` files changed.
-    pub(super) fn page_templates(&mut self, book: &Book) -> Result<Arc<tera::Tera>> {
+    pub(super) fn page_templates(&mut self, book: &Book) -> Result<Arc<templates::PageTemplates>> {
         let own: Vec<Option<Vec<u8>>> = assets::TEMPLATES
             .iter()
             .map(|(name, _)| std::fs::read(book.root.join("templates").join(name)).ok())
@@ -35,7 +35,7 @@ impl Session {
     pub(super) fn assemble(
         &mut self,
         book: &Book,
-        tera: &tera::Tera,
+        tera: &templates::PageTemplates,
         report: &mut Rebuild,
     ) -> Result<SiteFiles> {
         let templates_key = self.templates.as_ref().map_or(0, |(k, _)| *k);

@@ -34,10 +34,10 @@ pub const OUT: &str = "__gb_out";
 /// Filter appended to every `{% set %}` value.
 pub const VALUE: &str = "__gb_value";
 
-/// What one chapter's rendering has used so far.
+/// What one chapter's (or one page's) rendering has used so far.
 #[derive(Debug)]
 pub struct Budget {
-    start: Instant,
+    start: std::sync::Mutex<Instant>,
     iterations: AtomicU64,
     output: AtomicUsize,
     depth: AtomicUsize,
@@ -48,7 +48,7 @@ pub struct Budget {
 impl Default for Budget {
     fn default() -> Self {
         Budget {
-            start: Instant::now(),
+            start: std::sync::Mutex::new(Instant::now()),
             iterations: AtomicU64::new(0),
             output: AtomicUsize::new(0),
             depth: AtomicUsize::new(0),
@@ -63,13 +63,28 @@ impl Budget {
         self.current.load(Ordering::Relaxed).checked_sub(1)
     }
 
+    /// Start again from nothing used: page templates share one budget, reset for each page.
+    pub fn reset(&self) {
+        if let Ok(mut start) = self.start.lock() {
+            *start = Instant::now();
+        }
+        self.iterations.store(0, Ordering::Relaxed);
+        self.output.store(0, Ordering::Relaxed);
+        self.depth.store(0, Ordering::Relaxed);
+        self.current.store(0, Ordering::Relaxed);
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.start.lock().map_or(Duration::ZERO, |s| s.elapsed())
+    }
+
     fn enter(&self, args: &HashMap<String, Value>) -> tera::Result<()> {
         if let Some(p) = args.get("p").and_then(Value::as_u64) {
             self.current.store(p as usize + 1, Ordering::Relaxed);
         }
-        if self.start.elapsed() > MAX_TIME {
+        if self.elapsed() > MAX_TIME {
             return Err(tera::Error::msg(format!(
-                "this chapter's template ran longer than the limit of {} s",
+                "this template ran longer than the limit of {} s",
                 MAX_TIME.as_secs()
             )));
         }
@@ -81,7 +96,7 @@ impl Budget {
         let n = self.iterations.fetch_add(1, Ordering::Relaxed) + 1;
         if n > MAX_ITERATIONS {
             return Err(tera::Error::msg(format!(
-                "{what}: more than {MAX_ITERATIONS} loop iterations and macro calls in this chapter (the limit)"
+                "{what}: more than {MAX_ITERATIONS} loop iterations and macro calls in one page or chapter (the limit)"
             )));
         }
         let text = args.get("text").and_then(Value::as_u64).unwrap_or(0) as usize;
@@ -92,7 +107,7 @@ impl Budget {
         let total = self.output.fetch_add(bytes, Ordering::Relaxed) + bytes;
         if total > MAX_OUTPUT {
             return Err(tera::Error::msg(format!(
-                "this chapter's template printed more than the limit of {MAX_OUTPUT} bytes"
+                "this template printed more than the limit of {MAX_OUTPUT} bytes"
             )));
         }
         Ok(())
@@ -102,13 +117,13 @@ impl Budget {
 /// The filter the instrumenter puts last on every printed value: it escapes the value when
 /// `escape=1` (the instrumenter worked out that Tera would have), then counts its bytes. It is
 /// itself `safe`, so Tera leaves the result as it is.
-struct Printed(Arc<Budget>);
+struct Printed(Arc<Budget>, fn(&str) -> String);
 
 impl tera::Filter for Printed {
     fn filter(&self, value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
         let escape = args.get("escape").and_then(Value::as_i64) == Some(1);
         let value = match value {
-            Value::String(text) if escape => Value::String(crate::markup::escape_markdown(text)),
+            Value::String(text) if escape => Value::String((self.1)(text)),
             other => other.clone(),
         };
         let bytes = value
@@ -123,8 +138,9 @@ impl tera::Filter for Printed {
     }
 }
 
-/// Register the hidden checks on a chapter's Tera.
-pub fn register(tera: &mut Tera, budget: &Arc<Budget>) {
+/// Register the hidden checks on a chapter's or the page templates' Tera; `escape` is the
+/// engine's escape function (Markdown-and-HTML for chapters, HTML for pages).
+pub fn register(tera: &mut Tera, budget: &Arc<Budget>, escape: fn(&str) -> String) {
     let empty = || Ok(Value::String(String::new()));
     let b = budget.clone();
     tera.register_function(AT, move |args: &HashMap<String, Value>| {
@@ -150,7 +166,7 @@ pub fn register(tera: &mut Tera, budget: &Arc<Budget>) {
         b.depth.fetch_sub(1, Ordering::Relaxed);
         empty()
     });
-    tera.register_filter(OUT, Printed(budget.clone()));
+    tera.register_filter(OUT, Printed(budget.clone(), escape));
     tera.register_filter(
         VALUE,
         |value: &Value, _: &HashMap<String, Value>| -> tera::Result<Value> {

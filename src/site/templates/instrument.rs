@@ -79,12 +79,44 @@ pub fn instrument(
     tags: &[Tag],
     safe: &SafeNames,
 ) -> Result<Instrumented, ScanError> {
+    instrument_template(
+        nodes,
+        source,
+        tags,
+        safe,
+        Kind::Chapter,
+        Instrumented::default(),
+    )
+}
+
+/// What is being instrumented: a chapter (one template: no `include` or `import`) or one of a
+/// book's own page templates (which may include and import each other, but not use
+/// inheritance, which gradbook's page templates do not use either).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A chapter.
+    Chapter,
+    /// A page template of the book's own `templates/`.
+    Page,
+}
+
+/// [`instrument`] for either kind, numbering positions on from those already in `so_far` (so
+/// several templates sharing one engine and one budget have distinct position markers).
+pub fn instrument_template(
+    nodes: &mut Vec<Node>,
+    source: &str,
+    tags: &[Tag],
+    safe: &SafeNames,
+    kind: Kind,
+    so_far: Instrumented,
+) -> Result<Instrumented, ScanError> {
     let mut walker = Walker {
         source,
         tags,
         safe,
+        kind,
         seen: HashMap::new(),
-        out: Instrumented::default(),
+        out: so_far,
     };
     let body = std::mem::take(nodes);
     *nodes = walker.body(body)?;
@@ -95,6 +127,7 @@ struct Walker<'s> {
     source: &'s str,
     tags: &'s [Tag],
     safe: &'s SafeNames,
+    kind: Kind,
     /// How many tags of each kind the walk has passed.
     seen: HashMap<&'static str, usize>,
     out: Instrumented,
@@ -186,7 +219,12 @@ impl Walker<'_> {
         self.refuse(
             &range,
             word,
-            format!("`{word}` is not available in chapters: {why}"),
+            match self.kind {
+                Kind::Chapter => format!("`{word}` is not available in chapters: {why}"),
+                Kind::Page => format!(
+                    "`{word}` is not available in a book's own page templates: gradbook's templates are joined with `include`, not inheritance"
+                ),
+            },
         )
     }
 
@@ -260,6 +298,9 @@ impl Walker<'_> {
                     body.push(tick(LEAVE, &[]));
                     m.body = body;
                     out.push(Node::MacroDefinition(ws, m, end));
+                }
+                node @ (Node::Include(..) | Node::ImportMacro(..)) if self.kind == Kind::Page => {
+                    out.push(node)
                 }
                 Node::Include(..) => return Err(self.refused_tag("include")),
                 Node::ImportMacro(..) => return Err(self.refused_tag("import")),
