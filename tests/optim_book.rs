@@ -152,7 +152,7 @@ fn the_prose_says_what_the_numbers_say() {
         6,
         "four rows, the α prose and the β1 prose"
     );
-    assert!(text.contains("all with β1≤0.48, the cause is a later oscillation at 40:"));
+    assert!(text.contains("At the other 40, all with β1≤0.48, the cause is a later oscillation:"));
     assert_eq!(text.matches("they agree").count(), 2);
     let landing = r
         .sweep_alpha
