@@ -130,22 +130,27 @@ pub fn derive(
         format!(r"\begin{{aligned}} {} \end{{aligned}}", rows.join(r" \\ "))
     };
     let top = k.saturating_add(form.n_climb);
-    let value = match exact {
-        Some(x) if x.h_max.denom() != &1.into() => format!(
-            r"\frac{{{}}}{{{}}} \approx {}",
-            x.h_max.numer(),
-            x.h_max.denom(),
-            exact::round(&x.h_max, 17)
-        ),
-        Some(x) => exact::round(&x.h_max, 17),
-        None => format!(r"{}\ (\text{{f64}})", num(form.h_max, 17)),
-    };
-    let threshold = format!(
-        r"h_{{\max}} = u\,(w_{{{top}}} - L) = {} \cdot ({} - {}) = {value}",
+    // The worked numbers are rounded, so they give the threshold only approximately; the exact
+    // value (or the f64 one) is stated on its own.
+    let rounded = format!(
+        r"h_{{\max}} = u\,(w_{{{top}}} - L) \approx {} \cdot ({} - {})",
         n(u),
         e(form.w_top, exact.map(|x| &x.w_top)),
         n(bump.l),
     );
+    let threshold = match exact {
+        Some(x) if x.h_max.denom() != &1.into() => format!(
+            r"{rounded},\quad \text{{exactly}}\ h_{{\max}} = \frac{{{}}}{{{}}} \approx {}",
+            x.h_max.numer(),
+            x.h_max.denom(),
+            exact::round(&x.h_max, 17)
+        ),
+        Some(x) => format!(
+            r"{rounded},\quad \text{{exactly}}\ h_{{\max}} = {}",
+            exact::round(&x.h_max, 17)
+        ),
+        None => format!(r"{rounded} = {}\ (\text{{f64}})", num(form.h_max, 17)),
+    };
     Derivation {
         descent,
         condition,
