@@ -4,17 +4,16 @@
 //! checks byte for byte that the book and an unrelated folder beside it are untouched.
 
 mod common;
+#[path = "common/serve.rs"]
+mod serve_harness;
 
 use common::copy_tree;
+use serve_harness::{Server, WAIT};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const WAIT: Duration = Duration::from_secs(30);
 const MARKER: &str = ".gradbook-site";
 
 /// A case's book copied to `{tmp}/book`, beside an unrelated `{tmp}/other` folder.
@@ -321,106 +320,11 @@ fn kill_during_build_leaves_nothing_the_next_run_keeps() {
     );
 }
 
-/// A running `gradbook serve` on a free port, its stdout lines arriving on a channel.
-struct Server {
-    child: Child,
-    /// The address the server printed (`127.0.0.1:PORT`, `[::1]:PORT`).
-    addr: String,
-    port: u16,
-    stdout: Receiver<String>,
-}
-
-impl Server {
-    fn start(book: &Path, host: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gradbook"))
-            .args(["serve", "-p", "0", "--host", host])
-            .arg(book)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let out = BufReader::new(child.stdout.take().unwrap());
-        let (tx, stdout) = channel();
-        std::thread::spawn(move || {
-            for line in out.lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let mut server = Server {
-            child,
-            addr: String::new(),
-            port: 0,
-            stdout,
-        };
-        let line = server.line_containing("Serving ");
-        let addr = line
-            .split_once("http://")
-            .and_then(|(_, rest)| rest.split('/').next())
-            .unwrap();
-        server.port = addr.rsplit_once(':').unwrap().1.parse().unwrap();
-        server.addr = addr.to_string();
-        server
-    }
-
-    fn line_containing(&self, needle: &str) -> String {
-        let deadline = Instant::now() + WAIT;
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.stdout.recv_timeout(left) {
-                Ok(line) if line.contains(needle) => return line,
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
-        panic!("no output line containing {needle:?}");
-    }
-
-    /// Send `request` as is over TCP and read (status, headers and body).
-    fn raw(&self, request: &str) -> (u16, String) {
-        let mut stream = TcpStream::connect(&self.addr).unwrap();
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        stream.write_all(request.as_bytes()).unwrap();
-        let mut response = Vec::new();
-        let _ = stream.read_to_end(&mut response);
-        let response = text(&response);
-        let status = response
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        (status, response)
-    }
-
-    fn get_with_host(&self, path: &str, host: &str) -> (u16, String) {
-        self.raw(&format!(
-            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-        ))
-    }
-
-    /// Poll `path` until its body contains `needle`.
-    fn wait_for(&self, path: &str, needle: &str) -> bool {
-        let deadline = Instant::now() + WAIT;
-        while Instant::now() < deadline {
-            if self.get_with_host(path, "127.0.0.1").1.contains(needle) {
-                return true;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        false
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn serve_refuses_foreign_host_headers() {
     let case = Case::new("serve-host-header");
     let before = snapshot(case.tmp());
-    let server = Server::start(&case.book, "127.0.0.1");
+    let server = Server::start(&case.book, &["--host", "127.0.0.1"]);
     let port = server.port;
     for host in [
         "evil.example".to_string(),
@@ -464,7 +368,7 @@ fn serve_refuses_foreign_host_headers() {
 #[test]
 fn serve_accepts_the_host_it_was_bound_to() {
     let case = Case::new("serve-host-header");
-    let server = Server::start(&case.book, "localhost");
+    let server = Server::start(&case.book, &["--host", "localhost"]);
     let (status, _) = server.get_with_host("/", "localhost");
     assert_eq!(status, 200);
     let (status, _) = server.get_with_host("/", "evil.example");
@@ -482,7 +386,7 @@ fn serve_notices_edits_after_a_watched_folder_is_replaced() {
     assert_ne!(with_comment("x"), not_found, "the 404 template has a <body");
     let other = case.tmp().join("other");
     let before_other = snapshot(&other);
-    let server = Server::start(&case.book, "127.0.0.1");
+    let server = Server::start(&case.book, &["--host", "127.0.0.1"]);
     assert!(server.wait_for("/notes.html", "by hand"));
 
     // `mv content /tmp/c && mv /tmp/c content`, then an edit in the folder that came back.

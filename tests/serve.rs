@@ -4,16 +4,17 @@
 //! path-traversal requests are refused, and Ctrl-C stops the server cleanly.
 
 mod common;
+#[path = "common/serve.rs"]
+mod serve_harness;
 
 use common::copy_tree;
-use std::io::{BufRead, BufReader, Read, Write};
+use serve_harness::{Server, WAIT, body};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
-
-const WAIT: Duration = Duration::from_secs(20);
 
 /// A temporary copy of the `basic` fixture book plus a small autograd script used by a chapter.
 fn book() -> tempfile::TempDir {
@@ -40,113 +41,29 @@ fn script(a: f64) -> String {
     )
 }
 
-/// A running `gradbook serve` on a free loopback port, its stdout lines arriving on a channel.
-struct Server {
-    child: Child,
-    port: u16,
-    stdout: Receiver<String>,
-}
-
-impl Server {
-    fn start(book: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gradbook"))
-            .args(["serve", "-p", "0"])
-            .arg(book)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let out = BufReader::new(child.stdout.take().unwrap());
-        let (tx, stdout) = channel();
-        std::thread::spawn(move || {
-            for line in out.lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let mut server = Server {
-            child,
-            port: 0,
-            stdout,
-        };
-        let line = server.line_containing("Serving ");
-        let port = line
-            .rsplit_once("127.0.0.1:")
-            .and_then(|(_, rest)| rest.split('/').next())
-            .unwrap();
-        server.port = port.parse().unwrap();
-        server
-    }
-
-    /// The next stdout line containing `needle` (earlier lines are skipped).
-    fn line_containing(&self, needle: &str) -> String {
-        let deadline = Instant::now() + WAIT;
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.stdout.recv_timeout(left) {
-                Ok(line) if line.contains(needle) => return line,
-                Ok(_) => {}
-                Err(_) => break,
+/// Open the event stream; (event, data) pairs arrive on the channel.
+fn event_stream(server: &Server) -> Receiver<(String, String)> {
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    stream
+        .write_all(b"GET /__gradbook/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut event = String::new();
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            let line = line.trim_end_matches('\r');
+            if let Some(name) = line.strip_prefix("event: ") {
+                event = name.to_string();
+            } else if let Some(data) = line.strip_prefix("data: ")
+                && tx
+                    .send((std::mem::take(&mut event), data.to_string()))
+                    .is_err()
+            {
+                break;
             }
         }
-        panic!("no output line containing {needle:?}");
-    }
-
-    fn get(&self, path: &str) -> (u16, String) {
-        raw_get(
-            self.port,
-            &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
-        )
-    }
-
-    /// Open the event stream; (event, data) pairs arrive on the channel.
-    fn events(&self) -> Receiver<(String, String)> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        stream
-            .write_all(b"GET /__gradbook/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            .unwrap();
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut event = String::new();
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                let line = line.trim_end_matches('\r');
-                if let Some(name) = line.strip_prefix("event: ") {
-                    event = name.to_string();
-                } else if let Some(data) = line.strip_prefix("data: ")
-                    && tx
-                        .send((std::mem::take(&mut event), data.to_string()))
-                        .is_err()
-                {
-                    break;
-                }
-            }
-        });
-        rx
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Send a raw request (HTTP clients normalise paths; this does not) and read (status, body).
-fn raw_get(port: u16, request: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(WAIT)).unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    let text = String::from_utf8_lossy(&response).into_owned();
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map_or(String::new(), |(_, b)| b.to_string());
-    (status, body)
+    });
+    rx
 }
 
 /// The next event named `name`, skipping others.
@@ -171,7 +88,7 @@ fn edit(path: &Path, text: &str) {
 fn edits_reload_pages_errors_show_and_clear() {
     let dir = book();
     let content: PathBuf = dir.path().join("content");
-    let server = Server::start(dir.path());
+    let server = Server::start(dir.path(), &[]);
     let (status, index) = server.get("/");
     assert_eq!(status, 200);
     assert!(
@@ -183,7 +100,7 @@ fn edits_reload_pages_errors_show_and_clear() {
         "the overlay code ships with the script"
     );
     assert!(server.get("/second.html").1.contains("The output is 7.5."));
-    let events = server.events();
+    let events = event_stream(&server);
     std::thread::sleep(Duration::from_millis(300));
 
     // A prose edit re-renders only that chapter.
@@ -223,7 +140,7 @@ fn edits_reload_pages_errors_show_and_clear() {
     let (status, page) = server.get("/third.html");
     assert_eq!(status, 200);
     assert!(!page.contains("Broken"));
-    let late = server.events();
+    let late = event_stream(&server);
     assert!(next_event(&late, "error").contains("third.md:"));
 
     // Fixing the file clears the error.
@@ -241,7 +158,7 @@ fn path_traversal_is_refused() {
     #[cfg(unix)]
     std::os::unix::fs::symlink(outside.path(), dir.path().join("content/leak")).unwrap();
     std::fs::write(dir.path().join("secret.txt"), "TOP SECRET").unwrap();
-    let server = Server::start(dir.path());
+    let server = Server::start(dir.path(), &[]);
     let forms = [
         ("/../secret.txt", 403),
         ("/../../../../etc/passwd", 403),
@@ -263,7 +180,8 @@ fn path_traversal_is_refused() {
     }
     // Absolute-form request targets and raw backslashes are refused too.
     let absolute = "GET http://127.0.0.1/../secret.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-    let (status, body) = raw_get(server.port, absolute);
+    let (status, response) = server.raw(absolute);
+    let body = body(&response);
     assert_eq!(status, 403);
     assert!(!body.contains("TOP SECRET"));
     let (status, body) = server.get("/..\\secret.txt");
@@ -275,8 +193,8 @@ fn path_traversal_is_refused() {
 #[test]
 fn ctrl_c_exits_cleanly() {
     let dir = book();
-    let mut server = Server::start(dir.path());
-    let _events = server.events();
+    let mut server = Server::start(dir.path(), &[]);
+    let _events = event_stream(&server);
     std::thread::sleep(Duration::from_millis(200));
     let status = Command::new("kill")
         .arg("-INT")
@@ -423,7 +341,7 @@ fn browser_reloads_and_shows_the_error_overlay() {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/good"),
         dir.path(),
     );
-    let server = Server::start(dir.path());
+    let server = Server::start(dir.path(), &[]);
     let script = dir.path().join("check.mjs");
     std::fs::write(&script, BROWSER_SCRIPT).unwrap();
     let out = Command::new("node")
