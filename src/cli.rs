@@ -24,6 +24,22 @@ pub enum Command {
         /// Where to write the site (default: build-dir from book.toml, else `book/`).
         #[arg(short = 'd', long = "dest-dir")]
         dest: Option<PathBuf>,
+        /// The edition: `solutions` (default), `student` (no solutions), or one declared under
+        /// [gradbook.editions] in book.toml.
+        #[arg(long)]
+        edition: Option<String>,
+    },
+    /// Print the book (its print page) to PDF with the system's Chromium.
+    Pdf {
+        /// The book's root folder.
+        #[arg(default_value = ".")]
+        book_dir: PathBuf,
+        /// The PDF to write (default: `<build-dir>.pdf` beside the site, e.g. `book.pdf`).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The edition, as for `build`.
+        #[arg(long)]
+        edition: Option<String>,
     },
     /// Build, serve on localhost, rebuild on change and reload open pages.
     Serve {

@@ -1,12 +1,16 @@
-//! `gradbook build [BOOK_DIR] [-d DEST]`: the main job.
+//! `gradbook build [BOOK_DIR] [-d DEST] [--edition NAME]`: the main job.
 
-use crate::site::build::build;
+use crate::site::build::build_edition;
 use std::path::Path;
 use std::process::ExitCode;
 
 /// Build the book and print a one-line summary.
-pub fn run(book_dir: &Path, dest: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let report = build(book_dir, dest)?;
+pub fn run(
+    book_dir: &Path,
+    dest: Option<&Path>,
+    edition: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let report = build_edition(book_dir, dest, edition)?;
     println!(
         "Built {} pages, {} figures, {} computations in {} ms → {}",
         report.pages,

@@ -5,6 +5,7 @@ pub mod check;
 pub mod clean;
 pub mod graph;
 pub mod init;
+pub mod pdf;
 pub mod results;
 pub mod serve;
 
@@ -14,7 +15,16 @@ use std::process::ExitCode;
 /// Run the command `cli` asks for; `Err` is a user error (exit code 1).
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Build { book_dir, dest } => build::run(&book_dir, dest.as_deref()),
+        Command::Build {
+            book_dir,
+            dest,
+            edition,
+        } => build::run(&book_dir, dest.as_deref(), edition.as_deref()),
+        Command::Pdf {
+            book_dir,
+            output,
+            edition,
+        } => pdf::run(&book_dir, output.as_deref(), edition.as_deref()),
         Command::Serve {
             book_dir,
             port,

@@ -44,6 +44,7 @@ pub fn run(options: &ServeOptions) -> Result<()> {
         &options.book_dir,
         RenderOptions {
             live_reload_script: Some(reload::SCRIPT.into()),
+            ..RenderOptions::default()
         },
     );
     let first = session.update();

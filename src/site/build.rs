@@ -4,6 +4,8 @@ use crate::compute::{self, Outcome};
 use crate::figure;
 use crate::figure::export::{self, Format};
 use crate::site::assets;
+use crate::site::authoring::edition::{self, Edition};
+use crate::site::authoring::numbering;
 use crate::site::book::{Book, Chapter};
 use crate::site::chapter::{self, Inputs};
 use crate::site::markdown::Rendered;
@@ -24,6 +26,8 @@ use std::time::{Duration, Instant};
 pub struct RenderOptions {
     /// A `<script>` the dev server injects into every page (never set by `build`).
     pub live_reload_script: Option<String>,
+    /// Leave every `::: {.solution}` out (the student edition).
+    pub without_solutions: bool,
 }
 
 /// What a build did, for the summary line.
@@ -44,12 +48,28 @@ pub struct BuildReport {
 /// Build the book at `root` into `dest` (default: `build.build-dir` from book.toml), both
 /// relative paths being taken from the book root as mdBook does.
 pub fn build(root: &Path, dest: Option<&Path>) -> Result<BuildReport> {
+    build_edition(root, dest, None)
+}
+
+/// [`build`] one edition of the book (`None`: the solutions edition), into its own output
+/// folder unless `dest` is given.
+pub fn build_edition(
+    root: &Path,
+    dest: Option<&Path>,
+    edition: Option<&str>,
+) -> Result<BuildReport> {
     let start = Instant::now();
-    let book = Book::load(root)?;
+    let mut book = Book::load(root)?;
+    let edition = Edition::resolve(&book.config, edition)?;
+    edition.apply(&mut book);
     let dest = guard_destination(&book, dest)?;
     let outcomes = run_computations(&book)?;
     let computations = outcomes.len();
-    let (site, pages, figures) = render_site(&book, outcomes, &RenderOptions::default())?;
+    let options = RenderOptions {
+        without_solutions: !edition.solutions,
+        ..RenderOptions::default()
+    };
+    let (site, pages, figures) = render_site(&book, outcomes, &options)?;
     output::write_atomically(&site, &dest)?;
     Ok(BuildReport {
         pages,
@@ -97,12 +117,18 @@ pub fn render_site(
     outcomes: BTreeMap<String, Outcome>,
     options: &RenderOptions,
 ) -> Result<(SiteFiles, usize, usize)> {
-    let inputs = chapter_inputs(book, outcomes);
-    let rendered: Vec<Rendered> = book
+    let mut inputs = chapter_inputs(book, outcomes);
+    inputs.solutions = !options.without_solutions;
+    let mut rendered: Vec<Rendered> = book
         .chapters
         .par_iter()
         .map(|c| chapter::render(c, &inputs))
         .collect::<Result<_, _>>()?;
+    let full = match options.without_solutions {
+        true => Some(edition::full_numbers(book, &inputs)?),
+        false => None,
+    };
+    numbering::number_book(&book.chapters, &mut rendered, full.as_ref())?;
     let tera = templates::page_templates(&book.root)?;
     let pages = Pages::new(book, &tera, options);
     let mut site = SiteFiles::default();

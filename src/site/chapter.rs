@@ -5,6 +5,7 @@
 use crate::compute::{self, Kind, Outcome};
 use crate::diag::{Diagnostic, SpanError};
 use crate::figure;
+use crate::site::authoring;
 use crate::site::book::Chapter;
 use crate::site::markdown::{self, Rendered};
 use crate::site::templates::budget::Budget;
@@ -31,6 +32,9 @@ pub struct Inputs {
     /// The names chapters read while rendering (give each chapter its own to learn its
     /// dependencies).
     pub reads: Reads,
+    /// Render `::: {.solution}` blocks (false for the student edition, which blanks them
+    /// before anything else reads the chapter).
+    pub solutions: bool,
 }
 
 impl Inputs {
@@ -55,6 +59,7 @@ impl Inputs {
             digits,
             used_figures: Arc::default(),
             reads: Arc::default(),
+            solutions: true,
         }
     }
 }
@@ -108,7 +113,12 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
         &inputs.reads,
         &budget,
     );
-    let protected = protect_heading_ids(&chapter.source);
+    let source = if inputs.solutions {
+        std::borrow::Cow::Borrowed(chapter.source.as_str())
+    } else {
+        std::borrow::Cow::Owned(authoring::edition::strip_solutions(&chapter.source))
+    };
+    let protected = protect_heading_ids(&source);
     let at = |span: Range<usize>, message: &str| {
         let span = unprotect(&protected, span.start)..unprotect(&protected, span.end);
         Diagnostic::at(&chapter.file, &chapter.source, span, message)
@@ -158,6 +168,8 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
             }
         })?
         .replace(HEADING_ID_MARK, "{#");
+    let markdown_source = authoring::blocks::expand(&markdown_source)
+        .map_err(|e| locate(chapter, &markdown_source, &e))?;
     let mut fence_count = 0;
     let mut fences =
         |info: &str, code: &str, _offset: usize| -> Result<Option<String>, SpanError> {
@@ -187,13 +199,15 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
 /// Stands in for `{#` in heading attributes while Tera runs (Tera reads `{#` as a comment).
 const HEADING_ID_MARK: &str = "\u{E000}";
 
-/// Hide the `{#id}` of heading attributes (`## Title {#id .class}`) from Tera. A `{#` that is
-/// closed by `#}` on the same line is a Tera comment and is left alone.
+/// Hide the `{#id}` of heading attributes (`## Title {#id .class}`) and of the authoring
+/// syntax (`::: {#thm-x}`, `$$ … $$ {#eq-x}`, `![…](…){#fig-x}`, `: … {#tbl-x}`) from Tera. A
+/// `{#` that is closed by `#}` on the same line is a Tera comment and is left alone.
 fn protect_heading_ids(source: &str) -> String {
     source
         .split_inclusive('\n')
         .map(|line| {
-            let is_heading = line.trim_start().starts_with('#');
+            let is_heading =
+                line.trim_start().starts_with('#') || authoring::blocks::has_attributes(line);
             match line.rfind("{#") {
                 Some(at) if is_heading && !line[at..].contains("#}") => {
                     format!("{}{HEADING_ID_MARK}{}", &line[..at], &line[at + 2..])

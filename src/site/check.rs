@@ -123,6 +123,15 @@ fn render(
     if rendered.len() < book.chapters.len() {
         return Ok(None);
     }
+    if let Err(d) =
+        crate::site::authoring::numbering::number_book(&book.chapters, &mut rendered, None)
+    {
+        report.problems.push(Problem {
+            location: None,
+            message: d.to_string(),
+        });
+        return Ok(None);
+    }
     let tera = templates::page_templates(&book.root)?;
     let options = RenderOptions::default();
     let pages = Pages::new(book, &tera, &options);

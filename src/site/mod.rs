@@ -1,6 +1,7 @@
 //! The book → site pipeline: reading the book, rendering pages, writing the site.
 
 pub mod assets;
+pub mod authoring;
 pub mod book;
 pub mod build;
 pub mod chapter;
@@ -11,6 +12,7 @@ pub mod incremental;
 pub mod links;
 pub mod markdown;
 pub mod output;
+pub mod paged;
 pub mod print;
 pub mod reproduce;
 pub mod search;

@@ -24,7 +24,11 @@ pub fn body(chapters: &[Chapter], html: &[&str]) -> String {
         out.push_str(&format!(
             "<section class=\"print-chapter\" id=\"{}\">{}</section>\n",
             escape(&id),
-            rewrite(page, chapter, chapters)
+            rewrite(
+                &crate::site::authoring::open_all_details(page),
+                chapter,
+                chapters
+            )
         ));
     }
     out

@@ -334,14 +334,17 @@ pub struct FigureState {
     pub used: Arc<Mutex<BTreeSet<(String, String)>>>,
 }
 
-/// Draw a figure wrapped in `<figure>` with an optional caption, on one line (so it stays one
-/// HTML block in Markdown).
+/// Draw a figure wrapped in `<figure>` with an optional caption (inline Markdown and math) and
+/// an optional label `fig-…` that numbers it, on one line (so it stays one HTML block in
+/// Markdown).
 pub fn figure_html(
     state: &mut FigureState,
     of: &str,
     kind: &str,
     caption: Option<&str>,
+    label: Option<&str>,
 ) -> Result<String, String> {
+    let numbered = crate::site::authoring::numbered_caption("fig", label, caption)?;
     let outcome = state.outcomes.get(of).ok_or_else(|| {
         let known: Vec<&str> = state.outcomes.keys().map(String::as_str).collect();
         format!("no computation named `{of}` (known: {})", known.join(", "))
@@ -357,12 +360,13 @@ pub fn figure_html(
     if let Ok(mut used) = state.used.lock() {
         used.insert((of.to_string(), kind.to_string()));
     }
-    let caption = match caption {
-        Some(c) => format!("<figcaption>{}</figcaption>", inline_math(c)?),
+    let caption = match numbered {
+        Some(c) => format!("<figcaption>{c}</figcaption>"),
         None => String::new(),
     };
+    let id = label.map_or(format!("{prefix}figure"), str::to_string);
     Ok(format!(
-        "<figure class=\"gb-figure\" id=\"{prefix}figure\">{}{caption}</figure>",
+        "<figure class=\"gb-figure\" id=\"{id}\">{}{caption}</figure>",
         one_line(&svg)
     ))
 }
@@ -394,7 +398,8 @@ fn record(reads: &Reads, of: &str) {
     }
 }
 
-/// Register `figure(of, kind, caption)`, `table(of, rows, columns, labels, digits)`,
+/// Register `figure(of, kind, caption, id)`, `table(of, rows, columns, labels, digits,
+/// caption, id)`,
 /// `claim(that, says)` and the `fenced(lang)` filter; every `of` is recorded in `reads`.
 pub fn register_functions(
     tera: &mut Tera,
@@ -417,10 +422,11 @@ pub fn register_functions(
                 let kind = str_arg(args, "kind")?
                     .ok_or_else(|| tera::Error::msg("figure: missing `kind=\"…\"`"))?;
                 let caption = str_arg(args, "caption")?;
+                let label = str_arg(args, "id")?;
                 let mut state = state
                     .lock()
                     .map_err(|_| tera::Error::msg("figure: state poisoned"))?;
-                figure_html(&mut state, &of, &kind, caption.as_deref())
+                figure_html(&mut state, &of, &kind, caption.as_deref(), label.as_deref())
                     .map(Value::String)
                     .map_err(|e| {
                         tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}"))
@@ -448,7 +454,12 @@ pub fn register_functions(
                 let value = lookup(&context, &of).ok_or_else(|| {
                     tera::Error::msg(format!("table: `{of}` not found in the results"))
                 })?;
+                let caption = str_arg(args, "caption")?;
+                let label = str_arg(args, "id")?;
                 table_html(value, &spec)
+                    .and_then(|t| {
+                        crate::site::authoring::wrap_table(&t, caption.as_deref(), label.as_deref())
+                    })
                     .map(Value::String)
                     .map_err(|e| tera::Error::msg(format!("table(of=\"{of}\"): {e}")))
             },

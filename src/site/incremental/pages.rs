@@ -4,6 +4,7 @@
 
 use super::{Rebuild, Session, hash_of};
 use crate::site::assets;
+use crate::site::authoring::numbering;
 use crate::site::book::Book;
 use crate::site::build::{self, Pages};
 use crate::site::output::SiteFiles;
@@ -44,8 +45,18 @@ impl Session {
             .iter()
             .map(|c| (c.name.as_str(), c.number.as_str(), c.path.as_str()))
             .collect();
+        let mut numbered = Vec::new();
+        for c in &book.chapters {
+            let cached = self
+                .chapters
+                .get(&c.path)
+                .ok_or_else(|| anyhow::anyhow!("internal: chapter {} was not rendered", c.path))?;
+            numbered.push(cached.rendered.clone());
+        }
+        // Numbers and cross-references span chapters: a label's number is part of every page.
+        let labels = numbering::number_book(&book.chapters, &mut numbered, None)?;
         let key = hash_of(&(
-            format!("{:?}{:?}", book.summary, book.config),
+            format!("{:?}{:?}{labels:?}", book.summary, book.config),
             names,
             templates_key,
         ));
@@ -57,25 +68,18 @@ impl Session {
             self.site.clone()
         };
         let pages = Pages::new(book, tera, &self.options);
-        let mut rendered = Vec::new();
         let shared = all || any_unwrapped;
         for (i, c) in book.chapters.iter().enumerate() {
-            let cached = self
-                .chapters
-                .get(&c.path)
-                .ok_or_else(|| anyhow::anyhow!("internal: chapter {} was not rendered", c.path))?;
-            if all || !cached.wrapped {
-                for (path, html) in pages.chapter_pages(i, &cached.rendered.html)? {
+            let wrapped = self.chapters.get(&c.path).is_some_and(|c| c.wrapped);
+            if all || !wrapped {
+                for (path, html) in pages.chapter_pages(i, &numbered[i].html)? {
                     site.add(path, html);
                     report.rewrapped += 1;
                 }
             }
-            if shared {
-                rendered.push(cached.rendered.clone());
-            }
         }
         if shared {
-            pages.shared_files(&rendered, &mut site)?;
+            pages.shared_files(&numbered, &mut site)?;
         }
         self.standalone_figures(book, &mut site)?;
         self.pages_key = Some(key);
