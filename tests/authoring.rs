@@ -31,7 +31,7 @@ fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
                     .unwrap()
                     .to_string_lossy()
                     .into_owned();
-                out.insert(rel, std::fs::read(&path).unwrap());
+                out.insert(rel, std::fs::read(path).unwrap());
             }
         }
     }
@@ -205,10 +205,13 @@ fn the_student_edition_has_no_trace_of_the_solutions_and_the_same_numbers() {
             assert!(!body.contains(needle), "{path} holds {needle}");
             assert!(!path.contains(needle), "{path}");
         }
-        assert!(
-            !body.contains("gb-solution"),
-            "{path} holds a solution block"
-        );
+        // The stylesheet styles solution blocks in every edition; no page holds one.
+        if !path.starts_with("css/") {
+            assert!(
+                !body.contains("gb-solution"),
+                "{path} holds a solution block"
+            );
+        }
     }
     // Numbers are the complete book's: Figure 1.3 stays 1.3 though 1.2 is left out.
     let grads = read(&site, "grads.html");
@@ -257,7 +260,7 @@ fn fails(book: &Path, args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{:?}", out);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 

@@ -56,7 +56,7 @@ pub fn run(book_dir: &Path, output: Option<&Path>, edition: Option<&str>) -> Res
     let first = work.0.join("first.pdf");
     std::fs::write(&page, paged::document(&book, &print, &edition.name, None))?;
     print_pdf(&chromium, &page, &first, &work.0)?;
-    let pages = paged::destination_pages(&std::fs::read(&first)?);
+    let pages = paged::destination_pages(&std::fs::read(first)?);
     if pages.is_none() {
         eprintln!(
             "warning: Chromium's PDF names no destinations; the table of contents has no page numbers"
@@ -68,12 +68,12 @@ pub fn run(book_dir: &Path, output: Option<&Path>, edition: Option<&str>) -> Res
         paged::document(&book, &print, &edition.name, pages.as_ref()),
     )?;
     print_pdf(&chromium, &page, &second, &work.0)?;
-    let mut pdf = std::fs::read(&second)?;
+    let mut pdf = std::fs::read(second)?;
     pdf.extend_from_slice(MARK);
     let staging = output.with_extension(format!("pdf.tmp-{}", std::process::id()));
-    std::fs::write(&staging, &pdf)
+    std::fs::write(&staging, pdf)
         .with_context(|| format!("writing {}", display_path(&staging).display()))?;
-    std::fs::rename(&staging, &output)
+    std::fs::rename(staging, &output)
         .with_context(|| format!("writing {}", display_path(&output).display()))?;
     println!(
         "Printed the {} edition to {} in {} ms",
@@ -167,7 +167,7 @@ fn write_site(site: &SiteFiles, dir: &Path) -> Result<()> {
         if let Some(parent) = file.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        std::fs::write(&file, bytes)?;
+        std::fs::write(file, bytes)?;
     }
     Ok(())
 }

@@ -124,9 +124,10 @@ pub fn render_site(
         .par_iter()
         .map(|c| chapter::render(c, &inputs))
         .collect::<Result<_, _>>()?;
-    let full = match options.without_solutions {
-        true => Some(edition::full_numbers(book, &inputs)?),
-        false => None,
+    let full = if options.without_solutions {
+        Some(edition::full_numbers(book, &inputs)?)
+    } else {
+        None
     };
     numbering::number_book(&book.chapters, &mut rendered, full.as_ref())?;
     let tera = templates::page_templates(&book.root)?;

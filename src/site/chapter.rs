@@ -114,9 +114,9 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
         &budget,
     );
     let source = if inputs.solutions {
-        std::borrow::Cow::Borrowed(chapter.source.as_str())
+        authoring::edition::strip_student_only(&chapter.source)
     } else {
-        std::borrow::Cow::Owned(authoring::edition::strip_solutions(&chapter.source))
+        authoring::edition::strip_solutions(&chapter.source)
     };
     let protected = protect_heading_ids(&source);
     let at = |span: Range<usize>, message: &str| {

@@ -628,7 +628,7 @@ mod tests {
         );
         assert!(h.contains("<table>"), "{h}");
         assert!(
-            h.contains(&format!("<div class=\"gb-equation\" id=\"eq-one\">")),
+            h.contains("<div class=\"gb-equation\" id=\"eq-one\">"),
             "{h}"
         );
         assert!(

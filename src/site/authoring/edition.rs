@@ -106,9 +106,20 @@ pub fn full_numbers(
 /// The editions declared in book.toml, by name.
 pub type Editions = BTreeMap<String, EditionConfig>;
 
-/// Blank out every `::: {.solution}` … `:::` block of a chapter's source: each byte but line
-/// breaks becomes a space, so every offset and line number stays what it was in the file.
+/// Blank out every `::: {.solution}` and `::: {.solutions-only}` … `:::` block of a chapter's
+/// source: each byte but line breaks becomes a space, so every offset and line number stays what
+/// it was in the file.
 pub fn strip_solutions(source: &str) -> String {
+    strip_blocks(source, &[".solution", ".solutions-only"])
+}
+
+/// Blank out every `::: {.student-only}` block (text only the student edition shows).
+pub fn strip_student_only(source: &str) -> String {
+    strip_blocks(source, &[".student-only"])
+}
+
+/// Blank out every fenced div with one of `classes`, keeping offsets and line breaks.
+fn strip_blocks(source: &str, classes: &[&str]) -> String {
     let mut out = String::with_capacity(source.len());
     let mut depth_in_solution: Option<usize> = None;
     let mut depth = 0usize;
@@ -133,7 +144,7 @@ pub fn strip_solutions(source: &str) -> String {
                     depth_in_solution = None;
                 }
             } else {
-                if depth_in_solution.is_none() && is_solution(rest) {
+                if depth_in_solution.is_none() && has_class(rest, classes) {
                     depth_in_solution = Some(depth);
                     blank = true;
                 }
@@ -155,10 +166,12 @@ pub fn strip_solutions(source: &str) -> String {
     out
 }
 
-/// Whether the attributes of a `:::` line name the `solution` class.
-fn is_solution(rest: &str) -> bool {
+/// Whether the attributes of a `:::` line name one of `classes` (`.name`, or a bare `name`).
+fn has_class(rest: &str, classes: &[&str]) -> bool {
     let inner = rest.trim_start_matches('{').trim_end_matches('}');
-    inner.split_whitespace().any(|w| w == ".solution") || rest == "solution"
+    classes
+        .iter()
+        .any(|c| inner.split_whitespace().any(|w| w == *c) || rest == c.trim_start_matches('.'))
 }
 
 #[cfg(test)]
