@@ -165,6 +165,8 @@ pub struct GradbookConfig {
     pub standalone_theme: Theme,
     /// Pixels per SVG pixel of standalone PNGs (0.25–8).
     pub standalone_scale: Spanned<f32>,
+    /// The layout of every node-and-edge diagram (`layered`, the default, or `layout-rs`).
+    pub layout: crate::figure::diagram::Engine,
 }
 
 impl Default for GradbookConfig {
@@ -175,6 +177,7 @@ impl Default for GradbookConfig {
             standalone_formats: vec![Format::Svg],
             standalone_theme: Theme::Light,
             standalone_scale: Spanned::new(0..0, crate::figure::export::DEFAULT_SCALE),
+            layout: crate::figure::diagram::Engine::default(),
         }
     }
 }
