@@ -167,6 +167,8 @@ pub struct GradbookConfig {
     pub standalone_scale: Spanned<f32>,
     /// `[gradbook.editions.NAME]`: editions with their own output folder and title.
     pub editions: crate::site::authoring::edition::Editions,
+    /// The layout of every node-and-edge diagram (`layered`, the default, or `layout-rs`).
+    pub layout: crate::figure::diagram::Engine,
 }
 
 impl Default for GradbookConfig {
@@ -178,6 +180,7 @@ impl Default for GradbookConfig {
             standalone_theme: Theme::Light,
             standalone_scale: Spanned::new(0..0, crate::figure::export::DEFAULT_SCALE),
             editions: Default::default(),
+            layout: crate::figure::diagram::Engine::default(),
         }
     }
 }

@@ -14,7 +14,17 @@ const DIGITS: usize = 5;
 
 /// Draw figure `kind` of `result`; `None` if there is no such kind.
 pub fn draw(result: &GraphResult, kind: &str, id_prefix: &str) -> Option<String> {
-    (kind == KINDS[0]).then(|| diagram::render(&to_diagram(result), id_prefix))
+    draw_with(result, kind, id_prefix, diagram::Engine::default())
+}
+
+/// [`draw`] laid out by `layout`.
+pub fn draw_with(
+    result: &GraphResult,
+    kind: &str,
+    id_prefix: &str,
+    layout: diagram::Engine,
+) -> Option<String> {
+    (kind == KINDS[0]).then(|| diagram::render_with(&to_diagram(result), id_prefix, layout))
 }
 
 /// The lines shown in a node's box.

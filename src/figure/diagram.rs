@@ -1,13 +1,14 @@
-//! Node-and-edge diagrams: a [`Diagram`] → layout (layout-rs, or our layered layout) → SVG.
+//! Node-and-edge diagrams: a [`Diagram`] → layout (our layered layout, or layout-rs when a
+//! book or figure asks for it: [`Engine`]) → SVG.
 //!
 //! Both the backward graphs (Q3) and the network drawings (Q1) are turned into a
 //! [`Diagram`] first; this module owns layout, sizing from text, theme classes, tooltips,
-//! accessible names, id prefixes and escaping. layout-rs's result is kept only when a
-//! geometric check finds no arrow through a box, no label on a line, box or label, and no
-//! arrows drawn on top of each other, and it is no wider than the layered layout; otherwise
-//! the layered layout (dummy items for long edges, label slots beside their arrows, arrows
-//! only in the empty bands between ranks or in reserved slots) draws it. Wide figures keep
-//! their text at 11 px or more and scroll sideways (class `gb-scroll`).
+//! accessible names, id prefixes and escaping. The layered layout (dummy items for long
+//! edges, label slots beside their arrows, arrows only in the empty bands between ranks or in
+//! reserved slots) draws every diagram unless layout-rs is chosen; layout-rs's drawing is
+//! kept only when a geometric check finds no arrow through a box, no label on a line, box or
+//! label, and no arrows drawn on top of each other. Wide figures keep their text at 11 px or
+//! more and scroll sideways (class `gb-scroll`).
 //!
 //! The SVG follows the site's theme: boxes carry `gb-node gb-node-<class>`, arrows
 //! `gb-edge <classes>`, and a `<style>` scoped to the figure's root id colours them with the
@@ -18,6 +19,7 @@
 
 mod check;
 mod coords;
+mod dot;
 mod layered;
 mod order;
 mod place;
@@ -27,6 +29,9 @@ mod svg;
 use crate::format::fixed;
 use crate::markup::sanitize_id;
 use place::Request;
+
+pub use dot::sized_dot;
+pub use place::Engine;
 
 /// Which way the diagram flows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +92,9 @@ const ADVANCE: f64 = 0.6;
 const PAD: (f64, f64) = (10.0, 6.0);
 /// Margin around the drawing.
 const MARGIN: f64 = 8.0;
+/// Space kept beside every box horizontally and vertically (px); the band between two ranks
+/// is twice the gap along the flow.
+const GAP: (f64, f64) = (10.0, 16.0);
 
 /// Lay out and draw `diagram` as SVG; every id starts with `id_prefix`.
 ///
@@ -95,14 +103,20 @@ const MARGIN: f64 = 8.0;
 /// `aria-labelledby` title, a `viewBox`, `width="100%"` and a `max-width` of its natural
 /// size, so it scales down on narrow pages and never up.
 pub fn render(diagram: &Diagram, id_prefix: &str) -> String {
-    let prefix = sanitize_id(id_prefix);
-    svg::write_svg(diagram, &placement(diagram), &prefix)
+    render_with(diagram, id_prefix, Engine::Layered)
 }
 
-/// The boxes of `diagram` in reading order as [`render`] draws them: top to bottom by the
-/// centre of each box (centres within half a pixel count as one row), then left to right.
+/// [`render`] with the layout `engine`.
+pub fn render_with(diagram: &Diagram, id_prefix: &str, engine: Engine) -> String {
+    let prefix = sanitize_id(id_prefix);
+    svg::write_svg(diagram, &placement(diagram, engine), &prefix)
+}
+
+/// The boxes of `diagram` in reading order as [`render`] draws them (layered layout): top
+/// to bottom by the centre of each box (centres within half a pixel count as one row), then
+/// left to right.
 pub fn reading_order(diagram: &Diagram) -> Vec<usize> {
-    let placed = placement(diagram);
+    let placed = placement(diagram, Engine::Layered);
     let along_across = |i: usize| {
         let r = &placed.nodes[i];
         if diagram.direction == Direction::TopToBottom {
@@ -126,8 +140,8 @@ pub fn reading_order(diagram: &Diagram) -> Vec<usize> {
     rows.concat()
 }
 
-/// Where [`render`] puts the boxes and arrows of `diagram`.
-fn placement(diagram: &Diagram) -> place::Placement {
+/// Where `engine` puts the boxes and arrows of `diagram`.
+fn placement(diagram: &Diagram, engine: Engine) -> place::Placement {
     let node_sizes: Vec<(f64, f64)> = diagram.nodes.iter().map(|n| box_size(&n.lines)).collect();
     let edges: Vec<place::EdgeSpec> = diagram
         .edges
@@ -138,9 +152,9 @@ fn placement(diagram: &Diagram) -> place::Placement {
         top_to_bottom: diagram.direction == Direction::TopToBottom,
         node_sizes: &node_sizes,
         edges: &edges,
-        gap: (10.0, 16.0),
+        gap: GAP,
     };
-    place::place_or_fallback(&request)
+    place::place_with(&request, engine)
 }
 
 /// Width of `text` in px at font size `size` (wide characters count double).
@@ -240,12 +254,21 @@ mod tests {
             .iter()
             .map(|e| (e.from, e.to, e.label.as_deref().map(label_size)))
             .collect();
-        let p = place::place_or_fallback(&Request {
-            top_to_bottom: true,
-            node_sizes: &sizes,
-            edges: &edges,
-            gap: (14.0, 22.0),
-        });
+        for engine in [Engine::Layered, Engine::LayoutRs] {
+            let p = place::place_with(
+                &Request {
+                    top_to_bottom: true,
+                    node_sizes: &sizes,
+                    edges: &edges,
+                    gap: (14.0, 22.0),
+                },
+                engine,
+            );
+            boxes_fit(&p, &sizes);
+        }
+    }
+
+    fn boxes_fit(p: &place::Placement, sizes: &[(f64, f64)]) {
         for (i, a) in p.nodes.iter().enumerate() {
             assert!(a.w >= sizes[i].0 - 1e-9 && a.h >= sizes[i].1 - 1e-9);
             for b in &p.nodes[i + 1..] {

@@ -25,9 +25,19 @@ pub fn kinds(outcome: &Outcome) -> &'static [&'static str] {
 ///
 /// Returns `None` when the outcome has no figure of that kind (see [`kinds`]).
 pub fn draw(outcome: &Outcome, kind: &str, id_prefix: &str) -> Option<String> {
+    draw_with(outcome, kind, id_prefix, diagram::Engine::default())
+}
+
+/// [`draw`] with diagrams laid out by `layout` (plots have no layout to choose).
+pub fn draw_with(
+    outcome: &Outcome,
+    kind: &str,
+    id_prefix: &str,
+    layout: diagram::Engine,
+) -> Option<String> {
     match outcome {
-        Outcome::Autograd(r) => backward_graph::draw(r, kind, id_prefix),
-        Outcome::Network(r) => network_diagram::draw(r, kind, id_prefix),
+        Outcome::Autograd(r) => backward_graph::draw_with(r, kind, id_prefix, layout),
+        Outcome::Network(r) => network_diagram::draw_with(r, kind, id_prefix, layout),
         Outcome::Optimizer(r) => plot::draw(r, kind, id_prefix),
     }
 }

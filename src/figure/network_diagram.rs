@@ -6,7 +6,7 @@
 //! parameter); `chain/<variant>`, `skip/<variant>`, `paths/<variant>` and
 //! `paths/<variant>/<parameter>` pick another.
 
-use super::diagram::{Diagram, Direction, Edge, Node, render, sizing};
+use super::diagram::{Diagram, Direction, Edge, Engine, Node, render_with, sizing};
 use crate::compute::network::StudyResult;
 use crate::compute::network::paths::{PALETTE, PathTerm};
 use crate::compute::network::result::{NetResult, NodeValue, VariantResult};
@@ -19,10 +19,20 @@ pub const KINDS: &[&str] = &["chain", "skip", "paths"];
 
 /// Draw figure `kind` of `result`; `None` if there is no such kind.
 pub fn draw(result: &StudyResult, kind: &str, id_prefix: &str) -> Option<String> {
+    draw_with(result, kind, id_prefix, Engine::default())
+}
+
+/// [`draw`] laid out by `layout`.
+pub fn draw_with(
+    result: &StudyResult,
+    kind: &str,
+    id_prefix: &str,
+    layout: Engine,
+) -> Option<String> {
     let diagrams = diagrams(result, kind)?;
     match diagrams.as_slice() {
-        [one] => Some(render(one, id_prefix)),
-        many => Some(stack(many, &title(result, kind)?, id_prefix)),
+        [one] => Some(render_with(one, id_prefix, layout)),
+        many => Some(stack(many, &title(result, kind)?, id_prefix, layout)),
     }
 }
 
@@ -81,13 +91,13 @@ pub fn diagrams(result: &StudyResult, kind: &str) -> Option<Vec<Diagram>> {
 }
 
 /// Stack rendered diagrams vertically in one SVG, each row labelled in its path's colour.
-fn stack(diagrams: &[Diagram], title: &str, id_prefix: &str) -> String {
+fn stack(diagrams: &[Diagram], title: &str, id_prefix: &str, layout: Engine) -> String {
     let prefix = sanitize_id(id_prefix);
     let root = format!("{prefix}fig");
     let gutter = 64.0;
     let (mut y, mut width, mut rows) = (0.0_f64, 0.0_f64, String::new());
     for (k, d) in diagrams.iter().enumerate() {
-        let svg = render(d, &format!("{prefix}p{k}-"));
+        let svg = render_with(d, &format!("{prefix}p{k}-"), layout);
         let Some((w, h)) = view_size(&svg) else {
             continue;
         };

@@ -158,11 +158,13 @@ pub fn render_site(
 
 /// What every chapter is rendered from: the outcomes, the book's metadata and its digits.
 pub fn chapter_inputs(book: &Book, outcomes: BTreeMap<String, Outcome>) -> Inputs {
-    Inputs::new(
+    let mut inputs = Inputs::new(
         outcomes,
         book_json(book),
         *book.config.gradbook.digits.get_ref(),
-    )
+    );
+    inputs.layout = book.config.gradbook.layout;
+    inputs
 }
 
 /// Where a figure's standalone file goes: `figures/<stem>-<kind>.<ext>`, with any `/` of a
@@ -185,10 +187,10 @@ pub fn standalone_figure(
     kind: &str,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let settings = &book.config.gradbook;
-    let Some(svg) = outcomes
-        .get(stem)
-        .and_then(|o| figure::draw(o, kind, &format!("{stem}-{}-", kind.replace('/', "-"))))
-    else {
+    let Some(svg) = outcomes.get(stem).and_then(|o| {
+        let prefix = format!("{stem}-{}-", kind.replace('/', "-"));
+        figure::draw_with(o, kind, &prefix, settings.layout)
+    }) else {
         return Ok(Vec::new());
     };
     let mut formats = settings.standalone_formats.clone();

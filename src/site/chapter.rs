@@ -6,6 +6,7 @@ use crate::compute::{self, Kind, Outcome};
 use crate::diag::{Diagnostic, SpanError};
 use crate::figure;
 use crate::site::authoring;
+use crate::figure::diagram::Engine;
 use crate::site::book::Chapter;
 use crate::site::markdown::{self, Rendered};
 use crate::site::templates::budget::Budget;
@@ -35,6 +36,8 @@ pub struct Inputs {
     /// Render `::: {.solution}` blocks (false for the student edition, which blanks them
     /// before anything else reads the chapter).
     pub solutions: bool,
+    /// The layout of the diagrams (the book's `gradbook.layout`).
+    pub layout: Engine,
 }
 
 impl Inputs {
@@ -60,6 +63,7 @@ impl Inputs {
             used_figures: Arc::default(),
             reads: Arc::default(),
             solutions: true,
+            layout: Engine::default(),
         }
     }
 }
@@ -104,6 +108,7 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
         page_prefix: page_prefix.clone(),
         count: 0,
         used: inputs.used_figures.clone(),
+        layout: inputs.layout,
     };
     let budget = Arc::new(Budget::default());
     let mut tera = templates::chapter_engine(
@@ -183,6 +188,7 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
                 &format!("{page_prefix}a{fence_count}-"),
                 with_table,
                 inputs.digits,
+                inputs.layout,
             )
             .map(Some)
             .map_err(|e| {
@@ -232,13 +238,14 @@ fn autograd_fence(
     prefix: &str,
     with_table: bool,
     digits: usize,
+    layout: Engine,
 ) -> Result<String, SpanError> {
     let outcome = compute::run(Kind::Autograd, code)?;
     let kind = figure::kinds(&outcome)
         .first()
         .copied()
         .unwrap_or("backward-graph");
-    let svg = figure::draw(&outcome, kind, prefix)
+    let svg = figure::draw_with(&outcome, kind, prefix, layout)
         .ok_or_else(|| SpanError::new(0..0, "this script has no figure"))?;
     let mut html = format!(
         "<figure class=\"gb-figure\">{}</figure>\n",

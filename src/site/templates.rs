@@ -332,6 +332,8 @@ pub struct FigureState {
     pub count: usize,
     /// Every (stem, kind) drawn, for the standalone files.
     pub used: Arc<Mutex<BTreeSet<(String, String)>>>,
+    /// The layout of the diagrams (the book's `gradbook.layout`).
+    pub layout: crate::figure::diagram::Engine,
 }
 
 /// Draw a figure wrapped in `<figure>` with an optional caption (inline Markdown and math) and
@@ -351,7 +353,7 @@ pub fn figure_html(
     })?;
     state.count += 1;
     let prefix = format!("{}f{}-", state.page_prefix, state.count);
-    let svg = figure::draw(outcome, kind, &prefix).ok_or_else(|| {
+    let svg = figure::draw_with(outcome, kind, &prefix, state.layout).ok_or_else(|| {
         format!(
             "`{of}` has no figure of kind `{kind}` (kinds: {})",
             figure::kinds(outcome).join(", ")

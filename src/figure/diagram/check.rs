@@ -2,7 +2,7 @@
 //!
 //! An arrow through a box that is not one of its ends, boxes on top of each other, a label
 //! on a line, a box or another label, two arrows drawn on top of each other. layout-rs's
-//! result is used only when this finds nothing (see [`super::place::place_or_fallback`]);
+//! result is used only when this finds nothing (see [`super::place::place_with`]);
 //! the layered layout is built so that it never does, and its unit tests check that here.
 
 use super::place::{Placement, Rect, Request, Route};

@@ -67,9 +67,11 @@ fn pack(row: &[usize], wish: &[f64], grid: &Grid, size: &[P], gap: &[f64], pos: 
     for (m, &k) in boxes.iter().enumerate() {
         placed[k] = Some((left[m] + right[m]) / 2.0);
     }
-    let mut turn: Vec<usize> = (0..row.len()).filter(|&k| placed[k].is_none()).collect();
-    turn.sort_by_key(|&k| matches!(grid.items[row[k]], Item::Dummy(_)));
-    for k in turn {
+    // Labels next, left to right, between whatever is placed on either side.
+    let labels: Vec<usize> = (0..row.len())
+        .filter(|&k| matches!(grid.items[row[k]], Item::Label(_)))
+        .collect();
+    for k in labels {
         let lo = (0..k)
             .rev()
             .find_map(|j| placed[j].map(|p| p + prefix[k] - prefix[j]))
@@ -78,6 +80,29 @@ fn pack(row: &[usize], wish: &[f64], grid: &Grid, size: &[P], gap: &[f64], pos: 
             .find_map(|j| placed[j].map(|p| p - (prefix[j] - prefix[k])))
             .unwrap_or(f64::INFINITY);
         placed[k] = Some(wish[k].clamp(lo, hi.max(lo)));
+    }
+    // Dummies last, left to right: everything on their left is placed by then, and on their
+    // right only boxes and labels are, so the nearest of those bounds them (found in one
+    // pass from the right, keeping the row linear however many dummies it holds).
+    let mut hi = vec![f64::INFINITY; row.len()];
+    let mut next: Option<(usize, f64)> = None;
+    for k in (0..row.len()).rev() {
+        if let Some((j, p)) = next {
+            hi[k] = p - (prefix[j] - prefix[k]);
+        }
+        if let Some(p) = placed[k] {
+            next = Some((k, p));
+        }
+    }
+    for k in 0..row.len() {
+        if placed[k].is_some() {
+            continue;
+        }
+        let lo = match k.checked_sub(1).and_then(|j| placed[j]) {
+            Some(p) => p + prefix[k] - prefix[k - 1],
+            None => f64::NEG_INFINITY,
+        };
+        placed[k] = Some(wish[k].clamp(lo, hi[k].max(lo)));
     }
     for (k, &i) in row.iter().enumerate() {
         pos[i] = placed[k].unwrap_or(prefix[k]);

@@ -1,14 +1,16 @@
-//! A layered (Sugiyama-style) layout that never draws an arrow through a box: the fallback
-//! whenever layout-rs's result fails [`super::check`], and the layout of graphs too large
-//! for layout-rs.
+//! A layered (Sugiyama-style) layout that never draws an arrow through a box: the default
+//! engine, and the fallback whenever layout-rs's result fails [`super::check`] or the graph
+//! is too large for layout-rs.
 //!
 //! Ranks by longest path to the output (cycles broken by reversing DFS back edges; inputs
 //! sit just above their first consumer), one dummy item per rank crossed by a long edge and one
 //! label item in the middle of a labelled edge (labelled edges span at least two ranks),
 //! barycentre sweeps that keep the order with the fewest crossings. [`super::route`] then
 //! places the items and routes every arrow through its own slots, so arrows only ever run
-//! through the empty bands between ranks or through room reserved for them. Edges too long
-//! for the dummy budget run in lanes beside the drawing instead.
+//! through the empty bands between ranks or through room reserved for them. Every long edge
+//! gets its dummies while the total stays within [`MAX_DUMMIES`] (it does on every graph
+//! Graphviz `dot` lays out in reasonable time); past that, the longest edges run in lanes
+//! beside the drawing instead, so time stays near-linear in the size of the graph.
 
 use super::place::{Placement, Request};
 
@@ -51,8 +53,10 @@ pub(super) struct Grid {
     pub lanes: Vec<Flow>,
 }
 
-/// Dummy items allowed beyond the nodes, per node (long edges past it go to lanes).
-const DUMMIES_PER_NODE: usize = 4;
+/// Dummy items allowed in all (long edges past it, longest first, go to lanes): enough for
+/// every edge of a 1,000-node backward graph, bounded so a 10,000-node one draws in well
+/// under a second.
+const MAX_DUMMIES: usize = 400_000;
 
 /// Edges of `n` nodes oriented so they form a DAG: DFS from every node in index order,
 /// edges back to a node on the stack are reversed.
@@ -133,8 +137,9 @@ pub(super) fn ranks(n: usize, edges: &[(usize, usize)]) -> Vec<usize> {
     rank_dag(n, &flows)
 }
 
-/// Rank, split into items and order the diagram `req`.
-pub(super) fn grid(req: &Request<'_>) -> Grid {
+/// Rank, split into items and order the diagram `req`, with at most `max_dummies` dummy
+/// items.
+pub(super) fn grid(req: &Request<'_>, max_dummies: usize) -> Grid {
     let n = req.node_sizes.len();
     let valid: Vec<(usize, usize, usize, bool)> = req
         .edges
@@ -168,7 +173,7 @@ pub(super) fn grid(req: &Request<'_>) -> Grid {
     let mut by_span: Vec<usize> = (0..flows.len()).collect();
     let span = |k: usize| node_rank[flows[k].to].saturating_sub(node_rank[flows[k].from]);
     by_span.sort_by_key(|&k| span(k));
-    let mut budget = DUMMIES_PER_NODE * n + 400;
+    let mut budget = max_dummies;
     let mut laned = vec![false; flows.len()];
     for &k in &by_span {
         let need = span(k).saturating_sub(1);
@@ -220,7 +225,7 @@ pub(super) fn grid(req: &Request<'_>) -> Grid {
 
 /// Lay out `req` in ranks.
 pub(super) fn layered(req: &Request<'_>) -> Placement {
-    super::route::place(req, &grid(req))
+    super::route::place(req, &grid(req, MAX_DUMMIES))
 }
 
 #[cfg(test)]
@@ -244,12 +249,15 @@ mod tests {
     fn long_and_labelled_edges_get_items_in_every_rank_they_cross() {
         let sizes = vec![(40.0, 20.0); 3];
         let edges = vec![(0, 1, None), (1, 2, None), (0, 2, Some((20.0, 10.0)))];
-        let g = grid(&Request {
-            top_to_bottom: true,
-            node_sizes: &sizes,
-            edges: &edges,
-            gap: (10.0, 20.0),
-        });
+        let g = grid(
+            &Request {
+                top_to_bottom: true,
+                node_sizes: &sizes,
+                edges: &edges,
+                gap: (10.0, 20.0),
+            },
+            MAX_DUMMIES,
+        );
         // The labelled edge spans two ranks: 0 → 2, so 1 → 2 is drawn as 1 then 2.
         assert_eq!(&g.rank[..3], &[0, 1, 2]);
         let labelled = g.chains.iter().find(|c| c.0.edge == 2).map(|c| c.1.clone());

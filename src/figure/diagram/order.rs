@@ -1,12 +1,17 @@
-//! Ordering the items of each rank to reduce crossings: barycentre sweeps up and down,
-//! adjacent swaps on small graphs, keeping the best order seen.
+//! Ordering the items of each rank to reduce crossings: barycentre sweeps up and down from
+//! two starting orders (as given, and depth-first), adjacent swaps, keeping the order with
+//! the fewest crossings seen. The number of sweeps shrinks as the graph grows so the work
+//! stays linear in its items.
 
 use super::layered::Grid;
 
-/// Items beyond which crossings are neither counted nor swapped away (sweeps only).
-const SMALL: usize = 2000;
-/// Items up to which adjacent items are also tried swapped.
-const TINY: usize = 400;
+/// Item visits the sweeps may make in all: sweeps = this / items, within [`SWEEPS`].
+const SWEEP_WORK: usize = 4_000_000;
+/// Fewest and most barycentre sweeps.
+const SWEEPS: (usize, usize) = (4, 24);
+/// Items up to which adjacent items are tried swapped after every sweep (beyond, the swaps
+/// run once, after the last sweep).
+const SWAP_ITEMS: usize = 20_000;
 
 /// Neighbours of every item in the rank above and the rank below.
 fn links(grid: &Grid) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
@@ -71,8 +76,16 @@ fn pair_crossings(u: usize, v: usize, nb: &[Vec<usize>], pos: &[f64]) -> usize {
         .sum()
 }
 
-/// Swap neighbours in a row wherever that removes crossings.
-fn transpose(rows: &mut [Vec<usize>], up: &[Vec<usize>], down: &[Vec<usize>], pos: &mut [f64]) {
+/// Swap neighbours in a row wherever that removes crossings; with `sideways`, also where it
+/// keeps them equal (once per pair and pass, as Graphviz's transpose does on alternate
+/// passes), so the order can move off a plateau.
+fn transpose(
+    rows: &mut [Vec<usize>],
+    up: &[Vec<usize>],
+    down: &[Vec<usize>],
+    pos: &mut [f64],
+    sideways: bool,
+) {
     let mut improved = true;
     let mut rounds = 0;
     while improved && rounds < 8 {
@@ -83,37 +96,78 @@ fn transpose(rows: &mut [Vec<usize>], up: &[Vec<usize>], down: &[Vec<usize>], po
                 let (u, v) = (row[k], row[k + 1]);
                 let now = pair_crossings(u, v, up, pos) + pair_crossings(u, v, down, pos);
                 let swapped = pair_crossings(v, u, up, pos) + pair_crossings(v, u, down, pos);
-                if swapped < now {
+                if swapped < now || (sideways && rounds == 1 && now > 0 && swapped == now) {
                     row.swap(k, k + 1);
                     pos[u] = (k + 1) as f64;
                     pos[v] = k as f64;
-                    improved = true;
+                    improved |= swapped < now;
                 }
             }
         }
     }
 }
 
-/// Reorder `grid.rows` to reduce crossings.
+/// The rows in depth-first order from the sources (each item joins its rank's row when first
+/// reached), so that items joined by edges start out near each other.
+fn depth_first(grid: &Grid, down: &[Vec<usize>], up: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut rows = vec![Vec::new(); grid.rows.len()];
+    let mut seen = vec![false; grid.items.len()];
+    let sources = (0..grid.items.len()).filter(|&i| up[i].is_empty());
+    for start in sources.chain(0..grid.items.len()) {
+        if seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let mut stack = vec![start];
+        while let Some(i) = stack.pop() {
+            rows[grid.rank[i]].push(i);
+            for &j in down[i].iter().rev() {
+                if !seen[j] {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// Reorder `grid.rows` to reduce crossings: sweeps from the given order and, when crossings
+/// remain, from a depth-first order too, keeping the order with the fewest crossings seen
+/// (the first on ties).
 pub(super) fn reduce_crossings(grid: &mut Grid) {
-    let len = grid.items.len();
     let (up, down) = links(grid);
-    let small = len <= SMALL;
-    let mut pos = positions(&grid.rows, len);
-    let mut best = grid.rows.clone();
-    let mut fewest = if small {
-        crossings(&grid.rows, &down, &pos)
+    let (fewest, first) = sweeps(grid, grid.rows.clone(), &up, &down);
+    grid.rows = if fewest > 0 {
+        let (again, rows) = sweeps(grid, depth_first(grid, &down, &up), &up, &down);
+        if again < fewest { rows } else { first }
     } else {
-        usize::MAX
+        first
     };
-    let sweeps = if small { 24 } else { 4 };
+}
+
+/// Barycentre sweeps from `rows`: the order with the fewest crossings seen, and its count.
+fn sweeps(
+    grid: &Grid,
+    mut rows: Vec<Vec<usize>>,
+    up: &[Vec<usize>],
+    down: &[Vec<usize>],
+) -> (usize, Vec<Vec<usize>>) {
+    let len = grid.items.len();
+    let mut pos = positions(&rows, len);
+    let mut best = rows.clone();
+    let mut fewest = crossings(&rows, down, &pos);
+    let sweeps = (SWEEP_WORK / len.max(1)).clamp(SWEEPS.0, SWEEPS.1);
     for sweep in 0..sweeps {
+        if fewest == 0 {
+            break;
+        }
         let downward = sweep % 2 == 0;
-        let depth = grid.rows.len();
+        let depth = rows.len();
         for step in 0..depth {
             let r = if downward { step } else { depth - 1 - step };
-            let nb = if downward { &up } else { &down };
-            let row = &mut grid.rows[r];
+            let nb = if downward { up } else { down };
+            let row = &mut rows[r];
             let mut keyed: Vec<(f64, usize)> = row
                 .iter()
                 .map(|&i| {
@@ -131,20 +185,16 @@ pub(super) fn reduce_crossings(grid: &mut Grid) {
                 pos[i] = k as f64;
             }
         }
-        if len <= TINY {
-            transpose(&mut grid.rows, &up, &down, &mut pos);
+        if len <= SWAP_ITEMS || sweep + 1 == sweeps {
+            transpose(&mut rows, up, down, &mut pos, sweep % 2 == 1);
         }
-        if small {
-            let now = crossings(&grid.rows, &down, &pos);
-            if now < fewest {
-                fewest = now;
-                best = grid.rows.clone();
-            }
+        let now = crossings(&rows, down, &pos);
+        if now < fewest {
+            fewest = now;
+            best.clone_from(&rows);
         }
     }
-    if small {
-        grid.rows = best;
-    }
+    (fewest, best)
 }
 
 #[cfg(test)]

@@ -1,0 +1,94 @@
+//! Our layered layout crosses no more arrows than Graphviz `dot` does on the same graphs: the
+//! book's diagrams (Q3's backward graph, every Q1 network drawing) and generated deep and
+//! wide backward graphs of 100 nodes, each drawn by both and measured by one geometric
+//! counter on both SVGs (`tests/layout_measure`); the graphs listed in `NOT_YET` are held
+//! to their recorded count instead until the layout reaches dot's. dot is run live on the same graph with our
+//! box sizes and spacing (`diagram::sized_dot`), so the comparison holds for whichever
+//! Graphviz CI has (`scripts/test-deps.sh` installs it). The layout is deterministic.
+
+mod layout_measure;
+
+use layout_measure::{Case, crossings, dots, ours};
+use std::time::Duration;
+
+fn cases() -> Vec<Case> {
+    let mut cases = layout_measure::book();
+    cases.push(Case {
+        name: "deep 100".into(),
+        diagram: layout_measure::script_diagram(&layout_measure::deep_script(100)),
+    });
+    cases.push(Case {
+        name: "wide 100".into(),
+        diagram: layout_measure::script_diagram(&layout_measure::wide_script(100)),
+    });
+    cases
+}
+
+/// Graphs where our layout still crosses more arrows than dot's (by how many at most): the
+/// gap may shrink, never grow. Deep chains with many long edges (`deep 100`: dot 186) and
+/// one labelled Q1 drawing (dot 0) are not yet at dot's count.
+const NOT_YET: &[(&str, usize)] = &[("deep 100", 209), ("q1 skip/h1_h3_h2_h4", 1)];
+
+#[test]
+fn we_cross_no_more_arrows_than_dot() {
+    let mut worse = Vec::new();
+    for case in cases() {
+        let dot = layout_measure::dot_svg(&case.diagram, Duration::from_secs(60))
+            .expect("Graphviz dot (run scripts/test-deps.sh)");
+        let (ours, theirs) = (
+            crossings(&ours(&layout_measure::render(&case.diagram))),
+            crossings(&dots(&dot)),
+        );
+        println!("{:<26} ours {ours:>5}  dot {theirs:>5}", case.name);
+        let allowed = NOT_YET
+            .iter()
+            .find(|k| k.0 == case.name)
+            .map_or(theirs, |k| k.1.max(theirs));
+        if ours > allowed {
+            worse.push(format!(
+                "{}: {ours} crossings, dot {theirs}, allowed {allowed}",
+                case.name
+            ));
+        }
+    }
+    assert!(worse.is_empty(), "{}", worse.join("\n"));
+}
+
+#[test]
+fn the_counter_sees_crossings_and_lengths() {
+    // Two arrows forming an X cross once; arrows meeting at a shared end do not cross.
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\">\
+<g class=\"gb-edge\"><path d=\"M0 0C0 10 100 90 100 100\"/></g>\
+<g class=\"gb-edge\"><path d=\"M100 0C100 10 0 90 0 100\"/></g>\
+<g class=\"gb-edge\"><path d=\"M0 0L0 100\"/></g></svg>";
+    let d = ours(svg);
+    assert_eq!(d.edges.len(), 3);
+    assert_eq!(crossings(&d), 1);
+    let line = ours(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><g class=\"gb-edge\"><path d=\"M0 0L30 40\"/></g></svg>",
+    );
+    assert!((layout_measure::length(&line) - 50.0).abs() < 1e-9);
+    // dot's arrow runs on to the tip of its head.
+    let dot = "<svg xmlns=\"http://www.w3.org/2000/svg\"><g class=\"edge\">\
+<path d=\"M0,-50C0,-40 0,-30 0,-10\"/><polygon points=\"-3,-10 0,0 3,-10 -3,-10\"/></g></svg>";
+    assert!((layout_measure::length(&dots(dot)) - 50.0).abs() < 1e-6);
+    // A straight polyline crossing many cells and an arrow crossing it twice.
+    let two = "<svg xmlns=\"http://www.w3.org/2000/svg\">\
+<g class=\"gb-edge\"><path d=\"M0 50L500 50\"/></g>\
+<g class=\"gb-edge\"><path d=\"M100 0L100 100L300 100L300 0\"/></g></svg>";
+    assert_eq!(crossings(&ours(two)), 2);
+}
+
+#[test]
+fn the_layout_is_deterministic() {
+    for case in cases() {
+        let first = layout_measure::render(&case.diagram);
+        let again = std::thread::spawn({
+            let d = case.diagram.clone();
+            move || layout_measure::render(&d)
+        })
+        .join()
+        .expect("render in a thread");
+        assert_eq!(first, again, "{} drew differently twice", case.name);
+    }
+}
