@@ -7,6 +7,7 @@ use crate::diag::{Diagnostic, SpanError};
 use crate::figure;
 use crate::site::book::Chapter;
 use crate::site::markdown::{self, Rendered};
+use crate::site::mdbook::{self, literal};
 use crate::site::templates::budget::Budget;
 use crate::site::templates::{self, FigureState, Reads, instrument, scan};
 use serde_json::Value;
@@ -31,6 +32,8 @@ pub struct Inputs {
     /// The names chapters read while rendering (give each chapter its own to learn its
     /// dependencies).
     pub reads: Reads,
+    /// The book's mdBook settings (template rule, math delimiters, Markdown extensions).
+    pub compat: mdbook::Compat,
 }
 
 impl Inputs {
@@ -55,6 +58,7 @@ impl Inputs {
             digits,
             used_figures: Arc::default(),
             reads: Arc::default(),
+            compat: mdbook::Compat::default(),
         }
     }
 }
@@ -100,6 +104,60 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
         count: 0,
         used: inputs.used_figures.clone(),
     };
+    let protected = literal::protect(
+        &protect_heading_ids(&chapter.source),
+        inputs.compat.templates,
+    );
+    let markdown_source = if literal::has_live_syntax(&protected) {
+        run_tera(chapter, inputs, state, &protected)?
+    } else {
+        protected.replace(HEADING_ID_MARK, "{#")
+    };
+    let markdown_source = literal::restore(&markdown_source);
+    let formulas = mdbook::math::delimiters(&markdown_source, inputs.compat.mathjax)
+        .map_err(|e| locate(chapter, &markdown_source, &e))?;
+    let markdown_source = formulas.text.clone();
+    let mut fence_count = 0;
+    let mut fences =
+        |info: &str, code: &str, _offset: usize| -> Result<Option<String>, SpanError> {
+            if markdown::language(info) != "autograd" {
+                return Ok(None);
+            }
+            fence_count += 1;
+            let with_table = info.split_whitespace().any(|w| w == "table");
+            autograd_fence(
+                code,
+                &format!("{page_prefix}a{fence_count}-"),
+                with_table,
+                inputs.digits,
+            )
+            .map(Some)
+            .map_err(|e| {
+                SpanError::new(
+                    e.span.clone(),
+                    format!("in this `autograd` block: {}", e.message),
+                )
+            })
+        };
+    let mut rendered = markdown::render_with(
+        &markdown_source,
+        &mut fences,
+        inputs.compat.markdown_options(),
+    )
+    .map_err(|e| locate(chapter, &markdown_source, &e))?;
+    formulas.finish(&mut rendered);
+    Ok(rendered)
+}
+
+/// Run the chapter's template (`protected`: heading ids and literal openers marked) through
+/// the sandboxed Tera within the budgets; the Markdown it prints, heading ids restored.
+fn run_tera(
+    chapter: &Chapter,
+    inputs: &Inputs,
+    state: FigureState,
+    protected: &str,
+) -> Result<String, Diagnostic> {
+    let protected = protected.to_string();
     let budget = Arc::new(Budget::default());
     let mut tera = templates::chapter_engine(
         state,
@@ -108,7 +166,6 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
         &inputs.reads,
         &budget,
     );
-    let protected = protect_heading_ids(&chapter.source);
     let at = |span: Range<usize>, message: &str| {
         let span = unprotect(&protected, span.start)..unprotect(&protected, span.end);
         Diagnostic::at(&chapter.file, &chapter.source, span, message)
@@ -158,30 +215,7 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
             }
         })?
         .replace(HEADING_ID_MARK, "{#");
-    let mut fence_count = 0;
-    let mut fences =
-        |info: &str, code: &str, _offset: usize| -> Result<Option<String>, SpanError> {
-            if markdown::language(info) != "autograd" {
-                return Ok(None);
-            }
-            fence_count += 1;
-            let with_table = info.split_whitespace().any(|w| w == "table");
-            autograd_fence(
-                code,
-                &format!("{page_prefix}a{fence_count}-"),
-                with_table,
-                inputs.digits,
-            )
-            .map(Some)
-            .map_err(|e| {
-                SpanError::new(
-                    e.span.clone(),
-                    format!("in this `autograd` block: {}", e.message),
-                )
-            })
-        };
-    markdown::render(&markdown_source, &mut fences)
-        .map_err(|e| locate(chapter, &markdown_source, &e))
+    Ok(markdown_source)
 }
 
 /// Stands in for `{#` in heading attributes while Tera runs (Tera reads `{#` as a comment).
