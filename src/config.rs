@@ -1,11 +1,13 @@
-//! `book.toml`: the mdBook keys we honour plus our own `[gradbook]` table, validated.
+//! `book.toml`: mdBook 0.5's whole schema plus our own `[gradbook]` table, validated.
 //!
 //! Unknown keys and wrong types are errors that name the key and its line; values outside
-//! their allowed range are errors that name the key and the range.
+//! their allowed range are errors that name the key and the range. mdBook keys gradbook does
+//! not honour are accepted with one warning each (`site::mdbook::schema`).
 
-use crate::diag::SpanError;
+use crate::diag::{Diagnostic, SpanError};
 use crate::figure::export::Format;
 use crate::figure::theme::Theme;
+use crate::site::mdbook::schema;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -18,10 +20,23 @@ pub struct Config {
     pub book: BookConfig,
     /// `[build]`: where the site goes.
     pub build: BuildConfig,
-    /// `[output]`: renderer settings (only `html` is known).
+    /// `[rust]`: mdBook's Rust settings (accepted, not used).
+    pub rust: RustConfig,
+    /// `[output]`: renderer settings (`html` is gradbook's; others are accepted, not run).
     pub output: OutputConfig,
+    /// `[preprocessor.NAME]`: mdBook preprocessor tables, by name.
+    pub preprocessor: std::collections::BTreeMap<String, toml::Table>,
     /// `[gradbook]`: our own settings.
     pub gradbook: GradbookConfig,
+    /// Whether book.toml has a `[gradbook]` table (a gradbook book: templates are live).
+    #[serde(skip)]
+    pub has_gradbook_table: bool,
+    /// Whether book.toml sets `book.src` (otherwise [`Config::load`] picks the folder).
+    #[serde(skip)]
+    pub src_is_set: bool,
+    /// The mdBook keys accepted without being honoured, located in book.toml.
+    #[serde(skip)]
+    pub warnings: Vec<crate::site::mdbook::schema::Warning>,
 }
 
 /// `[book]`.
@@ -40,6 +55,10 @@ pub struct BookConfig {
     pub src: PathBuf,
     /// Text direction: `ltr` or `rtl`.
     pub text_direction: Spanned<String>,
+    /// The single-author key of old books (ignored, as mdBook ignores it).
+    pub author: Option<toml::Value>,
+    /// mdBook 0.3's `multilingual` flag (ignored, as mdBook ignores it).
+    pub multilingual: Option<bool>,
 }
 
 impl Default for BookConfig {
@@ -49,8 +68,10 @@ impl Default for BookConfig {
             authors: Vec::new(),
             description: String::new(),
             language: "en".into(),
-            src: PathBuf::from("content"),
+            src: PathBuf::from("src"),
             text_direction: Spanned::new(0..0, "ltr".into()),
+            author: None,
+            multilingual: None,
         }
     }
 }
@@ -61,19 +82,55 @@ impl Default for BookConfig {
 pub struct BuildConfig {
     /// Where the site is written, relative to the book root.
     pub build_dir: PathBuf,
+    /// mdBook creates missing chapter files; gradbook never does (accepted, warned).
+    pub create_missing: bool,
+    /// Expand mdBook's link directives (`{{#include}}` …) and name `README.md` pages
+    /// `index.html`, as mdBook's default `links` and `index` preprocessors do.
+    pub use_default_preprocessors: bool,
+    /// Extra folders `mdbook serve` watches (accepted, warned).
+    pub extra_watch_dirs: Vec<PathBuf>,
 }
 
 impl Default for BuildConfig {
     fn default() -> Self {
         Self {
             build_dir: PathBuf::from("book"),
+            create_missing: true,
+            use_default_preprocessors: true,
+            extra_watch_dirs: Vec::new(),
         }
     }
 }
 
-/// `[output]`.
+/// `[rust]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RustConfig {
+    /// The Rust edition of the book's examples (accepted, warned).
+    pub edition: Option<RustEdition>,
+}
+
+/// A Rust edition as mdBook accepts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum RustEdition {
+    /// 2015.
+    #[serde(rename = "2015")]
+    E2015,
+    /// 2018.
+    #[serde(rename = "2018")]
+    E2018,
+    /// 2021.
+    #[serde(rename = "2021")]
+    E2021,
+    /// 2024.
+    #[serde(rename = "2024")]
+    E2024,
+}
+
+/// `[output]`: any other renderer (`[output.linkcheck]` …) is accepted and not run (the
+/// schema pass warns about each).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
 pub struct OutputConfig {
     /// `[output.html]`.
     pub html: HtmlConfig,
@@ -104,6 +161,73 @@ pub struct HtmlConfig {
     pub print: PrintConfig,
     /// `[output.html.search]`.
     pub search: SearchConfig,
+    /// A theme folder (default `theme/`) whose `favicon.svg`/`favicon.png` replace gradbook's.
+    pub theme: Option<PathBuf>,
+    /// Curly quotes, dashes and ellipses from ASCII (`"`, `--`, `...`). Unset: on in a plain
+    /// mdBook book (mdBook's default), off in a gradbook book (see [`Config::templates_live`]).
+    pub smart_punctuation: Option<bool>,
+    /// Definition lists (`term` then `: definition`). Unset: on in a plain mdBook book
+    /// (mdBook's default), off in a gradbook book.
+    pub definition_lists: Option<bool>,
+    /// GitHub-style admonitions (`> [!NOTE]`), as mdBook (default on).
+    pub admonitions: bool,
+    /// mdBook's MathJax delimiters `\\( … \\)` and `\\[ … \\]` become MathML too.
+    pub mathjax_support: bool,
+    /// `[output.html.fold]`: collapsible sidebar sections.
+    pub fold: FoldConfig,
+    /// `[output.html.playground]` (alias `playpen`): only `copyable` is honoured.
+    #[serde(alias = "playpen")]
+    pub playground: PlaygroundConfig,
+    /// `[output.html.code]`.
+    pub code: CodeConfig,
+    /// The icon of the repository link in mdBook (accepted, warned).
+    pub git_repository_icon: Option<String>,
+    /// The chapter (under `src`) rendered as the 404 page; default `404.md` when it exists.
+    pub input_404: Option<String>,
+    /// Written to a `CNAME` file at the site root (GitHub Pages' custom domain).
+    pub cname: Option<String>,
+    /// mdBook's internal reload endpoint (accepted, warned).
+    pub live_reload_endpoint: Option<String>,
+    /// Old site path → new URL: each old path gets a page that sends the reader on.
+    pub redirect: std::collections::BTreeMap<String, String>,
+    /// mdBook's hashed asset names (accepted, warned).
+    pub hash_files: Option<bool>,
+    /// mdBook's sidebar headings of the current page (accepted, warned).
+    pub sidebar_header_nav: Option<bool>,
+}
+
+/// `[output.html.fold]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FoldConfig {
+    /// Sections of the sidebar can be folded.
+    pub enable: bool,
+    /// Sections deeper than this level start folded (0: every section folded).
+    pub level: u8,
+}
+
+/// `[output.html.playground]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PlaygroundConfig {
+    /// Show a copy button on code blocks (mdBook's default: on).
+    pub copyable: Option<bool>,
+    /// mdBook's editable Rust blocks (accepted, warned).
+    pub editable: Option<bool>,
+    /// mdBook's editor scripts (accepted, warned).
+    pub copy_js: Option<bool>,
+    /// mdBook's line numbers on playground blocks (accepted, warned).
+    pub line_numbers: Option<bool>,
+    /// mdBook's run button (accepted, warned).
+    pub runnable: Option<bool>,
+}
+
+/// `[output.html.code]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CodeConfig {
+    /// Language → the prefix that marks a hidden line in its code blocks.
+    pub hidelines: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for HtmlConfig {
@@ -119,6 +243,21 @@ impl Default for HtmlConfig {
             additional_js: Vec::new(),
             print: PrintConfig::default(),
             search: SearchConfig::default(),
+            theme: None,
+            smart_punctuation: None,
+            definition_lists: None,
+            admonitions: true,
+            mathjax_support: false,
+            fold: FoldConfig::default(),
+            playground: PlaygroundConfig::default(),
+            code: CodeConfig::default(),
+            git_repository_icon: None,
+            input_404: None,
+            cname: None,
+            live_reload_endpoint: None,
+            redirect: std::collections::BTreeMap::new(),
+            hash_files: None,
+            sidebar_header_nav: None,
         }
     }
 }
@@ -129,11 +268,16 @@ impl Default for HtmlConfig {
 pub struct PrintConfig {
     /// Write `print.html` with every chapter.
     pub enable: bool,
+    /// mdBook's page-break switch (accepted, warned: chapters always start a new page).
+    pub page_break: Option<bool>,
 }
 
 impl Default for PrintConfig {
     fn default() -> Self {
-        Self { enable: true }
+        Self {
+            enable: true,
+            page_break: None,
+        }
     }
 }
 
@@ -143,11 +287,43 @@ impl Default for PrintConfig {
 pub struct SearchConfig {
     /// Build the search index and show the search box.
     pub enable: bool,
+    /// mdBook's results shown (accepted, warned).
+    pub limit_results: Option<u32>,
+    /// mdBook's words per teaser (accepted, warned).
+    pub teaser_word_count: Option<u32>,
+    /// mdBook's every-word switch (accepted, warned).
+    pub use_boolean_and: Option<bool>,
+    /// mdBook's title weight (accepted, warned).
+    pub boost_title: Option<u8>,
+    /// mdBook's hierarchy weight (accepted, warned).
+    pub boost_hierarchy: Option<u8>,
+    /// mdBook's paragraph weight (accepted, warned).
+    pub boost_paragraph: Option<u8>,
+    /// mdBook's prefix matching (accepted, warned).
+    pub expand: Option<bool>,
+    /// mdBook's deepest heading that splits a page (accepted, warned).
+    pub heading_split_level: Option<u8>,
+    /// mdBook's search scripts copy switch (accepted, warned).
+    pub copy_js: Option<bool>,
+    /// mdBook's per-chapter search settings (accepted, warned).
+    pub chapter: Option<std::collections::BTreeMap<String, toml::Table>>,
 }
 
 impl Default for SearchConfig {
     fn default() -> Self {
-        Self { enable: true }
+        Self {
+            enable: true,
+            limit_results: None,
+            teaser_word_count: None,
+            use_boolean_and: None,
+            boost_title: None,
+            boost_hierarchy: None,
+            boost_paragraph: None,
+            expand: None,
+            heading_split_level: None,
+            copy_js: None,
+            chapter: None,
+        }
     }
 }
 
@@ -188,23 +364,90 @@ impl Default for GradbookConfig {
 impl Config {
     /// Parse and validate the text of a `book.toml`.
     pub fn parse(source: &str) -> Result<Config, SpanError> {
-        let config: Config = toml::from_str(source).map_err(crate::compute::toml_error)?;
+        let mut config: Config = toml::from_str(source).map_err(crate::compute::toml_error)?;
+        let table: toml::Table = toml::from_str(source).map_err(crate::compute::toml_error)?;
+        config.has_gradbook_table = table.contains_key("gradbook");
+        config.src_is_set = table
+            .get("book")
+            .and_then(|b| b.as_table())
+            .is_some_and(|b| b.contains_key("src"));
+        config.warnings = schema::warnings(source)?;
+        config.map_mdbook_themes();
         config.validate(source)?;
         Ok(config)
     }
 
-    /// Read `book.toml` from `book_dir`; a missing file gives the defaults.
+    /// mdBook's theme names become gradbook's two themes (`navy` → `dark`), with a warning
+    /// at the value saying so.
+    fn map_mdbook_themes(&mut self) {
+        let html = &mut self.output.html;
+        for (key, value) in [
+            ("output.html.default-theme", &mut html.default_theme),
+            (
+                "output.html.preferred-dark-theme",
+                &mut html.preferred_dark_theme,
+            ),
+        ] {
+            let name = value.get_ref().clone();
+            if let Some(ours) = schema::theme(&name)
+                && ours != name
+            {
+                self.warnings.push(schema::Warning {
+                    span: value.span(),
+                    message: format!(
+                        "{key} = \"{name}\": gradbook has a light and a dark theme; it shows \"{ours}\""
+                    ),
+                });
+                *value = Spanned::new(value.span(), ours.to_string());
+            }
+        }
+        self.warnings.sort_by_key(|w| w.span.start);
+    }
+
+    /// Read `book.toml` from `book_dir`; a missing file gives the defaults. Warnings for the
+    /// mdBook keys gradbook does not honour are printed to stderr, located. With no `src` key
+    /// the chapters are in `src/` as in mdBook, or in `content/` when the book has no `src/`
+    /// folder but has that one (gradbook's layout).
     pub fn load(book_dir: &Path) -> anyhow::Result<Config> {
         let path = book_dir.join("book.toml");
-        if !path.exists() {
-            return Ok(Config::default());
+        let mut config = if path.exists() {
+            let source = crate::site::book::read_book_text(book_dir, &path)?;
+            let config = Config::parse(&source).map_err(|e| e.in_file(&path, &source))?;
+            config
+                .check_extra_files(book_dir, &source)
+                .map_err(|e| e.in_file(&path, &source))?;
+            for warning in &config.warnings {
+                let at = crate::site::book::display_path(&path);
+                let d = Diagnostic::at(&at, &source, warning.span.clone(), &warning.message);
+                eprintln!(
+                    "warning: {}:{}:{}: {}",
+                    d.file.display(),
+                    d.line,
+                    d.column,
+                    d.message
+                );
+            }
+            config
+        } else {
+            Config::default()
+        };
+        for warning in crate::site::mdbook::extras::theme_warnings(
+            book_dir,
+            config.output.html.theme.as_deref(),
+        ) {
+            eprintln!("warning: {warning}");
         }
-        let source = crate::site::book::read_book_text(book_dir, &path)?;
-        let config = Config::parse(&source).map_err(|e| e.in_file(&path, &source))?;
-        config
-            .check_extra_files(book_dir, &source)
-            .map_err(|e| e.in_file(&path, &source))?;
+        if !config.src_is_set && !book_dir.join("src").is_dir() && book_dir.join("content").is_dir()
+        {
+            config.book.src = PathBuf::from("content");
+        }
         Ok(config)
+    }
+
+    /// Whether chapters are templates: the book has a `[gradbook]` table or keeps its chapters
+    /// in `content/` (gradbook's layout). A plain mdBook book's chapters never meet Tera.
+    pub fn templates_live(&self) -> bool {
+        self.has_gradbook_table || self.book.src == Path::new("content")
     }
 
     /// Every `additional-css`/`additional-js` file exists; a missing one is located at its
@@ -366,7 +609,9 @@ mod tests {
     #[test]
     fn defaults() {
         let c = Config::parse("").unwrap();
-        assert_eq!(c.book.src, PathBuf::from("content"));
+        assert_eq!(c.book.src, PathBuf::from("src"));
+        assert!(!c.src_is_set && !c.has_gradbook_table);
+        assert!(c.output.html.admonitions && c.build.use_default_preprocessors);
         assert_eq!(c.build.build_dir, PathBuf::from("book"));
         assert_eq!(*c.gradbook.digits.get_ref(), 6);
     }
@@ -417,7 +662,8 @@ mod tests {
 
     #[test]
     fn bad_theme_names_key_and_values() {
-        let src = "[output.html]\ndefault-theme = \"navy\"\n";
+        // mdBook's own names (`navy`, `coal`, …) are mapped; others are refused.
+        let src = "[output.html]\ndefault-theme = \"sepia\"\n";
         let err = Config::parse(src).unwrap_err();
         assert!(err.message.contains("default-theme"));
         assert!(err.message.contains("\"light\" or \"dark\""));

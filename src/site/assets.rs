@@ -140,7 +140,8 @@ mod tests {
                 assert!(names.contains(&target), "{name} includes missing {target}");
             }
         }
-        let written_by_pipeline = ["searchindex.js", "index.html", "print.html"];
+        // favicon.png comes from the book's theme folder, linked only when it has one.
+        let written_by_pipeline = ["searchindex.js", "index.html", "print.html", "favicon.png"];
         for path in linked_assets() {
             let shipped = STATIC.iter().any(|(p, _)| *p == path);
             assert!(

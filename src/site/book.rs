@@ -22,6 +22,8 @@ pub struct Book {
     pub chapters: Vec<Chapter>,
     /// Every computation file, sorted by path.
     pub computations: Vec<ComputationFile>,
+    /// Page titles set by `{{#title …}}`, by chapter path.
+    pub page_titles: std::collections::BTreeMap<String, String>,
 }
 
 /// A chapter and its Markdown source.
@@ -145,6 +147,15 @@ impl Book {
         let summary = summary::parse(&summary_source)
             .map_err(|e| e.in_file(&summary_file, &summary_source))?;
         let mut chapters = Vec::new();
+        let mut page_titles = std::collections::BTreeMap::new();
+        let scope = if config.build.use_default_preprocessors {
+            Some(
+                crate::site::mdbook::links::Scope::of_book(root)
+                    .with_context(|| format!("reading {}", root.display()))?,
+            )
+        } else {
+            None
+        };
         for entry in &summary.entries {
             let Entry::Chapter(c) = entry else { continue };
             let Some(path) = &c.path else { continue };
@@ -160,6 +171,15 @@ impl Book {
                 let at = c.span.clone();
                 return Err(Diagnostic::at(&summary_file, &summary_source, at, &message).into());
             }
+            let mut source = read_text(&file)?;
+            if let Some(scope) = &scope {
+                let dir = file.parent().unwrap_or(Path::new("."));
+                let expanded = crate::site::mdbook::links::expand(&source, &file, dir, scope)?;
+                source = expanded.text;
+                if let Some(title) = expanded.title {
+                    page_titles.insert(path.clone(), title);
+                }
+            }
             chapters.push(Chapter {
                 name: c.name.clone(),
                 number: if config.output.html.no_section_label {
@@ -168,9 +188,17 @@ impl Book {
                     c.number_label()
                 },
                 path: path.clone(),
-                source: read_text(&file)?,
+                source,
                 file,
             });
+        }
+        let mut summary = summary;
+        if scope.is_some() {
+            crate::site::mdbook::index::rename_readmes(
+                &mut summary,
+                &mut chapters,
+                &mut page_titles,
+            );
         }
         let computations = find_computations(root, &src)?;
         Ok(Book {
@@ -179,6 +207,7 @@ impl Book {
             summary,
             chapters,
             computations,
+            page_titles,
         })
     }
 

@@ -164,6 +164,7 @@ pub fn chapter_inputs(book: &Book, outcomes: BTreeMap<String, Outcome>) -> Input
         *book.config.gradbook.digits.get_ref(),
     );
     inputs.layout = book.config.gradbook.layout;
+    inputs.compat = crate::site::mdbook::Compat::of(&book.config);
     inputs
 }
 
@@ -278,9 +279,10 @@ impl<'a> Pages<'a> {
             pages += 1;
         }
         let not_found = "<h1 id=\"page-not-found\">Page not found</h1>\n<p>This page does not exist. Try the table of contents or the search box.</p>\n";
+        let (not_found_path, not_found) = crate::site::mdbook::extras::not_found(book, not_found)?;
         site.add(
-            "404.html",
-            self.special_page("404.html", not_found, "Page not found")?,
+            not_found_path,
+            self.special_page("404.html", &not_found, "Page not found")?,
         );
         pages += 1;
         if config.output.html.search.enable {
@@ -310,6 +312,7 @@ impl<'a> Pages<'a> {
                 .with_context(|| format!("reading {} (listed in book.toml)", file.display()))?;
             site.add(extra.to_string_lossy().replace('\\', "/"), bytes);
         }
+        crate::site::mdbook::extras::add(book, site)?;
         Ok(pages)
     }
 }
@@ -336,7 +339,17 @@ impl Pages<'_> {
         let edit_url = book.config.output.html.edit_url_template.as_ref().map(|t| {
             t.replace(
                 "{path}",
-                &format!("{}/{}", book.config.book.src.display(), chapter.path),
+                &format!(
+                    "{}/{}",
+                    book.config.book.src.display(),
+                    // The file's own name: a README.md chapter is published as index.html.
+                    chapter
+                        .file
+                        .strip_prefix(book.src_dir())
+                        .map_or(chapter.path.clone(), |p| p
+                            .to_string_lossy()
+                            .replace('\\', "/"))
+                ),
             )
         });
         self.render(PageSpec {
@@ -347,6 +360,7 @@ impl Pages<'_> {
                 "path": path,
                 "content": content,
                 "edit_url": edit_url,
+                "full_title": book.page_titles.get(&chapter.path),
             }),
             prev: index.checked_sub(1).map(|i| link(&book.chapters[i])),
             next: book.chapters.get(index + 1).map(link),
@@ -376,7 +390,7 @@ impl Pages<'_> {
             "book": self.book_json,
             "page": spec.page,
             "path_to_root": spec.root,
-            "toc": toc::sidebar(&self.book.summary, spec.active.as_deref(), &spec.root, !html.no_section_label),
+            "toc": crate::site::mdbook::fold::apply(&toc::sidebar(&self.book.summary, spec.active.as_deref(), &spec.root, !html.no_section_label), &html.fold),
             "prev": spec.prev,
             "next": spec.next,
             "theme": {"default": html.default_theme.get_ref(), "preferred_dark": html.preferred_dark_theme.get_ref()},
@@ -387,6 +401,7 @@ impl Pages<'_> {
             "additional_js": html.additional_js,
             "is_print": spec.is_print,
             "site_url": html.site_url,
+            "favicon_png": crate::site::mdbook::extras::has_png_favicon(self.book),
             "live_reload_script": self.options.live_reload_script,
         });
         let context = tera::Context::from_value(context).context("building the page context")?;

@@ -9,6 +9,7 @@ use crate::site::authoring;
 use crate::figure::diagram::Engine;
 use crate::site::book::Chapter;
 use crate::site::markdown::{self, Rendered};
+use crate::site::mdbook::{self, literal};
 use crate::site::templates::budget::Budget;
 use crate::site::templates::{self, FigureState, Reads, instrument, scan};
 use serde_json::Value;
@@ -38,6 +39,8 @@ pub struct Inputs {
     pub solutions: bool,
     /// The layout of the diagrams (the book's `gradbook.layout`).
     pub layout: Engine,
+    /// The book's mdBook settings (template rule, math delimiters, Markdown extensions).
+    pub compat: mdbook::Compat,
 }
 
 impl Inputs {
@@ -64,6 +67,7 @@ impl Inputs {
             reads: Arc::default(),
             solutions: true,
             layout: Engine::default(),
+            compat: mdbook::Compat::default(),
         }
     }
 }
@@ -110,6 +114,65 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
         used: inputs.used_figures.clone(),
         layout: inputs.layout,
     };
+    let source = if inputs.solutions {
+        authoring::edition::strip_student_only(&chapter.source)
+    } else {
+        authoring::edition::strip_solutions(&chapter.source)
+    };
+    let protected = literal::protect(&protect_heading_ids(&source), inputs.compat.templates);
+    let markdown_source = if literal::has_live_syntax(&protected) {
+        run_tera(chapter, inputs, state, &protected)?
+    } else {
+        protected.replace(HEADING_ID_MARK, "{#")
+    };
+    let markdown_source = literal::restore(&markdown_source);
+    let markdown_source = authoring::blocks::expand(&markdown_source)
+        .map_err(|e| locate(chapter, &markdown_source, &e))?;
+    let formulas = mdbook::math::delimiters(&markdown_source, inputs.compat.mathjax)
+        .map_err(|e| locate(chapter, &markdown_source, &e))?;
+    let markdown_source = formulas.text.clone();
+    let mut fence_count = 0;
+    let mut fences =
+        |info: &str, code: &str, _offset: usize| -> Result<Option<String>, SpanError> {
+            if markdown::language(info) != "autograd" {
+                return Ok(None);
+            }
+            fence_count += 1;
+            let with_table = info.split_whitespace().any(|w| w == "table");
+            autograd_fence(
+                code,
+                &format!("{page_prefix}a{fence_count}-"),
+                with_table,
+                inputs.digits,
+                inputs.layout,
+            )
+            .map(Some)
+            .map_err(|e| {
+                SpanError::new(
+                    e.span.clone(),
+                    format!("in this `autograd` block: {}", e.message),
+                )
+            })
+        };
+    let mut rendered = markdown::render_with(
+        &markdown_source,
+        &mut fences,
+        inputs.compat.markdown_options(),
+    )
+    .map_err(|e| locate(chapter, &markdown_source, &e))?;
+    formulas.finish(&mut rendered);
+    Ok(rendered)
+}
+
+/// Run the chapter's template (`protected`: heading ids and literal openers marked) through
+/// the sandboxed Tera within the budgets; the Markdown it prints, heading ids restored.
+fn run_tera(
+    chapter: &Chapter,
+    inputs: &Inputs,
+    state: FigureState,
+    protected: &str,
+) -> Result<String, Diagnostic> {
+    let protected = protected.to_string();
     let budget = Arc::new(Budget::default());
     let mut tera = templates::chapter_engine(
         state,
@@ -118,12 +181,6 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
         &inputs.reads,
         &budget,
     );
-    let source = if inputs.solutions {
-        authoring::edition::strip_student_only(&chapter.source)
-    } else {
-        authoring::edition::strip_solutions(&chapter.source)
-    };
-    let protected = protect_heading_ids(&source);
     let at = |span: Range<usize>, message: &str| {
         let span = unprotect(&protected, span.start)..unprotect(&protected, span.end);
         Diagnostic::at(&chapter.file, &chapter.source, span, message)
@@ -173,33 +230,7 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
             }
         })?
         .replace(HEADING_ID_MARK, "{#");
-    let markdown_source = authoring::blocks::expand(&markdown_source)
-        .map_err(|e| locate(chapter, &markdown_source, &e))?;
-    let mut fence_count = 0;
-    let mut fences =
-        |info: &str, code: &str, _offset: usize| -> Result<Option<String>, SpanError> {
-            if markdown::language(info) != "autograd" {
-                return Ok(None);
-            }
-            fence_count += 1;
-            let with_table = info.split_whitespace().any(|w| w == "table");
-            autograd_fence(
-                code,
-                &format!("{page_prefix}a{fence_count}-"),
-                with_table,
-                inputs.digits,
-                inputs.layout,
-            )
-            .map(Some)
-            .map_err(|e| {
-                SpanError::new(
-                    e.span.clone(),
-                    format!("in this `autograd` block: {}", e.message),
-                )
-            })
-        };
-    markdown::render(&markdown_source, &mut fences)
-        .map_err(|e| locate(chapter, &markdown_source, &e))
+    Ok(markdown_source)
 }
 
 /// Stands in for `{#` in heading attributes while Tera runs (Tera reads `{#` as a comment).

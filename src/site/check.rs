@@ -326,6 +326,7 @@ mod tests {
             summary: Default::default(),
             chapters: vec![chapter("a.md"), chapter("b.md")],
             computations: Vec::new(),
+            page_titles: Default::default(),
         };
         let section = |i: usize| Some(print::section_id(&book.chapters[i]));
         let problems = link_problems(

@@ -234,14 +234,25 @@ pub fn slugify(text: &str) -> String {
     slug
 }
 
+/// The Markdown extensions every gradbook chapter has.
+pub const OPTIONS: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_FOOTNOTES)
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_TASKLISTS)
+    .union(Options::ENABLE_HEADING_ATTRIBUTES)
+    .union(Options::ENABLE_MATH);
+
 /// Render `source` (Markdown after Tera) to HTML. Errors carry a byte range in `source`.
 pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, SpanError> {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_MATH;
+    render_with(source, fences, OPTIONS)
+}
+
+/// [`render`] with the given pulldown-cmark extensions (mdBook's settings pick them).
+pub fn render_with(
+    source: &str,
+    fences: &mut FenceHandler<'_>,
+    options: Options,
+) -> Result<Rendered, SpanError> {
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut sections = vec![Section::default()];
     let mut used_ids = HeadingIds::default();
@@ -362,7 +373,10 @@ pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, S
                 events.push(event);
             }
             Event::Text(ref t) | Event::Code(ref t) => {
-                if matches!(event, Event::Text(_)) && !indented_code {
+                if matches!(event, Event::Text(_))
+                    && !indented_code
+                    && options.contains(Options::ENABLE_MATH)
+                {
                     stray_formula(source, range.clone())?;
                 }
                 text_of(t, &mut sections);
@@ -379,6 +393,7 @@ pub fn render(source: &str, fences: &mut FenceHandler<'_>) -> Result<Rendered, S
             other => events.push(other),
         }
     }
+    let events = crate::site::mdbook::footnotes::rearrange(events);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     for section in &mut sections {

@@ -11,6 +11,7 @@ pub mod html;
 pub mod incremental;
 pub mod links;
 pub mod markdown;
+pub mod mdbook;
 pub mod output;
 pub mod paged;
 pub mod print;

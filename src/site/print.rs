@@ -50,6 +50,9 @@ fn rewrite(html: &str, chapter: &Chapter, chapters: &[Chapter]) -> String {
         let new_value = match attr {
             Attr::Id if !value.starts_with(&keep) => format!("{own}-{value}"),
             Attr::Href => link_target(value, chapter, chapters, &own, &keep),
+            Attr::Src if !value.contains(':') && !value.starts_with('/') => {
+                resolve(&chapter.out_path(), value)
+            }
             _ => value.to_string(),
         };
         out.push_str(&new_value);
@@ -63,16 +66,19 @@ fn rewrite(html: &str, chapter: &Chapter, chapters: &[Chapter]) -> String {
 enum Attr {
     Id,
     Href,
+    Src,
 }
 
-/// The next ` id="` or ` href="` in `text`: which, and where its value starts.
+/// The next ` id="`, ` href="` or ` src="` in `text`: which, and where its value starts.
 fn next_attribute(text: &str) -> Option<(Attr, usize)> {
-    let id = text.find(" id=\"").map(|i| (Attr::Id, i + 5));
-    let href = text.find(" href=\"").map(|i| (Attr::Href, i + 7));
-    match (id, href) {
-        (Some(a), Some(b)) => Some(if a.1 < b.1 { a } else { b }),
-        (a, b) => a.or(b),
-    }
+    [
+        text.find(" id=\"").map(|i| (Attr::Id, i + 5)),
+        text.find(" href=\"").map(|i| (Attr::Href, i + 7)),
+        text.find(" src=\"").map(|i| (Attr::Src, i + 6)),
+    ]
+    .into_iter()
+    .flatten()
+    .min_by_key(|(_, at)| *at)
 }
 
 fn link_target(
@@ -104,7 +110,11 @@ fn link_target(
                 None => format!("#{section}"),
             }
         }
-        None => value.to_string(),
+        // A file of the site (an image, a download): from the print page at the site root.
+        None => match anchor {
+            Some(a) => format!("{resolved}#{a}"),
+            None => resolved,
+        },
     }
 }
 

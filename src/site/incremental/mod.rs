@@ -222,7 +222,12 @@ impl Session {
 
     /// The chapters' inputs, rebuilt only when a result's JSON or the book's settings changed.
     fn inputs(&mut self, book: &Book) -> Inputs {
-        let settings = hash_of(&format!("{:?}{:?}", book.config.book, book.config.gradbook));
+        let settings = hash_of(&format!(
+            "{:?}{:?}{:?}",
+            book.config.book,
+            book.config.gradbook,
+            crate::site::mdbook::Compat::of(&book.config)
+        ));
         let versions: BTreeMap<String, u64> = self
             .results
             .iter()

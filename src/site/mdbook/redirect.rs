@@ -1,0 +1,142 @@
+//! `[output.html.redirect]`: each old site path gets a small page that sends the reader to its
+//! new URL (relative to the old page, or absolute), as mdBook's redirect pages do: an
+//! immediate `<meta http-equiv="refresh">`, a canonical link, a plain link, and a script that
+//! carries the `#fragment` along (mapped through `"old.html#a" = "new.html#b"` entries).
+//!
+//! The URLs come from book.toml: they are checked like every URL key (no `javascript:`) and
+//! only ever printed escaped; the fragment map is an attribute the shared script reads, so the
+//! page holds no inline script.
+
+use crate::markup::escape;
+use std::collections::BTreeMap;
+
+/// The script every redirect page loads (shipped as `js/redirect.js`).
+pub const SCRIPT_PATH: &str = "js/redirect.js";
+
+/// One redirect page to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// Its path in the site (no leading `/`).
+    pub path: String,
+    /// Its HTML.
+    pub html: String,
+}
+
+/// The redirect pages for `redirects` (old path, possibly with `#fragment` → new URL). A
+/// redirect from a page the site already has (`exists`), or one whose old page is given only
+/// with fragments, is an error as in mdBook; so is a URL with a script scheme.
+pub fn pages(
+    redirects: &BTreeMap<String, String>,
+    exists: impl Fn(&str) -> bool,
+) -> Result<Vec<Page>, String> {
+    let mut combined: BTreeMap<String, (Option<&str>, BTreeMap<String, &str>)> = BTreeMap::new();
+    for (old, new) in redirects {
+        crate::markup::check_url(new)
+            .map_err(|why| format!("output.html.redirect.\"{old}\": {why}"))?;
+        match old.rsplit_once('#') {
+            Some((page, fragment)) => {
+                combined
+                    .entry(page.trim_start_matches('/').to_string())
+                    .or_default()
+                    .1
+                    .insert(format!("#{fragment}"), new);
+            }
+            None => {
+                combined
+                    .entry(old.trim_start_matches('/').to_string())
+                    .or_default()
+                    .0 = Some(new);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (path, (target, fragments)) in combined {
+        if path.is_empty()
+            || path
+                .split('/')
+                .any(|p| p == ".." || p == "." || p.is_empty())
+        {
+            return Err(format!(
+                "output.html.redirect: `{path}` is not a page path inside the site"
+            ));
+        }
+        if exists(&path) {
+            if target.is_some() {
+                return Err(format!(
+                    "output.html.redirect: `/{path}` is a page of the book; delete the redirect or the chapter"
+                ));
+            }
+            continue;
+        }
+        let Some(target) = target else {
+            return Err(format!(
+                "output.html.redirect: `/{path}` has only `#fragment` entries; add an entry without a fragment for the page itself"
+            ));
+        };
+        out.push(Page {
+            html: page(&path, target, &fragments),
+            path,
+        });
+    }
+    Ok(out)
+}
+
+/// The HTML of one redirect page.
+fn page(path: &str, target: &str, fragments: &BTreeMap<String, &str>) -> String {
+    let root = "../".repeat(path.matches('/').count());
+    let map = serde_json::to_string(fragments).unwrap_or_else(|_| "{}".into());
+    let url = escape(target);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\" data-redirect=\"{url}\" data-fragment-map=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>Redirecting...</title>\n<meta http-equiv=\"refresh\" content=\"0; URL={url}\">\n<link rel=\"canonical\" href=\"{url}\">\n<script src=\"{root}{SCRIPT_PATH}\"></script>\n</head>\n<body>\n<p>Redirecting to... <a href=\"{url}\">{url}</a>.</p>\n</body>\n</html>\n",
+        escape(&map)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn each_old_page_gets_one_escaped_redirect() {
+        let redirects = map(&[
+            ("/format/config.html", "configuration/index.html"),
+            ("/format/config.html#old", "configuration/a.html#new"),
+            ("/x.html", "https://example.org/?a=1&b=\"2\""),
+        ]);
+        let pages = pages(&redirects, |_| false).unwrap();
+        assert_eq!(pages.len(), 2);
+        assert_eq!(pages[0].path, "format/config.html");
+        assert!(pages[0].html.contains("URL=configuration/index.html"));
+        assert!(pages[0].html.contains("src=\"../js/redirect.js\""));
+        assert!(
+            pages[0]
+                .html
+                .contains("&quot;#old&quot;:&quot;configuration/a.html#new&quot;")
+        );
+        assert!(
+            pages[1].html.contains("a=1&amp;b=&quot;2&quot;"),
+            "{}",
+            pages[1].html
+        );
+        assert!(!pages[1].html.contains("\"2\""));
+    }
+
+    #[test]
+    fn bad_redirects_are_refused() {
+        let err = pages(&map(&[("/a.html", "javascript:alert(1)")]), |_| false).unwrap_err();
+        assert!(err.contains("javascript"), "{err}");
+        let err = pages(&map(&[("/a.html", "b.html")]), |p| p == "a.html").unwrap_err();
+        assert!(err.contains("is a page of the book"), "{err}");
+        let err = pages(&map(&[("/a.html#x", "b.html")]), |_| false).unwrap_err();
+        assert!(err.contains("only `#fragment`"), "{err}");
+        let err = pages(&map(&[("/../a.html", "b.html")]), |_| false).unwrap_err();
+        assert!(err.contains("inside the site"), "{err}");
+    }
+}
