@@ -8,10 +8,11 @@ use std::process::ExitCode;
 pub fn run(book_dir: &Path, dest: Option<&Path>) -> anyhow::Result<ExitCode> {
     let report = build(book_dir, dest)?;
     println!(
-        "Built {} pages, {} figures, {} computations in {} ms → {}",
+        "Built {} pages, {} figures, {} computations ({} from the cache) in {} ms → {}",
         report.pages,
         report.figures,
         report.computations,
+        report.cached,
         report.elapsed.as_millis(),
         crate::site::book::display_path(&report.dest).display()
     );

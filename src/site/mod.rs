@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod book;
 pub mod build;
+pub mod cache;
 pub mod chapter;
 pub mod check;
 pub mod claims;
