@@ -12,10 +12,11 @@ pub fn run(
 ) -> anyhow::Result<ExitCode> {
     let report = build_edition(book_dir, dest, edition)?;
     println!(
-        "Built {} pages, {} figures, {} computations in {} ms → {}",
+        "Built {} pages, {} figures, {} computations ({} from the cache) in {} ms → {}",
         report.pages,
         report.figures,
         report.computations,
+        report.cached,
         report.elapsed.as_millis(),
         crate::site::book::display_path(&report.dest).display()
     );

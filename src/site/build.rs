@@ -1,12 +1,13 @@
 //! The whole build: load the book, run every computation, render every page, write the site.
 
-use crate::compute::{self, Outcome};
+use crate::compute::Outcome;
 use crate::figure;
 use crate::figure::export::{self, Format};
 use crate::site::assets;
 use crate::site::authoring::edition::{self, Edition};
 use crate::site::authoring::numbering;
 use crate::site::book::{Book, Chapter};
+use crate::site::cache::Cache;
 use crate::site::chapter::{self, Inputs};
 use crate::site::markdown::Rendered;
 use crate::site::output::{self, SiteFiles};
@@ -37,8 +38,10 @@ pub struct BuildReport {
     pub pages: usize,
     /// Distinct figures drawn (and written as standalone files when enabled).
     pub figures: usize,
-    /// Computations run.
+    /// Computations run or taken from the results cache.
     pub computations: usize,
+    /// Of those, how many came from the results cache.
+    pub cached: usize,
     /// Wall time of the whole build.
     pub elapsed: Duration,
     /// Where the site went.
@@ -63,7 +66,8 @@ pub fn build_edition(
     let edition = Edition::resolve(&book.config, edition)?;
     edition.apply(&mut book);
     let dest = guard_destination(&book, dest)?;
-    let outcomes = run_computations(&book)?;
+    let cache = Cache::for_book(&book.root);
+    let outcomes = run_computations_with(&book, &cache)?;
     let computations = outcomes.len();
     let options = RenderOptions {
         without_solutions: !edition.solutions,
@@ -75,6 +79,7 @@ pub fn build_edition(
         pages,
         figures,
         computations,
+        cached: cache.hits(),
         elapsed: start.elapsed(),
         dest: dest.shown,
     })
@@ -96,14 +101,21 @@ fn guard_destination(book: &Book, dest: Option<&Path>) -> Result<output::Destina
     Ok(dest)
 }
 
-/// Run every computation of the book (in parallel); the first failure, in file order, is
-/// returned as a located diagnostic.
+/// Run every computation of the book (in parallel), taking unchanged results from the
+/// book's results cache; the first failure, in file order, is returned as a located
+/// diagnostic.
 pub fn run_computations(book: &Book) -> Result<BTreeMap<String, Outcome>> {
+    run_computations_with(book, &Cache::for_book(&book.root))
+}
+
+/// [`run_computations`] with the results cache `cache`.
+pub fn run_computations_with(book: &Book, cache: &Cache) -> Result<BTreeMap<String, Outcome>> {
     let results: Vec<Result<(String, Outcome)>> = book
         .computations
         .par_iter()
         .map(|c| {
-            compute::run(c.kind, &c.source)
+            cache
+                .run(c.kind, &c.source)
                 .map(|o| (c.stem.clone(), o))
                 .map_err(|e| e.in_file(&c.file, &c.source).into())
         })

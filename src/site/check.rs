@@ -3,9 +3,10 @@
 //! printed digits, render the site and check its internal links and anchors, collecting every
 //! failure with the file and line it comes from.
 
-use crate::compute::{self, Outcome};
+use crate::compute::Outcome;
 use crate::site::book::{Book, Chapter};
 use crate::site::build::{self, Pages, RenderOptions};
+use crate::site::cache::Cache;
 use crate::site::chapter;
 use crate::site::claims;
 use crate::site::links;
@@ -61,9 +62,10 @@ pub fn check(root: &Path) -> Result<CheckReport> {
     let book = Book::load(root)?;
     let mut report = CheckReport::default();
     let mut outcomes = BTreeMap::new();
+    let cache = Cache::for_book(&book.root);
     for c in &book.computations {
         report.computations += 1;
-        match compute::run(c.kind, &c.source) {
+        match cache.run(c.kind, &c.source) {
             Ok(outcome) => {
                 for claim in outcome.claims() {
                     report.claims += 1;

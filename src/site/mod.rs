@@ -4,6 +4,7 @@ pub mod assets;
 pub mod authoring;
 pub mod book;
 pub mod build;
+pub mod cache;
 pub mod chapter;
 pub mod check;
 pub mod claims;

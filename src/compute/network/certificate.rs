@@ -13,10 +13,10 @@
 
 use super::model::{Enters, Incoming, Network, Role};
 use super::paths::{PathTerm, starred};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The certified bound for one variant and parameter.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bound {
     /// The largest certified weight bound `W`.
     pub w_max: f64,

@@ -1,10 +1,10 @@
 //! A validated 1-D network: parameters, nodes in topological order, fast forward and reverse
 //! passes (used by the sweep; the worked examples also go through the autograd tape).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The activation σ of every non-input node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Activation {
     /// The logistic sigmoid 1 / (1 + e^(−z)).
@@ -46,6 +46,31 @@ impl Activation {
         }
     }
 
+    /// `(σ(z), σ'(z))`, bit for bit equal to `(self.value(z), self.derivative(z))` with one
+    /// exponential instead of three: σ(z) and σ(−z) share `e^(−|z|)`.
+    pub fn value_and_derivative(self, z: f64) -> (f64, f64) {
+        match self {
+            Self::Sigmoid => {
+                // `sigmoid` of z and of −z both take the exponential of −|z| (for z = ±0,
+                // exp(∓0) = 1 either way); the two quotients are its two branches.
+                let (e, nonnegative) = if z >= 0.0 {
+                    ((-z).exp(), true)
+                } else {
+                    (z.exp(), false)
+                };
+                let (large, small) = (1.0 / (1.0 + e), e / (1.0 + e));
+                // σ(z) is the large quotient for z ≥ 0; σ(−z) is then the small one.
+                let (s, s_neg) = if nonnegative {
+                    (large, small)
+                } else {
+                    (small, large)
+                };
+                (s, s * s_neg)
+            }
+            Self::Tanh => (self.value(z), self.derivative(z)),
+        }
+    }
+
     /// sup σ' (at z = 0).
     pub fn max_derivative(self) -> f64 {
         match self {
@@ -73,6 +98,12 @@ impl Activation {
     }
 }
 
+/// Make `buf` hold `len` copies of `value`, reusing its allocation.
+fn refill(buf: &mut Vec<f64>, len: usize, value: f64) {
+    buf.clear();
+    buf.resize(len, value);
+}
+
 fn sigmoid(z: f64) -> f64 {
     if z >= 0.0 {
         1.0 / (1.0 + (-z).exp())
@@ -83,7 +114,7 @@ fn sigmoid(z: f64) -> f64 {
 }
 
 /// What a parameter is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// The network's input.
@@ -95,7 +126,7 @@ pub enum Role {
 }
 
 /// A named parameter (the input counts as one so that sweeps can vary it).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Param {
     /// Its name in the study file.
     pub name: String,
@@ -104,7 +135,7 @@ pub struct Param {
 }
 
 /// Where a short circuit's value is added.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Enters {
     /// Into the target's pre-activation: `σ(w·h + b + wc·h_from)`.
@@ -156,7 +187,7 @@ pub struct Network {
 }
 
 /// Values of one forward and reverse pass.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Evaluation {
     /// Pre-activation of every node (`NaN` for the input).
     pub z: Vec<f64>,
@@ -176,10 +207,27 @@ impl Network {
 
     /// Forward and reverse pass for parameter values `values` (by parameter index).
     pub fn evaluate(&self, values: &[f64]) -> Evaluation {
+        let mut eval = Evaluation::default();
+        self.evaluate_into(values, &mut eval, &mut Vec::new());
+        eval
+    }
+
+    /// [`Network::evaluate`] into buffers that are reused from one call to the next (the
+    /// sweep's hot loop allocates nothing once they have grown): `eval` receives the result,
+    /// `gh` is scratch space for d output / d node value.
+    pub fn evaluate_into(&self, values: &[f64], eval: &mut Evaluation, gh: &mut Vec<f64>) {
         let n = self.nodes.len();
-        let mut z = vec![f64::NAN; n];
-        let mut h = vec![0.0; n];
-        let mut dsigma = vec![f64::NAN; n];
+        let Evaluation {
+            z,
+            h,
+            dsigma,
+            grads,
+        } = eval;
+        refill(z, n, f64::NAN);
+        refill(h, n, 0.0);
+        refill(dsigma, n, f64::NAN);
+        refill(gh, n, 0.0);
+        refill(grads, self.params.len(), 0.0);
         h[self.input] = self.input_value(values);
         for &k in &self.order {
             let mut pre = self.bias[k].map_or(0.0, |b| values[b]);
@@ -193,12 +241,11 @@ impl Network {
                     },
                 }
             }
+            let (value, derivative) = self.activation.value_and_derivative(pre);
             z[k] = pre;
-            h[k] = self.activation.value(pre) + post;
-            dsigma[k] = self.activation.derivative(pre);
+            h[k] = value + post;
+            dsigma[k] = derivative;
         }
-        let mut gh = vec![0.0; n];
-        let mut grads = vec![0.0; self.params.len()];
         gh[self.output] = 1.0;
         for &k in self.order.iter().rev() {
             let gz = gh[k] * dsigma[k];
@@ -220,12 +267,6 @@ impl Network {
         }
         if let Some(x) = self.input_param() {
             grads[x] += gh[self.input];
-        }
-        Evaluation {
-            z,
-            h,
-            dsigma,
-            grads,
         }
     }
 
@@ -289,6 +330,46 @@ mod tests {
         }
         assert_eq!(Activation::Sigmoid.derivative(0.0), 0.25);
         assert!(Activation::Sigmoid.derivative(200.0) > 0.0);
+    }
+
+    #[test]
+    fn value_and_derivative_equal_the_separate_functions_bit_for_bit() {
+        let mut zs = vec![
+            0.0,
+            -0.0,
+            1e-300,
+            -1e-300,
+            0.5,
+            -0.5,
+            36.7,
+            -36.7,
+            709.0,
+            -709.0,
+            745.2,
+            -745.2,
+            1e308,
+            -1e308,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+        ];
+        // A dense deterministic spread over [-60, 60] (every binade the sweep meets).
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            zs.push((x >> 11) as f64 / (1u64 << 53) as f64 * 120.0 - 60.0);
+        }
+        for act in [Activation::Sigmoid, Activation::Tanh] {
+            for &z in &zs {
+                let (v, d) = act.value_and_derivative(z);
+                assert_eq!(v.to_bits(), act.value(z).to_bits(), "{act:?} σ({z})");
+                assert_eq!(d.to_bits(), act.derivative(z).to_bits(), "{act:?} σ'({z})");
+            }
+            let (v, d) = act.value_and_derivative(f64::NAN);
+            assert!(v.is_nan() && d.is_nan());
+        }
     }
 
     #[test]

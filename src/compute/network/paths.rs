@@ -4,7 +4,7 @@
 use super::model::{Enters, Evaluation, Incoming, Network};
 use petgraph::algo::all_simple_paths;
 use petgraph::graph::{DiGraph, NodeIndex};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Fallback colours of the categorical palette `--gb-fig-c0` … `--gb-fig-c7` (light theme),
 /// the same as the diagrams' so a term and its path match without the site's CSS.
@@ -23,7 +23,7 @@ pub fn css_color(k: usize) -> String {
 pub const MAX_PATHS: usize = 10_000;
 
 /// One local derivative along a path.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Factor {
     /// The factor in LaTeX (for example `w_{2}` or `\sigma'(z_{3}^{*})`).
     pub latex: String,
@@ -32,7 +32,7 @@ pub struct Factor {
 }
 
 /// One path from a parameter to the output and its product of local derivatives.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PathTerm {
     /// The parameter the path starts at.
     pub parameter: String,

@@ -5,10 +5,10 @@
 use super::model::{Activation, Enters, Evaluation, Incoming, Network};
 use super::paths::{PathTerm, starred, tex_name, tex_pre};
 use crate::format::num;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The chapter-facing description of one variant.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prose {
     /// The chain's equations as `aligned` rows, one per non-input node.
     pub chain_equations: String,
@@ -37,7 +37,7 @@ pub struct Prose {
 }
 
 /// σ′ at one node in both networks.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Slope {
     /// Node name.
     pub node: String,

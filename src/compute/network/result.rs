@@ -4,7 +4,7 @@
 use super::certificate::Bound;
 use super::paths::PathTerm;
 use super::prose::Prose;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 /// Something serialised in a JSON object keyed by its name.
@@ -23,8 +23,29 @@ pub fn by_name<T: Named + Serialize, S: Serializer>(items: &[T], s: S) -> Result
     map.end()
 }
 
+/// Read back what [`by_name`] wrote: the object's values, in order (each holds its own key).
+pub fn from_named<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    struct Values<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for Values<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of named items")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::new();
+            while let Some((_, item)) = map.next_entry::<serde::de::IgnoredAny, T>()? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Values(std::marker::PhantomData))
+}
+
 /// The whole study.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StudyResult {
     /// Title from the study file.
     pub title: String,
@@ -44,7 +65,7 @@ pub struct StudyResult {
     /// (`[certificate] input-bound`).
     pub input_bound: f64,
     /// One comparison per variant, keyed by variant name.
-    #[serde(serialize_with = "by_name")]
+    #[serde(serialize_with = "by_name", deserialize_with = "from_named")]
     pub variants: Vec<VariantResult>,
     /// One row per variant and parameter: the sweep over all regions at a glance.
     pub summary: Vec<SummaryRow>,
@@ -53,7 +74,7 @@ pub struct StudyResult {
 }
 
 /// A sampled region.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegionInfo {
     /// Identifier.
     pub name: String,
@@ -72,7 +93,7 @@ pub struct RegionInfo {
 }
 
 /// The chain `y` against the network with short circuits `y*`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VariantResult {
     /// Identifier.
     pub name: String,
@@ -101,7 +122,7 @@ pub struct VariantResult {
     /// The network with short circuits at the worked example.
     pub skip: NetResult,
     /// Per compared parameter: the worked-example comparison and the certified bound.
-    #[serde(serialize_with = "by_name")]
+    #[serde(serialize_with = "by_name", deserialize_with = "from_named")]
     pub compare: Vec<Comparison>,
     /// Sweep rows: one per parameter and region.
     pub sweep: Vec<SweepRow>,
@@ -122,7 +143,7 @@ pub struct VariantResult {
 }
 
 /// A weighted chain edge.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EdgeInfo {
     /// Source node.
     pub from: String,
@@ -133,7 +154,7 @@ pub struct EdgeInfo {
 }
 
 /// A short circuit.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SkipInfo {
     /// Source node.
     pub from: String,
@@ -146,7 +167,7 @@ pub struct SkipInfo {
 }
 
 /// One network evaluated at one parameter set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NetResult {
     /// The output value.
     pub y: f64,
@@ -168,7 +189,7 @@ pub struct NetResult {
 }
 
 /// A node's values.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NodeValue {
     /// Node name.
     pub name: String,
@@ -183,7 +204,7 @@ pub struct NodeValue {
 }
 
 /// The worked-example comparison for one parameter.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Comparison {
     /// The parameter.
     pub parameter: String,
@@ -230,7 +251,7 @@ impl Named for Comparison {
 }
 
 /// Sweep statistics for one parameter and region.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SweepRow {
     /// The parameter.
     pub parameter: String,
@@ -257,7 +278,7 @@ pub struct SweepRow {
 }
 
 /// How one condition fared for one parameter (sweep and search together).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ConditionRow {
     /// The parameter.
     pub parameter: String,
@@ -289,7 +310,7 @@ pub struct ConditionRow {
 }
 
 /// A parameter set where the inequality fails, re-evaluated through the tape.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Counterexample {
     /// The parameter.
     pub parameter: String,
@@ -322,7 +343,7 @@ pub struct Counterexample {
 }
 
 /// One line of the overview table.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SummaryRow {
     /// Variant.
     pub variant: String,

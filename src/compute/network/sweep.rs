@@ -1,7 +1,7 @@
 //! The random sweep and the counterexample search: seeded, deterministic, parallel in fixed
 //! chunks (each chunk has its own generator, so the result does not depend on thread count).
 
-use super::model::{Network, Role};
+use super::model::{Evaluation, Network, Role};
 use super::tally::{Context, TAME, Tally, conditions, ratio};
 use super::validate::Pair;
 use rand::{Rng, SeedableRng};
@@ -32,20 +32,17 @@ impl Region {
         }
     }
 
-    /// Map unit coordinates to parameter values.
-    pub fn values(&self, net: &Network, u: &[f64]) -> Vec<f64> {
-        net.params
-            .iter()
-            .zip(u)
-            .map(|(p, &t)| {
-                let (lo, hi, log) = self.range(p.role);
-                if log {
-                    (lo.ln() + (hi.ln() - lo.ln()) * t).exp().clamp(lo, hi)
-                } else {
-                    lo + (hi - lo) * t
-                }
-            })
-            .collect()
+    /// Map unit coordinates `u` to parameter values, written into `out` (reused).
+    pub fn values_into(&self, net: &Network, u: &[f64], out: &mut Vec<f64>) {
+        out.clear();
+        out.extend(net.params.iter().zip(u).map(|(p, &t)| {
+            let (lo, hi, log) = self.range(p.role);
+            if log {
+                (lo.ln() + (hi.ln() - lo.ln()) * t).exp().clamp(lo, hi)
+            } else {
+                lo + (hi - lo) * t
+            }
+        }));
     }
 }
 
@@ -179,30 +176,52 @@ fn mix(seed: u64, a: u64, b: u64, c: u64) -> u64 {
     x
 }
 
-/// Evaluate one parameter set; returns the ratio per compared parameter.
-fn evaluate(
-    pair: &Pair,
-    contexts: &[Context],
-    tallies: &mut [Tally],
-    values: &[f64],
-    region: usize,
-) -> Vec<f64> {
-    let a = pair.chain.evaluate(values);
-    let b = pair.skip.evaluate(values);
-    let tame =
-        a.z.iter()
-            .chain(&b.z)
-            .all(|z| z.is_nan() || z.abs() <= TAME);
-    contexts
-        .iter()
-        .zip(tallies.iter_mut())
-        .map(|(ctx, t)| {
+/// Buffers one thread reuses for every evaluation, so the hot loop allocates nothing.
+#[derive(Default)]
+struct Workspace {
+    /// Parameter values of the current sample.
+    values: Vec<f64>,
+    /// The chain's forward and reverse pass.
+    chain: Evaluation,
+    /// The skip network's.
+    skip: Evaluation,
+    /// Scratch for the reverse passes.
+    gh: Vec<f64>,
+    /// The ratio per compared parameter.
+    ratios: Vec<f64>,
+}
+
+impl Workspace {
+    /// Evaluate the parameter set at unit coordinates `u` in `bx`, record it in `tallies`
+    /// and leave the ratio per compared parameter in `self.ratios`.
+    fn evaluate(
+        &mut self,
+        pair: &Pair,
+        contexts: &[Context],
+        tallies: &mut [Tally],
+        bx: &Region,
+        u: &[f64],
+        region: usize,
+    ) {
+        bx.values_into(&pair.skip, u, &mut self.values);
+        let values = &self.values;
+        pair.chain
+            .evaluate_into(values, &mut self.chain, &mut self.gh);
+        pair.skip
+            .evaluate_into(values, &mut self.skip, &mut self.gh);
+        let (a, b) = (&self.chain, &self.skip);
+        let tame =
+            a.z.iter()
+                .chain(&b.z)
+                .all(|z| z.is_nan() || z.abs() <= TAME);
+        self.ratios.clear();
+        for (ctx, t) in contexts.iter().zip(tallies.iter_mut()) {
             let grads = (a.grads[ctx.param], b.grads[ctx.param]);
-            let held = conditions(ctx, &pair.skip, values, &a, &b);
+            let held = conditions(ctx, &pair.skip, values, a, b);
             t.record(held, values, region, grads, tame, &pair.skip);
-            ratio(grads.0, grads.1)
-        })
-        .collect()
+            self.ratios.push(ratio(grads.0, grads.1));
+        }
+    }
 }
 
 fn chunk(
@@ -221,11 +240,13 @@ fn chunk(
         tallies: vec![Tally::default(); contexts.len()],
         starts: vec![Vec::new(); contexts.len()],
     };
+    let mut ws = Workspace::default();
+    let mut u = Vec::with_capacity(d);
     for _ in 0..n {
-        let u: Vec<f64> = (0..d).map(|_| rng.random::<f64>()).collect();
-        let values = bx.values(&pair.skip, &u);
-        let rs = evaluate(pair, contexts, &mut out.tallies, &values, region);
-        for (i, r) in rs.into_iter().enumerate() {
+        u.clear();
+        u.extend((0..d).map(|_| rng.random::<f64>()));
+        ws.evaluate(pair, contexts, &mut out.tallies, bx, &u, region);
+        for (i, &r) in ws.ratios.iter().enumerate() {
             out.ratios[i].push(r);
             let starts = &mut out.starts[i];
             if keep > 0 && r.is_finite() && (starts.len() < keep || starts.iter().any(|s| r < s.0))
@@ -254,37 +275,27 @@ fn search(
 ) -> Tally {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut tallies = vec![Tally::default(); contexts.len()];
-    let mut best = evaluate(
-        pair,
-        contexts,
-        &mut tallies,
-        &bx.values(&pair.skip, &u),
-        region,
-    )[i];
+    let mut ws = Workspace::default();
+    ws.evaluate(pair, contexts, &mut tallies, bx, &u, region);
+    let mut best = ws.ratios[i];
+    let mut v = Vec::with_capacity(u.len());
     for t in 0..s.steps {
         // Geometric decay from `step` to a thousandth of it; each coordinate moves with
         // probability 1/2 so that single pre-activations can be tuned.
         let step = s.step * 1e-3_f64.powf(t as f64 / s.steps.max(1) as f64);
-        let v: Vec<f64> = u
-            .iter()
-            .map(|&x| {
-                if rng.random::<bool>() {
-                    (x + step * (2.0 * rng.random::<f64>() - 1.0)).clamp(0.0, 1.0)
-                } else {
-                    x
-                }
-            })
-            .collect();
-        let r = evaluate(
-            pair,
-            contexts,
-            &mut tallies,
-            &bx.values(&pair.skip, &v),
-            region,
-        )[i];
+        v.clear();
+        v.extend(u.iter().map(|&x| {
+            if rng.random::<bool>() {
+                (x + step * (2.0 * rng.random::<f64>() - 1.0)).clamp(0.0, 1.0)
+            } else {
+                x
+            }
+        }));
+        ws.evaluate(pair, contexts, &mut tallies, bx, &v, region);
+        let r = ws.ratios[i];
         if r <= best {
             best = r;
-            u = v;
+            std::mem::swap(&mut u, &mut v);
         }
     }
     tallies.swap_remove(i)

@@ -1,7 +1,7 @@
 //! Adam, exactly as Algorithm 1 of Kingma & Ba (2015); ε may be 0.
 
 use super::{Optimizer, StepError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Adam's state and hyper-parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,7 +44,7 @@ impl Adam {
 }
 
 /// One step of Adam: the row of the iterate table.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AdamStep {
     /// Step number t, from 1.
     pub t: usize,

@@ -14,7 +14,7 @@
 //! this excursion is the highest the iterates ever reach (the simulation checks that).
 
 use super::landscape::{Bump, KinkRule};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How close (relative) to a whole number (L − w₀)/δ counts as landing on L.
 const TIE_TOLERANCE: f64 = 1e-9;
@@ -26,7 +26,7 @@ const MAX_CLIMB: usize = 10_000_000;
 pub const SHOWN_CLIMB: usize = 8;
 
 /// One climbing step after the iterate passed L.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ClimbStep {
     /// Steps since w_k.
     pub n: usize,
@@ -47,7 +47,7 @@ pub struct ClimbStep {
 }
 
 /// The closed-form threshold and every intermediate quantity of its derivation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClosedForm {
     /// s, the magnitude of the descent slope.
     pub s: f64,

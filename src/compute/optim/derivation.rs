@@ -5,10 +5,10 @@ use super::closed_form::{AdamParams, ClosedForm};
 use super::exact::{self, ExactClosedForm, Q};
 use super::landscape::{Bump, KinkRule};
 use crate::format::num;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// LaTeX bodies for display math (`$$ … $$`), one per stage of the derivation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Derivation {
     /// The descent to L: the step length δ, k and w_k.
     pub descent: String,

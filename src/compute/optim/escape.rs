@@ -10,10 +10,10 @@
 use super::landscape::Bump;
 use super::trajectory::{Verdict, simulate};
 use super::{Optimizer, StepError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The highest point the iterates reach under an infinitely tall bump.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Supremum {
     /// The highest iterate.
     pub w_max: f64,
@@ -65,7 +65,7 @@ pub fn supremum<O: Optimizer>(
 }
 
 /// The escape threshold found by bisection on the bump height over full runs.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Bisection {
     /// The largest height found to escape (0 when none does).
     pub h_escapes: f64,

@@ -14,7 +14,7 @@ use num_bigint::BigInt;
 use num_integer::Integer;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// An exact rational number.
 pub type Q = BigRational;
@@ -313,7 +313,7 @@ pub fn to_f64(q: &Q) -> f64 {
 }
 
 /// The exact threshold as the chapter and `results --json` show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExactThreshold {
     /// The numerator of h_max in lowest terms.
     pub numerator: String,

@@ -1,7 +1,7 @@
 //! Plain gradient descent: `w ← w − a·f'(w)`.
 
 use super::{Optimizer, StepError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Gradient descent with a fixed learning rate.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -11,7 +11,7 @@ pub struct GradientDescent {
 }
 
 /// One step of gradient descent.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct GdStep {
     /// Step number, from 1.
     pub t: usize,

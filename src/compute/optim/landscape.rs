@@ -121,7 +121,7 @@ impl Landscape {
 }
 
 /// The assignment's landscape: descent to a local minimum at `l`, a triangular bump, a tail.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Bump {
     /// Where the optimizers start ('o').
     pub start: f64,

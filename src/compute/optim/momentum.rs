@@ -1,7 +1,7 @@
 //! Gradient descent with heavy-ball momentum, in PyTorch's form (for contrast with Adam).
 
 use super::{Optimizer, StepError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// SGD with momentum: `b ← μ·b + g`, `w ← w − a·b` (PyTorch `SGD(momentum=μ)`, no dampening).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -21,7 +21,7 @@ impl Momentum {
 }
 
 /// One step of momentum SGD.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MomentumStep {
     /// Step number, from 1.
     pub t: usize,

@@ -13,10 +13,10 @@ use super::settings::Question;
 use super::sweep::{BiasCorrection, SweepPoint};
 use super::trajectory::Run;
 use crate::compute::Claim;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The landscape as the chapter and the plots need it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LandscapeResult {
     /// The bump's settings (start, L, slopes, kink rule).
     #[serde(flatten)]
@@ -38,7 +38,7 @@ pub struct LandscapeResult {
 }
 
 /// Plain gradient descent on the bump.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GdResult {
     /// The learning rate.
     pub a: f64,
@@ -60,7 +60,7 @@ pub struct GdResult {
 }
 
 /// Momentum SGD on the bump.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MomentumResult {
     /// The learning rate.
     pub a: f64,
@@ -90,7 +90,7 @@ pub struct MomentumResult {
 }
 
 /// Adam on the bump and its escape threshold.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AdamResult {
     /// α.
     pub alpha: f64,
@@ -115,7 +115,7 @@ pub struct AdamResult {
 }
 
 /// Adam's escape threshold three ways.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Threshold {
     /// (a) closed form.
     pub h_max_closed_form: f64,
@@ -153,7 +153,7 @@ pub struct Threshold {
 }
 
 /// Adam on a bump slightly taller than h_max (h_max rounded up at its 4th significant digit).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TurningBack {
     /// The bump height.
     pub h: f64,
@@ -166,7 +166,7 @@ pub struct TurningBack {
 }
 
 /// Everything the Q2 chapter, its tables and plots use.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StudyResult {
     /// The questions answered.
     pub questions: Vec<Question>,

@@ -10,7 +10,7 @@ use super::settings::Settings;
 use super::study::{adam_with, relative_difference};
 use super::trajectory::simulate;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How close the closed form and the supremum must be for the first excursion to count as
 /// the decisive one: looser than the 1e-12 agreement at the seed because runs of hundreds of
@@ -22,7 +22,7 @@ const FIRST_EXCURSION_TOLERANCE: f64 = 1e-9;
 const SMALL_K: usize = 100;
 
 /// Why the closed form and the simulation part at a sweep point, as computed from the runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Cause {
     /// They agree: the first excursion is the highest.
@@ -38,7 +38,7 @@ pub enum Cause {
 }
 
 /// The threshold at one point of a sweep.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SweepPoint {
     /// The swept parameter's value (α or β1).
     pub x: f64,
@@ -68,7 +68,7 @@ pub struct SweepPoint {
 
 /// A small step size of the α sweep whose w_k lands far past L: the threshold there is
 /// u·((w_k − L) + c·α), not c·α.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SmallAlphaExample {
     /// The smallest k considered (β1^k negligible from there on).
     pub min_k: usize,
@@ -87,7 +87,7 @@ pub struct SmallAlphaExample {
 }
 
 /// The small-α comparison and the run without bias correction.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BiasCorrection {
     /// The small step size.
     pub small_alpha: f64,

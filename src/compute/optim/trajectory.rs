@@ -2,13 +2,13 @@
 
 use super::landscape::Landscape;
 use super::{Optimizer, StepError};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The longest cycle [`verdict`] looks for.
 const MAX_PERIOD: usize = 8;
 
 /// What became of a run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Verdict {
     /// The iterate stopped moving (the gradient there is 0) without crossing the peak.
@@ -40,7 +40,7 @@ pub enum Verdict {
 }
 
 /// One optimizer run: iterates w₀ … w_T, losses and per-step records.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Run<R> {
     /// The iterates, starting with w₀.
     pub w: Vec<f64>,

@@ -8,9 +8,10 @@
 
 mod pages;
 
-use crate::compute::{self, Outcome};
+use crate::compute::Outcome;
 use crate::site::book::Book;
 use crate::site::build::{self, RenderOptions};
+use crate::site::cache::Cache;
 use crate::site::chapter::{self, Inputs};
 use crate::site::markdown::Rendered;
 use crate::site::output::SiteFiles;
@@ -37,6 +38,8 @@ pub struct Session {
     templates: Option<(u64, Arc<crate::site::templates::PageTemplates>)>,
     pages_key: Option<u64>,
     site: SiteFiles,
+    /// The book's persistent results cache (outcomes survive restarts of `serve`).
+    cache: Cache,
 }
 
 /// A computation's outcome and the hashes of its input and of its JSON.
@@ -145,6 +148,7 @@ impl Session {
             templates: None,
             pages_key: None,
             site: SiteFiles::default(),
+            cache: Cache::for_book(root),
         }
     }
 
@@ -186,11 +190,13 @@ impl Session {
                     .is_none_or(|r| r.input != hash_of(&(c.kind, &c.source)))
             })
             .collect();
+        let cache = &self.cache;
         let fresh: Vec<Result<(String, CachedResult)>> = stale
             .par_iter()
             .map(|c| {
-                let outcome =
-                    compute::run(c.kind, &c.source).map_err(|e| e.in_file(&c.file, &c.source))?;
+                let outcome = cache
+                    .run(c.kind, &c.source)
+                    .map_err(|e| e.in_file(&c.file, &c.source))?;
                 let json = hash_of(&outcome.to_json().to_string());
                 Ok((
                     c.stem.clone(),

@@ -1,0 +1,132 @@
+//! The sweep's evaluator against the autograd tape on every variant of the default book's
+//! network study (and a tanh and a post-activation network), buffer reuse against fresh
+//! evaluations, and parallel sweeps against the same sweeps on one thread.
+
+use gradbook::compute::network::model::{Activation, Evaluation};
+use gradbook::compute::network::validate::Pair;
+use gradbook::compute::network::{spec, tape_eval, validate};
+use gradbook::compute::{Kind, run};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn default_study() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/content/networks.toml"
+    ))
+    .expect("content/networks.toml")
+}
+
+/// Every variant of the default study, plus the same variants with tanh.
+fn all_pairs() -> Vec<Pair> {
+    let source = default_study();
+    let mut out = validate::pairs(&spec::parse(&source).expect("parses")).expect("validates");
+    let tanh = source.replace("activation = \"sigmoid\"", "activation = \"tanh\"");
+    out.extend(validate::pairs(&spec::parse(&tanh).expect("parses")).expect("validates"));
+    assert!(out.iter().any(|p| p.skip.activation == Activation::Tanh));
+    out
+}
+
+fn random_values(rng: &mut ChaCha8Rng, n: usize, scale: f64) -> Vec<f64> {
+    (0..n)
+        .map(|_| scale * (2.0 * rng.random::<f64>() - 1.0))
+        .collect()
+}
+
+#[test]
+fn the_sweep_evaluator_equals_the_tape_on_every_variant() {
+    let mut rng = ChaCha8Rng::seed_from_u64(14);
+    let mut checked = 0;
+    for pair in all_pairs() {
+        let mut eval = Evaluation::default();
+        let mut gh = Vec::new();
+        for net in [&pair.chain, &pair.skip] {
+            for scale in [0.5, 2.0, 4.0] {
+                for _ in 0..200 {
+                    let values = random_values(&mut rng, net.params.len(), scale);
+                    net.evaluate_into(&values, &mut eval, &mut gh);
+                    let (y, tape) = tape_eval::gradients(net, &values);
+                    let y_fast = net.output_value(&eval);
+                    assert!(
+                        (y - y_fast).abs() <= 1e-15 * y.abs().max(1e-300),
+                        "{}: y {y} vs {y_fast}",
+                        pair.name
+                    );
+                    let norm = tape.iter().fold(0.0_f64, |m, g| m.max(g.abs()));
+                    for (p, (&t, &f)) in tape.iter().zip(&eval.grads).enumerate() {
+                        // The tape's σ' is σ·(1 − σ), ours σ(z)·σ(−z): both are within a
+                        // few ulps of the exact value at these pre-activations.
+                        assert!(
+                            (t - f).abs() <= 1e-13 * norm,
+                            "{} {}: d/d{} tape {t} vs {f}",
+                            pair.name,
+                            net.params[p].name,
+                            net.params[p].name
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked >= 10 * 2 * 3 * 200);
+}
+
+#[test]
+fn reused_buffers_give_the_same_bits_as_fresh_evaluations() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let pairs = all_pairs();
+    let mut eval = Evaluation::default();
+    let mut gh = Vec::new();
+    // Alternate networks of different sizes through the same buffers.
+    for _ in 0..2000 {
+        let pair = &pairs[rng.random_range(0..pairs.len())];
+        let net = if rng.random::<bool>() {
+            &pair.chain
+        } else {
+            &pair.skip
+        };
+        let values = random_values(&mut rng, net.params.len(), 30.0);
+        net.evaluate_into(&values, &mut eval, &mut gh);
+        let fresh = net.evaluate(&values);
+        let bits = |e: &Evaluation| -> Vec<u64> {
+            e.z.iter()
+                .chain(&e.h)
+                .chain(&e.dsigma)
+                .chain(&e.grads)
+                .map(|x| x.to_bits())
+                .collect()
+        };
+        assert_eq!(bits(&eval), bits(&fresh));
+    }
+}
+
+/// `source` run on a pool of `threads` threads, as its full Debug text.
+fn run_on(threads: usize, kind: Kind, source: &str) -> String {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    pool.install(|| format!("{:?}", run(kind, source).expect("the study runs")))
+}
+
+#[test]
+fn parallel_network_sweeps_equal_the_serial_sweep() {
+    // The default study with fewer samples and search steps, so that the debug build is quick.
+    let source = default_study()
+        .replace("samples = 20000", "samples = 3000")
+        .replace("steps = 1500", "steps = 200");
+    let serial = run_on(1, Kind::Network, &source);
+    assert!(serial.contains("samples_per_region: 3000"));
+    assert_eq!(serial, run_on(2, Kind::Network, &source));
+    assert_eq!(serial, run_on(5, Kind::Network, &source));
+}
+
+#[test]
+fn parallel_optimizer_sweeps_equal_the_serial_sweeps() {
+    let source = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/content/bump.toml"))
+        .expect("content/bump.toml");
+    let serial = run_on(1, Kind::Optimizer, &source);
+    assert!(serial.contains("SweepPoint"));
+    assert_eq!(serial, run_on(3, Kind::Optimizer, &source));
+}
