@@ -59,6 +59,7 @@ pub const STATIC: &[(&str, &[u8])] = &[
         "js/search.js",
         include_bytes!("../../templates/js/search.js"),
     ),
+    ("js/toc.js", include_bytes!("../../templates/js/toc.js")),
     (
         "fonts/texgyrepagella-math.otf",
         include_bytes!("../../templates/fonts/texgyrepagella-math.otf"),
@@ -140,7 +141,13 @@ mod tests {
                 assert!(names.contains(&target), "{name} includes missing {target}");
             }
         }
-        let written_by_pipeline = ["searchindex.js", "index.html", "print.html"];
+        let written_by_pipeline = [
+            "searchindex.js",
+            "index.html",
+            "print.html",
+            "toc.js",
+            "toc.html",
+        ];
         for path in linked_assets() {
             let shipped = STATIC.iter().any(|(p, _)| *p == path);
             assert!(
