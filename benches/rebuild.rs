@@ -2,16 +2,17 @@
 //! page, for a prose edit of one chapter and for an edit of the autograd script, on a temporary
 //! copy of the default book, with cold builds measured in the same run for comparison.
 //!
-//! Each sample writes the file, then runs what `serve` runs after its debounce: one
-//! incremental update plus publishing the new site. The watcher's debounce
-//! (`serve::watch::DEBOUNCE`) comes on top in `serve`. Set `GRADBOOK_BENCH_BOOK` to bench
-//! another book; `GRADBOOK_BENCH_RUNS` changes the number of samples (default 31).
+//! Each sample writes the file, then runs what `serve` runs before it tells open pages: the
+//! first phase of an update (`Session::update_pages`; the book-wide files follow after the
+//! page is live and are timed separately). The watcher's settling time
+//! (`serve::watch::SETTLE`) comes on top in `serve`; `benches/site.rs` measures `serve` end to
+//! end. Set `GRADBOOK_BENCH_BOOK` to bench another book; `GRADBOOK_BENCH_RUNS` changes the
+//! number of samples (default 31).
 
 use gradbook::site::book::Book;
 use gradbook::site::build::{RenderOptions, build};
 use gradbook::site::incremental::Session;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -57,6 +58,7 @@ fn main() {
         &root,
         RenderOptions {
             live_reload_script: Some("<script></script>".into()),
+            ..RenderOptions::default()
         },
     );
     session.update().unwrap_or_else(|e| panic!("{e:#}"));
@@ -68,14 +70,16 @@ fn main() {
         .expect("a chapter");
     let chapter_file = chapter.file.clone();
     let original = std::fs::read_to_string(&chapter_file).expect("the chapter");
+    let mut shared = Vec::new();
     let prose = sample(runs, |i| {
         let marker = format!("Benchmark edit number {i}.");
         std::fs::write(&chapter_file, format!("{original}\n{marker}\n"))
             .expect("writing the chapter");
         let start = Instant::now();
-        let site = rebuild(&mut session);
+        rebuild(&mut session);
         let elapsed = start.elapsed();
-        let page = site
+        let page = session
+            .site()
             .files
             .get(&chapter.out_path())
             .expect("the chapter's page");
@@ -83,11 +87,19 @@ fn main() {
             String::from_utf8_lossy(page).contains(&marker),
             "the page was rebuilt"
         );
+        let after = Instant::now();
+        session.update_shared().unwrap_or_else(|e| panic!("{e:#}"));
+        shared.push(after.elapsed());
         elapsed
     });
     report(
         &format!("prose edit of {} → rebuilt page", chapter.path),
         &prose,
+    );
+    shared.sort();
+    report(
+        "then the book-wide files (print page, search index)",
+        &shared,
     );
 
     if let Some(script) = book
@@ -104,11 +116,12 @@ fn main() {
             std::fs::write(&script.file, with_first_leaf(&script.source, i))
                 .expect("writing the script");
             let start = Instant::now();
-            let site = rebuild(&mut session);
+            rebuild(&mut session);
             let elapsed = start.elapsed();
             for c in &users {
-                assert!(site.files.contains_key(&c.out_path()));
+                assert!(session.site().files.contains_key(&c.out_path()));
             }
+            session.update_shared().unwrap_or_else(|e| panic!("{e:#}"));
             elapsed
         });
         report(
@@ -142,11 +155,10 @@ fn main() {
     }
 }
 
-/// One incremental update and the copy `serve` publishes to its HTTP side.
-fn rebuild(session: &mut Session) -> Arc<gradbook::site::output::SiteFiles> {
-    let report = session.update().unwrap_or_else(|e| panic!("{e:#}"));
+/// The first phase of an incremental update: what `serve` does before the page is live.
+fn rebuild(session: &mut Session) {
+    let report = session.update_pages().unwrap_or_else(|e| panic!("{e:#}"));
     assert!(!report.changed.is_empty(), "something changed");
-    Arc::new(session.site().clone())
 }
 
 /// The script with its first `torch.tensor([v]` leaf set to a value that differs every sample.

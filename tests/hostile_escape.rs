@@ -130,7 +130,13 @@ fn inline_script_bodies(html: &str) -> Vec<String> {
 /// attribute passes the link rule, the search index is plain JSON data and every other script
 /// is byte-identical to the built-in one.
 fn assert_no_markup(site: &Path) {
-    let own_scripts = ["searchindex.js", "js/search.js", "js/gradbook.js"];
+    let own_scripts = [
+        "searchindex.js",
+        "js/search.js",
+        "js/gradbook.js",
+        "toc.js",
+        "js/toc.js",
+    ];
     let theme = theme_script();
     let mut checked = 0;
     for file in files(site) {
@@ -184,6 +190,15 @@ fn assert_no_markup(site: &Path) {
                 let data: serde_json::Value = serde_json::from_str(json).expect("plain JSON");
                 assert!(data["docs"].is_array());
                 assert!(!json.contains("</"), "searchindex.js closes a script");
+            }
+            "js" if name == "toc.js" => {
+                let json = text
+                    .strip_prefix("window.gradbookToc = ")
+                    .and_then(|t| t.strip_suffix(";\n"))
+                    .expect("toc.js is one assignment");
+                let data: serde_json::Value = serde_json::from_str(json).expect("plain JSON");
+                assert!(data["entries"].is_array());
+                assert!(!json.contains("</"), "toc.js closes a script");
             }
             "js" => {
                 let builtin =

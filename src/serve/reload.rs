@@ -9,8 +9,12 @@ pub const EVENTS_PATH: &str = "/__gradbook/events";
 /// What open pages are told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signal {
-    /// The site changed: reload. Carries the changed files (for the curious; pages reload anyway).
+    /// Pages changed (sent as soon as they are live): reload when one of `files` is the page
+    /// shown, or a file every page uses (not an HTML page, not the search index).
     Reload(Vec<String>),
+    /// Book-wide files changed after the pages went live (print page, search index, table of
+    /// contents): pages follow the same rule as for [`Signal::Reload`].
+    Update(Vec<String>),
     /// The last rebuild failed: show this text over the page (the site served is the last good one).
     Error(String),
     /// The error is gone and the site did not change: hide the overlay.
@@ -27,6 +31,9 @@ impl Signal {
         Some(match self {
             Signal::Reload(files) => Event::default()
                 .event("reload")
+                .data(json(serde_json::json!({ "files": files }))),
+            Signal::Update(files) => Event::default()
+                .event("update")
                 .data(json(serde_json::json!({ "files": files }))),
             Signal::Error(text) => Event::default()
                 .event("error")
@@ -66,7 +73,20 @@ pub const SCRIPT: &str = r#"<script>
     document.body.append(box);
   };
   const data = (e) => { try { return JSON.parse(e.data); } catch (_) { return null; } };
-  source.addEventListener("reload", () => location.reload());
+  // This page's site path, as the rebuild names files ("/" is "index.html").
+  const here = (() => {
+    let path = "";
+    try { path = decodeURIComponent(location.pathname).replace(/^\//, ""); } catch (_) { path = ""; }
+    return path === "" || path.endsWith("/") ? path + "index.html" : path;
+  })();
+  const concerns = (file) => file === here || (!file.endsWith(".html") && file !== "searchindex.js");
+  const follow = (e) => {
+    const d = data(e);
+    const files = d && Array.isArray(d.files) ? d.files : [];
+    if (files.length === 0 || files.some(concerns)) location.reload();
+  };
+  source.addEventListener("reload", follow);
+  source.addEventListener("update", follow);
   source.addEventListener("ok", hide);
   source.addEventListener("error", (e) => {
     // The EventSource itself fires a plain "error" (no data) when the connection drops.

@@ -20,8 +20,8 @@ use tokio_stream::wrappers::BroadcastStream;
 
 /// What the server shares with the rebuild loop.
 pub struct Shared {
-    /// The last good site.
-    pub site: RwLock<Arc<SiteFiles>>,
+    /// The last good site (updated file by file: a rebuild copies only what changed).
+    pub site: RwLock<SiteFiles>,
     /// The error of the last rebuild, while it is not fixed.
     pub error: RwLock<Option<String>>,
     /// Signals to open pages.
@@ -32,10 +32,26 @@ impl Shared {
     /// Shared state serving `site`.
     pub fn new(site: SiteFiles) -> Arc<Shared> {
         Arc::new(Shared {
-            site: RwLock::new(Arc::new(site)),
+            site: RwLock::new(site),
             error: RwLock::new(None),
             events: broadcast::channel(64).0,
         })
+    }
+
+    /// Serve the files at `paths` as they are in `site` now (a path `site` lacks is removed).
+    pub fn publish(&self, site: &SiteFiles, paths: &[String]) {
+        if let Ok(mut served) = self.site.write() {
+            for path in paths {
+                match site.files.get(path) {
+                    Some(bytes) => {
+                        served.files.insert(path.clone(), bytes.clone());
+                    }
+                    None => {
+                        served.files.remove(path);
+                    }
+                }
+            }
+        }
     }
 
     /// Tell open pages (no one listening is fine).
@@ -112,9 +128,8 @@ async fn file(shared: Arc<Shared>, method: Method, uri: Uri) -> Response {
         Ok(path) => path,
         Err(Refusal::Forbidden) => return (StatusCode::FORBIDDEN, "forbidden\n").into_response(),
     };
-    let site = match shared.site.read() {
-        Ok(site) => site.clone(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    let Ok(site) = shared.site.read() else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let (status, path, body) = match site.files.get(&path) {
         Some(bytes) => (StatusCode::OK, path, bytes.clone()),
@@ -131,6 +146,7 @@ async fn file(shared: Arc<Shared>, method: Method, uri: Uri) -> Response {
             },
         },
     };
+    drop(site);
     let body = if method == Method::HEAD {
         Body::empty()
     } else {

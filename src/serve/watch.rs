@@ -1,20 +1,26 @@
-//! Watching the book (`book.toml`, the `src` folder, `templates/`) with a debounced notify
-//! watcher (re-armed when a watched folder is replaced), and the loop that rebuilds on each
-//! batch of changes and tells open pages.
+//! Watching the book (`book.toml`, the `src` folder, `templates/`) with a notify watcher
+//! (re-armed when a watched folder is replaced), and the loop that rebuilds on each batch of
+//! changes and tells open pages: the edited pages go live first, the book-wide files (print
+//! page, search index, table of contents) follow.
+//!
+//! A batch ends when the file system has been quiet for [`SETTLE`] (editors write a file in a
+//! burst of events within a millisecond or two), at most [`SETTLE_MAX`] after its first event.
 
 use crate::serve::reload::Signal;
 use crate::serve::server::Shared;
 use crate::site::incremental::Session;
 use anyhow::{Context, Result};
-use notify::RecursiveMode;
-use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
+use notify::{RecursiveMode, Watcher as _};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// How long the file system must be quiet before a rebuild starts (editors write in bursts).
-pub const DEBOUNCE: Duration = Duration::from_millis(100);
+/// How long the file system must be quiet before a rebuild starts.
+pub const SETTLE: Duration = Duration::from_millis(8);
+
+/// The longest a batch waits for quiet (files written continuously still get rebuilt).
+pub const SETTLE_MAX: Duration = Duration::from_millis(250);
 
 /// The paths whose changes matter, all canonical.
 #[derive(Debug, Clone)]
@@ -53,52 +59,61 @@ impl Watched {
 }
 
 /// The running watcher; dropping it stops watching.
-pub type Watcher = Debouncer<notify::RecommendedWatcher, RecommendedCache>;
+pub type Watcher = notify::RecommendedWatcher;
 
-/// Start watching; each debounced batch of relevant paths is sent to `tx`.
-pub fn start(watched: &Watched, tx: Sender<Vec<PathBuf>>) -> Result<Watcher> {
+/// Start watching; every relevant path that is created, written or removed is sent to `tx`.
+pub fn start(watched: &Watched, tx: Sender<PathBuf>) -> Result<Watcher> {
     let filter = watched.clone();
-    let mut debouncer =
-        new_debouncer(
-            DEBOUNCE,
-            None,
-            move |result: DebounceEventResult| match result {
-                Ok(events) => {
-                    // Reading the book (every rebuild does) raises access events: only
-                    // creations, writes and removals count.
-                    let mut paths: Vec<PathBuf> = events
-                        .iter()
-                        .filter(|e| e.kind.is_create() || e.kind.is_modify() || e.kind.is_remove())
-                        .flat_map(|e| e.paths.iter())
-                        .filter(|p| filter.matters(p))
-                        .cloned()
-                        .collect();
-                    paths.sort();
-                    paths.dedup();
-                    if !paths.is_empty() {
-                        let _ = tx.send(paths);
-                    }
+    let mut watcher = notify::recommended_watcher(move |result: notify::Result<notify::Event>| {
+        match result {
+            // Reading the book (every rebuild does) raises access events: only creations,
+            // writes and removals count.
+            Ok(event)
+                if event.kind.is_create() || event.kind.is_modify() || event.kind.is_remove() =>
+            {
+                for path in event.paths.into_iter().filter(|p| filter.matters(p)) {
+                    let _ = tx.send(path);
                 }
-                Err(errors) => {
-                    for e in errors {
-                        eprintln!("warning: watching the book: {e}");
-                    }
-                }
-            },
-        )
-        .context("starting the file watcher")?;
-    debouncer
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("warning: watching the book: {e}"),
+        }
+    })
+    .context("starting the file watcher")?;
+    watcher
         .watch(&watched.root, RecursiveMode::NonRecursive)
         .with_context(|| format!("watching {}", watched.root.display()))?;
-    debouncer
+    watcher
         .watch(&watched.src, RecursiveMode::Recursive)
         .with_context(|| format!("watching {}", watched.src.display()))?;
     if watched.templates.is_dir() {
-        debouncer
+        watcher
             .watch(&watched.templates, RecursiveMode::Recursive)
             .with_context(|| format!("watching {}", watched.templates.display()))?;
     }
-    Ok(debouncer)
+    Ok(watcher)
+}
+
+/// The next batch of changed paths (sorted, without repeats): the first one, then all that
+/// follow until [`SETTLE`] passes without one (or [`SETTLE_MAX`] after the first); `None` when
+/// the watcher is gone.
+fn next_batch(rx: &Receiver<PathBuf>) -> Option<Vec<PathBuf>> {
+    let first = rx.recv().ok()?;
+    let deadline = Instant::now() + SETTLE_MAX;
+    let mut paths = vec![first];
+    loop {
+        let wait = SETTLE.min(deadline.saturating_duration_since(Instant::now()));
+        match rx.recv_timeout(wait) {
+            Ok(path) => paths.push(path),
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    Some(paths)
 }
 
 /// Watch the `src` folder and `templates/` afresh when `paths` show one of them (or a folder
@@ -131,25 +146,21 @@ pub fn error_text(err: &anyhow::Error) -> String {
     text
 }
 
-/// Rebuild after each batch of changes until the watcher stops: serve the new site and reload
-/// pages when it built, keep the last good site and show the error when it did not.
+/// Rebuild after each batch of changes until the watcher stops: serve the new pages and tell
+/// open pages as soon as they are rendered, then bring the book-wide files up to date; keep the
+/// last good site and show the error when the book does not build.
 pub fn rebuild_loop(
     mut session: Session,
-    rx: Receiver<Vec<PathBuf>>,
+    rx: Receiver<PathBuf>,
     shared: Arc<Shared>,
     watched: Watched,
     watcher: Arc<Mutex<Watcher>>,
 ) {
-    while let Ok(mut paths) = rx.recv() {
-        while let Ok(more) = rx.try_recv() {
-            paths.extend(more);
-        }
-        paths.sort();
-        paths.dedup();
+    while let Some(paths) = next_batch(&rx) {
         rearm(&watcher, &watched, &paths);
         let shown: Vec<String> = paths.iter().map(|p| watched.show(p)).collect();
         println!("Changed: {}", shown.join(", "));
-        match session.update() {
+        match session.update_pages() {
             Ok(report) => {
                 let had_error = shared
                     .error
@@ -160,23 +171,37 @@ pub fn rebuild_loop(
                     shared.signal(Signal::Ok);
                 }
                 if !report.changed.is_empty() {
-                    if let Ok(mut site) = shared.site.write() {
-                        *site = Arc::new(session.site().clone());
-                    }
+                    shared.publish(session.site(), &report.changed);
                     shared.signal(Signal::Reload(report.changed.clone()));
                 }
                 println!("Rebuilt in {report}");
             }
             Err(err) => {
-                let text = error_text(&err);
-                eprintln!("{text}\nStill serving the last good site.");
-                if let Ok(mut e) = shared.error.write() {
-                    *e = Some(text.clone());
-                }
-                shared.signal(Signal::Error(text));
+                show_error(&shared, &err);
+                continue;
             }
         }
+        match session.update_shared() {
+            Ok(update) => {
+                if !update.changed.is_empty() {
+                    shared.publish(session.site(), &update.changed);
+                    shared.signal(Signal::Update(update.changed.clone()));
+                }
+                println!("Updated in {update}");
+            }
+            Err(err) => show_error(&shared, &err),
+        }
     }
+}
+
+/// Report a failed rebuild in the terminal and over open pages.
+fn show_error(shared: &Shared, err: &anyhow::Error) {
+    let text = error_text(err);
+    eprintln!("{text}\nStill serving the last good site.");
+    if let Ok(mut e) = shared.error.write() {
+        *e = Some(text.clone());
+    }
+    shared.signal(Signal::Error(text));
 }
 
 #[cfg(test)]
@@ -198,6 +223,34 @@ mod tests {
         assert!(!w.matters(Path::new("/b")));
         assert!(!w.matters(Path::new("/")));
         assert_eq!(w.show(Path::new("/b/content/q1.md")), "content/q1.md");
+    }
+
+    #[test]
+    fn a_batch_gathers_a_burst_and_ends_when_quiet() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for p in ["/b/content/b.md", "/b/content/a.md", "/b/content/b.md"] {
+            tx.send(PathBuf::from(p)).unwrap();
+        }
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(SETTLE * 20);
+            tx.send(PathBuf::from("/b/content/later.md")).unwrap();
+        });
+        let start = Instant::now();
+        let batch = next_batch(&rx).unwrap();
+        assert!(start.elapsed() < SETTLE * 10, "{:?}", start.elapsed());
+        assert_eq!(
+            batch,
+            [
+                PathBuf::from("/b/content/a.md"),
+                PathBuf::from("/b/content/b.md")
+            ]
+        );
+        assert_eq!(
+            next_batch(&rx).unwrap(),
+            [PathBuf::from("/b/content/later.md")]
+        );
+        sender.join().unwrap();
+        assert_eq!(next_batch(&rx), None, "the watcher is gone");
     }
 
     #[test]

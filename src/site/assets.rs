@@ -59,6 +59,7 @@ pub const STATIC: &[(&str, &[u8])] = &[
         "js/search.js",
         include_bytes!("../../templates/js/search.js"),
     ),
+    ("js/toc.js", include_bytes!("../../templates/js/toc.js")),
     (
         "fonts/texgyrepagella-math.otf",
         include_bytes!("../../templates/fonts/texgyrepagella-math.otf"),
@@ -141,7 +142,14 @@ mod tests {
             }
         }
         // favicon.png comes from the book's theme folder, linked only when it has one.
-        let written_by_pipeline = ["searchindex.js", "index.html", "print.html", "favicon.png"];
+        let written_by_pipeline = [
+            "searchindex.js",
+            "index.html",
+            "print.html",
+            "toc.js",
+            "toc.html",
+            "favicon.png",
+        ];
         for path in linked_assets() {
             let shipped = STATIC.iter().any(|(p, _)| *p == path);
             assert!(

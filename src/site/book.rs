@@ -156,13 +156,15 @@ impl Book {
         } else {
             None
         };
+        // The paths listed so far (a set: a list made loading quadratic in the chapters).
+        let mut listed: HashSet<&str> = HashSet::new();
         for entry in &summary.entries {
             let Entry::Chapter(c) = entry else { continue };
             let Some(path) = &c.path else { continue };
             let file = src.join(path);
             let problem = if !file.is_file() {
                 Some(format!("chapter file `{}` does not exist", file.display()))
-            } else if chapters.iter().any(|ch: &Chapter| ch.path == *path) {
+            } else if !listed.insert(path.as_str()) {
                 Some(format!("`{path}` is listed twice"))
             } else {
                 inside_book(root, &file).err().map(|e| e.to_string())

@@ -10,7 +10,7 @@ use crate::site::book::{Book, Chapter};
 use crate::site::cache::Cache;
 use crate::site::chapter::{self, Inputs};
 use crate::site::markdown::Rendered;
-use crate::site::output::{self, SiteFiles};
+use crate::site::output::{self, Sink, SiteFiles};
 use crate::site::print;
 use crate::site::search;
 use crate::site::templates;
@@ -73,8 +73,9 @@ pub fn build_edition(
         without_solutions: !edition.solutions,
         ..RenderOptions::default()
     };
-    let (site, pages, figures) = render_site(&book, outcomes, &options)?;
-    output::write_atomically(&site, &dest)?;
+    let (pages, figures) = output::write_streaming(&dest, |sink| {
+        render_into(&book, outcomes, &options, sink)
+    })?;
     Ok(BuildReport {
         pages,
         figures,
@@ -129,6 +130,19 @@ pub fn render_site(
     outcomes: BTreeMap<String, Outcome>,
     options: &RenderOptions,
 ) -> Result<(SiteFiles, usize, usize)> {
+    let mut site = SiteFiles::default();
+    let (pages, figures) = render_into(book, outcomes, options, &mut site)?;
+    Ok((site, pages, figures))
+}
+
+/// Render every page of the site from the outcomes into `sink`, each page as soon as it is
+/// wrapped: (page count, figure count).
+pub fn render_into(
+    book: &Book,
+    outcomes: BTreeMap<String, Outcome>,
+    options: &RenderOptions,
+    sink: &mut dyn Sink,
+) -> Result<(usize, usize)> {
     let mut inputs = chapter_inputs(book, outcomes);
     inputs.solutions = !options.without_solutions;
     let mut rendered: Vec<Rendered> = book
@@ -144,15 +158,14 @@ pub fn render_site(
     numbering::number_book(&book.chapters, &mut rendered, full.as_ref())?;
     let tera = templates::page_templates(&book.root)?;
     let pages = Pages::new(book, &tera, options);
-    let mut site = SiteFiles::default();
     let mut count = 0;
     for (i, page) in rendered.iter().enumerate() {
         for (path, html) in pages.chapter_pages(i, &page.html)? {
-            site.add(path, html);
+            sink.put(&path, html.as_bytes())?;
             count += 1;
         }
     }
-    count += pages.shared_files(&rendered, &mut site)?;
+    count += pages.shared_files(&rendered, sink)?;
     let used = inputs
         .used_figures
         .lock()
@@ -161,11 +174,11 @@ pub fn render_site(
     if book.config.gradbook.standalone_figures {
         for (stem, kind) in &used {
             for (path, bytes) in standalone_figure(book, &inputs.outcomes, stem, kind)? {
-                site.add(path, bytes);
+                sink.put(&path, &bytes)?;
             }
         }
     }
-    Ok((site, count, used.len()))
+    Ok((count, used.len()))
 }
 
 /// What every chapter is rendered from: the outcomes, the book's metadata and its digits.
@@ -264,7 +277,14 @@ impl<'a> Pages<'a> {
     /// The pages of chapter `i` whose body is `html`: its own page, and `index.html` for the
     /// first chapter when that is not already its path.
     pub fn chapter_pages(&self, i: usize, html: &str) -> Result<Vec<(String, String)>> {
-        let path = self.book.chapters[i].out_path();
+        let chapter = &self.book.chapters[i];
+        let path = chapter.out_path();
+        if is_shared_path(&path) {
+            anyhow::bail!(
+                "{}: its page would be {path}, a file gradbook writes for the whole book; rename the chapter",
+                chapter.file.display()
+            );
+        }
         let mut out = Vec::new();
         if i == 0 && path != "index.html" {
             out.push((
@@ -277,9 +297,10 @@ impl<'a> Pages<'a> {
         Ok(out)
     }
 
-    /// The print page, the 404 page, the search index, the static assets and the book's extra
-    /// CSS and JS, from every chapter's rendering (in book order); returns the pages added.
-    pub fn shared_files(&self, rendered: &[Rendered], site: &mut SiteFiles) -> Result<usize> {
+    /// The print page, the 404 page, the table of contents (data and page), the search index,
+    /// the static assets and the book's extra CSS and JS, from every chapter's rendering (in
+    /// book order); returns the pages added.
+    pub fn shared_files(&self, rendered: &[Rendered], site: &mut dyn Sink) -> Result<usize> {
         let book = self.book;
         let config = &book.config;
         let mut pages = 0;
@@ -287,15 +308,22 @@ impl<'a> Pages<'a> {
             let html: Vec<&str> = rendered.iter().map(|r| r.html.as_str()).collect();
             let all = print::body(&book.chapters, &html);
             let html = self.special_page("print.html", &all, "Print")?;
-            site.add("print.html", html);
+            site.put("print.html", html.as_bytes())?;
             pages += 1;
         }
         let not_found = "<h1 id=\"page-not-found\">Page not found</h1>\n<p>This page does not exist. Try the table of contents or the search box.</p>\n";
         let (not_found_path, not_found) = crate::site::mdbook::extras::not_found(book, not_found)?;
-        site.add(
-            not_found_path,
-            self.special_page("404.html", &not_found, "Page not found")?,
-        );
+        let html = self.special_page("404.html", &not_found, "Page not found")?;
+        site.put(&not_found_path, html.as_bytes())?;
+        pages += 1;
+        let numbered = !config.output.html.no_section_label;
+        site.put(
+            toc::DATA_PATH,
+            toc::data_script(&book.summary, numbered).as_bytes(),
+        )?;
+        let contents = toc::page_body(&book.summary, numbered);
+        let html = self.toc_page(&contents)?;
+        site.put(toc::PAGE_PATH, html.as_bytes())?;
         pages += 1;
         if config.output.html.search.enable {
             let mut docs = Vec::new();
@@ -306,10 +334,10 @@ impl<'a> Pages<'a> {
                     &page.sections,
                 ));
             }
-            site.add("searchindex.js", search::index_script(&docs));
+            site.put("searchindex.js", search::index_script(&docs).as_bytes())?;
         }
         for (path, bytes) in assets::STATIC {
-            site.add(*path, *bytes);
+            site.put(path, bytes)?;
         }
         for extra in config
             .output
@@ -322,11 +350,25 @@ impl<'a> Pages<'a> {
             crate::site::book::inside_book(&book.root, &file)?;
             let bytes = std::fs::read(&file)
                 .with_context(|| format!("reading {} (listed in book.toml)", file.display()))?;
-            site.add(extra.to_string_lossy().replace('\\', "/"), bytes);
+            site.put(&extra.to_string_lossy().replace('\\', "/"), &bytes)?;
         }
         crate::site::mdbook::extras::add(book, site)?;
         Ok(pages)
     }
+}
+
+/// Whether a site path is one of the book-wide files (print page, 404 page, table of contents,
+/// search index, assets), which no chapter's page may replace.
+fn is_shared_path(path: &str) -> bool {
+    [
+        "print.html",
+        "404.html",
+        "searchindex.js",
+        toc::PAGE_PATH,
+        toc::DATA_PATH,
+    ]
+    .contains(&path)
+        || assets::STATIC.iter().any(|(p, _)| *p == path)
 }
 
 /// What differs from one page to the next.
@@ -396,13 +438,27 @@ impl Pages<'_> {
         })
     }
 
+    /// The table-of-contents page (`toc.html`, the sidebar's fallback without JavaScript),
+    /// drawn by the chapter template at the site root.
+    fn toc_page(&self, content: &str) -> Result<String> {
+        self.render(PageSpec {
+            template: "page.html",
+            page: json!({"title": "Table of contents", "number": "", "path": toc::PAGE_PATH, "content": content, "edit_url": null}),
+            root: String::new(),
+            active: None,
+            prev: None,
+            next: None,
+            is_print: false,
+        })
+    }
+
     fn render(&self, spec: PageSpec<'_>) -> Result<String> {
         let html = &self.book.config.output.html;
         let context = json!({
             "book": self.book_json,
             "page": spec.page,
             "path_to_root": spec.root,
-            "toc": crate::site::mdbook::fold::apply(&toc::sidebar(&self.book.summary, spec.active.as_deref(), &spec.root, !html.no_section_label), &html.fold),
+            "toc": toc::placeholder(spec.active.as_deref(), &spec.root),
             "prev": spec.prev,
             "next": spec.next,
             "theme": {"default": html.default_theme.get_ref(), "preferred_dark": html.preferred_dark_theme.get_ref()},

@@ -138,89 +138,6 @@ pub fn silence_converter_panics() {
     }));
 }
 
-/// The words of a LaTeX formula worth searching for: symbol names (`alpha`, `sigma`), letters,
-/// numbers and `\text{…}` contents, without layout commands, braces and operators.
-pub fn searchable_math(tex: &str) -> String {
-    const LAYOUT: &[&str] = &[
-        "frac",
-        "dfrac",
-        "tfrac",
-        "left",
-        "right",
-        "begin",
-        "end",
-        "array",
-        "aligned",
-        "cases",
-        "mathrm",
-        "mathbf",
-        "mathit",
-        "mathcal",
-        "operatorname",
-        "text",
-        "quad",
-        "qquad",
-        "hat",
-        "bar",
-        "tilde",
-        "sqrt",
-        "cdot",
-        "le",
-        "ge",
-        "leq",
-        "geq",
-        "lvert",
-        "rvert",
-        "bigl",
-        "bigr",
-        "Bigl",
-        "Bigr",
-        "big",
-        "Big",
-        "displaystyle",
-        "boxed",
-        "color",
-        "underbrace",
-        "overbrace",
-        "partial",
-        "times",
-        "prod",
-        "sum",
-        "limits",
-        "to",
-        "ldots",
-        "cdots",
-    ];
-    let mut words: Vec<String> = Vec::new();
-    let mut chars = tex.chars().peekable();
-    let mut word = String::new();
-    let flush = |word: &mut String, words: &mut Vec<String>| {
-        if !word.is_empty() {
-            words.push(std::mem::take(word));
-        }
-    };
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            flush(&mut word, &mut words);
-            let mut name = String::new();
-            while let Some(&n) = chars.peek().filter(|n| n.is_ascii_alphabetic()) {
-                name.push(n);
-                chars.next();
-            }
-            if !name.is_empty() && !LAYOUT.contains(&name.as_str()) {
-                words.push(name);
-            }
-        } else if c.is_alphanumeric() || c == '.' {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut words);
-        }
-    }
-    flush(&mut word, &mut words);
-    words.retain(|w| w != "ll" && w != "lll" && w != "l" && w != "r" && w != "c" && w != ".");
-    words.join(" ")
-}
-
 /// The heading id for `text`: lowercase words joined by `-` (mdBook's rule).
 pub fn slugify(text: &str) -> String {
     let mut slug = String::new();
@@ -342,8 +259,7 @@ pub fn render_with(
                         e.message,
                     )
                 })?;
-                text_of(&searchable_math(tex), &mut sections);
-                text_of(" ", &mut sections);
+                text_of(&crate::site::search::math_text::plain(tex), &mut sections);
                 events.push(Event::Html(mathml.into()));
             }
             Event::Start(Tag::Image { ref dest_url, .. }) => {
@@ -665,14 +581,5 @@ mod tests {
             .map(|i| format!("{}- item\n", "  ".repeat(i)))
             .collect();
         assert!(md(&list).html.contains("item"));
-    }
-
-    #[test]
-    fn math_is_searchable_as_words() {
-        assert_eq!(
-            searchable_math(r"\frac{\partial y^*}{\partial w_1} = \alpha \text{ step}"),
-            "y w 1 alpha step"
-        );
-        assert_eq!(searchable_math(r"\hat{m}_t \le 0.25"), "m t 0.25");
     }
 }

@@ -4,7 +4,8 @@
 //! next to the destination and then swapped in, so a failed build leaves the previous site
 //! untouched, and the leftovers of interrupted builds are removed by the next build or clean).
 //!
-//! `serve` serves from memory and writes nothing to disk.
+//! `build` streams pages into the staging folder as they are rendered ([`write_streaming`]), so a
+//! site is never held in memory whole; `serve` serves from memory and writes nothing to disk.
 
 pub mod dest;
 pub mod marker;
@@ -33,6 +34,40 @@ impl SiteFiles {
     }
 }
 
+/// Where the files of a site go as they are made: memory ([`SiteFiles`]) or a staging folder.
+pub trait Sink {
+    /// Add (or replace) the file at site path `path`.
+    fn put(&mut self, path: &str, contents: &[u8]) -> Result<()>;
+    /// Whether a file was already put at site path `path`.
+    fn contains(&self, path: &str) -> bool;
+}
+
+impl Sink for SiteFiles {
+    fn put(&mut self, path: &str, contents: &[u8]) -> Result<()> {
+        self.add(path, contents);
+        Ok(())
+    }
+
+    fn contains(&self, path: &str) -> bool {
+        self.files.contains_key(path)
+    }
+}
+
+/// A staging folder being filled: every path is checked to stay inside it before the write.
+struct Staged<'a> {
+    root: &'a Path,
+}
+
+impl Sink for Staged<'_> {
+    fn put(&mut self, path: &str, contents: &[u8]) -> Result<()> {
+        write_file(self.root, path, contents)
+    }
+
+    fn contains(&self, path: &str) -> bool {
+        self.root.join(path).is_file()
+    }
+}
+
 /// Refuse a destination that holds something gradbook may not replace: only nothing, an empty
 /// folder or a gradbook site (a folder carrying the marker) may be.
 pub fn ensure_replaceable(dest: &Destination) -> Result<()> {
@@ -55,6 +90,22 @@ fn replaceable(dest: &Destination) -> Result<Found> {
 /// move the old site aside (after checking again that it is one), move the new one in, delete
 /// the old one.
 pub fn write_atomically(site: &SiteFiles, dest: &Destination) -> Result<()> {
+    write_streaming(dest, |sink| {
+        for (path, contents) in &site.files {
+            sink.put(path, contents)?;
+        }
+        Ok(())
+    })
+}
+
+/// Write the site that `produce` puts into its sink to `dest`, with the same guarantees as
+/// [`write_atomically`]: files go into the staging folder as they come (nothing is kept in
+/// memory), and the staging folder replaces `dest` only when `produce` succeeded; otherwise it
+/// is removed and the previous site is left untouched.
+pub fn write_streaming<T>(
+    dest: &Destination,
+    produce: impl FnOnce(&mut dyn Sink) -> Result<T>,
+) -> Result<T> {
     let target = &dest.path;
     let parent = target
         .parent()
@@ -76,8 +127,8 @@ pub fn write_atomically(site: &SiteFiles, dest: &Destination) -> Result<()> {
     let staging = staging::path(target, Stage::Tmp);
     std::fs::create_dir(&staging).with_context(|| format!("creating {}", staging.display()))?;
     let result = marker::mark(&staging)
-        .and_then(|()| write_tree(site, &staging))
-        .and_then(|()| swap(&staging, dest));
+        .and_then(|()| produce(&mut Staged { root: &staging }))
+        .and_then(|value| swap(&staging, dest).map(|()| value));
     if result.is_err() {
         let _ = marker::remove_site(&staging);
     }
@@ -93,19 +144,18 @@ fn stays_inside(path: &str) -> bool {
             .all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
-fn write_tree(site: &SiteFiles, root: &Path) -> Result<()> {
-    for (path, contents) in &site.files {
-        if !stays_inside(path) {
-            anyhow::bail!("refusing to write `{path}`: a site file must stay inside the site");
-        }
-        let target: PathBuf = root.join(path);
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-        std::fs::write(&target, contents)
-            .with_context(|| format!("writing {}", target.display()))?;
+/// Write one site file under the staging folder `root`.
+fn write_file(root: &Path, path: &str, contents: &[u8]) -> Result<()> {
+    if !stays_inside(path) {
+        anyhow::bail!("refusing to write `{path}`: a site file must stay inside the site");
     }
-    Ok(())
+    let target: PathBuf = root.join(path);
+    if let Some(dir) = target.parent()
+        && dir != root
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(&target, contents).with_context(|| format!("writing {}", target.display()))
 }
 
 fn swap(staging: &Path, dest: &Destination) -> Result<()> {

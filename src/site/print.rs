@@ -4,6 +4,11 @@
 use crate::markup::escape;
 use crate::site::book::Chapter;
 use crate::site::chapter::figure_prefix;
+use std::collections::HashMap;
+
+/// The print-page section of every chapter by its site path (`q2-bump.html` →
+/// `chapter-q2-bump`), looked up once per link instead of searching every chapter.
+type Sections = HashMap<String, String>;
 
 /// The id of a chapter's section on the print page (`chapter-q2-bump`).
 pub fn section_id(chapter: &Chapter) -> String {
@@ -18,6 +23,10 @@ pub fn section_id(chapter: &Chapter) -> String {
 
 /// The body of the print page from every chapter and its HTML, in book order.
 pub fn body(chapters: &[Chapter], html: &[&str]) -> String {
+    let sections: Sections = chapters
+        .iter()
+        .map(|c| (c.out_path(), section_id(c)))
+        .collect();
     let mut out = String::new();
     for (chapter, page) in chapters.iter().zip(html) {
         let id = section_id(chapter);
@@ -27,7 +36,7 @@ pub fn body(chapters: &[Chapter], html: &[&str]) -> String {
             rewrite(
                 &crate::site::authoring::open_all_details(page),
                 chapter,
-                chapters
+                &sections
             )
         ));
     }
@@ -36,7 +45,7 @@ pub fn body(chapters: &[Chapter], html: &[&str]) -> String {
 
 /// Prefix `id="…"` and `href="#…"` of one chapter with its section id, leaving figure ids
 /// (already unique per chapter) alone, and point links to other chapters at their sections.
-fn rewrite(html: &str, chapter: &Chapter, chapters: &[Chapter]) -> String {
+fn rewrite(html: &str, chapter: &Chapter, sections: &Sections) -> String {
     let own = section_id(chapter);
     let keep = figure_prefix(chapter);
     let mut out = String::with_capacity(html.len() + 256);
@@ -49,7 +58,7 @@ fn rewrite(html: &str, chapter: &Chapter, chapters: &[Chapter]) -> String {
         let value = &tail[..end];
         let new_value = match attr {
             Attr::Id if !value.starts_with(&keep) => format!("{own}-{value}"),
-            Attr::Href => link_target(value, chapter, chapters, &own, &keep),
+            Attr::Href => link_target(value, chapter, sections, &own, &keep),
             Attr::Src if !value.contains(':') && !value.starts_with('/') => {
                 resolve(&chapter.out_path(), value)
             }
@@ -84,7 +93,7 @@ fn next_attribute(text: &str) -> Option<(Attr, usize)> {
 fn link_target(
     value: &str,
     chapter: &Chapter,
-    chapters: &[Chapter],
+    sections: &Sections,
     own: &str,
     keep: &str,
 ) -> String {
@@ -102,14 +111,11 @@ fn link_target(
         .split_once('#')
         .map_or((value, None), |(p, a)| (p, Some(a)));
     let resolved = resolve(&chapter.out_path(), path);
-    match chapters.iter().find(|c| c.out_path() == resolved) {
-        Some(target) => {
-            let section = section_id(target);
-            match anchor {
-                Some(a) => format!("#{section}-{a}"),
-                None => format!("#{section}"),
-            }
-        }
+    match sections.get(&resolved) {
+        Some(section) => match anchor {
+            Some(a) => format!("#{section}-{a}"),
+            None => format!("#{section}"),
+        },
         // A file of the site (an image, a download): from the print page at the site root.
         None => match anchor {
             Some(a) => format!("{resolved}#{a}"),

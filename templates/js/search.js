@@ -1,12 +1,129 @@
 // gradbook: client-side search over window.gradbookSearchIndex (written by the pipeline as
-// searchindex.js and loaded with a <script> tag, so search also works from file://).
-// Every term must match a word of a section; the last term matches as a prefix. Sections whose
-// title matches come first. `s` or `/` opens the search bar, Escape closes it.
+// searchindex.js and loaded with a <script> tag, so search also works from file://). The index
+// is inverted: each word of the query is looked up (by bisection in the sorted terms) instead of
+// scanning the text. Every word must occur in a section; the last one matches as a prefix.
+// Sections whose title matches come first. `s` or `/` opens the search bar, Escape closes it.
 "use strict";
 
 (function () {
     var MAX_RESULTS = 20;
     var TEASER_CHARS = 180;
+
+
+    // A query is cut into words exactly as the index was (src/site/search/tokens.rs): runs of
+    // letters, digits and `_`, with a `.` between two digits kept (`h_max`, `0.4102`).
+    var WORD = /(?:[\p{Alphabetic}\p{N}_]|(?<=\p{N})\.(?=\p{N}))+/gu;
+
+    function words(text) {
+        return text.toLowerCase().match(WORD) || [];
+    }
+
+    // The postings of a term (src/site/search/postings.rs): base-32 numbers whose last digit
+    // is from LAST and the others from MORE; pairs of (section distance, count * 2 + in title).
+    var LAST = "0123456789abcdefghijklmnopqrstuv";
+    var MORE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ!#$%()";
+
+    function decode(text, into) {
+        var numbers = [];
+        var value = 0;
+        for (var i = 0; i < text.length; i++) {
+            var c = text.charAt(i);
+            var last = LAST.indexOf(c);
+            if (last >= 0) {
+                numbers.push(value * 32 + last);
+                value = 0;
+            } else {
+                value = value * 32 + Math.max(0, MORE.indexOf(c));
+            }
+        }
+        var doc = 0;
+        for (var j = 0; j + 1 < numbers.length; j += 2) {
+            doc += numbers[j];
+            var old = into.get(doc) || { count: 0, title: false };
+            into.set(doc, {
+                count: old.count + Math.floor(numbers[j + 1] / 2),
+                title: old.title || numbers[j + 1] % 2 === 1
+            });
+        }
+    }
+
+    var index = window.gradbookSearchIndex || {};
+    var terms = Array.isArray(index.terms) ? index.terms : [];
+    var postings = Array.isArray(index.postings) ? index.postings : [];
+    var docs = Array.isArray(index.docs) ? index.docs : [];
+    var chapters = Array.isArray(index.chapters) ? index.chapters : [];
+
+    // The first term not before `word` (the terms are sorted as JavaScript compares strings).
+    function lowerBound(word) {
+        var lo = 0;
+        var hi = terms.length;
+        while (lo < hi) {
+            var mid = (lo + hi) >> 1;
+            if (terms[mid] < word) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    // The sections holding `word` (every term it begins, when `prefix`): doc → {count, title}.
+    function lookup(word, prefix) {
+        var found = new Map();
+        for (var i = lowerBound(word); i < terms.length; i++) {
+            var term = terms[i];
+            if (prefix ? !term.startsWith(word) : term !== word) {
+                break;
+            }
+            decode(String(postings[i] || ""), found);
+        }
+        return found;
+    }
+
+    function search(query) {
+        var words_ = words(query);
+        if (words_.length === 0) {
+            return { terms: words_, hits: [] };
+        }
+        var found = words_.map(function (word, i) {
+            return lookup(word, i === words_.length - 1);
+        });
+        found.sort(function (a, b) {
+            return a.size - b.size;
+        });
+        var hits = [];
+        found[0].forEach(function (first, id) {
+            var titleHits = 0;
+            var bodyHits = 0;
+            for (var i = 0; i < found.length; i++) {
+                var entry = i === 0 ? first : found[i].get(id);
+                if (!entry) {
+                    return;
+                }
+                titleHits += entry.title ? 1 : 0;
+                bodyHits += entry.count;
+            }
+            var doc = docs[id];
+            if (doc) {
+                hits.push({ doc: doc, order: id, titleHits: titleHits, bodyHits: bodyHits });
+            }
+        });
+        hits.sort(function (a, b) {
+            return b.titleHits - a.titleHits || b.bodyHits - a.bodyHits || a.order - b.order;
+        });
+        return { terms: words_, hits: hits };
+    }
+
+    // The text a hit's snippet is cut from: its own, or for a section without text (a hit on
+    // a title alone) the text of the section that follows it.
+    function snippetText(doc) {
+        var lead = typeof doc.lead === "number" ? docs[doc.lead] : null;
+        return String(doc.body || (lead && lead.body) || "");
+    }
+
+    // The engine alone, for tests and benchmarks (it touches no page).
+    window.gradbookSearch = { words: words, search: search, snippetText: snippetText };
 
     var root = document.documentElement;
     var wrapper = document.getElementById("search-wrapper");
@@ -20,75 +137,6 @@
         return;
     }
     var pathToRoot = root.dataset.pathToRoot || "";
-
-    function words(text) {
-        return text.toLowerCase().split(/[^\p{L}\p{N}_]+/u).filter(function (w) {
-            return w.length > 0;
-        });
-    }
-
-    // Word sets are built once, the first time someone searches.
-    var docs = null;
-
-    function loadDocs() {
-        if (docs) {
-            return docs;
-        }
-        var index = window.gradbookSearchIndex;
-        var raw = index && Array.isArray(index.docs) ? index.docs : [];
-        docs = raw.map(function (doc, order) {
-            var title = String(doc.title || "");
-            var body = String(doc.body || "");
-            return {
-                title: title,
-                chapter: String(doc.chapter || ""),
-                path: String(doc.path || ""),
-                body: body,
-                order: order,
-                titleWords: words(title),
-                bodyWords: words(body)
-            };
-        });
-        return docs;
-    }
-
-    // How often `term` occurs among `list`: exactly, or as a prefix when `prefix` is set.
-    function count(list, term, prefix) {
-        var n = 0;
-        for (var i = 0; i < list.length; i++) {
-            if (prefix ? list[i].startsWith(term) : list[i] === term) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    function search(query) {
-        var terms = words(query);
-        if (terms.length === 0) {
-            return { terms: terms, hits: [] };
-        }
-        var hits = [];
-        loadDocs().forEach(function (doc) {
-            var titleHits = 0;
-            var bodyHits = 0;
-            for (var i = 0; i < terms.length; i++) {
-                var prefix = i === terms.length - 1;
-                var inTitle = count(doc.titleWords, terms[i], prefix);
-                var inBody = count(doc.bodyWords, terms[i], prefix);
-                if (inTitle + inBody === 0) {
-                    return;
-                }
-                titleHits += inTitle > 0 ? 1 : 0;
-                bodyHits += inBody;
-            }
-            hits.push({ doc: doc, titleHits: titleHits, bodyHits: bodyHits });
-        });
-        hits.sort(function (a, b) {
-            return b.titleHits - a.titleHits || b.bodyHits - a.bodyHits || a.doc.order - b.doc.order;
-        });
-        return { terms: terms, hits: hits };
-    }
 
     function escapeRegExp(text) {
         return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -143,8 +191,8 @@
                 + (total > shown.length ? " (showing " + shown.length + ")" : "");
         var pattern = new RegExp(
             "(" + result.terms.map(function (t, i) {
-                var end = i === result.terms.length - 1 ? "[\\p{L}\\p{N}_]*" : "(?![\\p{L}\\p{N}_])";
-                return "(?<![\\p{L}\\p{N}_])" + escapeRegExp(t) + end;
+                var end = i === result.terms.length - 1 ? "[\\p{Alphabetic}\\p{N}_]*" : "(?![\\p{Alphabetic}\\p{N}])";
+                return "(?<![\\p{Alphabetic}\\p{N}])" + escapeRegExp(t) + end;
             }).join("|") + ")",
             "giu"
         );
@@ -152,17 +200,19 @@
         shown.forEach(function (hit) {
             var item = document.createElement("li");
             var link = document.createElement("a");
-            var hash = hit.doc.path.indexOf("#");
-            var page = hash >= 0 ? hit.doc.path.slice(0, hash) : hit.doc.path;
-            var anchor = hash >= 0 ? hit.doc.path.slice(hash) : "";
+            var path = String(hit.doc.path || "");
+            var hash = path.indexOf("#");
+            var page = hash >= 0 ? path.slice(0, hash) : path;
+            var anchor = hash >= 0 ? path.slice(hash) : "";
             link.href = pathToRoot + page + "?" + param + anchor;
-            if (hit.doc.chapter && hit.doc.chapter !== hit.doc.title) {
-                link.appendChild(document.createTextNode(hit.doc.chapter + " » "));
+            var chapter = String(chapters[hit.doc.chapter] || "");
+            if (chapter && chapter !== hit.doc.title) {
+                link.appendChild(document.createTextNode(chapter + " » "));
             }
-            appendMarked(link, hit.doc.title, pattern);
+            appendMarked(link, String(hit.doc.title || ""), pattern);
             var span = document.createElement("span");
             span.className = "teaser";
-            appendMarked(span, teaser(hit.doc.body, pattern), pattern);
+            appendMarked(span, teaser(snippetText(hit.doc), pattern), pattern);
             item.appendChild(link);
             item.appendChild(span);
             list.appendChild(item);

@@ -58,7 +58,13 @@ const URL_ATTRIBUTES: &[&str] = &[
 ];
 
 /// The scripts of the built-in templates, loaded by `src` (relative to the site root).
-const ASSET_SCRIPTS: &[&str] = &["searchindex.js", "js/search.js", "js/gradbook.js"];
+const ASSET_SCRIPTS: &[&str] = &[
+    "searchindex.js",
+    "js/search.js",
+    "js/gradbook.js",
+    "toc.js",
+    "js/toc.js",
+];
 
 /// What a site may legitimately contain: the template scripts and the book's own JS.
 pub struct Allowed {
@@ -275,6 +281,9 @@ fn check_js(rel: &str, bytes: &[u8], allowed: &Allowed) -> Vec<String> {
     if rel == "searchindex.js" {
         return check_search_index(&String::from_utf8_lossy(bytes));
     }
+    if rel == "toc.js" {
+        return check_toc(&String::from_utf8_lossy(bytes));
+    }
     if allowed.js_files.iter().any(|known| known == bytes) {
         Vec::new()
     } else {
@@ -302,6 +311,32 @@ pub fn check_search_index(text: &str) -> Vec<String> {
         let scheme = path.split(['/', '?', '#']).next().unwrap_or("");
         if is_script_url(path) || scheme.contains(':') {
             problems.push(format!("search index path {path:?} is not a relative link"));
+        }
+    }
+    problems
+}
+
+/// The table of contents: `window.gradbookToc = {JSON};` and nothing else, every chapter path
+/// (the fourth item of a chapter entry) a relative link.
+pub fn check_toc(text: &str) -> Vec<String> {
+    let json = text
+        .trim_end()
+        .strip_prefix("window.gradbookToc = ")
+        .and_then(|rest| rest.strip_suffix(';'));
+    let Some(json) = json else {
+        return vec!["toc.js is not a single JSON assignment".into()];
+    };
+    let value: serde_json::Value = match serde_json::from_str(json) {
+        Ok(v) => v,
+        Err(err) => return vec![format!("toc.js: not JSON ({err})")],
+    };
+    let entries = value.get("entries").and_then(|e| e.as_array());
+    let mut problems = Vec::new();
+    for entry in entries.into_iter().flatten() {
+        let path = entry.get(3).and_then(|p| p.as_str()).unwrap_or("");
+        let scheme = path.split(['/', '?', '#']).next().unwrap_or("");
+        if is_script_url(path) || scheme.contains(':') {
+            problems.push(format!("toc.js path {path:?} is not a relative link"));
         }
     }
     problems

@@ -292,13 +292,13 @@ mod tests {
                 r("fig-c")
             )),
             page(
-                &format!(
+                &(format!(
                     "{} {} {} {}",
                     d("fig-c"),
                     marker::tagged("eq-t", "A"),
                     d("eq-u"),
                     marker::parenthesised("eq-u")
-                ) + &r("fig-b"),
+                ) + &r("fig-b")),
             ),
         ];
         let labels = number_book(&chapters, &mut pages, None).unwrap();

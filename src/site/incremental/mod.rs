@@ -3,6 +3,11 @@
 //! last rendered (recorded by the template engine, not guessed from its text) or the book's
 //! settings changed, and only pages whose body or navigation changed are rewrapped.
 //!
+//! An update has two phases, so that `serve` can show an edited page before the book-wide files
+//! are redone: [`Session::update_pages`] (chapter pages) and [`Session::update_shared`] (print
+//! page, search index, table of contents, assets, standalone figures). Each changes the site in
+//! place, file by file, and reports the files whose bytes changed.
+//!
 //! Hashes use std's `DefaultHasher`: they only live as long as the process, so their
 //! instability across runs does not matter.
 
@@ -40,6 +45,21 @@ pub struct Session {
     site: SiteFiles,
     /// The book's persistent results cache (outcomes survive restarts of `serve`).
     cache: Cache,
+    /// The chapter pages of the site (the rest are shared files and figures).
+    page_paths: BTreeSet<String>,
+    /// The shared files of the site.
+    shared_paths: BTreeSet<String>,
+    /// The standalone figures of the site.
+    figure_paths: BTreeSet<String>,
+    /// What [`Session::update_shared`] needs from the last [`Session::update_pages`].
+    pending: Option<Pending>,
+}
+
+/// The book as the pages were last updated, and whether the shared files must be redone.
+struct Pending {
+    book: Book,
+    tera: Arc<crate::site::templates::PageTemplates>,
+    shared: bool,
 }
 
 /// A computation's outcome and the hashes of its input and of its JSON.
@@ -72,6 +92,30 @@ pub struct Rebuild {
     pub changed: Vec<String>,
     /// Wall time.
     pub elapsed: Duration,
+}
+
+/// What the second phase of an update did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharedUpdate {
+    /// Site files whose bytes changed, were added or removed.
+    pub changed: Vec<String>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for SharedUpdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ms: book-wide files ({})",
+            self.elapsed.as_millis(),
+            if self.changed.is_empty() {
+                "none changed".to_string()
+            } else {
+                self.changed.join(", ")
+            }
+        )
+    }
 }
 
 impl fmt::Display for Rebuild {
@@ -149,6 +193,10 @@ impl Session {
             pages_key: None,
             site: SiteFiles::default(),
             cache: Cache::for_book(root),
+            page_paths: BTreeSet::new(),
+            shared_paths: BTreeSet::new(),
+            figure_paths: BTreeSet::new(),
+            pending: None,
         }
     }
 
@@ -157,10 +205,24 @@ impl Session {
         &self.site
     }
 
-    /// Read the book again and bring the site up to date, redoing only what changed. On error
-    /// the previous site is kept (and what was computed is cached for the next attempt).
+    /// Read the book again and bring the whole site up to date, redoing only what changed: both
+    /// phases, [`Session::update_pages`] then [`Session::update_shared`]. On error the previous
+    /// site is kept (and what was computed is cached for the next attempt).
     pub fn update(&mut self) -> Result<Rebuild> {
+        let mut report = self.update_pages()?;
+        let shared = self.update_shared()?;
+        report.changed.extend(shared.changed);
+        report.changed.sort();
+        report.changed.dedup();
+        report.elapsed += shared.elapsed;
+        Ok(report)
+    }
+
+    /// The first phase: read the book again, recompute and re-render what changed and update the
+    /// chapter pages. On error nothing of the site changes.
+    pub fn update_pages(&mut self) -> Result<Rebuild> {
         let start = Instant::now();
+        self.pending = None;
         let book = Book::load(&self.root)?;
         let mut report = Rebuild {
             recomputed: self.compute(&book)?,
@@ -169,14 +231,27 @@ impl Session {
         let inputs = self.inputs(&book);
         report.rerendered = self.render_chapters(&book, &inputs)?;
         let tera = self.page_templates(&book)?;
-        let mut site = self.assemble(&book, &tera, &mut report)?;
-        report.changed = pages::changed_files(&self.site, &site);
-        std::mem::swap(&mut self.site, &mut site);
+        let shared = self.assemble(&book, &tera, &mut report)?;
         for cached in self.chapters.values_mut() {
             cached.wrapped = true;
         }
+        self.pending = Some(Pending { book, tera, shared });
         report.elapsed = start.elapsed();
         Ok(report)
+    }
+
+    /// The second phase, after [`Session::update_pages`]: the files every chapter feeds (print
+    /// page, search index), the table of contents, the assets and the standalone figures.
+    pub fn update_shared(&mut self) -> Result<SharedUpdate> {
+        let start = Instant::now();
+        let Some(pending) = self.pending.take() else {
+            return Ok(SharedUpdate::default());
+        };
+        let changed = self.shared_files(&pending)?;
+        Ok(SharedUpdate {
+            changed,
+            elapsed: start.elapsed(),
+        })
     }
 
     /// Run the computations whose input changed; returns their stems.

@@ -1,8 +1,9 @@
 //! The page side of an incremental rebuild: page templates reparsed only when the book's own
-//! change, pages rewrapped only when their chapter or the navigation changed, standalone figures
-//! redrawn only when their result changed.
+//! change, pages rewrapped only when their chapter or the navigation changed, the book-wide
+//! files redone only when a page was, standalone figures redrawn only when their result
+//! changed. Only the files made anew are compared with the site's.
 
-use super::{Rebuild, Session, hash_of};
+use super::{Pending, Rebuild, Session, hash_of};
 use crate::site::assets;
 use crate::site::authoring::numbering;
 use crate::site::book::Book;
@@ -31,14 +32,15 @@ impl Session {
         Ok(tera)
     }
 
-    /// The new site: the previous one with changed chapters rewrapped and the shared files
-    /// redone, or everything wrapped again when navigation, settings or templates changed.
+    /// Rewrap the chapters that changed (every one when navigation, settings or templates
+    /// changed) and put their pages into the site; returns whether the book-wide files must be
+    /// redone.
     pub(super) fn assemble(
         &mut self,
         book: &Book,
         tera: &templates::PageTemplates,
         report: &mut Rebuild,
-    ) -> Result<SiteFiles> {
+    ) -> Result<bool> {
         let templates_key = self.templates.as_ref().map_or(0, |(k, _)| *k);
         let names: Vec<(&str, &str, &str)> = book
             .chapters
@@ -62,36 +64,64 @@ impl Session {
         ));
         let all = self.pages_key != Some(key);
         let any_unwrapped = self.chapters.values().any(|c| !c.wrapped);
-        let mut site = if all {
-            SiteFiles::default()
-        } else {
-            self.site.clone()
-        };
         let pages = Pages::new(book, tera, &self.options);
-        let shared = all || any_unwrapped;
+        let mut fresh = SiteFiles::default();
         for (i, c) in book.chapters.iter().enumerate() {
             let wrapped = self.chapters.get(&c.path).is_some_and(|c| c.wrapped);
             if all || !wrapped {
                 for (path, html) in pages.chapter_pages(i, &numbered[i].html)? {
-                    site.add(path, html);
+                    fresh.add(path, html);
                     report.rewrapped += 1;
                 }
             }
         }
-        if shared {
-            pages.shared_files(&numbered, &mut site)?;
-        }
-        self.standalone_figures(book, &mut site)?;
+        // When every page was made, those no longer made are gone.
+        report.changed = replace(&mut self.site, &mut self.page_paths, fresh, all);
         self.pages_key = Some(key);
-        Ok(site)
+        Ok(all || any_unwrapped)
     }
 
-    /// Draw (or reuse) the standalone files of every figure a chapter uses; drop the others.
-    fn standalone_figures(&mut self, book: &Book, site: &mut SiteFiles) -> Result<()> {
-        site.files.retain(|path, _| !path.starts_with("figures/"));
+    /// The book-wide files (when a page changed) and the standalone figures, put into the site;
+    /// returns the paths whose bytes changed.
+    pub(super) fn shared_files(&mut self, pending: &Pending) -> Result<Vec<String>> {
+        let mut changed = Vec::new();
+        if pending.shared {
+            let book = &pending.book;
+            let mut rendered = book
+                .chapters
+                .iter()
+                .map(|c| {
+                    self.chapters
+                        .get(&c.path)
+                        .map(|cached| cached.rendered.clone())
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("internal: chapter {} was not rendered", c.path)
+                        })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            numbering::number_book(&book.chapters, &mut rendered, None)?;
+            let pages = Pages::new(book, &pending.tera, &self.options);
+            let mut files = SiteFiles::default();
+            pages.shared_files(&rendered, &mut files)?;
+            changed.extend(replace(&mut self.site, &mut self.shared_paths, files, true));
+        }
+        let figures = self.standalone_figures(&pending.book)?;
+        changed.extend(replace(
+            &mut self.site,
+            &mut self.figure_paths,
+            figures,
+            true,
+        ));
+        changed.sort();
+        Ok(changed)
+    }
+
+    /// The standalone files of every figure a chapter uses, drawn or reused.
+    fn standalone_figures(&mut self, book: &Book) -> Result<SiteFiles> {
+        let mut site = SiteFiles::default();
         let settings = &book.config.gradbook;
         if !settings.standalone_figures {
-            return Ok(());
+            return Ok(site);
         }
         let used: BTreeSet<(String, String)> = self
             .chapters
@@ -126,18 +156,42 @@ impl Session {
                 site.add(path, bytes);
             }
         }
-        Ok(())
+        Ok(site)
     }
 }
 
-/// The paths whose bytes differ between two sites (added, removed or changed).
-pub(super) fn changed_files(old: &SiteFiles, new: &SiteFiles) -> Vec<String> {
-    let paths: BTreeSet<&String> = old.files.keys().chain(new.files.keys()).collect();
-    paths
-        .into_iter()
-        .filter(|p| old.files.get(*p) != new.files.get(*p))
-        .cloned()
-        .collect()
+/// Put `files` into `site` and their paths into `known` (the paths of this kind of file the
+/// site has); when `complete`, the files of `known` that `files` lacks are removed. Returns the
+/// paths whose bytes changed, were added or removed, sorted. Only `files` are compared.
+pub(super) fn replace(
+    site: &mut SiteFiles,
+    known: &mut BTreeSet<String>,
+    files: SiteFiles,
+    complete: bool,
+) -> Vec<String> {
+    let mut changed = Vec::new();
+    if complete {
+        let gone: Vec<String> = known
+            .iter()
+            .filter(|p| !files.files.contains_key(*p))
+            .cloned()
+            .collect();
+        for path in gone {
+            known.remove(&path);
+            if site.files.remove(&path).is_some() {
+                changed.push(path);
+            }
+        }
+    }
+    for (path, bytes) in files.files {
+        known.insert(path.clone());
+        if site.files.get(&path) != Some(&bytes) {
+            changed.push(path.clone());
+            site.files.insert(path, bytes);
+        }
+    }
+    changed.sort();
+    changed
 }
 
 #[cfg(test)]
@@ -145,15 +199,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn changed_files_lists_added_removed_and_modified() {
-        let mut a = SiteFiles::default();
-        a.add("same", "1");
-        a.add("gone", "1");
-        a.add("edit", "1");
-        let mut b = SiteFiles::default();
-        b.add("same", "1");
-        b.add("edit", "2");
-        b.add("new", "1");
-        assert_eq!(changed_files(&a, &b), vec!["edit", "gone", "new"]);
+    fn replace_reports_added_removed_and_modified() {
+        let mut site = SiteFiles::default();
+        let mut known = BTreeSet::new();
+        let mut first = SiteFiles::default();
+        for (p, v) in [("same", "1"), ("gone", "1"), ("edit", "1")] {
+            first.add(p, v);
+        }
+        site.add("other-kind", "x");
+        assert_eq!(
+            replace(&mut site, &mut known, first, true),
+            ["edit", "gone", "same"]
+        );
+        let mut second = SiteFiles::default();
+        for (p, v) in [("same", "1"), ("edit", "2"), ("new", "1")] {
+            second.add(p, v);
+        }
+        let partial = replace(&mut site.clone(), &mut known.clone(), second.clone(), false);
+        assert_eq!(partial, ["edit", "new"], "a partial update removes nothing");
+        assert_eq!(
+            replace(&mut site, &mut known, second, true),
+            ["edit", "gone", "new"]
+        );
+        let paths: Vec<&String> = site.files.keys().collect();
+        assert_eq!(paths, ["edit", "new", "other-kind", "same"]);
+        assert_eq!(known.len(), 3);
     }
 }

@@ -4,7 +4,7 @@
 use crate::site::book::Book;
 use crate::site::markdown;
 use crate::site::mdbook::{Compat, redirect, statics};
-use crate::site::output::SiteFiles;
+use crate::site::output::Sink;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 
@@ -13,7 +13,7 @@ const REDIRECT_SCRIPT: &[u8] = include_bytes!("../../../templates/js/redirect.js
 
 /// Add the static files (under what is already in `site`), `CNAME`, the redirect pages and
 /// the theme's favicons to `site`.
-pub fn add(book: &Book, site: &mut SiteFiles) -> Result<()> {
+pub fn add(book: &Book, site: &mut dyn Sink) -> Result<()> {
     let html = &book.config.output.html;
     statics::add(
         &book.root,
@@ -22,15 +22,15 @@ pub fn add(book: &Book, site: &mut SiteFiles) -> Result<()> {
         site,
     )?;
     if let Some(cname) = &html.cname {
-        site.add("CNAME", format!("{cname}\n"));
+        site.put("CNAME", format!("{cname}\n").as_bytes())?;
     }
-    let pages = redirect::pages(&html.redirect, |p| site.files.contains_key(p))
+    let pages = redirect::pages(&html.redirect, |p| site.contains(p))
         .map_err(|why| anyhow::anyhow!("{}: {why}", book.root.join("book.toml").display()))?;
     if !pages.is_empty() {
-        site.add(redirect::SCRIPT_PATH, REDIRECT_SCRIPT);
+        site.put(redirect::SCRIPT_PATH, REDIRECT_SCRIPT)?;
     }
     for page in pages {
-        site.add(page.path, page.html);
+        site.put(&page.path, page.html.as_bytes())?;
     }
     for name in ["favicon.svg", "favicon.png"] {
         let file = theme_dir(book).join(name);
@@ -38,7 +38,7 @@ pub fn add(book: &Book, site: &mut SiteFiles) -> Result<()> {
             crate::site::book::inside_book(&book.root, &file)?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            site.add(name, bytes);
+            site.put(name, &bytes)?;
         }
     }
     Ok(())

@@ -55,7 +55,7 @@ pub fn delimiters(source: &str, enabled: bool) -> Result<Formulas, SpanError> {
             let index = formulas.converted.len();
             formulas
                 .converted
-                .push((mathml, markdown::searchable_math(&latex)));
+                .push((mathml, crate::site::search::math_text::plain(&latex)));
             formulas.text.push_str(&format!("{OPEN}{index}{CLOSE}"));
             i = body_start + len + close.len();
             continue;

@@ -65,14 +65,14 @@ pub fn add(
     root: &Path,
     src: &Path,
     build_dir: &Path,
-    site: &mut crate::site::output::SiteFiles,
+    site: &mut dyn crate::site::output::Sink,
 ) -> Result<()> {
     for (site_path, file) in list(root, src, build_dir)? {
-        if site.files.contains_key(&site_path) {
+        if site.contains(&site_path) {
             continue;
         }
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-        site.add(site_path, bytes);
+        site.put(&site_path, &bytes)?;
     }
     Ok(())
 }

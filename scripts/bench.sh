@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs the benchmarks of issue #14 side by side with their peers, by hand (not in CI):
+# installs what is missing — mdBook 0.5.4 (cargo install --locked), Graphviz's dot and GNU time
+# (apt) — then runs every bench in release mode and prints medians and ratios to the peers.
+#   bash scripts/bench.sh              # every bench
+#   bash scripts/bench.sh serve book-500   # only the rows of benches/site.rs matching a name
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v mdbook >/dev/null || ! mdbook --version | grep -q "v0.5.4"; then
+    echo "bench: installing mdBook 0.5.4"
+    cargo install --locked mdbook --version 0.5.4
+fi
+missing=()
+command -v dot >/dev/null || missing+=(graphviz)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "bench: installing ${missing[*]}"
+    apt-get update
+    apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+command -v node >/dev/null || echo "bench: node not found; the search query row is skipped" >&2
+
+echo "== site: book sizes, default book, serve, search (benches/site.rs)"
+cargo bench --bench site -- "$@"
+if [ $# -eq 0 ]; then
+    echo "== rebuild: edit → rebuilt page in memory (benches/rebuild.rs)"
+    cargo bench --bench rebuild
+    echo "== graph_render (benches/graph_render.rs)"
+    cargo bench --bench graph_render
+fi
