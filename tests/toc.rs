@@ -109,3 +109,37 @@ fn a_chapter_cannot_take_the_name_of_a_book_wide_file() {
         assert!(!root.join("book").exists(), "{name}: no site written");
     }
 }
+
+#[test]
+fn folded_sections_are_drawn_by_the_script() {
+    let tmp = tempfile::tempdir().unwrap();
+    let book = tmp.path().join("book");
+    common::copy_tree(&common::repo().join("tests/fixtures/basic"), &book);
+    let toml = std::fs::read_to_string(book.join("book.toml")).unwrap();
+    std::fs::write(
+        book.join("book.toml"),
+        format!("{toml}\n[output.html.fold]\nenable = true\nlevel = 0\n"),
+    )
+    .unwrap();
+    let (_out, site) = common::build(&book);
+    // On the preface, First's section (one deep) starts folded behind its toggle.
+    let dom = rendered_dom(&site.join("preface.html"));
+    let items = sidebar_items(&dom);
+    assert!(
+        items.contains("<li class=\"section-item gb-fold gb-folded\">"),
+        "{items}"
+    );
+    assert!(
+        items.contains("<button class=\"gb-fold-toggle\" type=\"button\" aria-expanded=\"false\""),
+        "{items}"
+    );
+    // On a page inside that section, it starts open.
+    let dom = rendered_dom(&site.join("part1/nested.html"));
+    let items = sidebar_items(&dom);
+    assert!(
+        items.contains("<li class=\"section-item gb-fold\">")
+            && items.contains("aria-expanded=\"true\"")
+            && !items.contains("gb-folded"),
+        "{items}"
+    );
+}

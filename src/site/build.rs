@@ -73,9 +73,8 @@ pub fn build_edition(
         without_solutions: !edition.solutions,
         ..RenderOptions::default()
     };
-    let (pages, figures) = output::write_streaming(&dest, |sink| {
-        render_into(&book, outcomes, &options, sink)
-    })?;
+    let (pages, figures) =
+        output::write_streaming(&dest, |sink| render_into(&book, outcomes, &options, sink))?;
     Ok(BuildReport {
         pages,
         figures,
@@ -319,7 +318,12 @@ impl<'a> Pages<'a> {
         let numbered = !config.output.html.no_section_label;
         site.put(
             toc::DATA_PATH,
-            toc::data_script(&book.summary, numbered).as_bytes(),
+            toc::data_script(
+                &book.summary,
+                numbered,
+                crate::site::mdbook::fold::level(&config.output.html.fold),
+            )
+            .as_bytes(),
         )?;
         let contents = toc::page_body(&book.summary, numbered);
         let html = self.toc_page(&contents)?;

@@ -5,8 +5,8 @@
 use crate::compute::{self, Kind, Outcome};
 use crate::diag::{Diagnostic, SpanError};
 use crate::figure;
-use crate::site::authoring;
 use crate::figure::diagram::Engine;
+use crate::site::authoring;
 use crate::site::book::Chapter;
 use crate::site::markdown::{self, Rendered};
 use crate::site::mdbook::{self, literal};

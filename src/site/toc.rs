@@ -37,7 +37,7 @@ pub fn placeholder(active_path: Option<&str>, path_to_root: &str) -> String {
 /// The `toc.js` data script: `window.gradbookToc = {"entries":[…]};` where a chapter is
 /// `[depth, number label, title, site path (empty for a draft), 1 if unnumbered else 0]`, a part
 /// title is its text and a separator is `null`. Text is data, never markup (`</` is escaped).
-pub fn data_script(summary: &Summary, numbered: bool) -> String {
+pub fn data_script(summary: &Summary, numbered: bool, fold: Option<u8>) -> String {
     let entries: Vec<Value> = summary
         .entries
         .iter()
@@ -57,7 +57,7 @@ pub fn data_script(summary: &Summary, numbered: bool) -> String {
             ]),
         })
         .collect();
-    let text = json!({ "entries": entries })
+    let text = json!({ "entries": entries, "fold": fold })
         .to_string()
         .replace("</", "<\\/");
     format!("{DATA_VARIABLE} = {text};\n")
@@ -176,7 +176,7 @@ mod tests {
             "[Intro](intro.md)\n- [A <b>](a.md)\n  - [A1](a/one.md)\n\n---\n\n# Part </script>\n- [Draft]()\n",
         )
         .unwrap();
-        let script = data_script(&s, true);
+        let script = data_script(&s, true, None);
         let json = script
             .strip_prefix("window.gradbookToc = ")
             .and_then(|t| t.strip_suffix(";\n"))
@@ -194,7 +194,7 @@ mod tests {
                 [0, "2.", "Draft", "", 0]
             ])
         );
-        let unnumbered = data_script(&s, false);
+        let unnumbered = data_script(&s, false, None);
         assert!(
             unnumbered.contains("[1,\"\",\"A1\",\"a/one.html\",0]"),
             "{unnumbered}"

@@ -119,18 +119,6 @@
         }
     }
 
-    // ---- mdBook compatibility: [output.html.fold] section toggles (h12) -------------------------
-    document.querySelectorAll(".gb-fold-toggle").forEach(function (button) {
-        button.addEventListener("click", function () {
-            var item = button.parentElement;
-            var section = item && item.nextElementSibling;
-            if (section && section.classList.contains("gb-fold")) {
-                var folded = section.classList.toggle("gb-folded");
-                button.setAttribute("aria-expanded", folded ? "false" : "true");
-            }
-        });
-    });
-
     // ---- Keyboard: arrows for the previous/next chapter ---------------------------------------
 
     function typingIn(target) {

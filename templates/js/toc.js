@@ -66,4 +66,38 @@
         }
         levels[levels.length - 1].appendChild(item);
     });
+
+    // [output.html.fold]: a section nested d deep starts open when d <= level or when it holds
+    // the current page; its toggle is a button at the end of the chapter item before it.
+    var fold = data.fold;
+    if (typeof fold !== "number") {
+        return;
+    }
+    list.querySelectorAll("li.section-item").forEach(function (section) {
+        var depth = 1;
+        for (var node = section.parentElement; node && node !== list; node = node.parentElement) {
+            if (node.tagName === "OL") {
+                depth += 1;
+            }
+        }
+        var open = depth <= fold || section.querySelector("[aria-current=page]") !== null;
+        section.classList.add("gb-fold");
+        if (!open) {
+            section.classList.add("gb-folded");
+        }
+        var item = section.previousElementSibling;
+        if (!item || !item.classList.contains("chapter-item")) {
+            return;
+        }
+        var button = element("button", "gb-fold-toggle");
+        button.type = "button";
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+        button.setAttribute("aria-label", "Show or hide the sections");
+        button.textContent = "\u2771";
+        button.addEventListener("click", function () {
+            var folded = section.classList.toggle("gb-folded");
+            button.setAttribute("aria-expanded", folded ? "false" : "true");
+        });
+        item.appendChild(button);
+    });
 })();
