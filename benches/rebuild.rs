@@ -57,6 +57,7 @@ fn main() {
         &root,
         RenderOptions {
             live_reload_script: Some("<script></script>".into()),
+            ..RenderOptions::default()
         },
     );
     session.update().unwrap_or_else(|e| panic!("{e:#}"));
