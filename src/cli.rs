@@ -25,7 +25,7 @@ pub enum Command {
         #[arg(short = 'd', long = "dest-dir")]
         dest: Option<PathBuf>,
         /// The edition: `solutions` (default), `student` (no solutions), or one declared under
-        /// [gradbook.editions] in book.toml.
+        /// `[gradbook.editions]` in book.toml.
         #[arg(long)]
         edition: Option<String>,
     },

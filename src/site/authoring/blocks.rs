@@ -642,7 +642,7 @@ mod tests {
         assert!(h.contains("<div class=\"gb-eqno\">(A)</div>"), "{h}");
         assert!(
             h.contains(&format!(
-                "<figcaption>Figure {}: The <em>caption</em></figcaption>",
+                "<figcaption>Figure {}: The <em>caption</em>.</figcaption>",
                 marker::definition("fig-div")
             )),
             "{h}"

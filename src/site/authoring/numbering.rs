@@ -291,15 +291,14 @@ mod tests {
                 d("fig-b"),
                 r("fig-c")
             )),
-            page(
-                &(format!(
-                    "{} {} {} {}",
-                    d("fig-c"),
-                    marker::tagged("eq-t", "A"),
-                    d("eq-u"),
-                    marker::parenthesised("eq-u")
-                ) + &r("fig-b")),
-            ),
+            page(&format!(
+                "{} {} {} {}{}",
+                d("fig-c"),
+                marker::tagged("eq-t", "A"),
+                d("eq-u"),
+                marker::parenthesised("eq-u"),
+                r("fig-b")
+            )),
         ];
         let labels = number_book(&chapters, &mut pages, None).unwrap();
         assert_eq!(labels["fig-b"].number, "1.2");
