@@ -27,7 +27,7 @@ fn cases() -> Vec<Case> {
 /// Graphs where our layout still crosses more arrows than dot's (by how many at most): the
 /// gap may shrink, never grow. Deep chains with many long edges (`deep 100`: dot 186) and
 /// one labelled Q1 drawing (dot 0) are not yet at dot's count.
-const NOT_YET: &[(&str, usize)] = &[("deep 100", 209), ("q1 skip/h1_h3_h2_h4", 1)];
+const NOT_YET: &[(&str, usize)] = &[("deep 100", 206), ("q1 skip/h1_h3_h2_h4", 1)];
 
 #[test]
 fn we_cross_no_more_arrows_than_dot() {

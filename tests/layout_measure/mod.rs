@@ -175,7 +175,7 @@ fn cross(a: (f64, f64), b: (f64, f64), c: (f64, f64), d: (f64, f64)) -> Option<(
     }
     let t = ((c.0 - a.0) * s.1 - (c.1 - a.1) * s.0) / den;
     let u = ((c.0 - a.0) * r.1 - (c.1 - a.1) * r.0) / den;
-    ((0.0..1.0).contains(&t) && (0.0..1.0).contains(&u)).then(|| (a.0 + t * r.0, a.1 + t * r.1))
+    ((0.0..1.0).contains(&t) && (0.0..1.0).contains(&u)).then_some((a.0 + t * r.0, a.1 + t * r.1))
 }
 
 /// Side of a grid cell of the crossing counter (px).

@@ -1,5 +1,5 @@
 //! Ordering the items of each rank to reduce crossings: barycentre sweeps up and down from
-//! two starting orders (as given, and depth-first), adjacent swaps, keeping the order with
+//! three starting orders (as given, depth-first and its mirror image), adjacent swaps, keeping the order with
 //! the fewest crossings seen. The number of sweeps shrinks as the graph grows so the work
 //! stays linear in its items.
 
@@ -8,7 +8,7 @@ use super::layered::Grid;
 /// Item visits the sweeps may make in all: sweeps = this / items, within [`SWEEPS`].
 const SWEEP_WORK: usize = 4_000_000;
 /// Fewest and most barycentre sweeps.
-const SWEEPS: (usize, usize) = (4, 24);
+const SWEEPS: (usize, usize) = (4, 32);
 /// Items up to which adjacent items are tried swapped after every sweep (beyond, the swaps
 /// run once, after the last sweep).
 const SWAP_ITEMS: usize = 20_000;
@@ -133,17 +133,25 @@ fn depth_first(grid: &Grid, down: &[Vec<usize>], up: &[Vec<usize>]) -> Vec<Vec<u
 }
 
 /// Reorder `grid.rows` to reduce crossings: sweeps from the given order and, when crossings
-/// remain, from a depth-first order too, keeping the order with the fewest crossings seen
-/// (the first on ties).
+/// remain, from a depth-first order and its mirror image too, keeping the order with the
+/// fewest crossings seen (the first on ties).
 pub(super) fn reduce_crossings(grid: &mut Grid) {
     let (up, down) = links(grid);
-    let (fewest, first) = sweeps(grid, grid.rows.clone(), &up, &down);
-    grid.rows = if fewest > 0 {
-        let (again, rows) = sweeps(grid, depth_first(grid, &down, &up), &up, &down);
-        if again < fewest { rows } else { first }
-    } else {
-        first
-    };
+    let (mut fewest, mut best) = sweeps(grid, grid.rows.clone(), &up, &down);
+    if fewest > 0 {
+        let dfs = depth_first(grid, &down, &up);
+        let mirrored = dfs
+            .iter()
+            .map(|r| r.iter().rev().copied().collect())
+            .collect();
+        for start in [dfs, mirrored] {
+            let (again, rows) = sweeps(grid, start, &up, &down);
+            if again < fewest {
+                (fewest, best) = (again, rows);
+            }
+        }
+    }
+    grid.rows = best;
 }
 
 /// Barycentre sweeps from `rows`: the order with the fewest crossings seen, and its count.
