@@ -12,7 +12,7 @@ use crate::compute::Outcome;
 use crate::diag::Diagnostic;
 use crate::figure;
 use crate::format;
-use crate::markup::escape;
+use crate::markup::{escape, sanitize_id};
 use crate::site::assets;
 use crate::site::markdown::latex_to_mathml;
 use anyhow::Result;
@@ -245,7 +245,8 @@ pub fn register_num(tera: &mut Tera, default_digits: usize) {
     tera.register_filter("num", NumFilter { default_digits });
 }
 
-/// The `num` filter: a number with significant digits, through [`format::num`].
+/// The `num` filter: a number as a reader sees it, through [`format::display`] (significant
+/// digits) or, for an integer, [`format::count`] (every digit).
 struct NumFilter {
     default_digits: usize,
 }
@@ -259,10 +260,16 @@ impl tera::Filter for NumFilter {
                 })? as usize,
                 None => self.default_digits,
             };
+        if let Some(n) = value.as_i64() {
+            return Ok(Value::String(format::count(i128::from(n))));
+        }
+        if let Some(n) = value.as_u64() {
+            return Ok(Value::String(format::count(i128::from(n))));
+        }
         let x = value
             .as_f64()
             .ok_or_else(|| tera::Error::msg(format!("num: expected a number, got `{value}`")))?;
-        Ok(Value::String(format::num(x, digits)))
+        Ok(Value::String(format::display(x, digits)))
     }
 
     fn is_safe(&self) -> bool {
@@ -341,6 +348,7 @@ pub fn figure_html(
     of: &str,
     kind: &str,
     caption: Option<&str>,
+    details: Option<&str>,
 ) -> Result<String, String> {
     let outcome = state.outcomes.get(of).ok_or_else(|| {
         let known: Vec<&str> = state.outcomes.keys().map(String::as_str).collect();
@@ -357,6 +365,10 @@ pub fn figure_html(
     if let Ok(mut used) = state.used.lock() {
         used.insert((of.to_string(), kind.to_string()));
     }
+    let svg = match details {
+        Some(table) => crate::site::described::link(&svg, table),
+        None => svg,
+    };
     let caption = match caption {
         Some(c) => format!("<figcaption>{}</figcaption>", inline_math(c)?),
         None => String::new(),
@@ -394,7 +406,7 @@ fn record(reads: &Reads, of: &str) {
     }
 }
 
-/// Register `figure(of, kind, caption)`, `table(of, rows, columns, labels, digits)`,
+/// Register `figure(of, kind, caption, details)`, `table(of, rows, columns, labels, digits, id)`,
 /// `claim(that, says)` and the `fenced(lang)` filter; every `of` is recorded in `reads`.
 pub fn register_functions(
     tera: &mut Tera,
@@ -417,14 +429,19 @@ pub fn register_functions(
                 let kind = str_arg(args, "kind")?
                     .ok_or_else(|| tera::Error::msg("figure: missing `kind=\"…\"`"))?;
                 let caption = str_arg(args, "caption")?;
+                let details = str_arg(args, "details")?;
                 let mut state = state
                     .lock()
                     .map_err(|_| tera::Error::msg("figure: state poisoned"))?;
-                figure_html(&mut state, &of, &kind, caption.as_deref())
-                    .map(Value::String)
-                    .map_err(|e| {
-                        tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}"))
-                    })
+                figure_html(
+                    &mut state,
+                    &of,
+                    &kind,
+                    caption.as_deref(),
+                    details.as_deref(),
+                )
+                .map(Value::String)
+                .map_err(|e| tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}")))
             },
         ),
     );
@@ -444,6 +461,7 @@ pub fn register_functions(
                         .get("digits")
                         .and_then(Value::as_u64)
                         .map_or(digits, |d| d.clamp(1, 17) as usize),
+                    id: str_arg(args, "id")?,
                 };
                 let value = lookup(&context, &of).ok_or_else(|| {
                     tera::Error::msg(format!("table: `{of}` not found in the results"))
@@ -489,6 +507,8 @@ pub struct TableSpec {
     pub labels: Option<Vec<String>>,
     /// Significant digits of numbers.
     pub digits: usize,
+    /// The table's `id` (sanitized), for a figure's `details` to point at.
+    pub id: Option<String>,
 }
 
 /// An HTML table from an array of objects, an array of scalars, or an object of scalars.
@@ -535,8 +555,12 @@ pub fn table_html(value: &Value, spec: &TableSpec) -> Result<String, String> {
             columns.len()
         ));
     }
+    let id = spec
+        .id
+        .as_deref()
+        .map_or(String::new(), |id| format!(" id=\"{}\"", sanitize_id(id)));
     let mut html =
-        String::from("<div class=\"table-wrapper\"><table class=\"gb-table\"><thead><tr>");
+        format!("<div class=\"table-wrapper\"><table class=\"gb-table\"{id}><thead><tr>");
     let keys: Vec<&String> = match value {
         Value::Object(map) => map.keys().collect(),
         _ => Vec::new(),
@@ -551,7 +575,8 @@ pub fn table_html(value: &Value, spec: &TableSpec) -> Result<String, String> {
                     .is_none_or(|v| v.is_number() || v.is_null())
             });
         let class = if numeric { " class=\"num\"" } else { "" };
-        html.push_str(&format!("<th{class}>{}</th>", inline_math(label)?));
+        let label = crate::site::math_fix::header_labels(&inline_math(label)?);
+        html.push_str(&format!("<th{class}>{label}</th>"));
     }
     html.push_str("</tr></thead><tbody>");
     for (i, row) in rows.iter().enumerate() {
@@ -571,10 +596,10 @@ pub fn table_html(value: &Value, spec: &TableSpec) -> Result<String, String> {
 fn cell_html(value: &Value, digits: usize) -> String {
     match value {
         Value::Number(n) => {
-            let text = if n.is_f64() {
-                format::num(n.as_f64().unwrap_or(f64::NAN), digits)
-            } else {
-                n.to_string()
+            let text = match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => format::count(i128::from(i)),
+                (_, Some(u)) => format::count(i128::from(u)),
+                _ => format::display(n.as_f64().unwrap_or(f64::NAN), digits),
             };
             format!("<td class=\"num\">{}</td>", escape(&text))
         }
@@ -627,10 +652,11 @@ mod tests {
             columns: Some(vec!["t".into(), "w".into()]),
             labels: Some(vec!["$t$".into(), "w".into()]),
             digits: 3,
+            id: None,
         };
         let html = table_html(&v, &spec).unwrap();
         assert!(
-            html.contains("<th class=\"num\"><math><mi>t</mi></math></th><th class=\"num\">w</th>"),
+            html.contains("<th class=\"num\"><math aria-label=\"t\" alttext=\"t\"><mi>t</mi></math></th><th class=\"num\">w</th>"),
             "{html}"
         );
         assert!(
