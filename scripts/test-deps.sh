@@ -2,7 +2,8 @@
 # Installs what the browser test (tests/browser.rs), the Graphviz check (tests/q3_order.rs) and
 # the standalone-figure test (tests/standalone_figures.rs) need, and nothing when it is already
 # there: Chromium, Graphviz (dot), rsvg-convert (librsvg2-bin) and pdfinfo (poppler-utils) from
-# Debian's packages, and the pinned playwright-core from tests/browser/package-lock.json
+# Debian's packages, and the pinned playwright-core and axe-core (tests/accessibility.rs) from
+# tests/browser/package-lock.json
 # (playwright-core downloads no browser; the test drives /usr/bin/chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,4 +35,4 @@ if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
     echo "test-deps: npm ci in tests/browser"
     PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix tests/browser --no-audit --no-fund
 fi
-echo "test-deps: chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'), $(rsvg-convert --version), pdfinfo $(pdfinfo -v 2>&1 | awk 'NR==1{print $3}'), playwright-core $(node -p "require('./tests/browser/node_modules/playwright-core/package.json').version")"
+echo "test-deps: chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'), $(rsvg-convert --version), pdfinfo $(pdfinfo -v 2>&1 | awk 'NR==1{print $3}'), playwright-core $(node -p "require('./tests/browser/node_modules/playwright-core/package.json').version"), axe-core $(node -p "require('./tests/browser/node_modules/axe-core/package.json').version")"

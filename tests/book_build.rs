@@ -132,12 +132,16 @@ fn print_page_has_every_chapter_and_math_is_mathml() {
         assert!(print.contains(text), "print page lacks {text}");
     }
     let first = read(&site, "part1/first.html");
-    assert!(first.contains("<math><mfrac>"), "inline math");
-    assert!(first.contains("<math display=\"block\">"), "display math");
+    // Every formula carries its LaTeX source as `alttext`.
+    assert!(
+        first.contains("<math alttext=\"\\frac{\\partial y}{\\partial w_1}\"><mfrac>"),
+        "inline math"
+    );
+    assert!(first.contains("\" display=\"block\">"), "display math");
     assert!(!first.contains("$$"), "no raw TeX left");
     let third = read(&site, "third.html");
     assert!(third.contains("id=\"custom-third\""));
-    assert_eq!(third.matches("<math display=\"block\">").count(), 2);
+    assert_eq!(third.matches("\" display=\"block\">").count(), 2);
     assert!(read(&site, "404.html").contains("Page not found"));
 }
 

@@ -7,7 +7,7 @@ mod common;
 
 use assert_cmd::Command;
 use gradbook::compute::network;
-use gradbook::format::num;
+use gradbook::format::{count, display, num};
 
 const SETTINGS: &str = include_str!("../content/networks.toml");
 
@@ -136,11 +136,16 @@ fn default_page_reports_the_sweep_apart_from_the_search() {
         .find(|s| s.variant == "default" && s.parameter == "w1")
         .unwrap();
     let sentence = format!(
-        "the inequality for w1 fails in {} of the {} parameter sets of the sweep ({} %)",
-        w1.fails,
-        w1.samples,
-        num(w1.fails as f64 / w1.samples as f64 * 100.0, 3)
+        "the inequality for w1 fails in {} of the {} parameter sets of the sweep ({}\u{202F}%)",
+        count(w1.fails as i128),
+        count(w1.samples as i128),
+        display(w1.fails as f64 / w1.samples as f64 * 100.0, 3)
     );
+    // The page keeps the narrow no-break spaces (`1.47 %` never breaks); the text view
+    // collapses all white space, theirs included.
+    let percent = sentence.rsplit('(').next().unwrap_or("");
+    assert!(b.html.contains(percent), "missing {percent} with U+202F");
+    let sentence = sentence.replace('\u{202F}', " ");
     assert!(b.text.contains(&sentence), "missing {sentence}");
     // b1 is the same statement as w1 in the default reading: never reported, never added.
     assert!(!b.text.contains("the inequality for b1 fails in"));
@@ -190,9 +195,10 @@ fn default_page_reports_the_sweep_apart_from_the_search() {
         .unwrap()
         .title;
     let sentence = format!(
-        "For w1 the inequality fails least often in the sweep for {title} ({} % of its samples)",
-        num((1.0 - best.fraction) * 100.0, 3)
+        "For w1 the inequality fails least often in the sweep for {title} ({}\u{202F}% of its samples)",
+        display((1.0 - best.fraction) * 100.0, 3)
     );
+    let sentence = sentence.replace('\u{202F}', " ");
     assert!(b.text.contains(&sentence), "missing {sentence}");
     // Every parameter set the page prints is marked, and reproduces from its printed digits.
     let sets = gradbook::site::reproduce::extract(&b.html).unwrap();
@@ -369,7 +375,7 @@ fn values_that_flip_the_remarks_flip_the_text() {
     let b = build(&settings);
     for s in [
         "Here the inequality fails",
-        &format!("for w1 it fails (ratio {})", num(w1.ratio, 4)),
+        &format!("for w1 it fails (ratio {})", display(w1.ratio, 4)),
         "No slope on the long path is smaller",
         "no further from 0",
         "the short circuits do not shrink it",
@@ -443,7 +449,7 @@ fn the_literal_reading_as_default_reads_true() {
     assert!(b.text.contains(&format!(
         "for b1 it {} (ratio {})",
         if b1.holds { "holds" } else { "fails" },
-        num(b1.ratio, 4)
+        display(b1.ratio, 4)
     )));
     // Only the study's worked-example claims can fail, and only when they are false.
     let failing = failing_claims(&b.check.1);

@@ -4,13 +4,15 @@
 
 use super::diagram::{self, Diagram, Direction, Edge, Node};
 use crate::compute::autograd::{GraphNode, GraphResult};
-use crate::format::num;
+use crate::format::display;
 
 /// The figure kinds this module draws.
 pub const KINDS: &[&str] = &["backward-graph"];
 
 /// Significant digits of values and gradients in boxes.
 const DIGITS: usize = 5;
+/// Significant digits of values and gradients in tooltips (as Q1's diagrams print them).
+const TOOLTIP_DIGITS: usize = 6;
 
 /// Draw figure `kind` of `result`; `None` if there is no such kind.
 pub fn draw(result: &GraphResult, kind: &str, id_prefix: &str) -> Option<String> {
@@ -29,8 +31,8 @@ pub fn draw_with(
 
 /// The lines shown in a node's box.
 fn lines(n: &GraphNode, output: &str) -> Vec<String> {
-    let value = format!("value {}", num(n.value, DIGITS));
-    let grad = format!("grad {}", num(n.grad, DIGITS));
+    let value = format!("value {}", display(n.value, DIGITS));
+    let grad = format!("grad {}", display(n.grad, DIGITS));
     if n.kind == "leaf" {
         let name = n.var.as_deref().unwrap_or("leaf");
         return vec![format!("{name} (1)"), "AccumulateGrad".into(), value, grad];
@@ -65,10 +67,10 @@ fn tooltip(result: &GraphResult, n: &GraphNode) -> String {
     format!(
         "{}: {what}\nvalue {}; d{}/d({}) = {}\nnext_functions: ({})",
         n.name,
-        num(n.value, 17),
+        display(n.value, TOOLTIP_DIGITS),
         result.output_var,
         n.var.clone().unwrap_or_else(|| n.forward.clone()),
-        num(n.grad, 17),
+        display(n.grad, TOOLTIP_DIGITS),
         next.join(", ")
     )
 }

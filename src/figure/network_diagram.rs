@@ -10,7 +10,7 @@ use super::diagram::{Diagram, Direction, Edge, Engine, Node, render_with, sizing
 use crate::compute::network::StudyResult;
 use crate::compute::network::paths::{PALETTE, PathTerm};
 use crate::compute::network::result::{NetResult, NodeValue, VariantResult};
-use crate::format::{fixed, num};
+use crate::format::{display, fixed};
 use crate::markup::{escape, sanitize_id};
 
 /// The figure kinds this module draws (each also takes `/<variant>` and, for `paths`,
@@ -190,7 +190,11 @@ fn formula(v: &VariantResult, net: &NetResult, name: &str, with_skips: bool) -> 
 }
 
 fn wc_text(wc: f64) -> String {
-    if wc == 1.0 { "wc".into() } else { num(wc, 4) }
+    if wc == 1.0 {
+        "wc".into()
+    } else {
+        display(wc, 4)
+    }
 }
 
 fn star(name: &str, starred: bool) -> String {
@@ -250,7 +254,7 @@ fn network(
                 } else {
                     "skip".into()
                 };
-                let label = Some(format!("wc = {}{after}", num(s.wc, 4)));
+                let label = Some(format!("wc = {}{after}", display(s.wc, 4)));
                 edges.push(Edge {
                     from: a,
                     to: b,
@@ -310,28 +314,28 @@ fn node(
         let lines = if compact {
             vec![label.clone()]
         } else {
-            vec![label.clone(), format!("= {}", num(n.h, 4))]
+            vec![label.clone(), format!("= {}", display(n.h, 4))]
         };
         return Node {
             lines,
             class: class.into(),
-            tooltip: format!("input {label} = {}", num(n.h, 6)),
+            tooltip: format!("input {label} = {}", display(n.h, 6)),
         };
     }
     let f = formula(v, net, &n.name, with_skips);
     let sigma = n.dsigma.map_or(String::new(), |d| {
         let z = if n.starred { "z*" } else { "z" };
-        format!(", σ′({z}) = {}", num(d, 6))
+        format!(", σ′({z}) = {}", display(d, 6))
     });
     let lines = if compact {
         vec![label.clone()]
     } else {
-        vec![label.clone(), f.clone(), format!("= {}", num(n.h, 4))]
+        vec![label.clone(), f.clone(), format!("= {}", display(n.h, 4))]
     };
     Node {
         lines,
         class: class.into(),
-        tooltip: format!("{label} = {f} = {}{sigma}", num(n.h, 6)),
+        tooltip: format!("{label} = {f} = {}{sigma}", display(n.h, 6)),
     }
 }
 

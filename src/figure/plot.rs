@@ -126,7 +126,7 @@ where
 /// An axis tick label: 3 significant digits, and exactly 0 for rounding noise (a tick at
 /// −5.55e-17 on an axis spanning `span`).
 fn tick(value: f64, span: f64) -> String {
-    crate::format::num(
+    crate::format::display(
         if value.abs() <= 1e-9 * span {
             0.0
         } else {

@@ -177,6 +177,57 @@ mod tests {
         }
     }
 
+    /// WCAG 2 contrast ratio of two `#rrggbb` colours.
+    fn contrast(a: &str, b: &str) -> f64 {
+        let luminance = |hex: &str| {
+            let hex = hex.trim_start_matches('#');
+            let channel = |i: usize| {
+                let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+                if c <= 0.04045 {
+                    c / 12.92
+                } else {
+                    ((c + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4)
+        };
+        let (la, lb) = (luminance(a), luminance(b));
+        (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+    }
+
+    #[test]
+    fn colours_drawn_as_text_reach_4_5_to_1_in_both_themes() {
+        // Known values of the formula: black on white is 21:1, a colour on itself 1:1.
+        assert!((contrast("#000000", "#ffffff") - 21.0).abs() < 1e-9);
+        assert!((contrast("#777777", "#777777") - 1.0).abs() < 1e-12);
+        // #767676 on white is the classic 4.54:1 just above the AA threshold.
+        assert!((contrast("#767676", "#ffffff") - 4.54).abs() < 0.01);
+        let text_roles = [
+            "fg", "muted", "accent", "c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7",
+        ];
+        for theme in [Theme::Light, Theme::Dark] {
+            let bg = theme.colour("bg").unwrap();
+            for role in text_roles {
+                let fg = theme.colour(role).unwrap();
+                let ratio = contrast(fg, bg);
+                assert!(
+                    ratio >= 4.5,
+                    "{} theme: --gb-fig-{role} {fg} on {bg} is {ratio:.2}:1, below 4.5:1",
+                    theme.name()
+                );
+            }
+            // Box fills carry text in the figure's foreground colour.
+            for fill in ["leaf", "op", "out"] {
+                let ratio = contrast(theme.colour("fg").unwrap(), theme.colour(fill).unwrap());
+                assert!(
+                    ratio >= 4.5,
+                    "{} theme: text on {fill} is {ratio:.2}:1",
+                    theme.name()
+                );
+            }
+        }
+    }
+
     #[test]
     fn dark_block_overrides_light() {
         let css = ":root { --x: 1; /* colours */ --gb-fig-fg: #000000; --gb-fig-bg: #ffffff; }\n\

@@ -278,6 +278,12 @@ fn autograd_fence(
         .unwrap_or("backward-graph");
     let svg = figure::draw_with(&outcome, kind, prefix, layout)
         .ok_or_else(|| SpanError::new(0..0, "this script has no figure"))?;
+    let table_id = format!("{prefix}nodes");
+    let svg = if with_table {
+        crate::site::described::link(&svg, &table_id)
+    } else {
+        svg
+    };
     let mut html = format!(
         "<figure class=\"gb-figure\">{}</figure>\n",
         svg.replace("\n\n", "\n")
@@ -301,6 +307,7 @@ fn autograd_fence(
                     .to_vec(),
             ),
             digits,
+            id: Some(table_id),
         };
         let table = templates::table_html(&nodes, &spec).map_err(|e| SpanError::new(0..0, e))?;
         html.push_str(&table);

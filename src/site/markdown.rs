@@ -111,11 +111,20 @@ pub fn latex_to_mathml(latex: &str, display: bool) -> Result<String, SpanError> 
     };
     // math-core 0.7 panics on a few malformed inputs (a bare `&` outside an environment, for
     // one) instead of returning an error; a typo in a chapter must not crash the build.
+    // Numbers printed by `num` (`−2.845×10⁻⁵`, `100 000`) are read as LaTeX; when that changed
+    // the text, an error points at the whole formula.
+    let source = crate::format::latex(latex);
     let converted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        converter.convert_with_local_state(latex, mode)
+        converter.convert_with_local_state(&source, mode)
     }));
     match converted {
-        Ok(Ok(result)) => Ok(result.mathml),
+        Ok(Ok(result)) => Ok(crate::site::math_fix::with_alttext(
+            &crate::site::math_fix::repair(&result.mathml),
+            latex,
+        )),
+        Ok(Err(e)) if source != latex => {
+            Err(SpanError::new(0..latex.len(), format!("LaTeX error: {e}")))
+        }
         Ok(Err(e)) => Err(SpanError::new(e.0.clone(), format!("LaTeX error: {e}"))),
         Err(_) => Err(SpanError::new(
             0..latex.len(),
@@ -176,6 +185,8 @@ pub fn render_with(
     let mut heading: Option<(usize, u8)> = None; // (index in events, level)
     let mut fence: Option<(String, String, usize)> = None;
     let mut indented_code = false;
+    // Formulas in a table's header row also get an `aria-label` (see `math_fix`).
+    let mut in_table_head = false;
     for (event, range) in Parser::new_ext(source, options).into_offset_iter() {
         if let Some((lang, code, start)) = &mut fence {
             match event {
@@ -202,6 +213,11 @@ pub fn render_with(
                 section.text.push_str(s);
             }
         };
+        match &event {
+            Event::Start(Tag::TableHead) => in_table_head = true,
+            Event::End(TagEnd::TableHead) => in_table_head = false,
+            _ => {}
+        }
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 heading = Some((events.len(), level as u8));
@@ -260,6 +276,12 @@ pub fn render_with(
                     )
                 })?;
                 text_of(&crate::site::search::math_text::plain(tex), &mut sections);
+                text_of(" ", &mut sections);
+                let mathml = if in_table_head {
+                    crate::site::math_fix::header_label(&mathml)
+                } else {
+                    mathml
+                };
                 events.push(Event::Html(mathml.into()));
             }
             Event::Start(Tag::Image { ref dest_url, .. }) => {
@@ -477,12 +499,13 @@ mod tests {
         let r = md("Inline $x^2$ and\n\n$$\n\\frac{a}{b}\n$$\n");
         assert!(
             r.html
-                .contains("<math><msup><mi>x</mi><mn>2</mn></msup></math>"),
+                .contains("<math alttext=\"x^2\"><msup><mi>x</mi><mn>2</mn></msup></math>"),
             "{}",
             r.html
         );
         assert!(
-            r.html.contains("<math display=\"block\"><mfrac>"),
+            r.html
+                .contains("<math alttext=\"\\frac{a}{b}\" display=\"block\"><mfrac>"),
             "{}",
             r.html
         );

@@ -94,13 +94,14 @@ pub fn extract(html: &str) -> Result<Vec<ParamSet>, String> {
         };
         for ((role, name), (_, text)) in heads.into_iter().zip(data) {
             match role.as_deref() {
-                Some("ratio") => set.ratio = Some(text),
+                // Printed for readers (`−`, `×10⁻⁵`, grouped digits): read back as plain numbers.
+                Some("ratio") => set.ratio = Some(crate::format::plain(&text)),
                 Some("verdict") => set.verdict = Some(text),
                 Some(other) => {
                     return Err(format!("parameter set {n}: unknown column `{other}`"));
                 }
                 None => {
-                    let value: f64 = text.parse().map_err(|_| {
+                    let value: f64 = crate::format::plain(&text).parse().map_err(|_| {
                         format!("parameter set {n}: `{name}` = `{text}` is not a number")
                     })?;
                     set.values.insert(name, value);

@@ -12,7 +12,7 @@ use crate::compute::Outcome;
 use crate::diag::Diagnostic;
 use crate::figure;
 use crate::format;
-use crate::markup::escape;
+use crate::markup::{escape, sanitize_id};
 use crate::site::assets;
 use crate::site::markdown::latex_to_mathml;
 use anyhow::Result;
@@ -245,7 +245,8 @@ pub fn register_num(tera: &mut Tera, default_digits: usize) {
     tera.register_filter("num", NumFilter { default_digits });
 }
 
-/// The `num` filter: a number with significant digits, through [`format::num`].
+/// The `num` filter: a number as a reader sees it, through [`format::display`] (significant
+/// digits) or, for an integer, [`format::count`] (every digit).
 struct NumFilter {
     default_digits: usize,
 }
@@ -259,10 +260,16 @@ impl tera::Filter for NumFilter {
                 })? as usize,
                 None => self.default_digits,
             };
+        if let Some(n) = value.as_i64() {
+            return Ok(Value::String(format::count(i128::from(n))));
+        }
+        if let Some(n) = value.as_u64() {
+            return Ok(Value::String(format::count(i128::from(n))));
+        }
         let x = value
             .as_f64()
             .ok_or_else(|| tera::Error::msg(format!("num: expected a number, got `{value}`")))?;
-        Ok(Value::String(format::num(x, digits)))
+        Ok(Value::String(format::display(x, digits)))
     }
 
     fn is_safe(&self) -> bool {
@@ -336,8 +343,9 @@ pub struct FigureState {
     pub layout: crate::figure::diagram::Engine,
 }
 
-/// Draw a figure wrapped in `<figure>` with an optional caption (inline Markdown and math) and
-/// an optional label `fig-…` that numbers it, on one line (so it stays one HTML block in
+/// Draw a figure wrapped in `<figure>` with an optional caption (inline Markdown and math), the
+/// optional id of the table that describes its nodes (`details`, linked by `aria-describedby`)
+/// and an optional label `fig-…` that numbers it, on one line (so it stays one HTML block in
 /// Markdown).
 pub fn figure_html(
     state: &mut FigureState,
@@ -345,6 +353,7 @@ pub fn figure_html(
     kind: &str,
     caption: Option<&str>,
     label: Option<&str>,
+    details: Option<&str>,
 ) -> Result<String, String> {
     let numbered = crate::site::authoring::numbered_caption("fig", label, caption)?;
     let outcome = state.outcomes.get(of).ok_or_else(|| {
@@ -362,6 +371,10 @@ pub fn figure_html(
     if let Ok(mut used) = state.used.lock() {
         used.insert((of.to_string(), kind.to_string()));
     }
+    let svg = match details {
+        Some(table) => crate::site::described::link(&svg, table),
+        None => svg,
+    };
     let caption = match numbered {
         Some(c) => format!("<figcaption>{c}</figcaption>"),
         None => String::new(),
@@ -400,7 +413,7 @@ fn record(reads: &Reads, of: &str) {
     }
 }
 
-/// Register `figure(of, kind, caption, id)`, `table(of, rows, columns, labels, digits,
+/// Register `figure(of, kind, caption, id, details)`, `table(of, rows, columns, labels, digits,
 /// caption, id)`,
 /// `claim(that, says)` and the `fenced(lang)` filter; every `of` is recorded in `reads`.
 pub fn register_functions(
@@ -425,14 +438,20 @@ pub fn register_functions(
                     .ok_or_else(|| tera::Error::msg("figure: missing `kind=\"…\"`"))?;
                 let caption = str_arg(args, "caption")?;
                 let label = str_arg(args, "id")?;
+                let details = str_arg(args, "details")?;
                 let mut state = state
                     .lock()
                     .map_err(|_| tera::Error::msg("figure: state poisoned"))?;
-                figure_html(&mut state, &of, &kind, caption.as_deref(), label.as_deref())
-                    .map(Value::String)
-                    .map_err(|e| {
-                        tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}"))
-                    })
+                figure_html(
+                    &mut state,
+                    &of,
+                    &kind,
+                    caption.as_deref(),
+                    label.as_deref(),
+                    details.as_deref(),
+                )
+                .map(Value::String)
+                .map_err(|e| tera::Error::msg(format!("figure(of=\"{of}\", kind=\"{kind}\"): {e}")))
             },
         ),
     );
@@ -452,6 +471,7 @@ pub fn register_functions(
                         .get("digits")
                         .and_then(Value::as_u64)
                         .map_or(digits, |d| d.clamp(1, 17) as usize),
+                    id: str_arg(args, "id")?,
                 };
                 let value = lookup(&context, &of).ok_or_else(|| {
                     tera::Error::msg(format!("table: `{of}` not found in the results"))
@@ -502,6 +522,8 @@ pub struct TableSpec {
     pub labels: Option<Vec<String>>,
     /// Significant digits of numbers.
     pub digits: usize,
+    /// The table's `id` (sanitized), for a figure's `details` to point at.
+    pub id: Option<String>,
 }
 
 /// An HTML table from an array of objects, an array of scalars, or an object of scalars.
@@ -548,8 +570,12 @@ pub fn table_html(value: &Value, spec: &TableSpec) -> Result<String, String> {
             columns.len()
         ));
     }
+    let id = spec
+        .id
+        .as_deref()
+        .map_or(String::new(), |id| format!(" id=\"{}\"", sanitize_id(id)));
     let mut html =
-        String::from("<div class=\"table-wrapper\"><table class=\"gb-table\"><thead><tr>");
+        format!("<div class=\"table-wrapper\"><table class=\"gb-table\"{id}><thead><tr>");
     let keys: Vec<&String> = match value {
         Value::Object(map) => map.keys().collect(),
         _ => Vec::new(),
@@ -564,7 +590,8 @@ pub fn table_html(value: &Value, spec: &TableSpec) -> Result<String, String> {
                     .is_none_or(|v| v.is_number() || v.is_null())
             });
         let class = if numeric { " class=\"num\"" } else { "" };
-        html.push_str(&format!("<th{class}>{}</th>", inline_math(label)?));
+        let label = crate::site::math_fix::header_labels(&inline_math(label)?);
+        html.push_str(&format!("<th{class}>{label}</th>"));
     }
     html.push_str("</tr></thead><tbody>");
     for (i, row) in rows.iter().enumerate() {
@@ -584,10 +611,10 @@ pub fn table_html(value: &Value, spec: &TableSpec) -> Result<String, String> {
 fn cell_html(value: &Value, digits: usize) -> String {
     match value {
         Value::Number(n) => {
-            let text = if n.is_f64() {
-                format::num(n.as_f64().unwrap_or(f64::NAN), digits)
-            } else {
-                n.to_string()
+            let text = match (n.as_i64(), n.as_u64()) {
+                (Some(i), _) => format::count(i128::from(i)),
+                (_, Some(u)) => format::count(i128::from(u)),
+                _ => format::display(n.as_f64().unwrap_or(f64::NAN), digits),
             };
             format!("<td class=\"num\">{}</td>", escape(&text))
         }
@@ -640,10 +667,11 @@ mod tests {
             columns: Some(vec!["t".into(), "w".into()]),
             labels: Some(vec!["$t$".into(), "w".into()]),
             digits: 3,
+            id: None,
         };
         let html = table_html(&v, &spec).unwrap();
         assert!(
-            html.contains("<th class=\"num\"><math><mi>t</mi></math></th><th class=\"num\">w</th>"),
+            html.contains("<th class=\"num\"><math aria-label=\"t\" alttext=\"t\"><mi>t</mi></math></th><th class=\"num\">w</th>"),
             "{html}"
         );
         assert!(

@@ -215,4 +215,45 @@
             mark.replaceWith(document.createTextNode(mark.textContent));
         });
     });
+    // ---- Accessibility: scrolling boxes and figure nodes ------------------------------------
+
+    // A box that scrolls (a wide table, figure or equation) must be reachable from the keyboard
+    // to be scrolled with the arrow keys: give each one that overflows now a tab stop, and take
+    // it away again when a wider window makes it fit.
+    function focusableScrollers() {
+        document.querySelectorAll("#content *, .sidebar-scrollbox").forEach(function (el) {
+            var style = getComputedStyle(el);
+            var scrolls = /(auto|scroll)/.test(style.overflowX + " " + style.overflowY) &&
+                (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1);
+            if (scrolls && !el.hasAttribute("tabindex")) {
+                el.setAttribute("tabindex", "0");
+                el.setAttribute("data-gb-scroll-stop", "");
+            } else if (!scrolls && el.hasAttribute("data-gb-scroll-stop")) {
+                el.removeAttribute("tabindex");
+                el.removeAttribute("data-gb-scroll-stop");
+            }
+        });
+    }
+    focusableScrollers();
+    window.addEventListener("resize", focusableScrollers);
+
+    // Tapping (or clicking) a node of a diagram shows its tooltip text below the figure, for
+    // touch screens, which show no tooltips; the table the figure names in aria-describedby
+    // holds the same details for keyboards and screen readers.
+    document.addEventListener("click", function (event) {
+        var node = event.target.closest && event.target.closest("figure .gb-node");
+        var title = node && node.querySelector("title");
+        if (!title) {
+            return;
+        }
+        var figure = node.closest("figure");
+        var out = figure.querySelector("output.gb-node-details");
+        if (!out) {
+            out = document.createElement("output");
+            out.className = "gb-node-details";
+            out.setAttribute("aria-live", "polite");
+            figure.appendChild(out);
+        }
+        out.textContent = title.textContent;
+    });
 })();

@@ -7,7 +7,7 @@ use super::theme::{Role, color};
 use super::{SIZE, build_chart, draw_axes, plot_rect};
 use crate::compute::optim::StudyResult;
 use crate::compute::optim::adam::AdamStep;
-use crate::format::num;
+use crate::format::display;
 use plotters::prelude::*;
 
 /// Series of more points than this are drawn as lines alone (markers would merge into one).
@@ -131,7 +131,7 @@ pub fn w_vs_t(r: &StudyResult) -> Option<String> {
             points: indexed(&r.gd.run.w),
         },
         Series {
-            name: format!("Adam, h = {}", num(h, 4)),
+            name: format!("Adam, h = {}", display(h, 4)),
             role: Role::Series(1),
             marker: Marker::Dot,
             points: indexed(&r.adam.run.w),
@@ -143,7 +143,7 @@ pub fn w_vs_t(r: &StudyResult) -> Option<String> {
     if let Some(t) = &r.adam.threshold {
         let back = &t.turning_back;
         series.push(Series {
-            name: format!("Adam, h = {} (turns back)", num(back.h, 4)),
+            name: format!("Adam, h = {} (turns back)", display(back.h, 4)),
             role: Role::Series(2),
             marker: Marker::Diamond,
             points: indexed(&back.run.w),
@@ -159,8 +159,8 @@ pub fn w_vs_t(r: &StudyResult) -> Option<String> {
         });
     let top = hi + 0.3 * (hi - lo).max(1e-9);
     let references = [
-        (format!("L = {} ('x')", num(l, 4)), l),
-        (format!("peak L + h/u = {}", num(peak, 4)), peak),
+        (format!("L = {} ('x')", display(l, 4)), l),
+        (format!("peak L + h/u = {}", display(peak, 4)), peak),
     ];
     chart(&series, &references, "w (parameter)", Some(top))
 }
@@ -172,7 +172,7 @@ pub fn mhat_vs_t(r: &StudyResult) -> Option<String> {
         steps.iter().map(|s| (s.t as f64, f(s))).collect()
     };
     let steps = &r.adam.run.steps;
-    let h = num(r.landscape.h, 4);
+    let h = display(r.landscape.h, 4);
     let mut series = vec![Series {
         name: format!("m̂, h = {h}"),
         role: Role::Series(1),
@@ -182,7 +182,7 @@ pub fn mhat_vs_t(r: &StudyResult) -> Option<String> {
     if let Some(t) = &r.adam.threshold {
         let back = &t.turning_back;
         series.push(Series {
-            name: format!("m̂, h = {} (turns back)", num(back.h, 4)),
+            name: format!("m̂, h = {} (turns back)", display(back.h, 4)),
             role: Role::Series(2),
             marker: Marker::Diamond,
             points: at(&back.run.steps, |s| s.m_hat),

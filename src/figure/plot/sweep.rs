@@ -7,7 +7,7 @@ use super::theme::{Role, color};
 use super::{SIZE, build_chart, draw_axes, label, plot_rect};
 use crate::compute::optim::StudyResult;
 use crate::compute::optim::sweep::SweepPoint;
-use crate::format::num;
+use crate::format::display;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 
@@ -83,8 +83,8 @@ where
         let text = format!(
             "{} = {} → h_max = {}",
             seed.name,
-            num(seed.at.0, 3),
-            num(seed.at.1, 4)
+            display(seed.at.0, 3),
+            display(seed.at.1, 4)
         );
         let mut sides = ALL_SIDES;
         if seed.label_left {

@@ -1,6 +1,7 @@
 //! Theming plotters' SVG: sentinel colours become CSS classes coloured by the site's
 //! `--gb-fig-*` variables, the root gets an id, a title, a scoped `<style>` and a fluid width.
 
+use crate::figure::theme::Theme;
 use crate::markup::{escape, sanitize_id};
 use plotters::style::text_anchor::Pos;
 use plotters::style::{Color, FontDesc, FontFamily, FontStyle, RGBColor, TextStyle};
@@ -21,11 +22,6 @@ pub enum Role {
     /// A data series of the categorical palette (0 … 7).
     Series(u8),
 }
-
-/// Light-theme fallbacks of the categorical palette `--gb-fig-c0` … `--gb-fig-c7`.
-const PALETTE: [&str; 8] = [
-    "#0b6fb8", "#d55e00", "#00916b", "#b8478f", "#a67600", "#5b5fd6", "#8a5a2b", "#5f6672",
-];
 
 impl Role {
     fn index(self) -> u8 {
@@ -69,7 +65,13 @@ impl Role {
             Role::Grid => "var(--gb-fig-grid,#e3e6eb)".into(),
             Role::Bg => "var(--gb-fig-bg,#fff)".into(),
             Role::Accent => "var(--gb-fig-accent,#c2410c)".into(),
-            Role::Series(k) => format!("var(--gb-fig-c{k},{})", PALETTE[usize::from(k % 8)]),
+            // The light value of the one theme table (`figure::theme`) is the fallback.
+            Role::Series(k) => format!(
+                "var(--gb-fig-c{k},{})",
+                Theme::Light
+                    .colour(&format!("c{}", k % 8))
+                    .unwrap_or("currentColor")
+            ),
         }
     }
 }

@@ -1,0 +1,213 @@
+//! Post-processing of math-core's MathML: every `<math>` carries its LaTeX source as `alttext`,
+//! and a formula that is the whole name of a table header also gets it as `aria-label` (axe's
+//! `empty-table-header`: Chromium gives MathML no accessible text of its own there).
+//!
+//! [`repair`] also works around layout glitches of math-core 0.7's output in Chromium (each
+//! measured by `tests/math_render.rs`): a sized delimiter that is the base of a script
+//! (`\Bigr)^2`) is not stretched unless it sits in its own `<mrow>`; `\nabla_\theta f` puts
+//! the subscript against the next letter; and a prime on an italic `f` touches the letter's
+//! overhang, which TeX's italic correction would have cleared.
+
+use crate::markup::escape;
+
+/// Width of the space added before the prime of an italic `f` (TeX's thin space, 3 mu).
+const THIN: &str = "0.1667em";
+/// Width of the space added after a subscripted `∇` (TeX's thick space, 5 mu): a thin space
+/// still leaves the subscript against the overhang of a following italic `f`.
+const THICK: &str = "0.2778em";
+
+/// `mathml` with the glitches described in the module documentation worked around.
+pub fn repair(mathml: &str) -> String {
+    let mut out = sized_script_bases(mathml);
+    out = out.replace(
+        "<msup><mi>f</mi><mo>′</mo></msup>",
+        &format!("<msup><mi>f</mi><mrow><mspace width=\"{THIN}\"/><mo>′</mo></mrow></msup>"),
+    );
+    nabla_subscripts(&out)
+}
+
+/// Wrap a sized delimiter (`<mo minsize=…>`) that is the first child of a `<msup>`, `<msub>`
+/// or `<msubsup>` in an `<mrow>`, so Chromium stretches it to its `minsize`.
+fn sized_script_bases(mathml: &str) -> String {
+    let mut out = String::with_capacity(mathml.len());
+    let mut rest = mathml;
+    while let Some(at) = rest.find("<mo minsize=") {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let close = from.find("</mo>").map_or(from.len(), |c| c + "</mo>".len());
+        let is_base = ["<msup>", "<msub>", "<msubsup>"]
+            .iter()
+            .any(|tag| out.ends_with(tag));
+        if is_base {
+            out.push_str("<mrow>");
+            out.push_str(&from[..close]);
+            out.push_str("</mrow>");
+        } else {
+            out.push_str(&from[..close]);
+        }
+        rest = &from[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Drop the empty `<mspace/>` math-core puts before a `∇` base and add a thin space after the
+/// whole `∇_…` script, so the subscript does not run into what follows.
+fn nabla_subscripts(mathml: &str) -> String {
+    const NABLA: &str = "<msub><mrow><mspace/><mi mathvariant=\"normal\">∇</mi></mrow>";
+    let mut out = String::with_capacity(mathml.len());
+    let mut rest = mathml;
+    while let Some(at) = rest.find(NABLA) {
+        out.push_str(&rest[..at]);
+        out.push_str("<msub><mi mathvariant=\"normal\">∇</mi>");
+        let script = &rest[at + NABLA.len()..];
+        // The `</msub>` that closes this one: count nested `<msub>` on the way.
+        let mut depth = 1usize;
+        let mut end = None;
+        let mut i = 0;
+        while let Some(next) = script[i..].find("msub>") {
+            let pos = i + next;
+            if script[..pos].ends_with("</") {
+                depth -= 1;
+                if depth == 0 {
+                    end = Some(pos + "msub>".len());
+                    break;
+                }
+            } else if script[..pos].ends_with('<') {
+                depth += 1;
+            }
+            i = pos + "msub>".len();
+        }
+        match end {
+            Some(end) => {
+                out.push_str(&script[..end]);
+                out.push_str(&format!("<mspace width=\"{THICK}\"/>"));
+                rest = &script[end..];
+            }
+            None => {
+                out.push_str(script);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `mathml` (one `<math …>…</math>` element) with `alttext` set to its LaTeX source.
+pub fn with_alttext(mathml: &str, latex: &str) -> String {
+    add_attribute(mathml, "alttext", &escape(latex.trim()))
+}
+
+/// A formula of a table header: its `alttext` repeated as `aria-label`, so the header cell has
+/// an accessible name. `mathml` must come from [`with_alttext`].
+pub fn header_label(mathml: &str) -> String {
+    match attribute(mathml, "alttext") {
+        Some(alt) if attribute(mathml, "aria-label").is_none() => {
+            add_attribute(mathml, "aria-label", &alt)
+        }
+        _ => mathml.to_string(),
+    }
+}
+
+/// An HTML fragment (a header cell's content) with [`header_label`] applied to every formula.
+pub fn header_labels(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("<math") {
+        out.push_str(&rest[..at]);
+        let end = rest[at..].find("</math>").map_or(rest.len(), |e| at + e);
+        out.push_str(&header_label(&rest[at..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `mathml` with `name="escaped"` (a value already escaped for HTML) added to its opening
+/// `<math` tag; unchanged when the text does not start with one.
+fn add_attribute(mathml: &str, name: &str, escaped: &str) -> String {
+    match mathml.strip_prefix("<math") {
+        Some(rest) if rest.starts_with([' ', '>', '/']) => {
+            format!("<math {name}=\"{escaped}\"{rest}")
+        }
+        _ => mathml.to_string(),
+    }
+}
+
+/// The raw (still escaped) value of attribute `name` of the opening `<math` tag.
+fn attribute(mathml: &str, name: &str) -> Option<String> {
+    let tag = &mathml[..mathml.find('>')?];
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let len = tag[start..].find('"')?;
+    Some(tag[start..start + len].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alttext_holds_the_escaped_source() {
+        let out = with_alttext("<math display=\"block\"><mi>x</mi></math>", " a<b & \"c\" ");
+        assert!(
+            out.starts_with("<math alttext=\"a&lt;b &amp; &quot;c&quot;\" display=\"block\">"),
+            "{out}"
+        );
+        assert!(out.ends_with("<mi>x</mi></math>"));
+        assert_eq!(
+            with_alttext("<math><mi>x</mi></math>", "x"),
+            "<math alttext=\"x\"><mi>x</mi></math>"
+        );
+        // Not MathML: left alone.
+        assert_eq!(with_alttext("<mathx>", "x"), "<mathx>");
+    }
+
+    #[test]
+    fn header_formulas_are_labelled_once() {
+        let math = with_alttext("<math><mi>x</mi></math>", "\\bar{x} < 1");
+        let labelled = header_label(&math);
+        assert_eq!(
+            labelled,
+            "<math aria-label=\"\\bar{x} &lt; 1\" alttext=\"\\bar{x} &lt; 1\"><mi>x</mi></math>"
+        );
+        assert_eq!(header_label(&labelled), labelled);
+        assert_eq!(
+            header_label("<math><mi>x</mi></math>"),
+            "<math><mi>x</mi></math>"
+        );
+        let cell = format!("gradient {math} and {math}");
+        assert_eq!(
+            header_labels(&cell),
+            format!("gradient {labelled} and {labelled}")
+        );
+    }
+
+    #[test]
+    fn repairs_sized_script_bases_primes_and_nablas() {
+        let big = "<mo minsize=\"1.6em\" maxsize=\"1.6em\">(</mo><mn>1</mn><msup><mo minsize=\"1.6em\" maxsize=\"1.6em\">)</mo><mn>2</mn></msup>";
+        assert_eq!(
+            repair(big),
+            "<mo minsize=\"1.6em\" maxsize=\"1.6em\">(</mo><mn>1</mn><msup><mrow><mo minsize=\"1.6em\" maxsize=\"1.6em\">)</mo></mrow><mn>2</mn></msup>"
+        );
+        assert_eq!(
+            repair("<msup><mi>f</mi><mo>′</mo></msup>"),
+            "<msup><mi>f</mi><mrow><mspace width=\"0.1667em\"/><mo>′</mo></mrow></msup>"
+        );
+        // σ′ needs no correction.
+        let sigma = "<msup><mi>σ</mi><mo>′</mo></msup>";
+        assert_eq!(repair(sigma), sigma);
+        let nabla = "<msub><mrow><mspace/><mi mathvariant=\"normal\">∇</mi></mrow><msub><mi>θ</mi><mn>1</mn></msub></msub><msub><mi>f</mi><mi>t</mi></msub>";
+        assert_eq!(
+            repair(nabla),
+            "<msub><mi mathvariant=\"normal\">∇</mi><msub><mi>θ</mi><mn>1</mn></msub></msub><mspace width=\"0.2778em\"/><msub><mi>f</mi><mi>t</mi></msub>"
+        );
+        // Unclosed (not from math-core): kept, not lost.
+        let broken = "<msub><mrow><mspace/><mi mathvariant=\"normal\">∇</mi></mrow><mi>θ</mi>";
+        assert_eq!(
+            repair(broken),
+            "<msub><mi mathvariant=\"normal\">∇</mi><mi>θ</mi>"
+        );
+    }
+}
