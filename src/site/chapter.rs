@@ -226,10 +226,12 @@ fn autograd_fence(
         .unwrap_or("backward-graph");
     let svg = figure::draw(&outcome, kind, prefix)
         .ok_or_else(|| SpanError::new(0..0, "this script has no figure"))?;
-    let mut html = format!(
-        "<figure class=\"gb-figure\">{}</figure>\n",
-        svg.replace("\n\n", "\n")
-    );
+    let mut html = super::figure_frame::frame(
+        &format!("{prefix}figure"),
+        &svg.replace("\n\n", "\n"),
+        None,
+        "",
+    ) + "\n";
     if with_table {
         let nodes = outcome
             .to_json()

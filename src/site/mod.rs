@@ -6,6 +6,7 @@ pub mod build;
 pub mod chapter;
 pub mod check;
 pub mod claims;
+pub mod figure_frame;
 pub mod html;
 pub mod incremental;
 pub mod links;

@@ -361,9 +361,16 @@ pub fn figure_html(
         Some(c) => format!("<figcaption>{}</figcaption>", inline_math(c)?),
         None => String::new(),
     };
-    Ok(format!(
-        "<figure class=\"gb-figure\" id=\"{prefix}figure\">{}{caption}</figure>",
-        one_line(&svg)
+    let narrow =
+        figure::draw_narrow(outcome, kind, &format!("{prefix}n-")).map(|n| figure::Narrow {
+            svg: one_line(&n.svg),
+            ..n
+        });
+    Ok(crate::site::figure_frame::frame(
+        &format!("{prefix}figure"),
+        &one_line(&svg),
+        narrow.as_ref(),
+        &caption,
     ))
 }
 
