@@ -187,21 +187,31 @@ fn label_size(text: &str) -> (f64, f64) {
 }
 
 /// Smallest size (px) text may be scaled down to before a figure scrolls instead.
-const MIN_TEXT: f64 = 11.0;
+const MIN_TEXT: f64 = super::MIN_TEXT_PX;
 
-/// Sizing attributes of a root `<svg>` whose viewBox is `width` wide: it fills the column
-/// (`width="100%"`), never grows past its natural size, and never shrinks so far that body
-/// text drops below [`MIN_TEXT`]. Past that the figure overflows: its class `gb-scroll`
+/// Sizing attributes of a root `<svg>` whose viewBox is `width` × `height`: it fills the
+/// column (`width="100%"`), never grows past its natural size, and never shrinks so far that
+/// body text drops below [`MIN_TEXT`]. Past that the figure overflows: its class `gb-scroll`
 /// lets the page scroll it sideways.
-pub(crate) fn sizing(width: f64) -> String {
-    // From the width as written in the viewBox, so the ratio holds for the written values.
+pub(crate) fn sizing(width: f64, height: f64) -> String {
+    // From the sizes as written in the viewBox, so the ratio holds for the written values.
     let width = fixed(width, 1).parse().unwrap_or(width);
+    let height: f64 = fixed(height, 1).parse().unwrap_or(height);
+    // Browsers lay boxes out in 1/64 px: the height that follows from the width can come out
+    // up to 1/64 px short, and the SVG then scales by the smaller of the two ratios. The
+    // minimum width makes up for that loss at the figure's smallest height.
+    let shortest = height * MIN_TEXT / BODY;
+    let snap = if shortest > 1.0 {
+        1.0 + 1.0 / (64.0 * (shortest - 1.0 / 64.0))
+    } else {
+        1.0
+    };
     format!(
         "width=\"100%\" style=\"max-width:{}px;min-width:{}px\"",
         fixed(width, 1),
         // Rounded up, so the written value still keeps the text at MIN_TEXT.
         fixed(
-            ((width * MIN_TEXT / BODY * 10.0).ceil() / 10.0).min(width),
+            ((width * MIN_TEXT / BODY * snap * 10.0).ceil() / 10.0).min(width),
             1
         )
     )

@@ -12,6 +12,10 @@ pub mod theme;
 
 use crate::compute::Outcome;
 
+/// The smallest size (CSS pixels) any figure text may render at on a page, at any window
+/// width from 360 px up: diagrams scroll rather than shrink past it, plots re-flow.
+pub const MIN_TEXT_PX: f64 = 11.0;
+
 /// The figure kinds a computation's outcome can draw.
 pub fn kinds(outcome: &Outcome) -> &'static [&'static str] {
     match outcome {
@@ -39,5 +43,27 @@ pub fn draw_with(
         Outcome::Autograd(r) => backward_graph::draw_with(r, kind, id_prefix, layout),
         Outcome::Network(r) => network_diagram::draw_with(r, kind, id_prefix, layout),
         Outcome::Optimizer(r) => plot::draw(r, kind, id_prefix),
+    }
+}
+
+/// A re-flowed rendering of a figure for narrow pages: the SVG, and the width (CSS pixels)
+/// below which it replaces the full one because the full one's text would fall under
+/// [`MIN_TEXT_PX`].
+pub struct Narrow {
+    /// The narrow SVG; its ids start with the `id_prefix` given to [`draw_narrow`].
+    pub svg: String,
+    /// Below this shown width the narrow rendering is used.
+    pub below: f64,
+}
+
+/// The narrow rendering of figure `kind` of `outcome` (plots only: diagrams keep their text
+/// size and scroll), with ids starting with `id_prefix`.
+pub fn draw_narrow(outcome: &Outcome, kind: &str, id_prefix: &str) -> Option<Narrow> {
+    match outcome {
+        Outcome::Optimizer(r) => Some(Narrow {
+            svg: plot::draw_in(r, kind, id_prefix, &plot::NARROW)?,
+            below: plot::WIDE.readable_width(MIN_TEXT_PX),
+        }),
+        Outcome::Autograd(_) | Outcome::Network(_) => None,
     }
 }

@@ -102,7 +102,7 @@ fn stack(diagrams: &[Diagram], title: &str, id_prefix: &str, layout: Engine) -> 
             continue;
         };
         let placed = svg.replacen(
-            &sizing(w),
+            &sizing(w, h),
             &format!(
                 "x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"",
                 fixed(gutter, 1),
@@ -136,7 +136,7 @@ role=\"img\" aria-labelledby=\"{prefix}title\" viewBox=\"0 0 {} {}\" {}>\
 <title id=\"{prefix}title\">{}</title><style>{css}</style>{rows}</svg>",
         fixed(total, 1),
         fixed((y - 6.0).max(0.0), 1),
-        sizing(total),
+        sizing(total, (y - 6.0).max(0.0)),
         escape(title)
     )
 }

@@ -30,18 +30,85 @@ pub const KINDS: &[&str] = &[
     "hmax-vs-beta1",
 ];
 
-/// Width and height of every plot, in CSS pixels: the width of the content column, so text
-/// keeps its size there (the SVG scales down on narrow pages).
-const SIZE: (u32, u32) = (750, 440);
+/// The canvas, text sizes and ticks of one rendering of a plot.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// Width and height of the chart, in CSS pixels (a legend below the chart adds to the
+    /// height).
+    pub size: (u32, u32),
+    /// Tick labels, in CSS pixels.
+    pub tick_px: f64,
+    /// Point labels and legend entries, in CSS pixels.
+    pub label_px: f64,
+    /// Axis descriptions, in CSS pixels.
+    pub desc_px: f64,
+    /// Space for the x axis's ticks and description, and for the y axis's.
+    pub label_areas: (u32, u32),
+    /// How many tick labels the x and y axes aim for.
+    pub ticks: (usize, usize),
+    /// The legend goes under the chart, across its width, instead of into a corner of the
+    /// plotting area.
+    pub legend_below: bool,
+}
 
-/// Tick labels, in CSS pixels.
-const TICK_PX: f64 = 13.0;
-/// Point labels and legend entries, in CSS pixels.
-const LABEL_PX: f64 = 13.0;
-/// Axis descriptions, in CSS pixels.
-const DESC_PX: f64 = 14.0;
-/// Space for the x axis's ticks and description, and for the y axis's.
-const LABEL_AREAS: (u32, u32) = (48, 66);
+impl Frame {
+    /// The smallest text the rendering draws, in CSS pixels at its natural size.
+    pub fn smallest_text(&self) -> f64 {
+        self.tick_px.min(self.label_px).min(self.desc_px)
+    }
+
+    /// The narrowest width (CSS pixels) the rendering can be shown at with no text under
+    /// `min_px`: text scales with the SVG's width.
+    pub fn readable_width(&self, min_px: f64) -> f64 {
+        f64::from(self.size.0) * min_px / self.smallest_text()
+    }
+}
+
+/// The rendering for a page's text column and wider: the width of the content column, so text
+/// keeps its size there.
+pub const WIDE: Frame = Frame {
+    size: (750, 440),
+    tick_px: 13.0,
+    label_px: 13.0,
+    desc_px: 14.0,
+    label_areas: (48, 66),
+    ticks: (11, 11),
+    legend_below: false,
+};
+
+/// The re-flowed rendering for phones: a narrower, squarer canvas with larger text, fewer
+/// ticks and the legend below the chart, so that shown 344 px wide (a 360 px window) its text
+/// is still above 11 px.
+pub const NARROW: Frame = Frame {
+    size: (440, 440),
+    tick_px: 15.0,
+    label_px: 15.0,
+    desc_px: 15.0,
+    label_areas: (54, 78),
+    ticks: (5, 5),
+    legend_below: true,
+};
+
+/// The margin around the chart, in pixels.
+const MARGIN: u32 = 14;
+
+/// The whole canvas of a plot in frame `f` whose legend has `rows` entries, and the part the
+/// chart goes on (the top, above the legend, when the legend goes below). Both share the
+/// canvas's pixel coordinates.
+fn canvas<'a>(svg: &'a mut String, f: &Frame, rows: usize) -> (Area<'a>, Area<'a>) {
+    let below = if f.legend_below {
+        legend::height(rows, f.label_px) + MARGIN
+    } else {
+        0
+    };
+    let area = SVGBackend::with_string(svg, (f.size.0, f.size.1 + below)).into_drawing_area();
+    let chart = if f.legend_below {
+        area.split_vertically(f.size.1).0
+    } else {
+        area.clone()
+    };
+    (area, chart)
+}
 
 /// The plotting area of a chart, in drawing pixels.
 fn plot_rect<CT: CoordTranslate>(area: &DrawingArea<SVGBackend, CT>) -> Rect {
@@ -57,15 +124,15 @@ fn plot_rect<CT: CoordTranslate>(area: &DrawingArea<SVGBackend, CT>) -> Rect {
 /// Label the marker at `p` (half-size `gap`) with `text` on the first free side of `sides`
 /// inside `bounds`, and block the label's box; a label with no free place is left out.
 fn label(
-    area: &Area,
+    (area, f): (&Area, &Frame),
     obstacles: &mut Obstacles,
     bounds: &Rect,
     (text, p, gap): (&str, (i32, i32), i32),
     sides: &[Side],
     role: Role,
 ) -> Option<()> {
-    if let Some(at) = layout::place(obstacles, bounds, text, LABEL_PX, p, gap, sides) {
-        let style = font(LABEL_PX, role).pos(plotters::style::text_anchor::Pos::new(at.h, at.v));
+    if let Some(at) = layout::place(obstacles, bounds, text, f.label_px, p, gap, sides) {
+        let style = font(f.label_px, role).pos(plotters::style::text_anchor::Pos::new(at.h, at.v));
         area.draw(&Text::new(text.to_string(), at.at, style)).ok()?;
         obstacles.rect(at.rect);
     }
@@ -79,9 +146,10 @@ type Chart<'a, 'b, X, Y> = ChartContext<
     Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>,
 >;
 
-/// A chart on `area` with the margins and label areas every plot shares.
+/// A chart on `area` with the margins and the label areas of frame `f`.
 fn build_chart<'a, 'b, X, Y>(
     area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    f: &Frame,
     x: X,
     y: Y,
 ) -> Option<Chart<'a, 'b, X, Y>>
@@ -90,17 +158,18 @@ where
     Y: AsRangedCoord,
 {
     ChartBuilder::on(area)
-        .margin(14)
-        .x_label_area_size(LABEL_AREAS.0)
-        .y_label_area_size(LABEL_AREAS.1)
+        .margin(MARGIN)
+        .x_label_area_size(f.label_areas.0)
+        .y_label_area_size(f.label_areas.1)
         .build_cartesian_2d(x, y)
         .ok()
 }
 
-/// The themed axes, grid, tick labels and axis descriptions every plot shares; ticks are
-/// formatted for the spans `x_span` and `y_span` of the axes.
+/// The themed axes, grid, tick labels and axis descriptions every plot shares, sized and
+/// counted by frame `f`; ticks are formatted for the spans `x_span` and `y_span` of the axes.
 fn draw_axes<X, Y>(
     chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<X, Y>>,
+    f: &Frame,
     (x_desc, y_desc): (&str, &str),
     (x_span, y_span): (f64, f64),
 ) -> Option<()>
@@ -115,8 +184,10 @@ where
         .axis_style(theme::color(Role::Fg))
         .bold_line_style(theme::color(Role::Grid))
         .light_line_style(TRANSPARENT)
-        .label_style(font(TICK_PX, Role::Fg))
-        .axis_desc_style(font(DESC_PX, Role::Fg))
+        .x_labels(f.ticks.0)
+        .y_labels(f.ticks.1)
+        .label_style(font(f.tick_px, Role::Fg))
+        .axis_desc_style(font(f.desc_px, Role::Fg))
         .x_label_formatter(&|x| tick(*x, x_span))
         .y_label_formatter(&|y| tick(*y, y_span))
         .draw()
@@ -136,27 +207,33 @@ fn tick(value: f64, span: f64) -> String {
     )
 }
 
-/// Draw figure `kind` of `result`; `None` if there is no such kind (or it has no data).
+/// Draw figure `kind` of `result` in the [`WIDE`] frame; `None` if there is no such kind (or
+/// it has no data).
 pub fn draw(result: &StudyResult, kind: &str, id_prefix: &str) -> Option<String> {
+    draw_in(result, kind, id_prefix, &WIDE)
+}
+
+/// Draw figure `kind` of `result` in frame `f`.
+pub fn draw_in(result: &StudyResult, kind: &str, id_prefix: &str, f: &Frame) -> Option<String> {
     let (svg, title) = match kind {
         "landscape" => (
-            landscape::draw(result)?,
+            landscape::draw(result, f)?,
             "The loss with the iterates of gradient descent and Adam",
         ),
         "w-vs-t" => (
-            curves::w_vs_t(result)?,
+            curves::w_vs_t(result, f)?,
             "Iterate w against step t for gradient descent and Adam",
         ),
         "mhat-vs-t" => (
-            curves::mhat_vs_t(result)?,
+            curves::mhat_vs_t(result, f)?,
             "Adam's bias-corrected first moment against step t",
         ),
         "hmax-vs-alpha" => (
-            sweep::hmax_vs_alpha(result)?,
+            sweep::hmax_vs_alpha(result, f)?,
             "Adam's escape threshold against the step size",
         ),
         "hmax-vs-beta1" => (
-            sweep::hmax_vs_beta1(result)?,
+            sweep::hmax_vs_beta1(result, f)?,
             "Adam's escape threshold against beta1",
         ),
         _ => return None,

@@ -47,6 +47,7 @@ pub const STATIC: &[(&str, &[u8])] = &[
         "css/content.css",
         include_bytes!("../../templates/css/content.css"),
     ),
+    ("css/fit.css", include_bytes!("../../templates/css/fit.css")),
     (
         "css/print.css",
         include_bytes!("../../templates/css/print.css"),

@@ -284,10 +284,12 @@ fn autograd_fence(
     } else {
         svg
     };
-    let mut html = format!(
-        "<figure class=\"gb-figure\">{}</figure>\n",
-        svg.replace("\n\n", "\n")
-    );
+    let mut html = super::figure_frame::frame(
+        &format!("{prefix}figure"),
+        &svg.replace("\n\n", "\n"),
+        None,
+        "",
+    ) + "\n";
     if with_table {
         let nodes = outcome
             .to_json()

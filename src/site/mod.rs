@@ -9,6 +9,7 @@ pub mod chapter;
 pub mod check;
 pub mod claims;
 pub mod described;
+pub mod figure_frame;
 pub mod html;
 pub mod incremental;
 pub mod links;

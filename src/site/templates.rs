@@ -380,9 +380,16 @@ pub fn figure_html(
         None => String::new(),
     };
     let id = label.map_or(format!("{prefix}figure"), str::to_string);
-    Ok(format!(
-        "<figure class=\"gb-figure\" id=\"{id}\">{}{caption}</figure>",
-        one_line(&svg)
+    let narrow =
+        figure::draw_narrow(outcome, kind, &format!("{prefix}n-")).map(|n| figure::Narrow {
+            svg: one_line(&n.svg),
+            ..n
+        });
+    Ok(crate::site::figure_frame::frame(
+        &id,
+        &one_line(&svg),
+        narrow.as_ref(),
+        &caption,
     ))
 }
 

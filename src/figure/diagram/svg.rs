@@ -105,7 +105,7 @@ role=\"img\" aria-labelledby=\"{p}title\" viewBox=\"{} {} {} {}\" {}>\
         f(y0),
         f(w),
         f(h),
-        super::sizing(w),
+        super::sizing(w, h),
         escape(&diagram.title),
         style(&root, p)
     );

@@ -4,7 +4,7 @@ use super::layout::Obstacles;
 use super::legend::{self, Sample};
 use super::marker::{self, Marker};
 use super::theme::{Role, color};
-use super::{SIZE, build_chart, draw_axes, plot_rect};
+use super::{Frame, build_chart, canvas, draw_axes, plot_rect};
 use crate::compute::optim::StudyResult;
 use crate::compute::optim::adam::AdamStep;
 use crate::format::display;
@@ -40,8 +40,10 @@ fn clipped(points: &[(f64, f64)], top: f64) -> Vec<(f64, f64)> {
     out
 }
 
-/// Draw `series` and dashed `references`; values above `top` (when given) are cut off.
+/// Draw `series` and dashed `references` in frame `f`; values above `top` (when given) are
+/// cut off.
 fn chart(
+    f: &Frame,
     series: &[Series],
     references: &[Reference],
     y_desc: &str,
@@ -66,9 +68,9 @@ fn chart(
     let pad = 0.08 * span;
     let mut svg = String::new();
     {
-        let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        let mut chart = build_chart(&area, 0.0..t_max, lo - pad..hi + pad)?;
-        draw_axes(&mut chart, ("t (step)", y_desc), (t_max, span))?;
+        let (area, chart_area) = canvas(&mut svg, f, references.len() + series.len());
+        let mut chart = build_chart(&chart_area, f, 0.0..t_max, lo - pad..hi + pad)?;
+        draw_axes(&mut chart, f, ("t (step)", y_desc), (t_max, span))?;
         let mut obstacles = Obstacles::default();
         let mut entries = Vec::new();
         let dashed = ShapeStyle::from(color(Role::Muted)).stroke_width(1);
@@ -102,8 +104,8 @@ fn chart(
         for (pixels, marker, role) in marked.iter().rev() {
             marker::draw_all(&area, pixels, *marker, 4, *role)?;
         }
-        let spot = legend::place(&entries, &plot_rect(chart.plotting_area()), &obstacles);
-        legend::draw(&area, &entries, &spot)?;
+        let spot = legend::place(&entries, f, &plot_rect(chart.plotting_area()), &obstacles);
+        legend::draw(&area, &entries, f.label_px, &spot)?;
         area.present().ok()?;
     }
     Some(svg)
@@ -121,7 +123,7 @@ fn indexed(values: &[f64]) -> Vec<(f64, f64)> {
 /// its threshold, with L and the peak marked. The axis ends a little above the highest point
 /// of the runs that stay (an escaping run leaves through the top), so the region around the
 /// bump keeps its height.
-pub fn w_vs_t(r: &StudyResult) -> Option<String> {
+pub fn w_vs_t(r: &StudyResult, f: &Frame) -> Option<String> {
     let h = r.landscape.h;
     let mut series = vec![
         Series {
@@ -162,12 +164,12 @@ pub fn w_vs_t(r: &StudyResult) -> Option<String> {
         (format!("L = {} ('x')", display(l, 4)), l),
         (format!("peak L + h/u = {}", display(peak, 4)), peak),
     ];
-    chart(&series, &references, "w (parameter)", Some(top))
+    chart(f, &series, &references, "w (parameter)", Some(top))
 }
 
 /// Adam's m̂_t on the plotted bump and on a bump just above the threshold (the run that turns
 /// back), and the biased m_t of the first, against t.
-pub fn mhat_vs_t(r: &StudyResult) -> Option<String> {
+pub fn mhat_vs_t(r: &StudyResult, f: &Frame) -> Option<String> {
     let at = |steps: &[AdamStep], f: fn(&AdamStep) -> f64| -> Vec<(f64, f64)> {
         steps.iter().map(|s| (s.t as f64, f(s))).collect()
     };
@@ -195,6 +197,7 @@ pub fn mhat_vs_t(r: &StudyResult) -> Option<String> {
         points: at(steps, |s| s.m),
     });
     chart(
+        f,
         &series,
         &[("zero".into(), 0.0)],
         "moment (loss per parameter unit)",

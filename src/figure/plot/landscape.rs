@@ -5,7 +5,7 @@ use super::layout::{Obstacles, Side};
 use super::legend::{self, Sample};
 use super::marker::{self, Marker};
 use super::theme::{Role, color};
-use super::{SIZE, build_chart, draw_axes, label, plot_rect};
+use super::{Frame, build_chart, canvas, draw_axes, label, plot_rect};
 use crate::compute::optim::StudyResult;
 use plotters::prelude::*;
 
@@ -59,8 +59,8 @@ fn numbered(w: &[f64], f: &[f64], last: usize, x_max: f64) -> Vec<(f64, f64, Str
         .collect()
 }
 
-/// Draw the landscape plot as plotters SVG (before theming).
-pub fn draw(r: &StudyResult) -> Option<String> {
+/// Draw the landscape plot in frame `f` as plotters SVG (before theming).
+pub fn draw(r: &StudyResult, f: &Frame) -> Option<String> {
     let curve = &r.landscape.curve;
     let (x0, x1) = (curve.first()?[0], curve.last()?[0]);
     let (mut y0, mut y1) = curve
@@ -76,10 +76,11 @@ pub fn draw(r: &StudyResult) -> Option<String> {
     let adam_points = numbered(&r.adam.run.w, &r.adam.run.f, adam_last, x1);
     let mut svg = String::new();
     {
-        let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        let mut chart = build_chart(&area, x0 - dx..x1 + dx, y0..y1)?;
+        let (area, chart_area) = canvas(&mut svg, f, 3);
+        let mut chart = build_chart(&chart_area, f, x0 - dx..x1 + dx, y0..y1)?;
         draw_axes(
             &mut chart,
+            f,
             ("w (parameter)", "f(w) (loss)"),
             (x1 - x0, y1 - y0),
         )?;
@@ -102,7 +103,7 @@ pub fn draw(r: &StudyResult) -> Option<String> {
             .collect();
         obstacles.polyline(&curve_px);
         // The legend keeps off the markers and the room their labels need.
-        let room = 2.5 * super::LABEL_PX;
+        let room = 2.5 * f.label_px;
         for (points, r) in [(&gd, RADII.0), (&adam, RADII.1)] {
             for (p, _) in points {
                 obstacles.rect(Marker::Ring.extent(*p, r).grown(room));
@@ -119,7 +120,7 @@ pub fn draw(r: &StudyResult) -> Option<String> {
                 "Adam".to_string(),
             ),
         ];
-        let spot = legend::place(&entries, &plot, &obstacles);
+        let spot = legend::place(&entries, f, &plot, &obstacles);
         let mut obstacles = Obstacles::default();
         obstacles.polyline(&curve_px);
         obstacles.rect(spot);
@@ -136,7 +137,7 @@ pub fn draw(r: &StudyResult) -> Option<String> {
         let bump = &r.landscape.bump;
         let minimum = chart.backend_coord(&(bump.l, 0.0));
         label(
-            &area,
+            (&area, f),
             &mut obstacles,
             &plot,
             ("'x'", minimum, 4),
@@ -145,7 +146,7 @@ pub fn draw(r: &StudyResult) -> Option<String> {
         )?;
         let start = chart.backend_coord(&(bump.start, curve[0][1]));
         label(
-            &area,
+            (&area, f),
             &mut obstacles,
             &plot,
             ("'o'", start, RADII.0 + 3),
@@ -157,10 +158,17 @@ pub fn draw(r: &StudyResult) -> Option<String> {
             (&adam, RADII.1, &ADAM_SIDES, Role::Series(1)),
         ] {
             for (p, text) in points.iter().take(MAX_POINT_LABELS) {
-                label(&area, &mut obstacles, &plot, (text, *p, r + 3), sides, role)?;
+                label(
+                    (&area, f),
+                    &mut obstacles,
+                    &plot,
+                    (text, *p, r + 3),
+                    sides,
+                    role,
+                )?;
             }
         }
-        legend::draw(&area, &entries, &spot)?;
+        legend::draw(&area, &entries, f.label_px, &spot)?;
         area.present().ok()?;
     }
     Some(svg)

@@ -4,7 +4,7 @@ use super::layout::{ALL_SIDES, Obstacles, Side};
 use super::legend::{self, Sample};
 use super::marker::{self, Marker};
 use super::theme::{Role, color};
-use super::{SIZE, build_chart, draw_axes, label, plot_rect};
+use super::{Frame, build_chart, canvas, draw_axes, label, plot_rect};
 use crate::compute::optim::StudyResult;
 use crate::compute::optim::sweep::SweepPoint;
 use crate::format::display;
@@ -26,8 +26,8 @@ struct Seed {
     name: &'static str,
 }
 
-/// Draw one sweep on the x coordinate `x`.
-fn chart<X>(points: &[SweepPoint], x: X, x_desc: &str, seed: Seed) -> Option<String>
+/// Draw one sweep on the x coordinate `x` in frame `f`.
+fn chart<X>(f: &Frame, points: &[SweepPoint], x: X, x_desc: &str, seed: Seed) -> Option<String>
 where
     X: AsRangedCoord<Value = f64>,
     X::CoordDescType: ValueFormatter<f64>,
@@ -39,9 +39,14 @@ where
     let x_span = points.iter().map(|p| p.x.abs()).fold(0.0, f64::max);
     let mut svg = String::new();
     {
-        let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        let mut chart = build_chart(&area, x, 0.0..h_top * 1.1)?;
-        draw_axes(&mut chart, (x_desc, "h_max (loss units)"), (x_span, h_top))?;
+        let (area, chart_area) = canvas(&mut svg, f, 3);
+        let mut chart = build_chart(&chart_area, f, x, 0.0..h_top * 1.1)?;
+        draw_axes(
+            &mut chart,
+            f,
+            (x_desc, "h_max (loss units)"),
+            (x_span, h_top),
+        )?;
         let line = ShapeStyle::from(color(Role::Series(1))).stroke_width(2);
         let supremum = points.iter().map(|p| (p.x, p.h_max_supremum));
         chart
@@ -74,7 +79,7 @@ where
                 "the assignment's setting".to_string(),
             ),
         ];
-        let spot = legend::place(&entries, &plot, &obstacles);
+        let spot = legend::place(&entries, f, &plot, &obstacles);
         obstacles.rect(spot);
         marker::draw_all(&area, &rings, Marker::Ring, RING, Role::Series(0))?;
         // A halo in the background colour keeps the diamond clear of the rings under it.
@@ -93,21 +98,21 @@ where
             sides.sort_by_key(|s| !matches!(s, Side::Right | Side::AboveRight | Side::BelowRight));
         }
         label(
-            &area,
+            (&area, f),
             &mut obstacles,
             &plot,
             (&text, seed_px, SEED_SIZE + 3),
             &sides,
             Role::Fg,
         )?;
-        legend::draw(&area, &entries, &spot)?;
+        legend::draw(&area, &entries, f.label_px, &spot)?;
         area.present().ok()?;
     }
     Some(svg)
 }
 
 /// h_max against α on a log axis.
-pub fn hmax_vs_alpha(r: &StudyResult) -> Option<String> {
+pub fn hmax_vs_alpha(r: &StudyResult, f: &Frame) -> Option<String> {
     let (first, last) = (r.sweep_alpha.first()?.x, r.sweep_alpha.last()?.x);
     let middle = (first.ln() + last.ln()) / 2.0;
     let seed = Seed {
@@ -116,6 +121,7 @@ pub fn hmax_vs_alpha(r: &StudyResult) -> Option<String> {
         name: "α",
     };
     chart(
+        f,
         &r.sweep_alpha,
         // A margin of 5% each way keeps the end points off the axes and lets a decade that
         // starts the sweep (α = 0.001) get its tick.
@@ -126,7 +132,7 @@ pub fn hmax_vs_alpha(r: &StudyResult) -> Option<String> {
 }
 
 /// h_max against β1.
-pub fn hmax_vs_beta1(r: &StudyResult) -> Option<String> {
+pub fn hmax_vs_beta1(r: &StudyResult, f: &Frame) -> Option<String> {
     let (first, last) = (r.sweep_beta1.first()?.x, r.sweep_beta1.last()?.x);
     let seed = Seed {
         at: (r.adam.beta1, r.adam.h_max?),
@@ -134,6 +140,7 @@ pub fn hmax_vs_beta1(r: &StudyResult) -> Option<String> {
         name: "β1",
     };
     chart(
+        f,
         &r.sweep_beta1,
         first..last,
         "β1 (first-moment decay, dimensionless)",
