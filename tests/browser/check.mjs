@@ -112,7 +112,8 @@ async function checkPage(page, problems) {
         }
         const duplicateIds = [...seen].filter(([, n]) => n > 1).map(([id, n]) => `${id} ×${n}`);
         const figures = [...document.querySelectorAll("figure.gb-figure")].map((f) => {
-            const svg = f.querySelector("svg");
+            // A plot holds two renderings, one of them hidden at any width: the shown one counts.
+            const svg = [...f.querySelectorAll("svg")].find((s) => s.getClientRects().length > 0);
             const r = (svg || f).getBoundingClientRect();
             return { id: f.id, svg: Boolean(svg), w: r.width, h: r.height };
         });
