@@ -2,9 +2,10 @@
 //! (Q3's backward graph, every Q1 network drawing), deep backward graphs of 100, 300, 1000
 //! and 10,000 nodes and wide ones of 100, 200 and 10,000 nodes. For each: edge crossings and
 //! total edge length of both drawings, measured by one counter on both SVGs
-//! (`tests/layout_measure`), and the CPU time of each (ours: layout and SVG in this process;
-//! dot: `dot -Tsvg` on the same graph with our box sizes and spacing, its user + system
-//! time), medians of several runs, with the ratio ours / dot.
+//! (`tests/layout_measure`), and the time of each (ours: wall-clock time of layout and SVG in
+//! this process, which is at least its CPU time; dot: `dot -Tsvg` on the same graph with our
+//! box sizes and spacing, its user + system CPU time), medians of several runs, with the
+//! ratio ours / dot.
 //!
 //! Run by hand: `cargo bench --bench layout_vs_dot` (needs Graphviz: `scripts/test-deps.sh`).
 //! `LAYOUT_BENCH_DOT_TIMEOUT=<seconds>` bounds each dot run (default 60); a dot run past it
@@ -14,15 +15,7 @@
 mod layout_measure;
 
 use layout_measure::{Case, crossings, dots, length, ours};
-use std::time::Duration;
-
-/// CPU time this thread has used (Linux: `/proc/thread-self/schedstat`).
-fn thread_cpu() -> Duration {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .map_or(Duration::ZERO, Duration::from_nanos)
-}
+use std::time::{Duration, Instant};
 
 /// User + system CPU time of one `dot -Tsvg` run on `input` (bash's `time`), or `None` past
 /// the timeout.
@@ -96,9 +89,9 @@ fn main() {
         let mut times = Vec::new();
         let mut svg = String::new();
         for _ in 0..runs {
-            let start = thread_cpu();
+            let start = Instant::now();
             svg = layout_measure::render(&case.diagram);
-            times.push(thread_cpu() - start);
+            times.push(start.elapsed());
         }
         let drawn = ours(&svg);
         let (ours_x, ours_len, ours_ms) = (crossings(&drawn), length(&drawn), ms(median(times)));
