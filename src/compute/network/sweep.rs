@@ -32,18 +32,39 @@ impl Region {
         }
     }
 
-    /// Map unit coordinates `u` to parameter values, written into `out` (reused).
-    pub fn values_into(&self, net: &Network, u: &[f64], out: &mut Vec<f64>) {
-        out.clear();
-        out.extend(net.params.iter().zip(u).map(|(p, &t)| {
-            let (lo, hi, log) = self.range(p.role);
-            if log {
-                (lo.ln() + (hi.ln() - lo.ln()) * t).exp().clamp(lo, hi)
-            } else {
-                lo + (hi - lo) * t
-            }
-        }));
+    /// How `net`'s parameters are drawn from this box, with the logarithms of log-scaled
+    /// ranges taken once.
+    fn sampler(&self, net: &Network) -> Vec<Draw> {
+        net.params
+            .iter()
+            .map(|p| {
+                let (lo, hi, log) = self.range(p.role);
+                Draw {
+                    lo,
+                    hi,
+                    log: log.then(|| (lo.ln(), hi.ln())),
+                }
+            })
+            .collect()
     }
+}
+
+/// How one parameter is drawn: uniformly in `[lo, hi]`, or log-uniformly when `log` holds
+/// `(ln lo, ln hi)`.
+#[derive(Debug, Clone, Copy)]
+struct Draw {
+    lo: f64,
+    hi: f64,
+    log: Option<(f64, f64)>,
+}
+
+/// Map unit coordinates `u` to parameter values through `draws`, written into `out`.
+fn values_into(draws: &[Draw], u: &[f64], out: &mut Vec<f64>) {
+    out.clear();
+    out.extend(draws.iter().zip(u).map(|(d, &t)| match d.log {
+        Some((ln_lo, ln_hi)) => (ln_lo + (ln_hi - ln_lo) * t).exp().clamp(d.lo, d.hi),
+        None => d.lo + (d.hi - d.lo) * t,
+    }));
 }
 
 /// Settings of one run.
@@ -177,8 +198,9 @@ fn mix(seed: u64, a: u64, b: u64, c: u64) -> u64 {
 }
 
 /// Buffers one thread reuses for every evaluation, so the hot loop allocates nothing.
-#[derive(Default)]
 struct Workspace {
+    /// How each parameter is drawn from the box.
+    draws: Vec<Draw>,
     /// Parameter values of the current sample.
     values: Vec<f64>,
     /// The chain's forward and reverse pass.
@@ -192,6 +214,18 @@ struct Workspace {
 }
 
 impl Workspace {
+    /// Empty buffers for samples of `pair` in `bx`.
+    fn new(pair: &Pair, bx: &Region) -> Workspace {
+        Workspace {
+            draws: bx.sampler(&pair.skip),
+            values: Vec::new(),
+            chain: Evaluation::default(),
+            skip: Evaluation::default(),
+            gh: Vec::new(),
+            ratios: Vec::new(),
+        }
+    }
+
     /// Evaluate the parameter set at unit coordinates `u` in `bx`, record it in `tallies`
     /// and leave the ratio per compared parameter in `self.ratios`.
     fn evaluate(
@@ -199,11 +233,10 @@ impl Workspace {
         pair: &Pair,
         contexts: &[Context],
         tallies: &mut [Tally],
-        bx: &Region,
         u: &[f64],
         region: usize,
     ) {
-        bx.values_into(&pair.skip, u, &mut self.values);
+        values_into(&self.draws, u, &mut self.values);
         let values = &self.values;
         pair.chain
             .evaluate_into(values, &mut self.chain, &mut self.gh);
@@ -240,12 +273,12 @@ fn chunk(
         tallies: vec![Tally::default(); contexts.len()],
         starts: vec![Vec::new(); contexts.len()],
     };
-    let mut ws = Workspace::default();
+    let mut ws = Workspace::new(pair, bx);
     let mut u = Vec::with_capacity(d);
     for _ in 0..n {
         u.clear();
         u.extend((0..d).map(|_| rng.random::<f64>()));
-        ws.evaluate(pair, contexts, &mut out.tallies, bx, &u, region);
+        ws.evaluate(pair, contexts, &mut out.tallies, &u, region);
         for (i, &r) in ws.ratios.iter().enumerate() {
             out.ratios[i].push(r);
             let starts = &mut out.starts[i];
@@ -275,8 +308,8 @@ fn search(
 ) -> Tally {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut tallies = vec![Tally::default(); contexts.len()];
-    let mut ws = Workspace::default();
-    ws.evaluate(pair, contexts, &mut tallies, bx, &u, region);
+    let mut ws = Workspace::new(pair, bx);
+    ws.evaluate(pair, contexts, &mut tallies, &u, region);
     let mut best = ws.ratios[i];
     let mut v = Vec::with_capacity(u.len());
     for t in 0..s.steps {
@@ -291,7 +324,7 @@ fn search(
                 x
             }
         }));
-        ws.evaluate(pair, contexts, &mut tallies, bx, &v, region);
+        ws.evaluate(pair, contexts, &mut tallies, &v, region);
         let r = ws.ratios[i];
         if r <= best {
             best = r;
