@@ -22,6 +22,8 @@ pub struct Config {
     pub output: OutputConfig,
     /// `[gradbook]`: our own settings.
     pub gradbook: GradbookConfig,
+    /// `[preprocessor.NAME]`: mdBook preprocessors to run on the chapters.
+    pub preprocessor: crate::site::mdbook::preprocess::Preprocessors,
 }
 
 /// `[book]`.
@@ -104,6 +106,8 @@ pub struct HtmlConfig {
     pub print: PrintConfig,
     /// `[output.html.search]`.
     pub search: SearchConfig,
+    /// `[output.html.code]`: hidden-line prefixes of code blocks.
+    pub code: crate::site::highlight::CodeConfig,
 }
 
 impl Default for HtmlConfig {
@@ -119,6 +123,7 @@ impl Default for HtmlConfig {
             additional_js: Vec::new(),
             print: PrintConfig::default(),
             search: SearchConfig::default(),
+            code: crate::site::highlight::CodeConfig::default(),
         }
     }
 }

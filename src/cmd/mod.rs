@@ -5,6 +5,7 @@ pub mod check;
 pub mod clean;
 pub mod graph;
 pub mod init;
+pub mod mdbook;
 pub mod results;
 pub mod serve;
 
@@ -43,5 +44,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }),
         Command::Init { dir } => init::run(&dir),
         Command::Clean { book_dir } => clean::run(&book_dir),
+        Command::Mdbook { query } => mdbook::run(query),
     }
 }

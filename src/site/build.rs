@@ -45,8 +45,9 @@ pub struct BuildReport {
 /// relative paths being taken from the book root as mdBook does.
 pub fn build(root: &Path, dest: Option<&Path>) -> Result<BuildReport> {
     let start = Instant::now();
-    let book = Book::load(root)?;
+    let mut book = Book::load(root)?;
     let dest = guard_destination(&book, dest)?;
+    book.preprocess()?;
     let outcomes = run_computations(&book)?;
     let computations = outcomes.len();
     let (site, pages, figures) = render_site(&book, outcomes, &RenderOptions::default())?;
@@ -131,11 +132,13 @@ pub fn render_site(
 
 /// What every chapter is rendered from: the outcomes, the book's metadata and its digits.
 pub fn chapter_inputs(book: &Book, outcomes: BTreeMap<String, Outcome>) -> Inputs {
-    Inputs::new(
+    let mut inputs = Inputs::new(
         outcomes,
         book_json(book),
         *book.config.gradbook.digits.get_ref(),
-    )
+    );
+    inputs.code = std::sync::Arc::new(book.config.output.html.code.clone());
+    inputs
 }
 
 /// Where a figure's standalone file goes: `figures/<stem>-<kind>.<ext>`, with any `/` of a

@@ -6,6 +6,7 @@ use crate::compute::{self, Kind, Outcome};
 use crate::diag::{Diagnostic, SpanError};
 use crate::figure;
 use crate::site::book::Chapter;
+use crate::site::highlight;
 use crate::site::markdown::{self, Rendered};
 use crate::site::templates::budget::Budget;
 use crate::site::templates::{self, FigureState, Reads, instrument, scan};
@@ -31,6 +32,8 @@ pub struct Inputs {
     /// The names chapters read while rendering (give each chapter its own to learn its
     /// dependencies).
     pub reads: Reads,
+    /// How code blocks render (`[output.html.code]`).
+    pub code: Arc<crate::site::highlight::CodeConfig>,
 }
 
 impl Inputs {
@@ -55,6 +58,7 @@ impl Inputs {
             digits,
             used_figures: Arc::default(),
             reads: Arc::default(),
+            code: Arc::default(),
         }
     }
 }
@@ -75,12 +79,28 @@ pub fn figure_prefix(chapter: &Chapter) -> String {
 /// Render a chapter; the error is a located diagnostic. The work runs on a thread of its own
 /// with a 64 MiB stack, so no nesting the limits let through can overflow it.
 pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
+    on_render_thread(chapter, || render_here(chapter, inputs))
+}
+
+/// Run only a chapter's templates (results, `num`, `figure`, `table`): the Markdown they
+/// produce, figures already inline as HTML (what `gradbook mdbook` hands back to mdBook).
+pub fn expand(chapter: &Chapter, inputs: &Inputs) -> Result<String, Diagnostic> {
+    on_render_thread(chapter, || {
+        expand_here(chapter, inputs, &figure_prefix(chapter))
+    })
+}
+
+/// Run `work` for `chapter` on a thread with a [`RENDER_STACK`] stack.
+fn on_render_thread<T: Send>(
+    chapter: &Chapter,
+    work: impl FnOnce() -> Result<T, Diagnostic> + Send,
+) -> Result<T, Diagnostic> {
     let failed = |what: &str| Diagnostic::at(&chapter.file, &chapter.source, 0..0, what);
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("gradbook-chapter".into())
             .stack_size(RENDER_STACK)
-            .spawn_scoped(scope, || render_here(chapter, inputs))
+            .spawn_scoped(scope, work)
             .map_err(|e| {
                 failed(&format!(
                     "could not start a thread to render this chapter: {e}"
@@ -94,9 +114,42 @@ pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic
 
 fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
     let page_prefix = figure_prefix(chapter);
+    let markdown_source = expand_here(chapter, inputs, &page_prefix)?;
+    let mut fence_count = 0;
+    let mut fences =
+        |info: &str, code: &str, _offset: usize| -> Result<Option<String>, SpanError> {
+            if markdown::language(info) != "autograd" {
+                return Ok(Some(highlight::code_block(info, code, &inputs.code)));
+            }
+            fence_count += 1;
+            let with_table = info.split_whitespace().any(|w| w == "table");
+            autograd_fence(
+                code,
+                &format!("{page_prefix}a{fence_count}-"),
+                with_table,
+                inputs.digits,
+            )
+            .map(Some)
+            .map_err(|e| {
+                SpanError::new(
+                    e.span.clone(),
+                    format!("in this `autograd` block: {}", e.message),
+                )
+            })
+        };
+    markdown::render(&markdown_source, &mut fences)
+        .map_err(|e| locate(chapter, &markdown_source, &e))
+}
+
+/// The Markdown a chapter's templates produce (see [`expand`]).
+fn expand_here(
+    chapter: &Chapter,
+    inputs: &Inputs,
+    page_prefix: &str,
+) -> Result<String, Diagnostic> {
     let state = FigureState {
         outcomes: inputs.outcomes.clone(),
-        page_prefix: page_prefix.clone(),
+        page_prefix: page_prefix.to_string(),
         count: 0,
         used: inputs.used_figures.clone(),
     };
@@ -158,30 +211,7 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
             }
         })?
         .replace(HEADING_ID_MARK, "{#");
-    let mut fence_count = 0;
-    let mut fences =
-        |info: &str, code: &str, _offset: usize| -> Result<Option<String>, SpanError> {
-            if markdown::language(info) != "autograd" {
-                return Ok(None);
-            }
-            fence_count += 1;
-            let with_table = info.split_whitespace().any(|w| w == "table");
-            autograd_fence(
-                code,
-                &format!("{page_prefix}a{fence_count}-"),
-                with_table,
-                inputs.digits,
-            )
-            .map(Some)
-            .map_err(|e| {
-                SpanError::new(
-                    e.span.clone(),
-                    format!("in this `autograd` block: {}", e.message),
-                )
-            })
-        };
-    markdown::render(&markdown_source, &mut fences)
-        .map_err(|e| locate(chapter, &markdown_source, &e))
+    Ok(markdown_source)
 }
 
 /// Stands in for `{#` in heading attributes while Tera runs (Tera reads `{#` as a comment).
@@ -213,7 +243,7 @@ fn unprotect(protected: &str, offset: usize) -> usize {
 
 /// Run an inline `autograd` script and draw its backward graph; with `table`, also list every
 /// backward node with its forward expression, value and gradient.
-fn autograd_fence(
+pub fn autograd_fence(
     code: &str,
     prefix: &str,
     with_table: bool,
@@ -259,7 +289,7 @@ fn autograd_fence(
 
 /// Map an error in the Tera output back to the chapter's source: Tera can change line counts,
 /// so the offending text is looked up in the source first.
-fn locate(chapter: &Chapter, rendered: &str, err: &SpanError) -> Diagnostic {
+pub fn locate(chapter: &Chapter, rendered: &str, err: &SpanError) -> Diagnostic {
     let at_rendered = err.in_file(&chapter.file, rendered);
     let needle = at_rendered.source_line.trim();
     if !needle.is_empty()

@@ -58,7 +58,12 @@ const URL_ATTRIBUTES: &[&str] = &[
 ];
 
 /// The scripts of the built-in templates, loaded by `src` (relative to the site root).
-const ASSET_SCRIPTS: &[&str] = &["searchindex.js", "js/search.js", "js/gradbook.js"];
+const ASSET_SCRIPTS: &[&str] = &[
+    "searchindex.js",
+    "js/search.js",
+    "js/gradbook.js",
+    "js/code.js",
+];
 
 /// What a site may legitimately contain: the template scripts and the book's own JS.
 pub struct Allowed {

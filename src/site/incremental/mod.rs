@@ -157,7 +157,8 @@ impl Session {
     /// the previous site is kept (and what was computed is cached for the next attempt).
     pub fn update(&mut self) -> Result<Rebuild> {
         let start = Instant::now();
-        let book = Book::load(&self.root)?;
+        let mut book = Book::load(&self.root)?;
+        book.preprocess()?;
         let mut report = Rebuild {
             recomputed: self.compute(&book)?,
             ..Rebuild::default()
@@ -222,7 +223,10 @@ impl Session {
 
     /// The chapters' inputs, rebuilt only when a result's JSON or the book's settings changed.
     fn inputs(&mut self, book: &Book) -> Inputs {
-        let settings = hash_of(&format!("{:?}{:?}", book.config.book, book.config.gradbook));
+        let settings = hash_of(&format!(
+            "{:?}{:?}{:?}",
+            book.config.book, book.config.gradbook, book.config.output.html.code
+        ));
         let versions: BTreeMap<String, u64> = self
             .results
             .iter()
