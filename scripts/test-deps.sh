@@ -2,9 +2,10 @@
 # Installs what the browser test (tests/browser.rs), the Graphviz check (tests/q3_order.rs) and
 # the standalone-figure test (tests/standalone_figures.rs) need, and nothing when it is already
 # there: Chromium, Graphviz (dot), rsvg-convert (librsvg2-bin) and pdfinfo (poppler-utils) from
-# Debian's packages, and the pinned playwright-core and axe-core (tests/accessibility.rs) from
-# tests/browser/package-lock.json
-# (playwright-core downloads no browser; the test drives /usr/bin/chromium).
+# Debian's packages, the pinned playwright-core and axe-core (tests/accessibility.rs) from
+# tests/browser/package-lock.json (playwright-core downloads no browser; the test drives
+# /usr/bin/chromium), and mdBook 0.5.4 (cargo install) for the mdBook protocol and code-block
+# tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "test-deps: installing ${missing[*]}"
     apt-get update
     apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# mdBook 0.5.4 for tests/mdbook_protocol.rs and tests/mdbook_code.rs (a few minutes to compile
+# the first time; cargo keeps it in ~/.cargo/bin).
+if ! "${HOME}/.cargo/bin/mdbook" --version 2>/dev/null | grep -q "v0\.5\.4" \
+    && ! mdbook --version 2>/dev/null | grep -q "v0\.5\.4"; then
+    echo "test-deps: installing mdbook 0.5.4"
+    nice cargo install mdbook --locked --version 0.5.4
 fi
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

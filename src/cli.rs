@@ -107,6 +107,24 @@ pub enum Command {
         #[arg(default_value = ".")]
         book_dir: PathBuf,
     },
+    /// Run as an mdBook preprocessor (book.toml: `[preprocessor.gradbook]` with
+    /// `command = "gradbook mdbook"`): reads mdBook's `[context, book]` JSON on standard input,
+    /// writes the book with computed numbers, figures and MathML on standard output.
+    Mdbook {
+        /// `supports RENDERER`: exit 0 if gradbook can preprocess for that renderer.
+        #[command(subcommand)]
+        query: Option<MdbookQuery>,
+    },
+}
+
+/// What mdBook asks a preprocessor before running it.
+#[derive(Debug, Subcommand)]
+pub enum MdbookQuery {
+    /// Exit 0 if gradbook's output suits this renderer (`html`, `markdown`), 1 otherwise.
+    Supports {
+        /// The renderer's name.
+        renderer: String,
+    },
 }
 
 /// Output formats of `gradbook graph`.

@@ -24,8 +24,8 @@ pub struct Config {
     pub rust: RustConfig,
     /// `[output]`: renderer settings (`html` is gradbook's; others are accepted, not run).
     pub output: OutputConfig,
-    /// `[preprocessor.NAME]`: mdBook preprocessor tables, by name.
-    pub preprocessor: std::collections::BTreeMap<String, toml::Table>,
+    /// `[preprocessor.NAME]`: mdBook preprocessors to run on the chapters.
+    pub preprocessor: crate::site::mdbook::preprocess::Preprocessors,
     /// `[gradbook]`: our own settings.
     pub gradbook: GradbookConfig,
     /// Whether book.toml has a `[gradbook]` table (a gradbook book: templates are live).
@@ -178,8 +178,8 @@ pub struct HtmlConfig {
     /// `[output.html.playground]` (alias `playpen`): only `copyable` is honoured.
     #[serde(alias = "playpen")]
     pub playground: PlaygroundConfig,
-    /// `[output.html.code]`.
-    pub code: CodeConfig,
+    /// `[output.html.code]`: hidden-line prefixes of code blocks.
+    pub code: crate::site::highlight::CodeConfig,
     /// The icon of the repository link in mdBook (accepted, warned).
     pub git_repository_icon: Option<String>,
     /// The chapter (under `src`) rendered as the 404 page; default `404.md` when it exists.
@@ -222,14 +222,6 @@ pub struct PlaygroundConfig {
     pub runnable: Option<bool>,
 }
 
-/// `[output.html.code]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
-pub struct CodeConfig {
-    /// Language → the prefix that marks a hidden line in its code blocks.
-    pub hidelines: std::collections::BTreeMap<String, String>,
-}
-
 impl Default for HtmlConfig {
     fn default() -> Self {
         Self {
@@ -250,7 +242,7 @@ impl Default for HtmlConfig {
             mathjax_support: false,
             fold: FoldConfig::default(),
             playground: PlaygroundConfig::default(),
-            code: CodeConfig::default(),
+            code: crate::site::highlight::CodeConfig::default(),
             git_repository_icon: None,
             input_404: None,
             cname: None,

@@ -136,6 +136,7 @@ fn assert_no_markup(site: &Path) {
         "js/gradbook.js",
         "toc.js",
         "js/toc.js",
+        "js/code.js",
     ];
     let theme = theme_script();
     let mut checked = 0;

@@ -6,6 +6,7 @@ pub mod clean;
 pub mod graph;
 pub mod init;
 pub mod pdf;
+pub mod mdbook;
 pub mod results;
 pub mod serve;
 
@@ -53,5 +54,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }),
         Command::Init { dir } => init::run(&dir),
         Command::Clean { book_dir } => clean::run(&book_dir),
+        Command::Mdbook { query } => mdbook::run(query),
     }
 }

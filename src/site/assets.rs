@@ -57,6 +57,11 @@ pub const STATIC: &[(&str, &[u8])] = &[
         include_bytes!("../../templates/js/gradbook.js"),
     ),
     (
+        "css/highlight.css",
+        include_bytes!("../../templates/css/highlight.css"),
+    ),
+    ("js/code.js", include_bytes!("../../templates/js/code.js")),
+    (
         "js/search.js",
         include_bytes!("../../templates/js/search.js"),
     ),

@@ -213,6 +213,12 @@ impl Book {
         })
     }
 
+    /// Run the book's `[preprocessor.*]` programs on its chapters (mdBook's protocol).
+    pub fn preprocess(&mut self) -> Result<()> {
+        let preprocessors = self.config.preprocessor.clone();
+        crate::site::mdbook::preprocess::run(self, &preprocessors)
+    }
+
     /// The folder with SUMMARY.md, as named in messages.
     pub fn src_dir(&self) -> PathBuf {
         display_path(&self.root.join(&self.config.book.src))
@@ -220,7 +226,7 @@ impl Book {
 }
 
 /// Every `*.py` and `*.toml`-with-`kind` file under `src`, sorted by path.
-fn find_computations(root: &Path, src: &Path) -> Result<Vec<ComputationFile>> {
+pub fn find_computations(root: &Path, src: &Path) -> Result<Vec<ComputationFile>> {
     let mut files = Vec::new();
     let mut visited = HashSet::new();
     walk(root, src, &mut visited, &mut files)?;

@@ -66,6 +66,7 @@ pub fn build_edition(
     let edition = Edition::resolve(&book.config, edition)?;
     edition.apply(&mut book);
     let dest = guard_destination(&book, dest)?;
+    book.preprocess()?;
     let cache = Cache::for_book(&book.root);
     let outcomes = run_computations_with(&book, &cache)?;
     let computations = outcomes.len();
@@ -189,6 +190,7 @@ pub fn chapter_inputs(book: &Book, outcomes: BTreeMap<String, Outcome>) -> Input
     );
     inputs.layout = book.config.gradbook.layout;
     inputs.compat = crate::site::mdbook::Compat::of(&book.config);
+    inputs.code = std::sync::Arc::new(book.config.output.html.code.clone());
     inputs
 }
 

@@ -8,6 +8,7 @@ use crate::figure;
 use crate::figure::diagram::Engine;
 use crate::site::authoring;
 use crate::site::book::Chapter;
+use crate::site::highlight;
 use crate::site::markdown::{self, Rendered};
 use crate::site::mdbook::{self, literal};
 use crate::site::templates::budget::Budget;
@@ -41,6 +42,8 @@ pub struct Inputs {
     pub layout: Engine,
     /// The book's mdBook settings (template rule, math delimiters, Markdown extensions).
     pub compat: mdbook::Compat,
+    /// How code blocks render (`[output.html.code]`).
+    pub code: Arc<crate::site::highlight::CodeConfig>,
 }
 
 impl Inputs {
@@ -68,6 +71,7 @@ impl Inputs {
             solutions: true,
             layout: Engine::default(),
             compat: mdbook::Compat::default(),
+            code: Arc::default(),
         }
     }
 }
@@ -88,12 +92,28 @@ pub fn figure_prefix(chapter: &Chapter) -> String {
 /// Render a chapter; the error is a located diagnostic. The work runs on a thread of its own
 /// with a 64 MiB stack, so no nesting the limits let through can overflow it.
 pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
+    on_render_thread(chapter, || render_here(chapter, inputs))
+}
+
+/// Run only a chapter's templates (results, `num`, `figure`, `table`): the Markdown they
+/// produce, figures already inline as HTML (what `gradbook mdbook` hands back to mdBook).
+pub fn expand(chapter: &Chapter, inputs: &Inputs) -> Result<String, Diagnostic> {
+    on_render_thread(chapter, || {
+        expand_here(chapter, inputs, &figure_prefix(chapter))
+    })
+}
+
+/// Run `work` for `chapter` on a thread with a [`RENDER_STACK`] stack.
+fn on_render_thread<T: Send>(
+    chapter: &Chapter,
+    work: impl FnOnce() -> Result<T, Diagnostic> + Send,
+) -> Result<T, Diagnostic> {
     let failed = |what: &str| Diagnostic::at(&chapter.file, &chapter.source, 0..0, what);
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("gradbook-chapter".into())
             .stack_size(RENDER_STACK)
-            .spawn_scoped(scope, || render_here(chapter, inputs))
+            .spawn_scoped(scope, work)
             .map_err(|e| {
                 failed(&format!(
                     "could not start a thread to render this chapter: {e}"
@@ -107,27 +127,7 @@ pub fn render(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic
 
 fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
     let page_prefix = figure_prefix(chapter);
-    let state = FigureState {
-        outcomes: inputs.outcomes.clone(),
-        page_prefix: page_prefix.clone(),
-        count: 0,
-        used: inputs.used_figures.clone(),
-        layout: inputs.layout,
-    };
-    let source = if inputs.solutions {
-        authoring::edition::strip_student_only(&chapter.source)
-    } else {
-        authoring::edition::strip_solutions(&chapter.source)
-    };
-    let protected = literal::protect(&protect_heading_ids(&source), inputs.compat.templates);
-    let markdown_source = if literal::has_live_syntax(&protected) {
-        run_tera(chapter, inputs, state, &protected)?
-    } else {
-        protected.replace(HEADING_ID_MARK, "{#")
-    };
-    let markdown_source = literal::restore(&markdown_source);
-    let markdown_source = authoring::blocks::expand(&markdown_source)
-        .map_err(|e| locate(chapter, &markdown_source, &e))?;
+    let markdown_source = expand_here(chapter, inputs, &page_prefix)?;
     let formulas = mdbook::math::delimiters(&markdown_source, inputs.compat.mathjax)
         .map_err(|e| locate(chapter, &markdown_source, &e))?;
     let markdown_source = formulas.text.clone();
@@ -135,7 +135,7 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
     let mut fences =
         |info: &str, code: &str, _offset: usize| -> Result<Option<String>, SpanError> {
             if markdown::language(info) != "autograd" {
-                return Ok(None);
+                return Ok(Some(highlight::code_block(info, code, &inputs.code)));
             }
             fence_count += 1;
             let with_table = info.split_whitespace().any(|w| w == "table");
@@ -162,6 +162,35 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
     .map_err(|e| locate(chapter, &markdown_source, &e))?;
     formulas.finish(&mut rendered);
     Ok(rendered)
+}
+
+/// The Markdown a chapter's templates produce (see [`expand`]): the edition's blocks kept,
+/// template syntax run where it is live, authoring blocks expanded.
+fn expand_here(
+    chapter: &Chapter,
+    inputs: &Inputs,
+    page_prefix: &str,
+) -> Result<String, Diagnostic> {
+    let state = FigureState {
+        outcomes: inputs.outcomes.clone(),
+        page_prefix: page_prefix.to_string(),
+        count: 0,
+        used: inputs.used_figures.clone(),
+        layout: inputs.layout,
+    };
+    let source = if inputs.solutions {
+        authoring::edition::strip_student_only(&chapter.source)
+    } else {
+        authoring::edition::strip_solutions(&chapter.source)
+    };
+    let protected = literal::protect(&protect_heading_ids(&source), inputs.compat.templates);
+    let markdown_source = if literal::has_live_syntax(&protected) {
+        run_tera(chapter, inputs, state, &protected)?
+    } else {
+        protected.replace(HEADING_ID_MARK, "{#")
+    };
+    let markdown_source = literal::restore(&markdown_source);
+    authoring::blocks::expand(&markdown_source).map_err(|e| locate(chapter, &markdown_source, &e))
 }
 
 /// Run the chapter's template (`protected`: heading ids and literal openers marked) through
@@ -264,7 +293,7 @@ fn unprotect(protected: &str, offset: usize) -> usize {
 
 /// Run an inline `autograd` script and draw its backward graph; with `table`, also list every
 /// backward node with its forward expression, value and gradient.
-fn autograd_fence(
+pub fn autograd_fence(
     code: &str,
     prefix: &str,
     with_table: bool,
@@ -320,7 +349,7 @@ fn autograd_fence(
 
 /// Map an error in the Tera output back to the chapter's source: Tera can change line counts,
 /// so the offending text is looked up in the source first.
-fn locate(chapter: &Chapter, rendered: &str, err: &SpanError) -> Diagnostic {
+pub fn locate(chapter: &Chapter, rendered: &str, err: &SpanError) -> Diagnostic {
     let at_rendered = err.in_file(&chapter.file, rendered);
     let needle = at_rendered.source_line.trim();
     if !needle.is_empty()

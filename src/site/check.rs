@@ -59,7 +59,8 @@ impl CheckReport {
 
 /// Check the book at `root`; `Err` only when the book itself cannot be read.
 pub fn check(root: &Path) -> Result<CheckReport> {
-    let book = Book::load(root)?;
+    let mut book = Book::load(root)?;
+    book.preprocess()?;
     let mut report = CheckReport::default();
     let mut outcomes = BTreeMap::new();
     let cache = Cache::for_book(&book.root);

@@ -10,6 +10,7 @@ pub mod check;
 pub mod claims;
 pub mod described;
 pub mod figure_frame;
+pub mod highlight;
 pub mod html;
 pub mod incremental;
 pub mod links;

@@ -64,6 +64,7 @@ const ASSET_SCRIPTS: &[&str] = &[
     "js/gradbook.js",
     "toc.js",
     "js/toc.js",
+    "js/code.js",
 ];
 
 /// What a site may legitimately contain: the template scripts and the book's own JS.

@@ -223,7 +223,8 @@ impl Session {
     pub fn update_pages(&mut self) -> Result<Rebuild> {
         let start = Instant::now();
         self.pending = None;
-        let book = Book::load(&self.root)?;
+        let mut book = Book::load(&self.root)?;
+        book.preprocess()?;
         let mut report = Rebuild {
             recomputed: self.compute(&book)?,
             ..Rebuild::default()
@@ -304,10 +305,11 @@ impl Session {
     /// The chapters' inputs, rebuilt only when a result's JSON or the book's settings changed.
     fn inputs(&mut self, book: &Book) -> Inputs {
         let settings = hash_of(&format!(
-            "{:?}{:?}{:?}",
+            "{:?}{:?}{:?}{:?}",
             book.config.book,
             book.config.gradbook,
-            crate::site::mdbook::Compat::of(&book.config)
+            crate::site::mdbook::Compat::of(&book.config),
+            book.config.output.html.code
         ));
         let versions: BTreeMap<String, u64> = self
             .results

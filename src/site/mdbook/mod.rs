@@ -69,3 +69,7 @@ pub mod fold;
 pub mod index;
 pub mod redirect;
 pub mod statics;
+pub mod hidelines;
+pub mod plugin;
+pub mod preprocess;
+pub mod protocol;

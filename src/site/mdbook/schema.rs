@@ -177,10 +177,7 @@ pub const KEYS: &[(&str, Status)] = &[
     ),
     ("preprocessor.links", Status::Implemented),
     ("preprocessor.index", Status::Implemented),
-    (
-        "preprocessor.*",
-        Status::Warned("mdBook preprocessors are not run by gradbook"),
-    ),
+    ("preprocessor.*", Status::Implemented),
 ];
 
 /// A key gradbook accepts but does not honour, with its position in book.toml.
