@@ -323,6 +323,44 @@ mod incremental {
     }
 }
 
+/// The two phases of an update: the page is new after the first, the print page and search
+/// index after the second; a second phase skipped for a newer edit is owed to the next one.
+#[test]
+fn book_wide_files_follow_the_page_and_are_never_lost() {
+    use gradbook::site::build::RenderOptions;
+    use gradbook::site::incremental::Session;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    common::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check/good"),
+        root,
+    );
+    let mut session = Session::new(root, RenderOptions::default());
+    session.update().unwrap();
+    let text =
+        |s: &Session, path: &str| String::from_utf8_lossy(&s.site().files[path]).into_owned();
+    let other = root.join("content/other.md");
+    std::fs::write(&other, "# Other\n\nFirst edit.\n").unwrap();
+    let pages = session.update_pages().unwrap();
+    assert_eq!(pages.changed, ["other.html"]);
+    assert!(text(&session, "other.html").contains("First edit."));
+    assert!(
+        !text(&session, "print.html").contains("First edit."),
+        "not yet"
+    );
+    // A newer save came in before the second phase ran: it changes nothing itself...
+    let again = session.update_pages().unwrap();
+    assert!(again.changed.is_empty() && again.rerendered.is_empty());
+    // ...but the book-wide files of the first edit still follow.
+    let shared = session.update_shared().unwrap();
+    assert_eq!(shared.changed, ["print.html", "searchindex.js"]);
+    assert!(text(&session, "print.html").contains("First edit."));
+    assert!(
+        session.update_shared().unwrap().changed.is_empty(),
+        "nothing owed twice"
+    );
+}
+
 /// In headless Chromium (the browser test's setup: `scripts/test-deps.sh`): an open page
 /// reloads with new text after an edit, shows the error overlay (error text as text, not
 /// markup) when the edit breaks the book, and drops it when the file is fixed.

@@ -5,8 +5,8 @@ pub mod check;
 pub mod clean;
 pub mod graph;
 pub mod init;
-pub mod pdf;
 pub mod mdbook;
+pub mod pdf;
 pub mod results;
 pub mod serve;
 

@@ -94,11 +94,14 @@ pub fn start(watched: &Watched, tx: Sender<PathBuf>) -> Result<Watcher> {
     Ok(watcher)
 }
 
-/// The next batch of changed paths (sorted, without repeats): the first one, then all that
-/// follow until [`SETTLE`] passes without one (or [`SETTLE_MAX`] after the first); `None` when
-/// the watcher is gone.
-fn next_batch(rx: &Receiver<PathBuf>) -> Option<Vec<PathBuf>> {
-    let first = rx.recv().ok()?;
+/// The next batch of changed paths (sorted, without repeats): `waiting` or the next one, then
+/// all that follow until [`SETTLE`] passes without one (or [`SETTLE_MAX`] after the first);
+/// `None` when the watcher is gone.
+fn next_batch(rx: &Receiver<PathBuf>, waiting: Option<PathBuf>) -> Option<Vec<PathBuf>> {
+    let first = match waiting {
+        Some(path) => path,
+        None => rx.recv().ok()?,
+    };
     let deadline = Instant::now() + SETTLE_MAX;
     let mut paths = vec![first];
     loop {
@@ -156,7 +159,8 @@ pub fn rebuild_loop(
     watched: Watched,
     watcher: Arc<Mutex<Watcher>>,
 ) {
-    while let Some(paths) = next_batch(&rx) {
+    let mut waiting = None;
+    while let Some(paths) = next_batch(&rx, waiting.take()) {
         rearm(&watcher, &watched, &paths);
         let shown: Vec<String> = paths.iter().map(|p| watched.show(p)).collect();
         println!("Changed: {}", shown.join(", "));
@@ -180,6 +184,11 @@ pub fn rebuild_loop(
                 show_error(&shared, &err);
                 continue;
             }
+        }
+        // A newer edit goes first: the book-wide files are redone after its pages.
+        if let Ok(path) = rx.try_recv() {
+            waiting = Some(path);
+            continue;
         }
         match session.update_shared() {
             Ok(update) => {
@@ -236,7 +245,7 @@ mod tests {
             tx.send(PathBuf::from("/b/content/later.md")).unwrap();
         });
         let start = Instant::now();
-        let batch = next_batch(&rx).unwrap();
+        let batch = next_batch(&rx, None).unwrap();
         assert!(start.elapsed() < SETTLE * 10, "{:?}", start.elapsed());
         assert_eq!(
             batch,
@@ -246,11 +255,16 @@ mod tests {
             ]
         );
         assert_eq!(
-            next_batch(&rx).unwrap(),
+            next_batch(&rx, None).unwrap(),
             [PathBuf::from("/b/content/later.md")]
         );
         sender.join().unwrap();
-        assert_eq!(next_batch(&rx), None, "the watcher is gone");
+        assert_eq!(
+            next_batch(&rx, Some(PathBuf::from("/b/book.toml"))).unwrap(),
+            [PathBuf::from("/b/book.toml")],
+            "a path taken early starts the next batch"
+        );
+        assert_eq!(next_batch(&rx, None), None, "the watcher is gone");
     }
 
     #[test]

@@ -222,7 +222,8 @@ impl Session {
     /// chapter pages. On error nothing of the site changes.
     pub fn update_pages(&mut self) -> Result<Rebuild> {
         let start = Instant::now();
-        self.pending = None;
+        // Book-wide files owed by an update whose second phase did not run yet.
+        let owed = self.pending.as_ref().is_some_and(|p| p.shared);
         let mut book = Book::load(&self.root)?;
         book.preprocess()?;
         let mut report = Rebuild {
@@ -232,7 +233,7 @@ impl Session {
         let inputs = self.inputs(&book);
         report.rerendered = self.render_chapters(&book, &inputs)?;
         let tera = self.page_templates(&book)?;
-        let shared = self.assemble(&book, &tera, &mut report)?;
+        let shared = self.assemble(&book, &tera, &mut report)? || owed;
         for cached in self.chapters.values_mut() {
             cached.wrapped = true;
         }

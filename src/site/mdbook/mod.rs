@@ -66,10 +66,10 @@ impl Compat {
 }
 pub mod extras;
 pub mod fold;
-pub mod index;
-pub mod redirect;
-pub mod statics;
 pub mod hidelines;
+pub mod index;
 pub mod plugin;
 pub mod preprocess;
 pub mod protocol;
+pub mod redirect;
+pub mod statics;

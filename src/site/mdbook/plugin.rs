@@ -151,20 +151,19 @@ pub fn inline_html(text: &str, prefix: &str, digits: usize) -> Result<String, Sp
                     continue;
                 };
                 fences += 1;
-                let html =
-                    chapter::autograd_fence(
-                        &code,
-                        &format!("{prefix}a{fences}-"),
-                        table,
-                        digits,
-                        crate::figure::diagram::Engine::default(),
+                let html = chapter::autograd_fence(
+                    &code,
+                    &format!("{prefix}a{fences}-"),
+                    table,
+                    digits,
+                    crate::figure::diagram::Engine::default(),
+                )
+                .map_err(|e| {
+                    SpanError::new(
+                        range.clone(),
+                        format!("in this `autograd` block: {}", e.message),
                     )
-                        .map_err(|e| {
-                        SpanError::new(
-                            range.clone(),
-                            format!("in this `autograd` block: {}", e.message),
-                        )
-                    })?;
+                })?;
                 replacements.push((range, format!("{}\n\n", html.trim_end())));
             }
             Event::InlineMath(ref tex) | Event::DisplayMath(ref tex) => {
