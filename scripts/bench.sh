@@ -28,4 +28,8 @@ if [ $# -eq 0 ]; then
     cargo bench --bench rebuild
     echo "== graph_render (benches/graph_render.rs)"
     cargo bench --bench graph_render
+    echo "== compute: Q1 sweep per evaluation, Q2 study, cold and warm builds (benches/compute.rs)"
+    cargo bench --bench compute
+    echo "== layout against Graphviz dot: crossings, edge length, time (benches/layout_vs_dot.rs)"
+    cargo bench --bench layout_vs_dot
 fi

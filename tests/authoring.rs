@@ -82,7 +82,7 @@ fn every_kind_is_numbered_per_chapter_and_referenced_across_chapters() {
     let grads = read(&site, "grads.html");
     // Figures: a figure() call, the solution's figure, a `::: {#fig-…}` div — in order.
     assert!(
-        grads.contains("<figure class=\"gb-figure\" id=\"fig-tiny\">"),
+        grads.contains("<figure class=\"gb-figure gb-fit\" id=\"fig-tiny\""),
         "{grads}"
     );
     assert!(text(&grads).contains("Figure 1.1: The backward graph of tiny.py for"));

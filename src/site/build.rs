@@ -358,7 +358,7 @@ impl<'a> Pages<'a> {
                 .with_context(|| format!("reading {} (listed in book.toml)", file.display()))?;
             site.put(&extra.to_string_lossy().replace('\\', "/"), &bytes)?;
         }
-        crate::site::mdbook::extras::add(book, site)?;
+        crate::site::mdbook::extras::add(book, site, self.options.without_solutions)?;
         Ok(pages)
     }
 }

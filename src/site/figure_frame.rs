@@ -105,7 +105,9 @@ pub fn frame(id: &str, svg: &str, narrow: Option<&Narrow>, caption: &str) -> Str
     let Some(min_width) = root.min_width else {
         return format!("{open}<div class=\"gb-frame\">{svg}</div>{caption}</figure>");
     };
-    let hint = format!("{id}-hint");
+    // Named after the SVG (whose id keeps the chapter's figure prefix), not the figure: an
+    // author's label is prefixed on the print page, where the rule below would then miss it.
+    let hint = format!("{}-hint", root.id);
     let css = format!(
         "@container (width < {}px){{#{hint}{{display:block}}}}",
         fixed(min_width, 1)
@@ -153,13 +155,13 @@ viewBox=\"0 0 912.5 300\" width=\"100%\" style=\"max-width:912.5px;min-width:772
         assert!(html.starts_with(
             "<figure class=\"gb-figure gb-fit\" id=\"q1-f1-figure\" style=\"--gb-fig-width:912.5px\">\
 <div class=\"gb-frame gb-scroller\" tabindex=\"0\" role=\"region\" aria-labelledby=\"q1-f1-title\" \
-aria-describedby=\"q1-f1-figure-hint\">"
+aria-describedby=\"q1-f1-fig-hint\">"
         ));
         // The hint shows exactly when the figure is narrower than the SVG's minimum width.
         assert!(html.contains(
-            "<style>@container (width < 772.1px){#q1-f1-figure-hint{display:block}}</style>"
+            "<style>@container (width < 772.1px){#q1-f1-fig-hint{display:block}}</style>"
         ));
-        assert!(html.contains("<p class=\"gb-scroll-hint\" id=\"q1-f1-figure-hint\">"));
+        assert!(html.contains("<p class=\"gb-scroll-hint\" id=\"q1-f1-fig-hint\">"));
         assert!(html.ends_with("</p><figcaption>C</figcaption></figure>"));
     }
 

@@ -478,7 +478,8 @@ pub fn register_functions(
                         .get("digits")
                         .and_then(Value::as_u64)
                         .map_or(digits, |d| d.clamp(1, 17) as usize),
-                    id: str_arg(args, "id")?,
+                    // A labelled table's id goes on its numbered wrapper (`wrap_table`).
+                    id: None,
                 };
                 let value = lookup(&context, &of).ok_or_else(|| {
                     tera::Error::msg(format!("table: `{of}` not found in the results"))

@@ -12,13 +12,23 @@ use std::path::PathBuf;
 const REDIRECT_SCRIPT: &[u8] = include_bytes!("../../../templates/js/redirect.js");
 
 /// Add the static files (under what is already in `site`), `CNAME`, the redirect pages and
-/// the theme's favicons to `site`.
-pub fn add(book: &Book, site: &mut dyn Sink) -> Result<()> {
+/// the theme's favicons to `site`. An edition without solutions publishes no computation
+/// file (script or study): what a solution computes must not reach its site.
+pub fn add(book: &Book, site: &mut dyn Sink, without_solutions: bool) -> Result<()> {
     let html = &book.config.output.html;
+    let computations: Vec<PathBuf> = if without_solutions {
+        book.computations
+            .iter()
+            .filter_map(|c| c.file.canonicalize().ok())
+            .collect()
+    } else {
+        Vec::new()
+    };
     statics::add(
         &book.root,
         &book.src_dir(),
         &book.root.join(&book.config.build.build_dir),
+        &computations,
         site,
     )?;
     if let Some(cname) = &html.cname {

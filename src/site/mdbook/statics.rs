@@ -60,15 +60,18 @@ fn walk(
     Ok(())
 }
 
-/// Read every static file of the book into the site, under files already there.
+/// Read every static file of the book into the site, under files already there, except the
+/// files in `withheld` (canonical paths).
 pub fn add(
     root: &Path,
     src: &Path,
     build_dir: &Path,
+    withheld: &[PathBuf],
     site: &mut dyn crate::site::output::Sink,
 ) -> Result<()> {
     for (site_path, file) in list(root, src, build_dir)? {
-        if site.contains(&site_path) {
+        let held = file.canonicalize().is_ok_and(|f| withheld.contains(&f));
+        if held || site.contains(&site_path) {
             continue;
         }
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
