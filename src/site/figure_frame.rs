@@ -91,8 +91,8 @@ pub fn frame(id: &str, svg: &str, narrow: Option<&Narrow>, caption: &str) -> Str
         // Rounded up, so the full rendering never shows below its readable width.
         let below = fixed((n.below * 10.0).ceil() / 10.0, 1);
         let css = format!(
-            "@container (width < {below}px){{#{wide}{{display:none}}}}\
-@container (width >= {below}px){{#{small}{{display:none}}}}",
+            "@container (width &lt; {below}px){{#{wide}{{display:none}}}}\
+@container (width &gt;= {below}px){{#{small}{{display:none}}}}",
             wide = root.id,
             small = narrow_root.id
         );
@@ -109,7 +109,7 @@ pub fn frame(id: &str, svg: &str, narrow: Option<&Narrow>, caption: &str) -> Str
     // author's label is prefixed on the print page, where the rule below would then miss it.
     let hint = format!("{}-hint", root.id);
     let css = format!(
-        "@container (width < {}px){{#{hint}{{display:block}}}}",
+        "@container (width &lt; {}px){{#{hint}{{display:block}}}}",
         fixed(min_width, 1)
     );
     let label = match &root.labelledby {
@@ -159,7 +159,7 @@ aria-describedby=\"q1-f1-fig-hint\">"
         ));
         // The hint shows exactly when the figure is narrower than the SVG's minimum width.
         assert!(html.contains(
-            "<style>@container (width < 772.1px){#q1-f1-fig-hint{display:block}}</style>"
+            "<style>@container (width &lt; 772.1px){#q1-f1-fig-hint{display:block}}</style>"
         ));
         assert!(html.contains("<p class=\"gb-scroll-hint\" id=\"q1-f1-fig-hint\">"));
         assert!(html.ends_with("</p><figcaption>C</figcaption></figure>"));
@@ -178,8 +178,8 @@ aria-describedby=\"q1-f1-fig-hint\">"
             html,
             "<figure class=\"gb-figure gb-fit\" id=\"p-figure\" style=\"--gb-fig-width:750.0px\">\
 <div class=\"gb-frame\"><svg id=\"p-fig\" viewBox=\"0 0 750 440\" style=\"max-width:750px\">\
-<style>@container (width < 634.7px){#p-fig{display:none}}\
-@container (width >= 634.7px){#p-n-fig{display:none}}</style></svg>\
+<style>@container (width &lt; 634.7px){#p-fig{display:none}}\
+@container (width &gt;= 634.7px){#p-n-fig{display:none}}</style></svg>\
 <svg id=\"p-n-fig\" viewBox=\"0 0 440 400\" style=\"max-width:440px\"></svg></div></figure>"
         );
         assert!(!html.contains("tabindex"), "a plot never scrolls");

@@ -276,7 +276,6 @@ pub fn render_with(
                     )
                 })?;
                 text_of(&crate::site::search::math_text::plain(tex), &mut sections);
-                text_of(" ", &mut sections);
                 let mathml = if in_table_head {
                     crate::site::math_fix::header_label(&mathml)
                 } else {

@@ -79,7 +79,7 @@ pub enum Engine {
     /// layout-rs (a Rust port of Graphviz's dot pipeline): smooth splines, but its crossing
     /// step grows much faster than the graph (about 2 ms at 66 boxes and dummies, 0.3 s at
     /// 450, 1.6 s at 1,800) and it routes without looking at the boxes. Its drawing is used
-    /// when the graph is within [`LAYOUT_RS_BUDGET`] and [`super::check`] finds no arrow
+    /// when the graph has at most 450 boxes and dummies and the geometric check finds no arrow
     /// through a box, no label on a line and no arrows on top of each other; otherwise the
     /// layered layout draws the diagram.
     LayoutRs,
