@@ -144,7 +144,7 @@ fn titles_and_book_settings_carry_no_markup() {
             "SUMMARY part title",
             Base::Default,
             Some("Benign part"),
-            |b, v| replace(b, "content/SUMMARY.md", "# Solutions", &format!("# {v}")),
+            |b, v| replace(b, "content/SUMMARY.md", "# Problems", &format!("# {v}")),
         ),
         pos(
             "SUMMARY nested chapter title",
