@@ -10,55 +10,19 @@
 //! Needs /usr/bin/chromium (or `GRADBOOK_CHROMIUM`), Node.js and tests/browser/node_modules:
 //! `scripts/test-deps.sh` installs them. Without them this test fails; it never skips.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
-use std::process::Command as Process;
+#[path = "common/browser.rs"]
+mod browser;
 
-const SETUP: &str =
-    "run `scripts/test-deps.sh` to install Chromium and the browser test's node modules";
+use std::path::Path;
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn chromium() -> PathBuf {
-    std::env::var_os("GRADBOOK_CHROMIUM")
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
-}
-
-/// Everything the node script needs, or a message saying what is missing and how to get it.
-fn prerequisites() -> Result<(), String> {
-    let browser = chromium();
-    if !browser.is_file() {
-        return Err(format!("no Chromium at {}: {SETUP}", browser.display()));
-    }
-    let node = Process::new("node").arg("--version").output();
-    if !node.is_ok_and(|o| o.status.success()) {
-        return Err(format!("`node` is not on PATH: {SETUP}"));
-    }
-    let playwright = repo().join("tests/browser/node_modules/playwright-core/package.json");
-    if !playwright.is_file() {
-        return Err(format!("{} is missing: {SETUP}", playwright.display()));
-    }
-    Ok(())
-}
-
 /// Build the repository's own book into a fresh temporary folder; returns (folder, site).
-fn build_default_book() -> (tempfile::TempDir, PathBuf) {
-    if let Err(missing) = prerequisites() {
-        panic!("browser test cannot run: {missing}");
-    }
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let site = dir.path().join("site");
-    Command::cargo_bin("gradbook")
-        .expect("the gradbook binary")
-        .arg("build")
-        .arg(repo())
-        .arg("-d")
-        .arg(&site)
-        .assert()
-        .success();
-    (dir, site)
+fn build_default_book() -> (tempfile::TempDir, std::path::PathBuf) {
+    browser::require(&["playwright-core/package.json"]);
+    browser::build_site(repo())
 }
 
 /// Run `tests/browser/<script>` on `site` with screenshots into `target/<shots>/` (emptied
@@ -67,23 +31,7 @@ fn build_default_book() -> (tempfile::TempDir, PathBuf) {
 fn run_check(script: &str, site: &Path, shots: &str) {
     let shots = repo().join("target").join(shots);
     let _ = std::fs::remove_dir_all(&shots);
-    let output = Process::new("node")
-        .arg(repo().join("tests/browser").join(script))
-        .arg(site)
-        .arg(&shots)
-        .output()
-        .expect("node runs");
-    let report = String::from_utf8_lossy(&output.stdout);
-    let errors = String::from_utf8_lossy(&output.stderr);
-    println!("{report}");
-    if !errors.trim().is_empty() {
-        eprintln!("{errors}");
-    }
-    assert!(
-        output.status.success(),
-        "{script} failed ({}):\n{report}\n{errors}",
-        output.status
-    );
+    let report = browser::run_script(script, &[site, &shots]);
     assert!(
         report.contains("index.html"),
         "the report names no page:\n{report}"

@@ -6,21 +6,10 @@
 //! Needs /usr/bin/chromium (or `GRADBOOK_CHROMIUM`), Node.js and tests/browser/node_modules:
 //! `scripts/test-deps.sh` installs them. Without them this test fails; it never skips.
 
-use assert_cmd::Command;
-use std::path::{Path, PathBuf};
-use std::process::Command as Process;
+#[path = "common/browser.rs"]
+mod browser;
 
-const SETUP: &str =
-    "run `scripts/test-deps.sh` to install Chromium and the browser test's node modules";
-
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn chromium() -> PathBuf {
-    std::env::var_os("GRADBOOK_CHROMIUM")
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
-}
+use std::path::Path;
 
 /// The count `N` of `N <what>…` in the report's last line (`… measured 12 sized delimiters,
 /// 5 primes of f, 2 subscripted nablas`).
@@ -37,40 +26,9 @@ fn measured(report: &str, what: &str) -> usize {
 
 #[test]
 fn math_glitches_are_repaired_in_chromium() {
-    assert!(
-        chromium().is_file(),
-        "no Chromium at {}: {SETUP}",
-        chromium().display()
-    );
-    let playwright = repo().join("tests/browser/node_modules/playwright-core/package.json");
-    assert!(
-        playwright.is_file(),
-        "{} is missing: {SETUP}",
-        playwright.display()
-    );
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let site = dir.path().join("site");
-    Command::cargo_bin("gradbook")
-        .expect("the gradbook binary")
-        .arg("build")
-        .arg(repo())
-        .arg("-d")
-        .arg(&site)
-        .assert()
-        .success();
-    let output = Process::new("node")
-        .arg(repo().join("tests/browser/math.mjs"))
-        .arg(&site)
-        .output()
-        .unwrap_or_else(|e| panic!("node does not run ({e}): {SETUP}"));
-    let report = String::from_utf8_lossy(&output.stdout);
-    let errors = String::from_utf8_lossy(&output.stderr);
-    println!("{report}");
-    assert!(
-        output.status.success(),
-        "math glitches measured ({}):\n{report}\n{errors}",
-        output.status
-    );
+    browser::require(&["playwright-core/package.json"]);
+    let (_dir, site) = browser::build_site(Path::new(env!("CARGO_MANIFEST_DIR")));
+    let report = browser::run_script("math.mjs", &[&site]);
     // The book has each glitch's trigger, so the measurements are not vacuous.
     assert!(measured(&report, "sized") >= 10, "{report}");
     assert!(measured(&report, "primes") >= 4, "{report}");
