@@ -22,6 +22,13 @@ function contrast(a, b) {
     return (hi + 0.05) / (lo + 0.05);
 }
 
+/** Chromium commits a page's localStorage to its storage service asynchronously; a reload
+ *  issued at once can, on a loaded machine, read the store before the write lands. A reader
+ *  never reloads within milliseconds, so give the commit a moment before reloading. */
+async function settleStorage(page) {
+    await page.waitForTimeout(500);
+}
+
 async function darkTheme({ open, checkPage, fullShot, shotPath, feature }) {
     const { context, page, problems } = await open(feature, { colorScheme: "dark" });
     try {
@@ -53,6 +60,7 @@ async function darkTheme({ open, checkPage, fullShot, shotPath, feature }) {
         await checkPage(page, problems);
         await fullShot(page, shotPath(feature, "-dark"));
         await page.click("#theme-toggle");
+        await settleStorage(page);
         await page.reload({ waitUntil: "load" });
         const after = await page.evaluate(() => document.documentElement.className);
         const other = state.expected === "dark" ? "light" : "dark";
@@ -104,6 +112,7 @@ async function sidebarRemembered({ open, feature }) {
             problems.push("the sidebar starts hidden in a wide window");
         }
         await page.click("#sidebar-toggle");
+        await settleStorage(page);
         await page.reload({ waitUntil: "load" });
         if (!(await hidden())) {
             problems.push("closing the sidebar was not remembered");
