@@ -139,12 +139,18 @@ pub fn unescape(text: &str) -> String {
 
 /// Decode `%XX` escapes of a URL path or fragment (invalid escapes are kept as written).
 pub fn percent_decode(text: &str) -> String {
+    decode_hex_escapes(text, b'%')
+}
+
+/// Decode the escapes `marker` followed by two hex digits (`%XX` in URLs, `#XX` in PDF
+/// names); a marker without two hex digits after it is kept as written.
+pub fn decode_hex_escapes(text: &str, marker: u8) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
+        if bytes[i] == marker
             && let (Some(h), Some(l)) = (
                 bytes.get(i + 1).and_then(|&b| hex(b)),
                 bytes.get(i + 2).and_then(|&b| hex(b)),

@@ -171,21 +171,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// A PDF name with its `#xx` escapes decoded.
 fn decode_name(name: &str) -> String {
-    let bytes = name.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'#'
-            && let Some(Ok(b)) = name.get(i + 1..i + 3).map(|h| u8::from_str_radix(h, 16))
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::site::html::decode_hex_escapes(name, b'#')
 }
 
 #[cfg(test)]
