@@ -111,6 +111,7 @@ mod tests {
             "print_enabled": true,
             "additional_css": ["extra/more.css"],
             "additional_js": [],
+            "copyable": true,
             "is_print": false,
             "live_reload_script": "<script>/* reload */</script>",
         })

@@ -473,6 +473,7 @@ impl Pages<'_> {
             "print_enabled": html.print.enable,
             "additional_css": html.additional_css,
             "additional_js": html.additional_js,
+            "copyable": html.playground.copyable.unwrap_or(true),
             "is_print": spec.is_print,
             "site_url": html.site_url,
             "favicon_png": crate::site::mdbook::extras::has_png_favicon(self.book),
