@@ -421,6 +421,7 @@ impl Pages<'_> {
                 "content": content,
                 "edit_url": edit_url,
                 "full_title": book.page_titles.get(&chapter.path),
+                "fragment_map": crate::site::mdbook::redirect::fragment_map(path, &book.config.output.html.redirect),
             }),
             prev: index.checked_sub(1).map(|i| link(&book.chapters[i])),
             next: book.chapters.get(index + 1).map(link),
