@@ -112,6 +112,7 @@ mod tests {
             "additional_css": ["extra/more.css"],
             "additional_js": [],
             "copyable": true,
+            "print_page_break": true,
             "is_print": false,
             "live_reload_script": "<script>/* reload */</script>",
         })

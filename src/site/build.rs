@@ -475,6 +475,7 @@ impl Pages<'_> {
             "additional_css": html.additional_css,
             "additional_js": html.additional_js,
             "copyable": html.playground.copyable.unwrap_or(true),
+            "print_page_break": html.print.page_break.unwrap_or(true),
             "is_print": spec.is_print,
             "site_url": html.site_url,
             "favicon_png": crate::site::mdbook::extras::has_png_favicon(self.book),
