@@ -149,8 +149,10 @@ mod tests {
                 assert!(names.contains(&target), "{name} includes missing {target}");
             }
         }
-        // favicon.png comes from the book's theme folder, linked only when it has one.
+        // favicon.png comes from the book's theme folder, linked only when it has one;
+        // js/redirect.js is written with the redirects that need it (mdbook::extras).
         let written_by_pipeline = [
+            "js/redirect.js",
             "searchindex.js",
             "index.html",
             "print.html",
