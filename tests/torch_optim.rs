@@ -1,0 +1,363 @@
+//! `compute::autograd::optim` against recorded runs of real `torch.optim` (torch 2.15, CPU), and
+//! the default book's Q2 simulation against the same Adam, SGD and momentum run as PyTorch scripts.
+//!
+//! The records are written by `tests/pytorch/record_optim.py`; floats are Python repr strings so
+//! they parse back to the exact f64 PyTorch held.
+
+use gradbook::compute::autograd::optim::{Optimizer, Spec};
+use serde_json::Value;
+use std::path::Path;
+
+const DIR: &str = "tests/fixtures/pytorch/optim";
+
+fn load(name: &str) -> Value {
+    let path = Path::new(DIR).join(name);
+    let text = std::fs::read_to_string(&path).expect("recorded fixture");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+/// A float recorded as its Python repr.
+fn num(v: &Value) -> f64 {
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("a float as a string, got {v}"))
+}
+
+fn nums(v: &Value) -> Vec<f64> {
+    v.as_array().expect("an array").iter().map(num).collect()
+}
+
+/// The `Spec` of a recorded constructor call (`hyper` holds only the keywords it passed).
+fn spec_of(optimizer: &str, hyper: &Value) -> Spec {
+    let get = |k: &str| hyper.get(k);
+    let float = |k: &str, default: f64| get(k).map(num).unwrap_or(default);
+    let flag = |k: &str| get(k).and_then(Value::as_bool).unwrap_or(false);
+    let lr = num(&hyper["lr"]);
+    match optimizer {
+        "SGD" => Spec::Sgd {
+            lr,
+            momentum: float("momentum", 0.0),
+            dampening: float("dampening", 0.0),
+            weight_decay: float("weight_decay", 0.0),
+            nesterov: flag("nesterov"),
+            maximize: flag("maximize"),
+        },
+        "Adam" => {
+            let (beta1, beta2) = get("betas").map_or((0.9, 0.999), |b| (num(&b[0]), num(&b[1])));
+            Spec::Adam {
+                lr,
+                beta1,
+                beta2,
+                eps: float("eps", 1e-8),
+                weight_decay: float("weight_decay", 0.0),
+                amsgrad: flag("amsgrad"),
+                maximize: flag("maximize"),
+            }
+        }
+        _ => panic!("unknown optimizer {optimizer}"),
+    }
+}
+
+/// Units in the last place between two finite floats of the same sign (0 when equal).
+fn ulps(a: f64, b: f64) -> u64 {
+    if a == b {
+        return 0;
+    }
+    assert_eq!(a.signum(), b.signum(), "{a} vs {b}");
+    a.abs().to_bits().abs_diff(b.abs().to_bits())
+}
+
+/// What a replay of one recorded case found.
+struct Replay {
+    /// Steps compared.
+    steps: usize,
+    /// The first step (from 1) where PyTorch's MKL square root was not IEEE's, if any.
+    first_mkl_step: Option<usize>,
+    /// Parameter elements that differ from PyTorch's, over all steps.
+    differing: usize,
+    /// Parameter elements compared.
+    compared: usize,
+    /// The largest difference in ulps, and the largest |Δ| / max(|torch|, lr).
+    max_ulps: u64,
+    max_scaled: f64,
+}
+
+/// Replay a recorded case through `Optimizer`, feeding PyTorch's gradients; panics on any
+/// difference before the first step whose square roots MKL rounded differently from IEEE.
+fn replay(case: &Value) -> Replay {
+    let name = case["name"].as_str().expect("name");
+    let spec = spec_of(
+        case["optimizer"].as_str().expect("optimizer"),
+        &case["hyper"],
+    );
+    let lr = num(&case["hyper"]["lr"]);
+    let mut params: Vec<Vec<f64>> = case["initial"]
+        .as_array()
+        .expect("initial")
+        .iter()
+        .map(nums)
+        .collect();
+    let lens: Vec<usize> = params.iter().map(Vec::len).collect();
+    let mut opt = Optimizer::new(spec, &lens).expect("valid hyper-parameters");
+    let mut out = Replay {
+        steps: 0,
+        first_mkl_step: None,
+        differing: 0,
+        compared: 0,
+        max_ulps: 0,
+        max_scaled: 0.0,
+    };
+    for (t, step) in case["steps"].as_array().expect("steps").iter().enumerate() {
+        let t = t + 1;
+        let grads: Vec<Option<Vec<f64>>> = step["grads"]
+            .as_array()
+            .expect("grads")
+            .iter()
+            .map(|g| (!g.is_null()).then(|| nums(g)))
+            .collect();
+        let grad_refs: Vec<Option<&[f64]>> = grads.iter().map(|g| g.as_deref()).collect();
+        let mut param_refs: Vec<&mut [f64]> = params.iter_mut().map(Vec::as_mut_slice).collect();
+        opt.step(&mut param_refs, &grad_refs);
+        if out.first_mkl_step.is_none() && step["sqrt_mismatches"].as_u64() != Some(0) {
+            out.first_mkl_step = Some(t);
+        }
+        for (i, expected) in step["params"]
+            .as_array()
+            .expect("params")
+            .iter()
+            .enumerate()
+        {
+            for (j, (&ours, theirs)) in params[i].iter().zip(nums(expected)).enumerate() {
+                out.compared += 1;
+                if ours.to_bits() == theirs.to_bits() {
+                    continue;
+                }
+                assert!(
+                    out.first_mkl_step.is_some(),
+                    "{name} step {t} param {i}[{j}]: {ours:?} vs torch {theirs:?} \
+                     (every square root so far was IEEE's, so they must be equal)"
+                );
+                out.differing += 1;
+                out.max_ulps = out.max_ulps.max(ulps(ours, theirs));
+                let scaled = (ours - theirs).abs() / theirs.abs().max(lr);
+                out.max_scaled = out.max_scaled.max(scaled);
+            }
+        }
+        out.steps = t;
+    }
+    out
+}
+
+fn cases(kind: &str) -> Vec<Value> {
+    let record = load("optim.torch.json");
+    let all = record["cases"].as_array().expect("cases").clone();
+    all.into_iter().filter(|c| c["optimizer"] == kind).collect()
+}
+
+#[test]
+fn sgd_equals_torch_bit_for_bit() {
+    let cases = cases("SGD");
+    assert!(cases.len() >= 8);
+    for case in &cases {
+        let r = replay(case);
+        assert_eq!(r.steps, 20);
+        assert_eq!(r.first_mkl_step, None, "SGD takes no square root");
+        assert_eq!(r.differing, 0);
+        assert_eq!(r.compared, 20 * 27);
+    }
+}
+
+#[test]
+fn adam_equals_torch_bit_for_bit_up_to_mkls_square_root() {
+    let cases = cases("Adam");
+    assert!(cases.len() >= 10);
+    let (mut differing, mut compared, mut worst) = (0, 0, 0.0f64);
+    for case in &cases {
+        let r = replay(case);
+        assert_eq!(r.steps, 20);
+        // After PyTorch's first non-IEEE square root the two runs may part by a few ulps:
+        // one ulp in a denominator is one ulp in that step's update, and later steps carry it.
+        assert!(
+            r.max_scaled <= 1e-15,
+            "{}: {} differing elements, up to {} ulps, {:e} of max(|w|, lr)",
+            case["name"],
+            r.differing,
+            r.max_ulps,
+            r.max_scaled
+        );
+        differing += r.differing;
+        compared += r.compared;
+        worst = worst.max(r.max_scaled);
+    }
+    eprintln!(
+        "Adam: {differing} of {compared} parameter values differ from torch's; worst {worst:e}"
+    );
+}
+
+#[test]
+fn defaults_are_pytorchs() {
+    let record = load("optim.torch.json");
+    let d = &record["defaults"];
+    let expected_sgd = spec_of("SGD", &with_lr(&d["SGD"], "0.5"));
+    assert_eq!(Spec::sgd(0.5), expected_sgd);
+    let expected_adam = spec_of("Adam", &with_lr(&d["Adam"], "0.5"));
+    assert_eq!(Spec::adam(0.5), expected_adam);
+}
+
+fn with_lr(hyper: &Value, lr: &str) -> Value {
+    let mut h = hyper.clone();
+    h["lr"] = Value::from(lr);
+    h
+}
+
+#[test]
+fn invalid_hyper_parameters_have_pytorchs_value_error_texts() {
+    let record = load("optim.torch.json");
+    let invalid = record["invalid"].as_array().expect("invalid");
+    assert!(invalid.len() >= 15);
+    for case in invalid {
+        let spec = spec_of(case["optimizer"].as_str().expect("kind"), &case["hyper"]);
+        let ours = Optimizer::new(spec, &[1]).err();
+        assert_eq!(ours.as_deref(), case["error"].as_str(), "{}", case["hyper"]);
+    }
+}
+
+/// The default book's Q2 settings, with the bump height replaced when `h` is given.
+fn q2_source(h: Option<&str>) -> String {
+    let source = std::fs::read_to_string("content/bump.toml").expect("the default book's Q2");
+    match h {
+        Some(h) => {
+            assert!(source.contains("\nh = 0.35\n"));
+            source.replace("\nh = 0.35\n", &format!("\nh = {h}\n"))
+        }
+        None => source,
+    }
+}
+
+/// The value a script assigns to `name` on a line `name = value  # ...`.
+fn script_constant(script: &str, name: &str) -> f64 {
+    let prefix = format!("{name} = ");
+    script
+        .lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .and_then(|rest| rest.split('#').next())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("the script sets {name}"))
+}
+
+/// The recorded lists of a Q2 script, after checking its landscape constants are the book's.
+fn q2_record(script: &str, settings: &gradbook::compute::optim::settings::Settings) -> Value {
+    let text = std::fs::read_to_string(Path::new(DIR).join(script)).expect("script");
+    assert_eq!(script_constant(&text, "L"), settings.landscape.l);
+    assert_eq!(script_constant(&text, "h"), settings.landscape.h);
+    assert_eq!(settings.landscape.start, 0.0, "the scripts start at w = 0");
+    let record = load(&script.replace(".py", ".torch.json"));
+    assert_eq!(
+        record["sqrt_mismatches"], 0,
+        "MKL's square roots were IEEE's"
+    );
+    record
+}
+
+/// `Optimizer` on the book's landscape: the slope at each iterate as the gradient.
+fn replay_on_landscape(
+    spec: Spec,
+    settings: &gradbook::compute::optim::settings::Settings,
+    steps: usize,
+) -> Vec<f64> {
+    let bump = settings.bump();
+    let landscape = bump.landscape(settings.landscape.h).expect("landscape");
+    let mut opt = Optimizer::new(spec, &[1]).expect("valid");
+    let mut w = [bump.start];
+    let mut out = vec![w[0]];
+    for _ in 0..steps {
+        let g = [landscape.slope(w[0])];
+        opt.step(&mut [&mut w], &[Some(&g)]);
+        out.push(w[0]);
+    }
+    out
+}
+
+fn q2_adam_spec(settings: &gradbook::compute::optim::settings::Settings) -> Spec {
+    Spec::Adam {
+        lr: settings.alpha(),
+        beta1: settings.adam.beta1,
+        beta2: settings.adam.beta2,
+        eps: settings.adam.epsilon,
+        weight_decay: 0.0,
+        amsgrad: false,
+        maximize: false,
+    }
+}
+
+/// Largest |a − b| over two runs of the same length, in ulps and absolute.
+fn largest_difference(a: &[f64], b: &[f64]) -> (u64, f64) {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).fold((0, 0.0f64), |(u, d), (&x, &y)| {
+        (u.max(ulps(x, y)), d.max((x - y).abs()))
+    })
+}
+
+#[test]
+fn q2_scripts_in_pytorch_equal_the_chapters_simulation() {
+    let source = q2_source(None);
+    let settings = gradbook::compute::optim::validate::parse(&source).expect("settings");
+    let study = gradbook::compute::optim::run(&source).expect("study");
+    let steps = settings.run.steps;
+    let record = q2_record("q2_adam.py", &settings);
+    let torch = |k: &str| nums(&record["lists"][k]);
+
+    // Gradient descent: w − a·g with g ∈ {−1, 1, −1/2} has an exact product, so PyTorch's fused
+    // fma(g, −a, w) and the chapter's w − a·g round once, identically.
+    assert_eq!(torch("gd_w"), study.gd.run.w);
+    assert_eq!(
+        torch("gd_w"),
+        replay_on_landscape(Spec::sgd(settings.gd.a), &settings, steps)
+    );
+
+    // Adam: PyTorch's script, autograd::optim on the slopes and the chapter's Kingma & Ba run.
+    let adam = torch("adam_w");
+    assert_eq!(adam.len(), steps + 1);
+    assert_eq!(
+        adam,
+        replay_on_landscape(q2_adam_spec(&settings), &settings, steps)
+    );
+    let (u, d) = largest_difference(&adam, &study.adam.run.w);
+    eprintln!("adam vs chapter: {u} ulps, {d:e}");
+
+    let momentum = study.momentum.as_ref().expect("momentum study");
+    let spec = Spec::Sgd {
+        lr: settings.momentum_a(),
+        momentum: settings.momentum.mu,
+        dampening: 0.0,
+        weight_decay: 0.0,
+        nesterov: false,
+        maximize: false,
+    };
+    assert_eq!(
+        torch("momentum_w"),
+        replay_on_landscape(spec, &settings, steps)
+    );
+    let (u, d) = largest_difference(&torch("momentum_w"), &momentum.run.w);
+    eprintln!("momentum vs chapter: {u} ulps, {d:e}");
+}
+
+#[test]
+fn q2_adam_near_the_threshold_equals_the_chapters_simulation() {
+    let source = q2_source(Some("0.41"));
+    let settings = gradbook::compute::optim::validate::parse(&source).expect("settings");
+    let study = gradbook::compute::optim::run(&source).expect("study");
+    let record = q2_record("q2_adam_near_threshold.py", &settings);
+    let adam = nums(&record["lists"]["adam_w"]);
+    let steps = settings.run.steps;
+    assert_eq!(
+        adam,
+        replay_on_landscape(q2_adam_spec(&settings), &settings, steps)
+    );
+    let (u, d) = largest_difference(&adam, &study.adam.run.w);
+    eprintln!("near threshold adam vs chapter: {u} ulps, {d:e}");
+    eprintln!(
+        "h_max {:?} escape {:?}",
+        study.adam.h_max, study.adam.escape_step
+    );
+}
