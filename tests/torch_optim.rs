@@ -5,8 +5,11 @@
 //! they parse back to the exact f64 PyTorch held.
 
 use gradbook::compute::autograd::optim::{Optimizer, Spec};
+use gradbook::compute::optim::StudyResult;
+use gradbook::compute::optim::settings::Settings;
 use serde_json::Value;
 use std::path::Path;
+use std::sync::OnceLock;
 
 const DIR: &str = "tests/fixtures/pytorch/optim";
 
@@ -234,6 +237,21 @@ fn q2_source(h: Option<&str>) -> String {
     }
 }
 
+/// The default book's Q2 settings and study (what the chapter prints), computed once per
+/// bump height: `None` for the book's h = 0.35, or `Some("0.41")` near the threshold.
+fn q2(h: Option<&'static str>) -> &'static (Settings, StudyResult) {
+    static BOOK: OnceLock<(Settings, StudyResult)> = OnceLock::new();
+    static NEAR: OnceLock<(Settings, StudyResult)> = OnceLock::new();
+    assert!(matches!(h, None | Some("0.41")), "one cache per height");
+    let cell = if h.is_none() { &BOOK } else { &NEAR };
+    cell.get_or_init(|| {
+        let source = q2_source(h);
+        let settings = gradbook::compute::optim::validate::parse(&source).expect("settings");
+        let study = gradbook::compute::optim::run(&source).expect("study");
+        (settings, study)
+    })
+}
+
 /// The value a script assigns to `name` on a line `name = value  # ...`.
 fn script_constant(script: &str, name: &str) -> f64 {
     let prefix = format!("{name} = ");
@@ -246,7 +264,7 @@ fn script_constant(script: &str, name: &str) -> f64 {
 }
 
 /// The recorded lists of a Q2 script, after checking its landscape constants are the book's.
-fn q2_record(script: &str, settings: &gradbook::compute::optim::settings::Settings) -> Value {
+fn q2_record(script: &str, settings: &Settings) -> Value {
     let text = std::fs::read_to_string(Path::new(DIR).join(script)).expect("script");
     assert_eq!(script_constant(&text, "L"), settings.landscape.l);
     assert_eq!(script_constant(&text, "h"), settings.landscape.h);
@@ -260,11 +278,7 @@ fn q2_record(script: &str, settings: &gradbook::compute::optim::settings::Settin
 }
 
 /// `Optimizer` on the book's landscape: the slope at each iterate as the gradient.
-fn replay_on_landscape(
-    spec: Spec,
-    settings: &gradbook::compute::optim::settings::Settings,
-    steps: usize,
-) -> Vec<f64> {
+fn replay_on_landscape(spec: Spec, settings: &Settings, steps: usize) -> Vec<f64> {
     let bump = settings.bump();
     let landscape = bump.landscape(settings.landscape.h).expect("landscape");
     let mut opt = Optimizer::new(spec, &[1]).expect("valid");
@@ -278,7 +292,7 @@ fn replay_on_landscape(
     out
 }
 
-fn q2_adam_spec(settings: &gradbook::compute::optim::settings::Settings) -> Spec {
+fn q2_adam_spec(settings: &Settings) -> Spec {
     Spec::Adam {
         lr: settings.alpha(),
         beta1: settings.adam.beta1,
@@ -306,22 +320,17 @@ fn printed(run: &[f64], digits: usize) -> Vec<String> {
 }
 
 /// The first step whose iterate is past the bump's peak (the chapter's escape step).
-fn first_past_peak(
-    run: &[f64],
-    settings: &gradbook::compute::optim::settings::Settings,
-) -> Option<usize> {
+fn first_past_peak(run: &[f64], settings: &Settings) -> Option<usize> {
     let peak = settings.bump().peak(settings.landscape.h);
     run.iter().position(|&w| w > peak)
 }
 
 #[test]
 fn q2_scripts_in_pytorch_equal_the_chapters_simulation() {
-    let source = q2_source(None);
-    let settings = gradbook::compute::optim::validate::parse(&source).expect("settings");
-    let study = gradbook::compute::optim::run(&source).expect("study");
+    let (settings, study) = q2(None);
     let steps = settings.run.steps;
     assert_eq!(steps, 30);
-    let record = q2_record("q2_adam.py", &settings);
+    let record = q2_record("q2_adam.py", settings);
     let torch = |k: &str| nums(&record["lists"][k]);
 
     // Gradient descent: w − a·g with g ∈ {−1, 1, −1/2} has an exact product, so PyTorch's fused
@@ -329,7 +338,7 @@ fn q2_scripts_in_pytorch_equal_the_chapters_simulation() {
     assert_eq!(torch("gd_w"), study.gd.run.w);
     assert_eq!(
         torch("gd_w"),
-        replay_on_landscape(Spec::sgd(settings.gd.a), &settings, steps)
+        replay_on_landscape(Spec::sgd(settings.gd.a), settings, steps)
     );
 
     // Adam: PyTorch's script equals autograd::optim on the book's slopes bit for bit, and the
@@ -339,7 +348,7 @@ fn q2_scripts_in_pytorch_equal_the_chapters_simulation() {
     assert_eq!(adam.len(), steps + 1);
     assert_eq!(
         adam,
-        replay_on_landscape(q2_adam_spec(&settings), &settings, steps)
+        replay_on_landscape(q2_adam_spec(settings), settings, steps)
     );
     let chapter = &study.adam.run.w;
     assert_eq!(adam[..4], chapter[..4]);
@@ -347,7 +356,7 @@ fn q2_scripts_in_pytorch_equal_the_chapters_simulation() {
     let (u, d) = largest_difference(&adam, chapter);
     assert!(u <= 2 && d <= 8.9e-16, "{u} ulps, {d:e}");
     assert_eq!(printed(&adam, 14), printed(chapter, 14));
-    assert_eq!(first_past_peak(&adam, &settings), study.adam.escape_step);
+    assert_eq!(first_past_peak(&adam, settings), study.adam.escape_step);
     assert_eq!(study.adam.escape_step, Some(5));
 
     // SGD(momentum=0.9): equal to autograd::optim bit for bit; the chapter's b ← μb + g,
@@ -362,7 +371,7 @@ fn q2_scripts_in_pytorch_equal_the_chapters_simulation() {
         maximize: false,
     };
     let torch_momentum = torch("momentum_w");
-    assert_eq!(torch_momentum, replay_on_landscape(spec, &settings, steps));
+    assert_eq!(torch_momentum, replay_on_landscape(spec, settings, steps));
     let (u, d) = largest_difference(&torch_momentum, &momentum.run.w);
     assert!(u <= 2 && d <= 7.2e-15, "{u} ulps, {d:e}");
     assert_eq!(printed(&torch_momentum, 14), printed(&momentum.run.w, 14));
@@ -370,10 +379,7 @@ fn q2_scripts_in_pytorch_equal_the_chapters_simulation() {
 
 /// Adam on the Q2 landscape as a scalar loop, in PyTorch's order of operations or in Kingma &
 /// Ba's Algorithm 1 as written (the chapter's).
-fn scalar_adam(
-    settings: &gradbook::compute::optim::settings::Settings,
-    torch_order: bool,
-) -> Vec<f64> {
+fn scalar_adam(settings: &Settings, torch_order: bool) -> Vec<f64> {
     let landscape = settings
         .bump()
         .landscape(settings.landscape.h)
@@ -407,38 +413,73 @@ fn scalar_adam(
 
 #[test]
 fn q2_adams_last_bits_are_the_order_of_operations() {
-    let source = q2_source(None);
-    let settings = gradbook::compute::optim::validate::parse(&source).expect("settings");
-    let study = gradbook::compute::optim::run(&source).expect("study");
-    let record = q2_record("q2_adam.py", &settings);
+    let (settings, study) = q2(None);
+    let record = q2_record("q2_adam.py", settings);
     // Written out by hand in each order, the loop reproduces each side bit for bit: the last-bit
     // differences are the formulas' rounding, not a different algorithm.
     assert_eq!(
-        scalar_adam(&settings, true),
+        scalar_adam(settings, true),
         nums(&record["lists"]["adam_w"])
     );
-    assert_eq!(scalar_adam(&settings, false), study.adam.run.w);
+    assert_eq!(scalar_adam(settings, false), study.adam.run.w);
 }
 
 #[test]
 fn q2_adam_near_the_threshold_equals_the_chapters_simulation() {
-    let source = q2_source(Some("0.41"));
-    let settings = gradbook::compute::optim::validate::parse(&source).expect("settings");
-    let study = gradbook::compute::optim::run(&source).expect("study");
+    let (settings, study) = q2(Some("0.41"));
     let h_max = study.adam.h_max.expect("Adam's threshold");
     assert!(settings.landscape.h < h_max && h_max - settings.landscape.h < 2e-4);
-    let record = q2_record("q2_adam_near_threshold.py", &settings);
+    let record = q2_record("q2_adam_near_threshold.py", settings);
     let adam = nums(&record["lists"]["adam_w"]);
     let steps = settings.run.steps;
     assert_eq!(
         adam,
-        replay_on_landscape(q2_adam_spec(&settings), &settings, steps)
+        replay_on_landscape(q2_adam_spec(settings), settings, steps)
     );
-    assert_eq!(adam, scalar_adam(&settings, true));
+    assert_eq!(adam, scalar_adam(settings, true));
     let (u, d) = largest_difference(&adam, &study.adam.run.w);
     assert!(u <= 1 && d <= 8.9e-16, "{u} ulps, {d:e}");
     assert_eq!(printed(&adam, 14), printed(&study.adam.run.w, 14));
     // Just below h_max, both still cross the peak, at the same step.
-    assert_eq!(first_past_peak(&adam, &settings), study.adam.escape_step);
+    assert_eq!(first_past_peak(&adam, settings), study.adam.escape_step);
     assert_eq!(study.adam.escape_step, Some(6));
+}
+
+#[test]
+fn q2_pytorch_without_fma_kernels_moves_as_far_as_the_chapter() {
+    for (h, script) in [
+        (None, "q2_adam.py"),
+        (Some("0.41"), "q2_adam_near_threshold.py"),
+    ] {
+        let (settings, study) = q2(h);
+        let fma = q2_record(script, settings);
+        let plain = load(&script.replace(".py", ".default-cpu.torch.json"));
+        // Recorded with ATen's AVX2 or AVX-512 kernels (both fuse), and with the plain ones.
+        assert!(["AVX2", "AVX512"].contains(&fma["cpu_capability"].as_str().unwrap_or("")));
+        assert_eq!(plain["cpu_capability"], "DEFAULT");
+        assert_eq!(plain["sqrt_mismatches"], 0);
+        let momentum = &study.momentum.as_ref().expect("momentum").run.w;
+        let runs = [
+            ("adam_w", &study.adam.run.w),
+            ("gd_w", &study.gd.run.w),
+            ("momentum_w", momentum),
+        ];
+        // The near-threshold script runs Adam only.
+        let runs = if h.is_none() { &runs[..] } else { &runs[..1] };
+        for &(name, chapter) in runs {
+            let (with_fma, without) = (nums(&fma["lists"][name]), nums(&plain["lists"][name]));
+            // PyTorch's own iterates move by up to 2 ulps between CPU kernels that fuse
+            // a·b + c (AVX2, AVX-512) and kernels that round twice (ATEN_CPU_CAPABILITY=default).
+            let (u, _) = largest_difference(&with_fma, &without);
+            assert!(u <= 2, "{script} {name}: {u} ulps");
+            let (u, _) = largest_difference(&without, chapter);
+            if name == "adam_w" {
+                // Kingma & Ba's β1·m + (1 − β1)·g is not ATen's m + (1 − β1)·(g − m) either.
+                assert!(u <= 2, "{script} {name}: {u} ulps");
+            } else {
+                // Without fused kernels PyTorch computes SGD and momentum as the chapter does.
+                assert_eq!(&without, chapter, "{script} {name}");
+            }
+        }
+    }
 }

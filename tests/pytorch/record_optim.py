@@ -10,7 +10,10 @@ Usage: python tests/pytorch/record_optim.py   (from the repository root; writes 
    parameters after the step are recorded, so Rust replays the same gradients. Also: PyTorch's
    default hyper-parameters and its ValueError texts for invalid ones.
 2. For each q2_*.py script beside this file's output: the script run as is by Python with real
-   PyTorch, and every list of floats it leaves in its namespace (the iterates it appended).
+   PyTorch, and every list of floats it leaves in its namespace (the iterates it appended), in
+   q2_*.torch.json; and the same run with ATEN_CPU_CAPABILITY=default (ATen's kernels for CPUs
+   without AVX2, which round a·b + c twice where the AVX2/AVX-512 kernels fuse it) in
+   q2_*.default-cpu.torch.json, to show how far PyTorch's own results move between CPUs.
 
 Every float is written as its Python repr string: those round-trip exactly through Rust's
 `str::parse::<f64>`, while serde_json's default float parser is only nearly correctly rounded.
@@ -23,7 +26,9 @@ must agree bit for bit.
 """
 import json
 import math
+import os
 import pathlib
+import subprocess
 import sys
 
 import torch
@@ -201,7 +206,8 @@ def record_script(path):
     exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
     lists = {k: [r(x) for x in v] for k, v in namespace.items()
              if isinstance(v, list) and v and all(isinstance(x, float) for x in v)}
-    return {"script": path.name, "torch": torch.__version__, "lists": lists,
+    return {"script": path.name, "torch": torch.__version__,
+            "cpu_capability": torch.backends.cpu.get_cpu_capability(), "lists": lists,
             "sqrt_mismatches": MISMATCHES[0]}
 
 
@@ -218,6 +224,9 @@ def dump(value, depth=0):
 
 
 def main():
+    if sys.argv[1:2] == ["--script"]:
+        sys.stdout.write(dump(record_script(pathlib.Path(sys.argv[2]))))
+        return
     record = {
         "torch": torch.__version__,
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
@@ -229,6 +238,11 @@ def main():
     for script in sorted(OUT.glob("q2_*.py")):
         out = script.with_suffix(".torch.json")
         out.write_text(dump(record_script(script)))
+        env = dict(os.environ, ATEN_CPU_CAPABILITY="default")
+        default_cpu = subprocess.run([sys.executable, __file__, "--script", str(script)], env=env,
+                                     check=True, capture_output=True, text=True).stdout
+        assert '"cpu_capability": "DEFAULT"' in default_cpu
+        script.with_suffix(".default-cpu.torch.json").write_text(default_cpu)
     print("recorded", len(CASES), "cases", file=sys.stderr)
 
 
