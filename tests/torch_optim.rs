@@ -2,7 +2,10 @@
 //! the default book's Q2 simulation against the same Adam, SGD and momentum run as PyTorch scripts.
 //!
 //! The records are written by `tests/pytorch/record_optim.py`; floats are Python repr strings so
-//! they parse back to the exact f64 PyTorch held.
+//! they parse back to the exact f64 PyTorch held. PyTorch's `Tensor.sqrt` on x86 is Intel MKL's,
+//! not correctly rounded for ~2% of inputs: Adam is compared bit for bit up to the first step where
+//! MKL's root differed from IEEE's (recorded per step), within 1e-15 after. The recorder also
+//! checks that a replay with optim.rs's formulas and MKL's root equals PyTorch bit for bit.
 
 use gradbook::compute::autograd::optim::{Optimizer, Spec};
 use gradbook::compute::optim::StudyResult;

@@ -22,7 +22,10 @@ Tensor.sqrt on x86 CPUs runs Intel MKL's vdSqrt (high-accuracy mode), which is n
 correctly rounded square root for about 2% of inputs. Adam divides by such a square root, so the
 recorder wraps Tensor.sqrt and counts, per optimizer step, the elements where PyTorch's result
 differs from math.sqrt (`sqrt_mismatches`). Up to the first step with a mismatch an exact replay
-must agree bit for bit.
+must agree bit for bit. To show the square root is the only such operation, the recorder replays
+every Adam case in plain Python floats with the per-element formulas of
+src/compute/autograd/optim.rs (fma computed exactly with fractions) but PyTorch's own square
+root, and refuses to write the record unless that replay equals PyTorch bit for bit.
 """
 import json
 import math
@@ -30,6 +33,8 @@ import os
 import pathlib
 import subprocess
 import sys
+
+from fractions import Fraction
 
 import torch
 
@@ -108,6 +113,51 @@ CASES = [
 ]
 
 
+def fma(a, b, c):
+    """a·b + c rounded once."""
+    return float(Fraction(a) * Fraction(b) + Fraction(c))
+
+
+def torch_sqrt(x):
+    """PyTorch's (MKL's) square root of one float64."""
+    return _sqrt(torch.tensor([x], dtype=torch.float64)).item()
+
+
+def replay_adam(kwargs, record):
+    """Adam per element as optim.rs computes it, with PyTorch's square root; the parameters."""
+    lr = kwargs["lr"]
+    beta1, beta2 = kwargs.get("betas", (0.9, 0.999))
+    eps, wd = kwargs.get("eps", 1e-8), kwargs.get("weight_decay", 0.0)
+    amsgrad, maximize = kwargs.get("amsgrad", False), kwargs.get("maximize", False)
+    params = [[float(x) for x in p] for p in record["initial"]]
+    state = [dict(step=0, m=[0.0] * len(p), v=[0.0] * len(p), vmax=[0.0] * len(p))
+             for p in params]
+    out = []
+    for step in record["steps"]:
+        for p, g, st in zip(params, step["grads"], state):
+            if g is None:
+                continue
+            st["step"] += 1
+            bc1, bc2 = 1 - beta1 ** float(st["step"]), 1 - beta2 ** float(st["step"])
+            step_size, bc2_sqrt = lr / bc1, bc2 ** 0.5
+            for i in range(len(p)):
+                gi = -float(g[i]) if maximize else float(g[i])
+                if wd != 0:
+                    gi = fma(p[i], wd, gi)
+                w = 1 - beta1
+                m = st["m"][i]
+                st["m"][i] = fma(w, gi - m, m) if abs(w) < 0.5 else fma(w - 1, gi - m, gi)
+                st["v"][i] = fma((1 - beta2) * gi, gi, st["v"][i] * beta2)
+                second = st["v"][i]
+                if amsgrad:
+                    st["vmax"][i] = max(st["vmax"][i], st["v"][i])
+                    second = st["vmax"][i]
+                denom = torch_sqrt(second) / bc2_sqrt + eps
+                p[i] = p[i] + (-step_size) * st["m"][i] / denom
+        out.append([[repr(x) for x in p] for p in params])
+    return out
+
+
 def run_case(name, kind, kwargs):
     params = initial_params()
     opt = getattr(torch.optim, kind)(params, **kwargs)
@@ -145,6 +195,9 @@ def run_case(name, kind, kwargs):
         single.step()
     for a, b in zip(params, again):
         assert torch.equal(a, b), name
+    if kind == "Adam":
+        replayed = replay_adam(kwargs, record)
+        assert replayed == [s["params"] for s in record["steps"]], name
     return record
 
 
