@@ -2,22 +2,24 @@
 //!
 //! PyTorch on a CPU runs `_single_tensor_sgd` / `_single_tensor_adam` (the `foreach` kernels are
 //! for CUDA-like devices only). Each tensor operation there is reproduced here with the rounding
-//! its CPU kernel performs, as measured on torch 2.15 (x86-64, AVX-512 kernels):
+//! its CPU kernel performs, as measured on torch 2.15 with ATen's AVX2 and AVX-512 kernels (any
+//! x86-64 CPU since about 2013; the plain kernels, `ATEN_CPU_CAPABILITY=default`, round
+//! `a·b + c` twice instead and move PyTorch's own results by an ulp or two):
 //!
-//! | PyTorch                         | computed here, per element                            |
-//! |---------------------------------|-------------------------------------------------------|
-//! | `a.add(b, alpha=s)`             | `fma(b, s, a)` (one rounding)                          |
-//! | `a.lerp_(b, w)`, `|w| < 0.5`    | `fma(w, b − a, a)`                                     |
-//! | `a.lerp_(b, w)`, `|w| ≥ 0.5`    | `fma(w − 1, b − a, b)`                                 |
-//! | `a.addcmul_(b, c, value=s)`     | `fma(s·b, c, a)`                                       |
-//! | `a.addcdiv_(b, c, value=s)`     | `a + (s·b) / c`                                        |
-//! | `a.mul_(s)`, `a / s`, `a + s`   | one IEEE operation                                     |
-//! | `a.sqrt()`                      | IEEE `sqrt` (PyTorch calls Intel MKL's `vdSqrt`, which |
-//! |                                 | is off by one ulp for about 2% of inputs)              |
-//! | Python `beta ** step`, `x ** 0.5` | `powf`, the same C `pow` Python calls               |
+//! | PyTorch                           | computed here, per element                        |
+//! |-----------------------------------|---------------------------------------------------|
+//! | `a.add(b, alpha=s)`               | `fma(b, s, a)` (one rounding)                     |
+//! | `a.lerp_(b, w)`, `abs(w) < 0.5`   | `fma(w, b − a, a)`                                |
+//! | `a.lerp_(b, w)`, `abs(w) ≥ 0.5`   | `fma(w − 1, b − a, b)`                            |
+//! | `a.addcmul_(b, c, value=s)`       | `fma(s·b, c, a)`                                  |
+//! | `a.addcdiv_(b, c, value=s)`       | `a + (s·b) / c`                                   |
+//! | `a.mul_(s)`, `a / s`, `a + s`     | one IEEE operation                                |
+//! | `a.sqrt()`                        | IEEE `sqrt`; PyTorch calls Intel MKL's `vdSqrt`,  |
+//! |                                   | one ulp off for about 2% of inputs                |
+//! | Python `beta ** step`, `x ** 0.5` | `powf`, the C `pow` Python calls                  |
 //!
 //! So SGD is bit-for-bit PyTorch's; Adam is too wherever MKL's square root is the IEEE one,
-//! and otherwise differs by the one-ulp square root it divides by.
+//! and otherwise differs by the one-ulp square root it divides by (tests/torch_optim.rs).
 
 /// An optimizer and its hyper-parameters, with PyTorch's names.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -506,6 +508,21 @@ mod tests {
         opt.step(&mut [&mut a, &mut b], &[Some(&[1.0]), Some(&[1.0])]);
         // b's state was untouched, so its first step is a's first step.
         assert_eq!(1.0 - b[0], first_move);
+    }
+
+    #[test]
+    fn a_parameter_of_the_wrong_length_is_left_unchanged() {
+        let mut opt = Optimizer::new(Spec::sgd(0.5), &[2, 1]).unwrap();
+        let (mut short, mut ok) = ([1.0], [1.0]);
+        opt.step(&mut [&mut short, &mut ok], &[Some(&[1.0]), Some(&[1.0])]);
+        assert_eq!((short, ok), ([1.0], [0.5]));
+    }
+
+    #[test]
+    fn amsgrad_maximum_propagates_nan_like_torch_maximum() {
+        assert!(maximum(f64::NAN, 1.0).is_nan());
+        assert!(maximum(1.0, f64::NAN).is_nan());
+        assert_eq!(maximum(-0.5, 2.0), 2.0);
     }
 
     #[test]
