@@ -195,8 +195,11 @@ fn adam_equals_torch_bit_for_bit_up_to_mkls_square_root() {
         compared += r.compared;
         worst = worst.max(r.max_scaled);
     }
-    eprintln!(
-        "Adam: {differing} of {compared} parameter values differ from torch's; worst {worst:e}"
+    // MKL's square root is off for ~2% of its inputs, and only steps after such a root may
+    // differ: 88 of 5,940 recorded values on the recording machine.
+    assert!(
+        differing * 20 < compared,
+        "{differing} of {compared} differ; worst {worst:e}"
     );
 }
 
@@ -497,7 +500,7 @@ fn q2_pytorch_without_fma_kernels_moves_as_far_as_the_chapter() {
             let (with_fma, without) = (nums(&fma["lists"][name]), nums(&plain["lists"][name]));
             // PyTorch's own iterates move by up to 3 ulps (2 at the book's h) between CPU kernels
             // that fuse a·b + c (AVX2, AVX-512) and kernels that round twice
-            // (ATEN_CPU_CAPABILITY=default): more than they differ from the chapter's.
+            // (ATEN_CPU_CAPABILITY=default): as far as the chapter's iterates are from either.
             let (u, _) = largest_difference(&with_fma, &without);
             assert!(u <= 3, "{script} {name}: {u} ulps");
             let (u, _) = largest_difference(&without, chapter);
