@@ -303,42 +303,39 @@ struct SgdHyper {
 
 /// `_single_tensor_sgd` for one parameter.
 fn sgd_step(param: &mut [f64], grad: &[f64], buffer: &mut Option<Vec<f64>>, h: SgdHyper) {
-    // grad = grads[i] if not maximize else -grads[i]
-    let mut g: Vec<f64> = grad
-        .iter()
-        .map(|&x| if h.maximize { -x } else { x })
-        .collect();
-    if h.weight_decay != 0.0 {
-        // grad = grad.add(param, alpha=weight_decay)
-        for (g, &p) in g.iter_mut().zip(param.iter()) {
-            *g = add_alpha(*g, p, h.weight_decay);
+    // Every tensor operation is elementwise, so one pass per element does them all in order.
+    // The momentum buffer is created from the first step's (decayed) gradient.
+    let first = buffer.is_none() && h.momentum != 0.0;
+    let buf = match buffer {
+        Some(buf) => buf,
+        None if h.momentum != 0.0 => buffer.insert(vec![0.0; param.len()]),
+        None => &mut Vec::new(),
+    };
+    for (i, p) in param.iter_mut().enumerate() {
+        // grad = grads[i] if not maximize else -grads[i]
+        let mut g = if h.maximize { -grad[i] } else { grad[i] };
+        if h.weight_decay != 0.0 {
+            // grad = grad.add(param, alpha=weight_decay)
+            g = add_alpha(g, *p, h.weight_decay);
         }
-    }
-    if h.momentum != 0.0 {
-        let buf = match buffer {
-            // buf = grad.detach().clone()
-            None => buffer.insert(g.clone()),
-            // buf.mul_(momentum).add_(grad, alpha=1 - dampening)
-            Some(buf) => {
-                for (b, &x) in buf.iter_mut().zip(&g) {
-                    *b = add_alpha(*b * h.momentum, x, 1.0 - h.dampening);
-                }
-                buf
-            }
-        };
-        if h.nesterov {
-            // grad = grad.add(buf, alpha=momentum)
-            for (x, &b) in g.iter_mut().zip(buf.iter()) {
-                *x = add_alpha(*x, b, h.momentum);
-            }
-        } else {
-            // grad = buf
-            g.copy_from_slice(buf);
+        if h.momentum != 0.0 {
+            buf[i] = if first {
+                // buf = grad.detach().clone()
+                g
+            } else {
+                // buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+                add_alpha(buf[i] * h.momentum, g, 1.0 - h.dampening)
+            };
+            g = if h.nesterov {
+                // grad = grad.add(buf, alpha=momentum)
+                add_alpha(g, buf[i], h.momentum)
+            } else {
+                // grad = buf
+                buf[i]
+            };
         }
-    }
-    // param.add_(grad, alpha=-lr)
-    for (p, &x) in param.iter_mut().zip(&g) {
-        *p = add_alpha(*p, x, -h.lr);
+        // param.add_(grad, alpha=-lr)
+        *p = add_alpha(*p, g, -h.lr);
     }
 }
 
