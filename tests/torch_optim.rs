@@ -226,7 +226,8 @@ fn invalid_hyper_parameters_have_pytorchs_value_error_texts() {
     assert!(invalid.len() >= 15);
     for case in invalid {
         let spec = spec_of(case["optimizer"].as_str().expect("kind"), &case["hyper"]);
-        let ours = Optimizer::new(spec, &[1]).err();
+        let count = case["params"].as_u64().expect("parameter count") as usize;
+        let ours = Optimizer::new(spec, &vec![1; count]).err();
         assert_eq!(ours.as_deref(), case["error"].as_str(), "{}", case["hyper"]);
     }
 }

@@ -219,15 +219,19 @@ INVALID = [
     ("Adam", {"lr": 0.1, "weight_decay": -2.0}),
     ("Adam", {"lr": 0.1, "betas": (0.0, 0.0), "eps": 0.0}),
     ("Adam", {"lr": 1e16}),
+    # No parameters: the base class's check, after the optimizer's own.
+    ("SGD", {"lr": 0.1}, 0),
+    ("Adam", {"lr": -1.0}, 0),
 ]
 
 
 def invalid_cases():
     out = []
-    for kind, kwargs in INVALID:
-        p = torch.zeros(1, requires_grad=True)
+    for kind, kwargs, *count in INVALID:
+        count = count[0] if count else 1
+        params = [torch.zeros(1, requires_grad=True) for _ in range(count)]
         try:
-            getattr(torch.optim, kind)([p], **kwargs)
+            getattr(torch.optim, kind)(params, **kwargs)
             error = None
         except ValueError as e:
             error = str(e)
@@ -235,6 +239,7 @@ def invalid_cases():
             "optimizer": kind,
             "hyper": {k: ([r(x) for x in v] if isinstance(v, tuple) else
                           v if isinstance(v, bool) else r(v)) for k, v in kwargs.items()},
+            "params": count,
             "error": error,
         })
     return out

@@ -176,9 +176,12 @@ pub struct Optimizer {
 
 impl Optimizer {
     /// The optimizer for parameters of these lengths; PyTorch's `ValueError` text for a bad
-    /// hyper-parameter (e.g. `Invalid learning rate: -1.0`).
+    /// hyper-parameter (e.g. `Invalid learning rate: -1.0`) or for no parameters at all.
     pub fn new(spec: Spec, param_lens: &[usize]) -> Result<Self, String> {
         spec.validate()?;
+        if param_lens.is_empty() {
+            return Err("optimizer got an empty parameter list".into());
+        }
         let states = param_lens
             .iter()
             .map(|&n| match spec {
