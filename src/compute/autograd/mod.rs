@@ -14,6 +14,7 @@ mod interp;
 mod lex;
 mod numeric;
 pub mod ops;
+pub mod optim;
 pub mod reconstruct;
 mod schedule;
 mod script;
