@@ -125,11 +125,12 @@ impl Tape {
                 "mat1 and mat2 shapes cannot be multiplied ({rows}x{features} and {inputs}x{outputs})"
             ));
         }
-        let wt = self.op1(Op::T, weight, None)?;
         let Some(bias) = bias else {
+            let wt = self.op1(Op::T, weight, None)?;
             return self.matmul(x, wt);
         };
         if sx.len() == 2 {
+            let wt = self.op1(Op::T, weight, None)?;
             return self.try_apply(
                 Op::Addmm,
                 &[
@@ -141,8 +142,11 @@ impl Tape {
                 None,
             );
         }
+        // ATen folds the input before it transposes the weight (the nodes' sequence numbers,
+        // and so the engine's order, show it).
         let rows: usize = sx[..sx.len() - 1].iter().product();
         let folded = self.op1(Op::View, x, Some(&[rows, inputs]))?;
+        let wt = self.op1(Op::T, weight, None)?;
         let product = self.try_apply(
             Op::Addmm,
             &[

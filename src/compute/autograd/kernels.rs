@@ -148,7 +148,41 @@ pub fn forward(op: Op, inputs: Inputs, target: Option<&[usize]>) -> Result<Tenso
             _ => return Err(format!("{} has no forward rule", op.class_name())),
         }
     };
-    out.dtype = dtype;
+    // Integer tensors stay integer only through operations that keep integers (`+ - *`,
+    // views, sums, max); anything else, or a non-integer result (a float Python number
+    // operand), is floating point as in PyTorch.
+    let keeps_int = matches!(
+        op,
+        Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::Neg
+            | Op::Abs
+            | Op::Relu
+            | Op::Where
+            | Op::T
+            | Op::Permute { .. }
+            | Op::View
+            | Op::UnsafeView
+            | Op::Expand
+            | Op::Unsqueeze { .. }
+            | Op::Squeeze { .. }
+            | Op::Select { .. }
+            | Op::Slice { .. }
+            | Op::Cat { .. }
+            | Op::Stack { .. }
+            | Op::Sum
+            | Op::SumDim { .. }
+            | Op::Amax { .. }
+            | Op::Max
+    );
+    out.dtype = if dtype == tensor::Dtype::I64
+        && (!keeps_int || out.data.iter().any(|x| x.fract() != 0.0))
+    {
+        tensor::Dtype::F64
+    } else {
+        dtype
+    };
     out.round();
     Ok(out)
 }
