@@ -57,8 +57,11 @@ fn close(mine: &Value, theirs: &Value, tol: f64) -> Result<(), String> {
     Ok(())
 }
 
-/// gradbook's nodes in canonical order: (json node, next as (input, canonical index)).
-fn canonical(json: &Value) -> (Vec<(Value, Vec<(u64, usize)>)>, BTreeMap<u64, usize>) {
+/// A node in canonical order: its JSON and its next_functions as (input, canonical index).
+type Canon = (Value, Vec<(u64, usize)>);
+
+/// gradbook's nodes in canonical order, and the canonical index of every node id.
+fn canonical(json: &Value) -> (Vec<Canon>, BTreeMap<u64, usize>) {
     let nodes: BTreeMap<u64, &Value> = json["nodes"]
         .as_array()
         .unwrap()
