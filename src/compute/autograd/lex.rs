@@ -372,6 +372,36 @@ mod tests {
     }
 
     #[test]
+    fn blocks_indent_and_dedent() {
+        let toks = kinds("for t in range(2):\n    y = t\n\n    # c\n    z = y\nw = 1\n");
+        let blocks: Vec<&Tok> = toks
+            .iter()
+            .filter(|t| matches!(t, Tok::Indent | Tok::Dedent))
+            .collect();
+        assert_eq!(blocks, [&Tok::Indent, &Tok::Dedent]);
+        let nested = kinds("with a:\n  for t in b:\n    y = t\n");
+        assert_eq!(nested.iter().filter(|t| **t == Tok::Dedent).count(), 2);
+        assert!(
+            lex("for t in b:\ny = 1")
+                .unwrap_err()
+                .message
+                .contains("indented block")
+        );
+        assert!(
+            lex("for t in b:\n    y = 1\n  z = 2")
+                .unwrap_err()
+                .message
+                .contains("unindent")
+        );
+        assert!(
+            lex("for t in b:")
+                .unwrap_err()
+                .message
+                .contains("indented block")
+        );
+    }
+
+    #[test]
     fn newlines_inside_brackets_are_joined() {
         let toks = kinds("y = (a +\n  b)\nz = y");
         assert_eq!(toks.iter().filter(|t| **t == Tok::Newline).count(), 2);

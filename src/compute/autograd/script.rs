@@ -745,6 +745,27 @@ mod tests {
     }
 
     #[test]
+    fn blocks_augmented_assignments_and_subscripts() {
+        let stmts = parse("for t in range(3):\n    w -= 0.1 * t\n    with torch.no_grad():\n        w.grad = None\nz = x[0, 1:3, ::2] @ y\n")
+            .unwrap_or_default();
+        let [Stmt::For { body, .. }, Stmt::Assign { value, .. }] = stmts.as_slice() else {
+            panic!("{stmts:?}");
+        };
+        assert!(
+            matches!(body.as_slice(), [Stmt::AugAssign { op: BinOp::Sub, .. }, Stmt::With { body, .. }] if matches!(body.as_slice(), [Stmt::SetAttr { .. }]))
+        );
+        assert_eq!(shape(value), "(x[3] MatMul y)");
+        assert_eq!(rhs("y = a < b + 1"), "(a Lt (b Add 1))");
+        assert_eq!(rhs("y = f(betas=(0.9, 0.999))"), "f(1)");
+        assert!(
+            parse("y = a < b < c")
+                .unwrap_err()
+                .message
+                .contains("chained")
+        );
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let src = format!("y = {}x{}", "(".repeat(10_000), ")".repeat(10_000));
         assert!(parse(&src).unwrap_err().message.contains("nested"));
