@@ -9,6 +9,7 @@ use std::path::Path;
 
 const CHAPTER: &str = include_str!("../content/q2-bump.md");
 const SEED: &str = include_str!("../content/bump.toml");
+const TORCH_SCRIPT: &str = include_str!("../content/q2_adam.py");
 const BOOK_TOML: &str = "[book]\ntitle = \"Q2\"\nsrc = \"content\"\n";
 const SUMMARY: &str = "# Summary\n\n- [Gradient descent and Adam on a bumpy loss](q2-bump.md)\n";
 
@@ -22,6 +23,7 @@ fn build(settings: &str) -> String {
         ("SUMMARY.md", SUMMARY),
         ("q2-bump.md", CHAPTER),
         ("bump.toml", settings),
+        ("q2_adam.py", TORCH_SCRIPT),
     ] {
         std::fs::write(content.join(name), text).unwrap();
     }
@@ -187,4 +189,90 @@ fn without_an_exact_value_the_chapter_says_why() {
         "{text}"
     );
     assert!(!text.contains("computed without rounding"));
+}
+
+/// The iterates the PyTorch script records (`adam_w`), run by gradbook's tensor engine.
+fn script_iterates() -> Vec<f64> {
+    let g = gradbook::compute::autograd::run(TORCH_SCRIPT).expect("the script runs");
+    g.records["adam_w"]
+        .iter()
+        .map(|v| v.as_f64().expect("a number"))
+        .collect()
+}
+
+/// The PyTorch section states how equal the script's Adam is to the simulation; every figure
+/// of that sentence is recomputed here from the two runs (bits, ulps by hand, printed digits).
+#[test]
+fn the_pytorch_section_says_how_equal_the_script_is() {
+    let html = build(SEED);
+    let text = plain(&html);
+    let simulated = optim::run(SEED).unwrap().adam.run.w;
+    let scripted = script_iterates();
+    assert_eq!(simulated.len(), scripted.len());
+    let equal = simulated
+        .iter()
+        .zip(&scripted)
+        .filter(|(a, b)| a.to_bits() == b.to_bits())
+        .count();
+    let first = simulated
+        .iter()
+        .zip(&scripted)
+        .position(|(a, b)| a.to_bits() != b.to_bits())
+        .expect("the last bits differ (PyTorch's order of operations)");
+    // Every iterate is ≥ 0 here, so the bit patterns are ordered like the values.
+    assert!(simulated.iter().chain(&scripted).all(|w| *w >= 0.0));
+    let ulps = simulated
+        .iter()
+        .zip(&scripted)
+        .map(|(a, b)| a.to_bits().abs_diff(b.to_bits()))
+        .max()
+        .unwrap();
+    let prints_same = |d: usize| {
+        simulated
+            .iter()
+            .zip(&scripted)
+            .all(|(a, b)| num(*a, d) == num(*b, d))
+    };
+    let same = (1..=17).rev().find(|&d| prints_same(d)).unwrap();
+    assert!(prints_same(6), "the page's tables print 6 digits");
+    let n = simulated.len();
+    for said in [
+        format!(
+            "{equal} of the script's {n} iterates equal the simulation's bit for bit, the first {first} among them"
+        ),
+        format!("differ by at most {ulps} units in the last place"),
+        format!("and the same up to {same} significant digits"),
+        format!("then {} steps of", n - 1),
+    ] {
+        assert!(text.contains(&said), "the page says: {said}");
+    }
+    assert!(html.contains("data-gb-claim=\"holds\""));
+    assert!(!html.contains("data-gb-claim=\"fails\""));
+}
+
+/// When bump.toml's bump no longer matches the script's, the section says so and its claim
+/// fails (and with it `gradbook check`), instead of printing an agreement that is not there.
+#[test]
+fn a_script_left_behind_by_an_edit_is_reported() {
+    let html = build(&SEED.replace("h = 0.35", "h = 0.6"));
+    let text = plain(&html);
+    assert!(
+        text.contains(
+            "The script's iterates do not match the simulation's: they first differ at step"
+        ),
+        "{text}"
+    );
+    assert!(html.contains("data-gb-claim=\"fails\""));
+}
+
+/// Fewer simulated steps than the script takes: the section says how many each recorded.
+#[test]
+fn a_script_with_another_step_count_is_reported() {
+    let html = build(&SEED.replace("steps = 30", "steps = 20"));
+    let text = plain(&html);
+    assert!(
+        text.contains("the script records 31 iterates and the simulation 21."),
+        "{text}"
+    );
+    assert!(html.contains("data-gb-claim=\"fails\""));
 }

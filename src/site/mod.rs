@@ -1,5 +1,6 @@
 //! The book → site pipeline: reading the book, rendering pages, writing the site.
 
+pub mod agreement;
 pub mod assets;
 pub mod authoring;
 pub mod book;

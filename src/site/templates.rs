@@ -431,6 +431,7 @@ pub fn register_functions(
     reads: &Reads,
 ) {
     crate::site::claims::register(tera);
+    crate::site::agreement::register(tera, digits);
     tera.register_filter("fenced", FencedFilter);
     let state = Mutex::new(state);
     let figure_reads = reads.clone();
