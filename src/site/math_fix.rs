@@ -5,8 +5,12 @@
 //! [`repair`] also works around layout glitches of math-core 0.7's output in Chromium (each
 //! measured by `tests/math_render.rs`): a sized delimiter that is the base of a script
 //! (`\Bigr)^2`) is not stretched unless it sits in its own `<mrow>`; `\nabla_\theta f` puts
-//! the subscript against the next letter; and a prime on an italic `f` touches the letter's
-//! overhang, which TeX's italic correction would have cleared.
+//! the subscript against the next letter; a prime on an italic `f` touches the letter's
+//! overhang, which TeX's italic correction would have cleared; and a stretched brace
+//! (`\underbrace`, `\overbrace`) is laid out at its unstretched width, so Chromium paints it
+//! from the middle of the formula onwards, through the formula's own fractions. A brace
+//! therefore becomes a `<mrow class="gb-underbrace">` (or `gb-overbrace`) around its base,
+//! and `css/content.css` draws the brace in that row's padding.
 
 use crate::markup::escape;
 
@@ -23,7 +27,88 @@ pub fn repair(mathml: &str) -> String {
         "<msup><mi>f</mi><mo>′</mo></msup>",
         &format!("<msup><mi>f</mi><mrow><mspace width=\"{THIN}\"/><mo>′</mo></mrow></msup>"),
     );
-    nabla_subscripts(&out)
+    out = nabla_subscripts(&out);
+    braces(&out)
+}
+
+/// A brace math-core writes as an accent: the opening tag of the script element, its closing
+/// tag, the brace character and the class of the row that replaces it.
+const BRACES: [(&str, &str, &str, &str); 2] = [
+    (
+        "<munder accentunder=\"true\">",
+        "munder",
+        "⏟",
+        "gb-underbrace",
+    ),
+    ("<mover accent=\"true\">", "mover", "⏞", "gb-overbrace"),
+];
+
+/// Replace every `<munder accentunder="true">BASE<mo>⏟</mo></munder>` by
+/// `<mrow class="gb-underbrace">BASE</mrow>` (and `⏞` over its base by `gb-overbrace`), also
+/// when braces nest. Other accents (`\hat`, `\bar`) are left alone.
+fn braces(mathml: &str) -> String {
+    let mut out = String::with_capacity(mathml.len());
+    let mut rest = mathml;
+    loop {
+        let next = BRACES
+            .iter()
+            .filter_map(|brace| rest.find(brace.0).map(|at| (at, brace)))
+            .min_by_key(|(at, _)| *at);
+        let Some((at, &(open, name, glyph, class))) = next else {
+            break;
+        };
+        out.push_str(&rest[..at]);
+        let inner = &rest[at + open.len()..];
+        let close = format!("</{name}>");
+        match closing(inner, name).and_then(|end| {
+            let base = inner[..end].strip_suffix(&format!("{glyph}</mo>"))?;
+            let mo = base.rfind("<mo")?;
+            base[mo + "<mo".len()..]
+                .chars()
+                .all(|c| c != '<')
+                .then_some((&base[..mo], end))
+        }) {
+            Some((base, end)) => {
+                out.push_str(&format!("<mrow class=\"{class}\">"));
+                out.push_str(&braces(base));
+                out.push_str("</mrow>");
+                rest = &inner[end + close.len()..];
+            }
+            None => {
+                out.push_str(open);
+                rest = inner;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Offset in `inner` (the text after an opening `<name …>` tag) of the `</name>` that closes
+/// it, counting nested elements of the same name.
+fn closing(inner: &str, name: &str) -> Option<usize> {
+    let open = format!("<{name}");
+    let close = format!("</{name}>");
+    let mut depth = 1usize;
+    let mut i = 0;
+    loop {
+        let o = inner[i..].find(&open).map(|p| i + p);
+        let c = i + inner[i..].find(&close)?;
+        match o {
+            Some(o) if o < c && inner[o + open.len()..].starts_with([' ', '>']) => {
+                depth += 1;
+                i = o + open.len();
+            }
+            Some(o) if o < c => i = o + open.len(),
+            _ => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(c);
+                }
+                i = c + close.len();
+            }
+        }
+    }
 }
 
 /// Wrap a sized delimiter (`<mo minsize=…>`) that is the first child of a `<msup>`, `<msub>`
@@ -209,5 +294,49 @@ mod tests {
             repair(broken),
             "<msub><mi mathvariant=\"normal\">∇</mi><mi>θ</mi>"
         );
+    }
+
+    #[test]
+    fn braces_become_rows_the_stylesheet_draws() {
+        let under = "<munder><munder accentunder=\"true\"><mfrac><mi>a</mi><mi>b</mi></mfrac><mo>⏟</mo></munder><mi>S</mi></munder>";
+        assert_eq!(
+            repair(under),
+            "<munder><mrow class=\"gb-underbrace\"><mfrac><mi>a</mi><mi>b</mi></mfrac></mrow><mi>S</mi></munder>"
+        );
+        let over =
+            "<mover accent=\"true\"><mrow><mi>a</mi></mrow><mo stretchy=\"true\">⏞</mo></mover>";
+        assert_eq!(
+            repair(over),
+            "<mrow class=\"gb-overbrace\"><mrow><mi>a</mi></mrow></mrow>"
+        );
+        // Nested braces, and an under-accent that is not a brace, keep their structure.
+        let nested = "<munder accentunder=\"true\"><mrow><munder accentunder=\"true\"><mi>a</mi><mo>⏟</mo></munder><munder accentunder=\"true\"><mi>b</mi><mo>_</mo></munder></mrow><mo>⏟</mo></munder>";
+        assert_eq!(
+            repair(nested),
+            "<mrow class=\"gb-underbrace\"><mrow><mrow class=\"gb-underbrace\"><mi>a</mi></mrow><munder accentunder=\"true\"><mi>b</mi><mo>_</mo></munder></mrow></mrow>"
+        );
+        // Unclosed (not from math-core): kept as it is.
+        let broken = "<munder accentunder=\"true\"><mi>a</mi><mo>⏟</mo>";
+        assert_eq!(repair(broken), broken);
+    }
+
+    #[test]
+    fn math_core_braces_are_all_replaced() {
+        for latex in [
+            "\\underbrace{\\frac{a}{b}\\Bigl(1+\\frac{c}{d}\\Bigr)}_{S} + \\hat{x}",
+            "\\overbrace{a + \\underbrace{b + c}_{T}}^{U}",
+        ] {
+            let mathml = crate::site::markdown::latex_to_mathml(latex, true).expect("valid LaTeX");
+            assert!(!mathml.contains('⏟') && !mathml.contains('⏞'), "{mathml}");
+            let rows = mathml.matches("class=\"gb-").count();
+            assert_eq!(rows, latex.matches("brace").count(), "{mathml}");
+            for label in ["<mi>S</mi>", "<mi>T</mi>", "<mi>U</mi>"] {
+                assert_eq!(
+                    mathml.contains(label),
+                    latex.contains(&label[4..5]),
+                    "{mathml}"
+                );
+            }
+        }
     }
 }
