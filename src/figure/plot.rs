@@ -122,7 +122,8 @@ fn plot_rect<CT: CoordTranslate>(area: &DrawingArea<SVGBackend, CT>) -> Rect {
 }
 
 /// Label the marker at `p` (half-size `gap`) with `text` on the first free side of `sides`
-/// inside `bounds`, and block the label's box; a label with no free place is left out.
+/// inside `bounds` (with a leader line, in the label's colour, when it stands off), and block
+/// the label's box and its leader; a label with no free place is left out.
 fn label(
     (area, f): (&Area, &Frame),
     obstacles: &mut Obstacles,
@@ -132,6 +133,13 @@ fn label(
     role: Role,
 ) -> Option<()> {
     if let Some(at) = layout::place(obstacles, bounds, text, f.label_px, p, gap, sides) {
+        if let Some((a, b)) = at.leader {
+            let px = |q: (f64, f64)| (q.0.round() as i32, q.1.round() as i32);
+            let line = ShapeStyle::from(theme::color(role)).stroke_width(1);
+            area.draw(&PathElement::new(vec![px(a), px(b)], line))
+                .ok()?;
+            obstacles.segment(a, b);
+        }
         let style = font(f.label_px, role).pos(plotters::style::text_anchor::Pos::new(at.h, at.v));
         area.draw(&Text::new(text.to_string(), at.at, style)).ok()?;
         obstacles.rect(at.rect);
