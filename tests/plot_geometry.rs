@@ -280,8 +280,13 @@ fn narrow_plots_number_the_same_steps_as_wide_ones() {
     // The caption says every point is labelled: the narrow plot must number the same steps.
     for &kind in figure::kinds(outcome()) {
         let wide = figure::draw(outcome(), kind, "q2-geo-").expect("every kind draws");
-        let narrow =
-            figure::draw_narrow(outcome(), kind, "q2-geo-n-").expect("plots have a narrow form");
+        let narrow = figure::draw_narrow(
+            outcome(),
+            kind,
+            "q2-geo-n-",
+            gradbook::format::Digits::DEFAULT,
+        )
+        .expect("plots have a narrow form");
         let labels = |svg: &str| {
             step_labels(&text_boxes(
                 &roxmltree::Document::parse(svg).expect("well-formed SVG"),
@@ -306,8 +311,13 @@ fn step_labels(boxes: &[TextBox]) -> Vec<(String, String)> {
 fn narrow_plots_are_legible_on_a_phone_and_keep_every_label() {
     for &kind in figure::kinds(outcome()) {
         let wide = figure::draw(outcome(), kind, "q2-geo-").expect("every kind draws");
-        let narrow =
-            figure::draw_narrow(outcome(), kind, "q2-geo-n-").expect("plots have a narrow form");
+        let narrow = figure::draw_narrow(
+            outcome(),
+            kind,
+            "q2-geo-n-",
+            gradbook::format::Digits::DEFAULT,
+        )
+        .expect("plots have a narrow form");
         let boxes = check_plot(kind, &narrow.svg, PHONE, MIN_PHONE_TEXT_PX);
         // The legend goes below the chart: under the lowest tick label.
         let legend = boxes
@@ -397,4 +407,37 @@ fn the_longest_run_draws_every_kind_quickly() {
     // Label placement checks each label against every obstacle; the labels are capped so a
     // long run stays far from quadratic (a debug build takes well under a second here).
     assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+}
+
+#[test]
+fn labels_print_the_books_digits_within_their_room() {
+    // The seed's label in the h_max-vs-α plot prints the computed h_max: at the book's digits
+    // when it asks for fewer than the label's room of 4, else at 4 (rounded here).
+    let Outcome::Optimizer(study) = outcome() else {
+        panic!("an optimizer outcome");
+    };
+    let h_max = study.adam.h_max.expect("the seed has a threshold");
+    let round = |digits: usize| -> f64 {
+        format!("{:.*e}", digits - 1, h_max)
+            .parse()
+            .expect("reads back")
+    };
+    for (digits, shown) in [(1, 1), (2, 2), (6, 4), (17, 4)] {
+        let svg = figure::draw_with_digits(
+            outcome(),
+            "hmax-vs-alpha",
+            "q2-geo-",
+            figure::diagram::Engine::default(),
+            gradbook::format::Digits(digits),
+        )
+        .expect("hmax-vs-alpha draws");
+        let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+        let label = text_boxes(&doc)
+            .into_iter()
+            .find(|b| b.text.contains("h_max = "))
+            .expect("the seed's label");
+        let printed = label.text.split("h_max = ").nth(1).unwrap_or("");
+        let value: f64 = printed.parse().expect("a plain decimal");
+        assert_eq!(value, round(shown), "digits = {digits}: {printed}");
+    }
 }

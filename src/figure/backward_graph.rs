@@ -4,15 +4,14 @@
 
 use super::diagram::{self, Diagram, Direction, Edge, Node};
 use crate::compute::autograd::{GraphNode, GraphResult};
-use crate::format::display;
+use crate::format::Digits;
 
 /// The figure kinds this module draws.
 pub const KINDS: &[&str] = &["backward-graph"];
 
-/// Significant digits of values and gradients in boxes.
-const DIGITS: usize = 5;
-/// Significant digits of values and gradients in tooltips (as Q1's diagrams print them).
-const TOOLTIP_DIGITS: usize = 6;
+/// Room for significant digits of values and gradients in boxes; tooltips print the book's
+/// digits (see [`Digits`]).
+const BOX_DIGITS: usize = 5;
 
 /// Draw figure `kind` of `result`; `None` if there is no such kind.
 pub fn draw(result: &GraphResult, kind: &str, id_prefix: &str) -> Option<String> {
@@ -26,13 +25,25 @@ pub fn draw_with(
     id_prefix: &str,
     layout: diagram::Engine,
 ) -> Option<String> {
-    (kind == KINDS[0]).then(|| diagram::render_with(&to_diagram(result), id_prefix, layout))
+    draw_with_digits(result, kind, id_prefix, layout, Digits::DEFAULT)
+}
+
+/// [`draw_with`] printing numbers at the book's `digits`.
+pub fn draw_with_digits(
+    result: &GraphResult,
+    kind: &str,
+    id_prefix: &str,
+    layout: diagram::Engine,
+    digits: Digits,
+) -> Option<String> {
+    (kind == KINDS[0])
+        .then(|| diagram::render_with(&to_diagram_with_digits(result, digits), id_prefix, layout))
 }
 
 /// The lines shown in a node's box.
-fn lines(n: &GraphNode, output: &str) -> Vec<String> {
-    let value = format!("value {}", display(n.value, DIGITS));
-    let grad = format!("grad {}", display(n.grad, DIGITS));
+fn lines(n: &GraphNode, output: &str, digits: Digits) -> Vec<String> {
+    let value = format!("value {}", digits.fit(n.value, BOX_DIGITS));
+    let grad = format!("grad {}", digits.fit(n.grad, BOX_DIGITS));
     if n.kind == "leaf" {
         let name = n.var.as_deref().unwrap_or("leaf");
         return vec![format!("{name} (1)"), "AccumulateGrad".into(), value, grad];
@@ -50,7 +61,7 @@ fn lines(n: &GraphNode, output: &str) -> Vec<String> {
 }
 
 /// The tooltip of a node: what it is and where its gradient goes.
-fn tooltip(result: &GraphResult, n: &GraphNode) -> String {
+fn tooltip(result: &GraphResult, n: &GraphNode, digits: Digits) -> String {
     let next: Vec<String> = result
         .edges
         .iter()
@@ -67,10 +78,10 @@ fn tooltip(result: &GraphResult, n: &GraphNode) -> String {
     format!(
         "{}: {what}\nvalue {}; d{}/d({}) = {}\nnext_functions: ({})",
         n.name,
-        display(n.value, TOOLTIP_DIGITS),
+        digits.show(n.value),
         result.output_var,
         n.var.clone().unwrap_or_else(|| n.forward.clone()),
-        display(n.grad, TOOLTIP_DIGITS),
+        digits.show(n.grad),
         next.join(", ")
     )
 }
@@ -78,13 +89,18 @@ fn tooltip(result: &GraphResult, n: &GraphNode) -> String {
 /// The diagram of `result`: one box per backward node, an arrow from each input to the
 /// node that consumes it.
 pub fn to_diagram(result: &GraphResult) -> Diagram {
+    to_diagram_with_digits(result, Digits::DEFAULT)
+}
+
+/// [`to_diagram`] printing numbers at the book's `digits`.
+pub fn to_diagram_with_digits(result: &GraphResult, digits: Digits) -> Diagram {
     let nodes = result
         .nodes
         .iter()
         .map(|n| Node {
-            lines: lines(n, &result.output_var),
+            lines: lines(n, &result.output_var, digits),
             class: n.kind.to_string(),
-            tooltip: tooltip(result, n),
+            tooltip: tooltip(result, n, digits),
         })
         .collect();
     let edges = result
@@ -133,7 +149,7 @@ pub fn dot(result: &GraphResult) -> String {
         out.push_str(&format!(
             "  n{} [label=\"{}\", fillcolor={fill}];\n",
             n.id,
-            dot_escape(&lines(n, &result.output_var).join("\n"))
+            dot_escape(&lines(n, &result.output_var, Digits::DEFAULT).join("\n"))
         ));
     }
     for e in &result.edges {

@@ -13,6 +13,7 @@ mod sweep;
 pub mod theme;
 
 use crate::compute::optim::StudyResult;
+use crate::format::Digits;
 use layout::{Obstacles, Rect, Side};
 use marker::Area;
 use plotters::coord::CoordTranslate;
@@ -218,30 +219,37 @@ fn tick(value: f64, span: f64) -> String {
 /// Draw figure `kind` of `result` in the [`WIDE`] frame; `None` if there is no such kind (or
 /// it has no data).
 pub fn draw(result: &StudyResult, kind: &str, id_prefix: &str) -> Option<String> {
-    draw_in(result, kind, id_prefix, &WIDE)
+    draw_in(result, kind, id_prefix, &WIDE, Digits::DEFAULT)
 }
 
-/// Draw figure `kind` of `result` in frame `f`.
-pub fn draw_in(result: &StudyResult, kind: &str, id_prefix: &str, f: &Frame) -> Option<String> {
+/// Draw figure `kind` of `result` in frame `f`, printing computed values at the book's
+/// `digits`.
+pub fn draw_in(
+    result: &StudyResult,
+    kind: &str,
+    id_prefix: &str,
+    f: &Frame,
+    digits: Digits,
+) -> Option<String> {
     let (svg, title) = match kind {
         "landscape" => (
             landscape::draw(result, f)?,
             "The loss with the iterates of gradient descent and Adam",
         ),
         "w-vs-t" => (
-            curves::w_vs_t(result, f)?,
+            curves::w_vs_t(result, f, digits)?,
             "Iterate w against step t for gradient descent and Adam",
         ),
         "mhat-vs-t" => (
-            curves::mhat_vs_t(result, f)?,
+            curves::mhat_vs_t(result, f, digits)?,
             "Adam's bias-corrected first moment against step t",
         ),
         "hmax-vs-alpha" => (
-            sweep::hmax_vs_alpha(result, f)?,
+            sweep::hmax_vs_alpha(result, f, digits)?,
             "Adam's escape threshold against the step size",
         ),
         "hmax-vs-beta1" => (
-            sweep::hmax_vs_beta1(result, f)?,
+            sweep::hmax_vs_beta1(result, f, digits)?,
             "Adam's escape threshold against beta1",
         ),
         _ => return None,
