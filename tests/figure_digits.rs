@@ -2,7 +2,8 @@
 //! digits prints every value of a backward graph's and a network diagram's tooltips, the
 //! node table beside an `autograd table` figure and its chapter text at 3 digits, in the page
 //! and in the standalone figure files. The expected numbers are the computed results rounded
-//! here, independently of the formatter; the default book keeps its 6 digits.
+//! here, independently of the formatter; the default book keeps its 6 digits; and `serve`'s
+//! incremental rebuild redraws the standalone figures when the digits change.
 
 use assert_cmd::Command;
 use gradbook::compute::{self, Kind, Outcome};
@@ -13,15 +14,20 @@ const NETWORKS: &str = include_str!("../content/networks.toml");
 const FENCE: &str =
     "import torch\nx = torch.tensor([0.5], requires_grad=True)\ny = torch.sin(x) * x\n";
 
-/// Build a book with `digits` (none: the default) whose one chapter draws comp_tree.py's
-/// backward graph, the networks' chain and an `autograd table` block; returns the site.
-fn build(dir: &Path, digits: Option<usize>) -> PathBuf {
+/// Write `book.toml` with `digits` (none: the default).
+fn settings(dir: &Path, digits: Option<usize>) {
     let setting = digits.map_or(String::new(), |d| format!("digits = {d}\n"));
     std::fs::write(
         dir.join("book.toml"),
         format!("[book]\ntitle = \"Digits\"\nsrc = \"content\"\n\n[gradbook]\n{setting}"),
     )
     .expect("book.toml");
+}
+
+/// Build a book with `digits` (none: the default) whose one chapter draws comp_tree.py's
+/// backward graph, the networks' chain and an `autograd table` block; returns the site.
+fn build(dir: &Path, digits: Option<usize>) -> PathBuf {
+    settings(dir, digits);
     let content = dir.join("content");
     std::fs::create_dir_all(&content).expect("content/");
     std::fs::write(
@@ -284,4 +290,33 @@ fn the_default_book_prints_six_digits_in_figures_and_chapter() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let site = build(dir.path(), None);
     check_book(&site, 6);
+}
+
+#[test]
+fn serve_redraws_standalone_figures_when_the_digits_change() {
+    use gradbook::site::build::RenderOptions;
+    use gradbook::site::incremental::Session;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    build(dir.path(), Some(3));
+    let (values, _) = graph_values(COMP_TREE);
+    let mut session = Session::new(dir.path(), RenderOptions::default());
+    let standalone = |session: &Session| {
+        let file = &session.site().files["figures/comp_tree-backward-graph.svg"];
+        tooltips(&String::from_utf8_lossy(file)).join("\n")
+    };
+    session.update().expect("the book builds");
+    check(
+        &numbers_after(&standalone(&session), "value "),
+        &values,
+        3,
+        "at 3",
+    );
+    settings(dir.path(), Some(5));
+    session.update().expect("the book builds again");
+    check(
+        &numbers_after(&standalone(&session), "value "),
+        &values,
+        5,
+        "at 5",
+    );
 }
