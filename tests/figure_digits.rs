@@ -164,14 +164,24 @@ fn check(printed: &[&str], values: &[f64], digits: usize, what: &str) {
     );
 }
 
-fn graph_values(source: &str) -> (Vec<f64>, Vec<f64>) {
-    match compute::run(Kind::Autograd, source).expect("the script runs") {
-        Outcome::Autograd(r) => (
-            r.nodes.iter().map(|n| n.value).collect(),
-            r.nodes.iter().map(|n| n.grad).collect(),
-        ),
-        _ => panic!("an autograd outcome"),
+/// The first number of a JSON value (a number, or a one-element tensor's nested list).
+fn scalar(v: &serde_json::Value) -> f64 {
+    match v {
+        serde_json::Value::Array(items) => items.first().map_or(f64::NAN, scalar),
+        other => other.as_f64().unwrap_or(f64::NAN),
     }
+}
+
+/// Every backward node's value and gradient, from the script's documented result JSON.
+fn graph_values(source: &str) -> (Vec<f64>, Vec<f64>) {
+    let json = compute::run(Kind::Autograd, source)
+        .expect("the script runs")
+        .to_json();
+    let nodes = json["nodes"].as_array().expect("nodes");
+    (
+        nodes.iter().map(|n| scalar(&n["value"])).collect(),
+        nodes.iter().map(|n| scalar(&n["grad"])).collect(),
+    )
 }
 
 /// The chain's node values and σ′ values (the first variant, as the `chain` kind draws).
