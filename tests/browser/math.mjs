@@ -2,7 +2,10 @@
 // the site's own math font, on every page of a built site:
 // - a sized delimiter (`\Bigr)`, `<mo minsize>`) is drawn at least 90 % of its minsize tall,
 //   also when it is the base of a script (`\Bigr)^2`);
-// - the prime of an italic f (`f'`) starts at least 0.12 em right of the f's box;
+// - a prime (`f'`, `\sigma'`) stands beside its letter like a prime, not above it like an
+//   accent: its box reaches below the top of the letter's box (by at least 0.02 em), and it
+//   starts right of the letter's box, for an italic f at least 0.09 em right (TeX's italic
+//   correction, clearing the f's overhang);
 // - what follows a subscripted nabla (`\nabla_\theta f`) starts at least 0.2 em right of it;
 // - a brace (`\underbrace`, `\overbrace`) is drawn across the whole width of its base, in a
 //   strip that no box of the base (its fractions, say) reaches into, and its label lies beyond
@@ -126,15 +129,29 @@ for (const rel of pages) {
                 problems.push(`sized delimiter ${mo.textContent} is ${got.toFixed(1)}px tall, minsize ${want.toFixed(1)}px: ${where(mo)}`);
             }
         }
-        const primes = [...document.querySelectorAll("math msup")].filter(
-            (m) => visible(m) && m.firstElementChild?.textContent === "f" && m.lastElementChild?.textContent.trim() === "′"
-        );
-        for (const m of primes) {
-            const f = box(m.firstElementChild);
-            const prime = box(m.lastElementChild.querySelector("mo") || m.lastElementChild);
-            const gap = (prime.left - f.right) / em(m);
-            if (gap < 0.12) {
-                problems.push(`the prime of f starts ${gap.toFixed(3)} em after the f: ${where(m)}`);
+        // A prime's letter: the element before it, or the base when it is a superscript.
+        const primes = [];
+        for (const mo of document.querySelectorAll("math mo")) {
+            if (!visible(mo) || !["′", "″", "‴"].includes(mo.textContent.trim())) continue;
+            let script = mo;
+            // Climb out of rows that hold nothing else but spaces.
+            const alone = (el) => [...el.parentElement.children].every((c) => c === el || c.tagName === "mspace");
+            while (script.parentElement.tagName === "mrow" && alone(script)) script = script.parentElement;
+            const sup = script.parentElement.tagName === "msup" && script.parentElement.lastElementChild === script;
+            const base = sup ? script.parentElement.firstElementChild : mo.previousElementSibling;
+            if (base && /^\p{L}$/u.test(base.textContent.trim())) primes.push({ mo, base });
+        }
+        for (const { mo, base } of primes) {
+            const [p, b] = [box(mo), box(base)];
+            const letter = base.textContent.trim();
+            const gap = (p.left - b.right) / em(mo);
+            const want = letter === "f" ? 0.09 : 0;
+            if (gap < want) {
+                problems.push(`the prime of ${letter} starts ${gap.toFixed(3)} em after it (want ${want}): ${where(mo)}`);
+            }
+            const reach = (p.bottom - b.top) / em(mo);
+            if (reach < 0.02) {
+                problems.push(`the prime of ${letter} floats ${(-reach).toFixed(3)} em above it, like an accent: ${where(mo)}`);
             }
         }
         const nablas = [...document.querySelectorAll("math msub")].filter(
@@ -198,6 +215,6 @@ for (const rel of pages) {
     failures += found.problems.length;
 }
 await browser.close();
-report.push(`math check: ${failures} glitches; measured ${totals.sized} sized delimiters, ${totals.primes} primes of f, ${totals.nablas} subscripted nablas, ${totals.braces} braces`);
+report.push(`math check: ${failures} glitches; measured ${totals.sized} sized delimiters, ${totals.primes} primes, ${totals.nablas} subscripted nablas, ${totals.braces} braces`);
 console.log(report.join("\n"));
 process.exit(failures === 0 ? 0 : 1);
