@@ -197,23 +197,32 @@ where
         .y_labels(f.ticks.1)
         .label_style(font(f.tick_px, Role::Fg))
         .axis_desc_style(font(f.desc_px, Role::Fg))
-        .x_label_formatter(&|x| tick(*x, x_span))
-        .y_label_formatter(&|y| tick(*y, y_span))
+        .x_label_formatter(&|x| tick(*x, x_span, f.ticks.0))
+        .y_label_formatter(&|y| tick(*y, y_span, f.ticks.1))
         .draw()
         .ok()
 }
 
-/// An axis tick label: 3 significant digits, and exactly 0 for rounding noise (a tick at
-/// −5.55e-17 on an axis spanning `span`).
-fn tick(value: f64, span: f64) -> String {
-    crate::format::display(
-        if value.abs() <= 1e-9 * span {
-            0.0
-        } else {
-            value
-        },
-        3,
-    )
+/// An axis tick label: exactly 0 for rounding noise (a tick at −5.55e-17 on an axis spanning
+/// `span`), else the value with the significant digits [`tick_digits`] gives for ticks at
+/// least `span / count` apart.
+fn tick(value: f64, span: f64, count: usize) -> String {
+    if value.abs() <= 1e-9 * span {
+        return crate::format::display(0.0, 3);
+    }
+    let step = span / count.max(1) as f64;
+    crate::format::display(value, tick_digits(value, step))
+}
+
+/// Significant digits that show `value` down to the decimal place of `step` and one more (a
+/// step of 2.5 or 0.25 needs it), at least 3 and at most 17: neighbouring ticks never print
+/// alike, and trailing zeros are trimmed anyway.
+fn tick_digits(value: f64, step: f64) -> usize {
+    if value == 0.0 || !value.is_finite() || step <= 0.0 || !step.is_finite() {
+        return 3;
+    }
+    let places = value.abs().log10().floor() - step.log10().floor();
+    (places + 2.0).clamp(3.0, 17.0) as usize
 }
 
 /// Draw figure `kind` of `result` in the [`WIDE`] frame; `None` if there is no such kind (or
@@ -255,4 +264,27 @@ pub fn draw_in(
         _ => return None,
     };
     theme::finish(&svg, id_prefix, title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_close_together_print_apart() {
+        // Ticks 0.005 apart around 1 need four digits; three would print 1, 1.01, 1.01.
+        let labels: Vec<String> = [1.0, 1.005, 1.01, 1.015]
+            .iter()
+            .map(|&v| tick(v, 0.02, 4))
+            .collect();
+        assert_eq!(labels, ["1", "1.005", "1.01", "1.015"]);
+        // Ordinary axes keep their short labels; noise prints 0, binary noise is trimmed.
+        assert_eq!(tick(0.5, 2.5, 11), "0.5");
+        assert_eq!(tick(-0.5, 2.5, 11), "\u{2212}0.5");
+        assert_eq!(tick(0.1 + 0.2, 1.0, 11), "0.3");
+        assert_eq!(tick(-5.55e-17, 1.5, 11), "0");
+        assert_eq!(tick(20000.0, 20000.0, 11), "20\u{202F}000");
+        assert_eq!(tick(0.001, 1.0, 11), "0.001");
+        assert_eq!(tick_digits(1.0, 0.0), 3);
+    }
 }
