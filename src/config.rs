@@ -260,7 +260,7 @@ impl Default for HtmlConfig {
 pub struct PrintConfig {
     /// Write `print.html` with every chapter.
     pub enable: bool,
-    /// mdBook's page-break switch (accepted, warned: chapters always start a new page).
+    /// Each chapter starts a new printed page (mdBook's default: on).
     pub page_break: Option<bool>,
 }
 

@@ -287,9 +287,9 @@ fn every_operation_and_number_operand_case() {
         let r = run(body);
         assert_eq!(describe(&r), graph, "{body}");
         assert!(
-            close(r.output, value),
+            close(r.output.item(), value),
             "{body}: value {} vs {value}",
-            r.output
+            r.output.item()
         );
         let gx = r
             .grads
@@ -318,7 +318,7 @@ fn unused_leaf_has_no_grad_and_no_node() {
 fn backward_names_the_output() {
     let r = run("y = x * 2\nz = y * w\ny.backward()");
     assert_eq!(r.output_var, "y");
-    assert!(close(r.output, 2.0 * X));
+    assert!(close(r.output.item(), 2.0 * X));
 }
 
 /// The reconstructed `comp_tree.py`, node by node, as PyTorch builds it (same derivation as
@@ -355,7 +355,7 @@ fn comp_tree_matches_pytorch() {
     let l = d - e;
     let m = e + j;
     let y = k.powf(l) + l * m + m * f * g.sin();
-    assert!(close(r.output, y));
+    assert!(close(r.output.item(), y));
     let yk = l * k.powf(l - 1.0);
     let yl = k.powf(l) * k.ln() + m;
     let ym = l + f * g.sin();
@@ -385,7 +385,10 @@ fn derivations_end_in_the_gradient() {
     let r =
         autograd::run(include_str!("../content/comp_tree.py")).unwrap_or_else(|e| panic!("{e}"));
     for n in &r.nodes {
-        let tail = format!("= {}\\end{{aligned}}", gradbook::format::num(n.grad, 6));
+        let tail = format!(
+            "= {}\\end{{aligned}}",
+            gradbook::format::num(n.grad.item(), 6)
+        );
         assert!(n.derivation.ends_with(&tail), "{}: {}", n.id, n.derivation);
     }
     let a = &r.nodes[r.leaves[0]];

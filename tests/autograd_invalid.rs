@@ -97,7 +97,7 @@ fn course_style_script_has_the_expected_graph() {
     let b = 1.0 / a + 2.0 - x;
     let s = 1.0 / (1.0 + (-b).exp());
     let c = s * (-w).exp();
-    assert!((r.output - (3.0 - c * c)).abs() <= 1e-12 * r.output.abs());
+    assert!((r.output.item() - (3.0 - c * c)).abs() <= 1e-12 * r.output.item().abs());
     // ∂out/∂c = −2c; ∂c/∂b = c(1−s); ∂b/∂a = −1/a²; ∂b/∂x = −1 (direct).
     let dc = -2.0 * c;
     let db = dc * c * (1.0 - s);

@@ -78,7 +78,7 @@ proptest! {
         let values: Vec<f64> = values.iter().map(|v| (v * 1000.0).round() / 1000.0).collect();
         let src = script(&values, &stmts);
         let r = autograd::run(&src).map_err(|e| TestCaseError::fail(format!("{e}\n{src}")))?;
-        let out_at = |vals: &[f64]| autograd::run(&script(vals, &stmts)).map(|r| r.output);
+        let out_at = |vals: &[f64]| autograd::run(&script(vals, &stmts)).map(|r| r.output.item());
         for (i, &v) in values.iter().enumerate() {
             // h = 1e-5: truncation h²/6·|f'''| and rounding ε|f|/h are both below 1e-9
             // for these bounded compositions; 1e-6 relative leaves a wide margin.

@@ -166,7 +166,12 @@ fn graph_command_prints_design_json() {
         .as_object()
         .map(|o| o.keys().map(String::as_str).collect())
         .unwrap_or_default();
-    assert_eq!(node_keys, ["id", "name", "expr", "var", "value", "grad"]);
+    // Every node carries its shape (DESIGN.md: the JSON grows with tensors, never renames).
+    assert_eq!(
+        node_keys,
+        ["id", "name", "expr", "var", "shape", "value", "grad"]
+    );
+    assert_eq!(first["shape"], serde_json::json!([1]));
     assert_eq!(first["expr"], "y = r + s");
     let leaf = json["nodes"]
         .as_array()

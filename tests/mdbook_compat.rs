@@ -640,3 +640,43 @@ fn mdbook_guide_builds() {
     println!("mdBook guide: {pages} pages present");
     assert!(pages > 30, "only {pages} pages");
 }
+
+/// `[output.html.print] page-break = false` lets printed chapters run on without a page break
+/// (the print page's chapters lose `break-before: page`); the default keeps the breaks.
+#[test]
+fn print_page_break_false_lets_chapters_run_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("book");
+    std::fs::create_dir_all(book.join("src")).unwrap();
+    std::fs::write(
+        book.join("src/SUMMARY.md"),
+        "# Summary\n\n- [One](one.md)\n- [Two](two.md)\n",
+    )
+    .unwrap();
+    std::fs::write(book.join("src/one.md"), "# One\n\nFirst.\n").unwrap();
+    std::fs::write(book.join("src/two.md"), "# Two\n\nSecond.\n").unwrap();
+    let print_main = |toml: &str| {
+        std::fs::write(book.join("book.toml"), toml).unwrap();
+        let (_tmp, site, stderr) = gradbook_build(&book);
+        assert!(!stderr.contains("page-break"), "no warning: {stderr}");
+        let print = std::fs::read_to_string(site.join("print.html")).unwrap();
+        let css = std::fs::read_to_string(site.join("css/print.css")).unwrap();
+        assert!(
+            css.contains(
+                ".print-content.no-page-break > section.print-chapter {\n    break-before: auto;"
+            ),
+            "{css}"
+        );
+        let start = print.find("<main").unwrap();
+        print[start..start + print[start..].find('>').unwrap()].to_string()
+    };
+    let title = "[book]\ntitle = \"Breaks\"\n";
+    assert!(!print_main(title).contains("no-page-break"));
+    let off = print_main(&format!(
+        "{title}\n[output.html.print]\npage-break = false\n"
+    ));
+    assert!(
+        off.contains("class=\"content print-content no-page-break\""),
+        "{off}"
+    );
+}

@@ -226,12 +226,55 @@ fn mdbook_preprocessors_run_in_gradbook_as_in_mdbook() {
             "{theirs}"
         );
         // zeta runs before alpha (`before = ["alpha"]`), in both.
-        assert!(theirs.contains("ran: zeta ran: alpha"), "{theirs}");
+        let at = |who: &str| theirs.find(&format!("ran: {who}")).expect(who);
+        assert!(at("zeta") < at("alpha"), "{theirs}");
         let shouted = |t: &str| t[t.find("SHOUTED").unwrap()..].to_string();
         assert_eq!(shouted(&ours), shouted(&theirs), "{page}");
     }
     let two = main_text(&read(&dir.path().join("by-gradbook/two.html")));
     assert!(two.contains("depth 1, parents One"), "{two}");
+}
+
+/// A preprocessor ordered before mdBook's built-in `links` sees `{{#include}}` unexpanded, one
+/// ordered after it sees the included text, in gradbook as in mdBook.
+#[test]
+fn preprocessors_ordered_around_links_see_what_mdbook_shows_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let tables = "[preprocessor.early]\ncommand = \"python3 shout.py early\"\nbefore = [\"links\"]\n\n[preprocessor.late]\ncommand = \"python3 shout.py late\"\nafter = [\"links\"]\n";
+    let book = shout_book(dir.path(), tables);
+    let out = Process::new(mdbook())
+        .args(["build", "-d"])
+        .arg(dir.path().join("by-mdbook"))
+        .current_dir(&book)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Command::new(gradbook())
+        .arg("build")
+        .arg(&book)
+        .arg("-d")
+        .arg(dir.path().join("by-gradbook"))
+        .assert()
+        .success();
+    let theirs = main_text(&read(&dir.path().join("by-mdbook/one.html")));
+    let ours = main_text(&read(&dir.path().join("by-gradbook/one.html")));
+    for text in [&theirs, &ours] {
+        assert!(
+            text.contains("ran: early (saw 1 include directives)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ran: late (saw 0 include directives)"),
+            "{text}"
+        );
+        assert!(text.contains("Included snippet text."), "{text}");
+    }
+    let shouted = |t: &str| t[t.find("SHOUTED").unwrap()..].to_string();
+    assert_eq!(shouted(&ours), shouted(&theirs));
 }
 
 /// Build with gradbook and expect exit 1 with `wanted` in stderr, located at `line` of

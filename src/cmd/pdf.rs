@@ -28,6 +28,7 @@ pub fn run(book_dir: &Path, output: Option<&Path>, edition: Option<&str>) -> Res
     let mut book = Book::load(book_dir)?;
     let edition = Edition::resolve(&book.config, edition)?;
     edition.apply(&mut book);
+    book.preprocess()?;
     book.config.output.html.print.enable = true;
     let output = match output {
         Some(o) => o.to_path_buf(),

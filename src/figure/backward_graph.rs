@@ -40,20 +40,47 @@ pub fn draw_with_digits(
         .then(|| diagram::render_with(&to_diagram_with_digits(result, digits), id_prefix, layout))
 }
 
-/// The lines shown in a node's box.
+/// A shape as torchviz writes it under a leaf name, `(3, 4)`; one dimension as `(3)`.
+fn shape_label(shape: &[usize]) -> String {
+    format!(
+        "({})",
+        shape
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// The lines shown in a node's box: value and gradient for a one-element tensor, the shape
+/// for a larger one (its numbers are in the JSON).
 fn lines(n: &GraphNode, output: &str, digits: Digits) -> Vec<String> {
-    let value = format!("value {}", digits.fit(n.value, BOX_DIGITS));
-    let grad = format!("grad {}", digits.fit(n.grad, BOX_DIGITS));
+    let numbers = if n.value.numel() == 1 {
+        vec![
+            format!("value {}", digits.fit(n.value.item(), BOX_DIGITS)),
+            format!(
+                "grad {}",
+                digits.fit(n.grad.data.first().copied().unwrap_or(0.0), BOX_DIGITS)
+            ),
+        ]
+    } else {
+        Vec::new()
+    };
     if n.kind == "leaf" {
         let name = n.var.as_deref().unwrap_or("leaf");
-        return vec![format!("{name} (1)"), "AccumulateGrad".into(), value, grad];
+        let mut lines = vec![
+            format!("{name} {}", shape_label(&n.shape)),
+            "AccumulateGrad".into(),
+        ];
+        lines.extend(numbers);
+        return lines;
     }
-    let mut lines = vec![
-        n.name.clone(),
-        n.expr.clone().unwrap_or_default(),
-        value,
-        grad,
-    ];
+    let mut lines = vec![n.name.clone(), n.expr.clone().unwrap_or_default()];
+    if n.value.numel() == 1 {
+        lines.extend(numbers);
+    } else {
+        lines.push(format!("shape {}", shape_label(&n.shape)));
+    }
     if n.kind == "output" {
         lines.push(format!("output: {output}.backward()"));
     }
@@ -75,13 +102,20 @@ fn tooltip(result: &GraphResult, n: &GraphNode, digits: Digits) -> String {
         })
         .collect();
     let what = n.expr.clone().or_else(|| n.var.clone()).unwrap_or_default();
+    let numbers = |t: &crate::compute::autograd::tensor::Tensor| {
+        if t.numel() == 1 {
+            digits.show(t.item())
+        } else {
+            format!("of shape {}", shape_label(&t.shape))
+        }
+    };
     format!(
         "{}: {what}\nvalue {}; d{}/d({}) = {}\nnext_functions: ({})",
         n.name,
-        digits.show(n.value),
+        numbers(&n.value),
         result.output_var,
         n.var.clone().unwrap_or_else(|| n.forward.clone()),
-        digits.show(n.grad),
+        numbers(&n.grad),
         next.join(", ")
     )
 }

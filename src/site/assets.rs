@@ -111,6 +111,8 @@ mod tests {
             "print_enabled": true,
             "additional_css": ["extra/more.css"],
             "additional_js": [],
+            "copyable": true,
+            "print_page_break": true,
             "is_print": false,
             "live_reload_script": "<script>/* reload */</script>",
         })
@@ -147,8 +149,10 @@ mod tests {
                 assert!(names.contains(&target), "{name} includes missing {target}");
             }
         }
-        // favicon.png comes from the book's theme folder, linked only when it has one.
+        // favicon.png comes from the book's theme folder, linked only when it has one;
+        // js/redirect.js is written with the redirects that need it (mdbook::extras).
         let written_by_pipeline = [
+            "js/redirect.js",
             "searchindex.js",
             "index.html",
             "print.html",

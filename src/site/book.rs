@@ -147,15 +147,6 @@ impl Book {
         let summary = summary::parse(&summary_source)
             .map_err(|e| e.in_file(&summary_file, &summary_source))?;
         let mut chapters = Vec::new();
-        let mut page_titles = std::collections::BTreeMap::new();
-        let scope = if config.build.use_default_preprocessors {
-            Some(
-                crate::site::mdbook::links::Scope::of_book(root)
-                    .with_context(|| format!("reading {}", root.display()))?,
-            )
-        } else {
-            None
-        };
         // The paths listed so far (a set: a list made loading quadratic in the chapters).
         let mut listed: HashSet<&str> = HashSet::new();
         for entry in &summary.entries {
@@ -173,15 +164,7 @@ impl Book {
                 let at = c.span.clone();
                 return Err(Diagnostic::at(&summary_file, &summary_source, at, &message).into());
             }
-            let mut source = read_text(&file)?;
-            if let Some(scope) = &scope {
-                let dir = file.parent().unwrap_or(Path::new("."));
-                let expanded = crate::site::mdbook::links::expand(&source, &file, dir, scope)?;
-                source = expanded.text;
-                if let Some(title) = expanded.title {
-                    page_titles.insert(path.clone(), title);
-                }
-            }
+            let source = read_text(&file)?;
             chapters.push(Chapter {
                 name: c.name.clone(),
                 number: if config.output.html.no_section_label {
@@ -194,14 +177,6 @@ impl Book {
                 file,
             });
         }
-        let mut summary = summary;
-        if scope.is_some() {
-            crate::site::mdbook::index::rename_readmes(
-                &mut summary,
-                &mut chapters,
-                &mut page_titles,
-            );
-        }
         let computations = find_computations(root, &src)?;
         Ok(Book {
             root: root.to_path_buf(),
@@ -209,14 +184,43 @@ impl Book {
             summary,
             chapters,
             computations,
-            page_titles,
+            page_titles: std::collections::BTreeMap::new(),
         })
     }
 
-    /// Run the book's `[preprocessor.*]` programs on its chapters (mdBook's protocol).
+    /// Run the book's preprocessors in mdBook's order: the built-in `links` (link directives)
+    /// and `index` (`README.md` → `index.md`) unless `use-default-preprocessors = false`, and
+    /// every `[preprocessor.*]` program through mdBook's protocol, so a program ordered
+    /// `before = ["links"]` sees the directives and one ordered after sees their expansion.
     pub fn preprocess(&mut self) -> Result<()> {
         let preprocessors = self.config.preprocessor.clone();
         crate::site::mdbook::preprocess::run(self, &preprocessors)
+    }
+
+    /// mdBook's `links` preprocessor: expand `{{#include}}` and the other link directives of
+    /// every chapter, and take the `{{#title}}` page titles.
+    pub fn expand_links(&mut self) -> Result<()> {
+        let scope = crate::site::mdbook::links::Scope::of_book(&self.root)
+            .with_context(|| format!("reading {}", self.root.display()))?;
+        for chapter in &mut self.chapters {
+            let dir = chapter.file.parent().unwrap_or(Path::new("."));
+            let expanded =
+                crate::site::mdbook::links::expand(&chapter.source, &chapter.file, dir, &scope)?;
+            chapter.source = expanded.text;
+            if let Some(title) = expanded.title {
+                self.page_titles.insert(chapter.path.clone(), title);
+            }
+        }
+        Ok(())
+    }
+
+    /// mdBook's `index` preprocessor: every `README.md` chapter becomes its folder's index page.
+    pub fn rename_readmes(&mut self) {
+        crate::site::mdbook::index::rename_readmes(
+            &mut self.summary,
+            &mut self.chapters,
+            &mut self.page_titles,
+        );
     }
 
     /// The folder with SUMMARY.md, as named in messages.

@@ -1,9 +1,12 @@
 // gradbook: the buttons of code blocks. Every block gets a copy button (it copies the whole
-// code, hidden lines included, so a copied Rust example still compiles); a block with hidden
+// code, hidden lines included, so a copied Rust example still compiles) unless the book sets
+// `[output.html.playground] copyable = false` (data-copyable on this script); a block with hidden
 // lines also gets a toggle that shows them. Both are real <button>s, reachable by keyboard.
 // Without JavaScript the hidden lines simply stay visible.
 (function () {
     "use strict";
+    var script = document.currentScript;
+    var copyable = !(script && script.getAttribute("data-copyable") === "false");
 
     // Copy with the Clipboard API where the page may use it (https, localhost, file://), else
     // with a selected textarea and execCommand.
@@ -70,22 +73,26 @@
             buttons.appendChild(toggle);
         }
 
-        var clip = button("clip-button", "Copy to clipboard");
-        clip.addEventListener("click", function () {
-            copyText(code.textContent).then(function () {
-                clip.classList.add("copied");
-                status.textContent = "Copied to clipboard";
-            }, function () {
-                status.textContent = "Could not copy: select the code and copy it by hand";
+        if (copyable) {
+            var clip = button("clip-button", "Copy to clipboard");
+            clip.addEventListener("click", function () {
+                copyText(code.textContent).then(function () {
+                    clip.classList.add("copied");
+                    status.textContent = "Copied to clipboard";
+                }, function () {
+                    status.textContent = "Could not copy: select the code and copy it by hand";
+                });
             });
-        });
-        clip.addEventListener("blur", function () {
-            clip.classList.remove("copied");
-        });
-        clip.addEventListener("mouseleave", function () {
-            clip.classList.remove("copied");
-        });
-        buttons.insertBefore(clip, buttons.firstChild);
-        pre.insertBefore(buttons, pre.firstChild);
+            clip.addEventListener("blur", function () {
+                clip.classList.remove("copied");
+            });
+            clip.addEventListener("mouseleave", function () {
+                clip.classList.remove("copied");
+            });
+            buttons.insertBefore(clip, buttons.firstChild);
+        }
+        if (buttons.firstChild) {
+            pre.insertBefore(buttons, pre.firstChild);
+        }
     });
 })();

@@ -1,12 +1,15 @@
 // Code blocks in Chromium over file://: hidden lines start hidden, the toggle shows and hides
 // them from the keyboard, the copy button copies the whole code (hidden lines included) and
 // says so, and highlighting follows the theme switch. Usage: node code.mjs SITE_DIR
+// With `--not-copyable` (a site built with `[output.html.playground] copyable = false`) it checks
+// instead that no block has a copy button while the hidden-lines toggle still works.
 // Prints one line per problem on stderr and exits 1 if there is any.
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 
 const site = process.argv[2];
+const copyable = process.argv[3] !== "--not-copyable";
 const executablePath = process.env.GRADBOOK_CHROMIUM || "/usr/bin/chromium";
 const browser = await chromium.launch({
     executablePath,
@@ -14,6 +17,7 @@ const browser = await chromium.launch({
     args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
 });
 const problems = [];
+class Done extends Error {}
 try {
     const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
     await context.grantPermissions(["clipboard-read", "clipboard-write"]);
@@ -26,8 +30,8 @@ try {
 
     const blocks = await page.evaluate(() => document.querySelectorAll("main pre > code").length);
     const buttons = await page.evaluate(() => document.querySelectorAll("main pre > .code-buttons .clip-button").length);
-    if (blocks === 0 || buttons !== blocks) {
-        problems.push(`${blocks} code blocks but ${buttons} copy buttons`);
+    if (blocks === 0 || buttons !== (copyable ? blocks : 0)) {
+        problems.push(`${blocks} code blocks but ${buttons} copy buttons (copyable: ${copyable})`);
     }
 
     const pre = page.locator("main pre.playground").first();
@@ -52,6 +56,10 @@ try {
     await page.keyboard.press("Space");
     if ((await hiddenShown()) !== 0) problems.push("a second press did not hide the lines again");
 
+    if (!copyable) {
+        console.log(`code blocks: ${blocks}, copy buttons: ${buttons}, hidden lines: ${boring}`);
+        throw new Done();
+    }
     // Copy: the whole code, hidden lines included, from the keyboard too.
     const clip = pre.locator(".clip-button");
     await clip.focus();
@@ -74,6 +82,8 @@ try {
     const dark = await keyword();
     if (light === dark) problems.push(`keywords are ${light} in both themes`);
     console.log(`code blocks: ${blocks}, hidden lines: ${boring}, keyword ${light} / ${dark}`);
+} catch (e) {
+    if (!(e instanceof Done)) throw e;
 } finally {
     await browser.close();
 }

@@ -7,6 +7,7 @@ use super::derive::{self, Term};
 use super::interp::Program;
 use super::schedule::{Task, engine_order};
 use super::tape::{NodeId, Var};
+use super::tensor::Tensor;
 use crate::diag::SpanError;
 use crate::format::num;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
@@ -27,10 +28,16 @@ pub struct GraphNode {
     pub expr: Option<String>,
     /// The variable holding the node's tensor, if it has a name.
     pub var: Option<String>,
-    /// The forward value of the node's tensor.
-    pub value: f64,
+    /// The forward value of the node's tensor (a plain number in JSON when it has one
+    /// element, nested lists otherwise). A leaf shows its value after the script's last
+    /// statement (after the last optimizer step).
+    pub value: Tensor,
     /// d output / d (the node's tensor): the gradient flowing into the node.
-    pub grad: f64,
+    pub grad: Tensor,
+    /// The tensor's shape (left out of the results JSON for one-element tensors, which keep
+    /// the first scripts' form; `graph --format json` always has it).
+    #[serde(skip_serializing_if = "one_element")]
+    pub shape: Vec<usize>,
     /// What the node is, in one cell: `k = r * g`, or `g (leaf)`.
     pub label: String,
     /// `leaf`, `op` or `output`.
@@ -81,7 +88,7 @@ pub struct GraphResult {
     /// Id of the output's `grad_fn`.
     pub root: usize,
     /// The output's value.
-    pub output: f64,
+    pub output: Tensor,
     /// `.grad` of every leaf that reaches the output, in definition order.
     pub grads: serde_json::Map<String, serde_json::Value>,
     /// Name of the output variable.
@@ -96,6 +103,15 @@ pub struct GraphResult {
     pub unused: Vec<String>,
     /// The script's text, for the chapter to show.
     pub script: String,
+    /// Python lists the script filled (per-step records such as `losses.append(loss.item())`),
+    /// by name; absent when there are none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub records: BTreeMap<String, Vec<serde_json::Value>>,
+}
+
+/// Whether a shape holds exactly one element (`[1]` or `[]`).
+fn one_element(shape: &[usize]) -> bool {
+    shape.iter().product::<usize>() == 1
 }
 
 impl GraphResult {
@@ -124,8 +140,9 @@ impl GraphResult {
                     o.insert("expr".into(), expr.clone().into());
                 }
                 o.insert("var".into(), n.var.clone().into());
-                o.insert("value".into(), n.value.into());
-                o.insert("grad".into(), n.grad.into());
+                o.insert("shape".into(), n.shape.clone().into());
+                o.insert("value".into(), n.value.to_json());
+                o.insert("grad".into(), n.grad.to_json());
                 o.into()
             })
             .collect();
@@ -133,7 +150,7 @@ impl GraphResult {
             "nodes": nodes,
             "edges": self.edges,
             "root": self.root,
-            "output": self.output,
+            "output": self.output.to_json(),
             "grads": self.grads,
         })
     }
@@ -173,7 +190,7 @@ pub(crate) fn build(program: &Program, source: &str) -> Result<GraphResult, Span
         .collect();
     let operand_latex = |n: NodeId| -> Vec<String> {
         let node = tape.node(n);
-        (0..node.inputs.len())
+        (0..node.next.len())
             .map(|k| {
                 match (
                     node.next.get(k).copied().flatten(),
@@ -182,15 +199,21 @@ pub(crate) fn build(program: &Program, source: &str) -> Result<GraphResult, Span
                     (Some(m), _) => ids
                         .get(&m)
                         .map_or_else(String::new, |&id| symbols[id].clone()),
-                    (None, Some(v)) => program
-                        .names
-                        .get(&v)
-                        .map_or_else(|| derive::number(node.inputs[k]), |s| derive::symbol(s)),
-                    (None, None) => derive::number(node.inputs[k]),
+                    (None, Some(v)) => program.names.get(&v).map_or_else(
+                        || derive::number(node.input_value(k)),
+                        |s| derive::symbol(s),
+                    ),
+                    (None, None) => derive::number(node.input_value(k)),
                 }
             })
             .collect()
     };
+    // A chain rule with one number per node exists when every node is one element and
+    // every operation elementwise (the first scripts); tensor graphs carry none.
+    let scalar = order.iter().all(|&n| {
+        let node = tape.node(n);
+        (node.op.is_elementwise() || node.next.is_empty()) && tape.tensor(node.output).numel() == 1
+    });
     let mut nodes = Vec::with_capacity(order.len());
     for (id, &n) in order.iter().enumerate() {
         let node = tape.node(n);
@@ -198,17 +221,28 @@ pub(crate) fn build(program: &Program, source: &str) -> Result<GraphResult, Span
         let var = name_of(program, n);
         let is_leaf = node.next.is_empty();
         let text = label.map_or_else(String::new, |l| l.expr.clone());
-        let grad = grads.node(n).unwrap_or(0.0);
+        let value = tape.tensor(node.output).clone();
+        let grad_tensor = grads.node_tensor(n).cloned().unwrap_or_else(|| Tensor {
+            data: vec![0.0; value.numel()],
+            ..value.clone()
+        });
+        let grad = grad_tensor.data.first().copied().unwrap_or(0.0);
         let mut terms: Vec<Term> = Vec::new();
         // Where each consumer's term sits in `terms`: a leaf used by every line of a long
         // script has as many consumers as the script has lines, so no linear search.
         let mut term_of: HashMap<usize, usize> = HashMap::new();
-        for e in g.edges_directed(NodeIndex::new(id), petgraph::Direction::Incoming) {
+        let incoming = if scalar {
+            g.edges_directed(NodeIndex::new(id), petgraph::Direction::Incoming)
+                .collect::<Vec<_>>()
+        } else {
+            Vec::new()
+        };
+        for e in incoming {
             let consumer = order[e.source().index()];
             let c = tape.node(consumer);
             let local = derive::local(c.op, *e.weight(), &operand_latex(consumer));
             let value =
-                c.op.local_derivative(*e.weight(), &c.inputs, tape.value(c.output));
+                c.op.local_derivative(*e.weight(), &c.input_values(), tape.value(c.output));
             match term_of.get(&e.source().index()) {
                 Some(&k) => {
                     let t = &mut terms[k];
@@ -241,8 +275,9 @@ pub(crate) fn build(program: &Program, source: &str) -> Result<GraphResult, Span
                     .map_or_else(|| text.clone(), |v| format!("{v} = {text}"))
             },
             var,
-            value: tape.value(node.output),
-            grad,
+            shape: value.shape.clone(),
+            value,
+            grad: grad_tensor,
             kind: if id == 0 {
                 "output"
             } else if is_leaf {
@@ -263,7 +298,11 @@ pub(crate) fn build(program: &Program, source: &str) -> Result<GraphResult, Span
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
-            derivation: derive::adjoint(&symbols[id], &terms, grad),
+            derivation: if scalar {
+                derive::adjoint(&symbols[id], &terms, grad)
+            } else {
+                String::new()
+            },
         });
     }
     let tasks: Vec<Task> = order
@@ -286,7 +325,11 @@ pub(crate) fn build(program: &Program, source: &str) -> Result<GraphResult, Span
         match tape.grad_edge(*var).and_then(|n| ids.get(&n)) {
             Some(&id) => {
                 leaves.push(id);
-                grads_map.insert(name.clone(), nodes[id].grad.into());
+                let grad = match &program.leaf_grads {
+                    Some(g) => g.get(var).map_or(serde_json::Value::Null, Tensor::to_json),
+                    None => nodes[id].grad.to_json(),
+                };
+                grads_map.insert(name.clone(), grad);
             }
             None => unused.push(name.clone()),
         }
@@ -317,7 +360,7 @@ pub(crate) fn build(program: &Program, source: &str) -> Result<GraphResult, Span
         nodes,
         edges,
         root: 0,
-        output: tape.value(program.output),
+        output: tape.tensor(program.output).clone(),
         grads: grads_map,
         output_var: program.output_name.clone(),
         leaves,
@@ -325,6 +368,7 @@ pub(crate) fn build(program: &Program, source: &str) -> Result<GraphResult, Span
         counts,
         unused,
         script: source.to_string(),
+        records: program.records.iter().cloned().collect(),
     })
 }
 
@@ -343,7 +387,7 @@ fn operands_text(program: &Program, n: NodeId) -> String {
     let tape = &program.tape;
     let node = tape.node(n);
     let show = |k: usize| -> String {
-        let value = node.inputs.get(k).copied().unwrap_or(f64::NAN);
+        let value = node.input_value(k);
         let Some(v): Option<Var> = node.sources.get(k).copied().flatten() else {
             return num(value, 6);
         };
@@ -358,7 +402,7 @@ fn operands_text(program: &Program, n: NodeId) -> String {
             None => num(value, 6),
         }
     };
-    (0..node.inputs.len())
+    (0..node.next.len())
         .map(show)
         .collect::<Vec<_>>()
         .join(", ")
@@ -368,26 +412,36 @@ fn operands_text(program: &Program, n: NodeId) -> String {
 fn check_finite(program: &Program, grads: &Gradients) -> Result<(), SpanError> {
     let tape = &program.tape;
     for (id, node) in tape.nodes() {
-        let Some(g) = grads.node(id) else { continue };
+        let Some(g) = grads.node_tensor(id) else {
+            continue;
+        };
         if !g.is_finite() {
             continue; // reported at the consumer that produced it
         }
+        let label = program.labels.get(id.index());
+        let span = label.map_or(0..0, |l| l.span.clone());
+        let expr = label.map_or("", |l| l.expr.as_str());
+        let one = node.inputs.iter().all(|t| t.numel() == 1) && node.op.is_elementwise();
         for (i, next) in node.next.iter().enumerate() {
-            if next.is_none() {
-                continue;
-            }
-            let local = node
-                .op
-                .local_derivative(i, &node.inputs, tape.value(node.output));
-            if !(g * local).is_finite() {
-                let label = program.labels.get(id.index());
-                let span = label.map_or(0..0, |l| l.span.clone());
-                let expr = label.map_or("", |l| l.expr.as_str());
+            let Some(next) = next else { continue };
+            if one {
+                let local =
+                    node.op
+                        .local_derivative(i, &node.input_values(), tape.value(node.output));
+                if !(g.item() * local).is_finite() {
+                    return Err(SpanError::new(
+                        span,
+                        format!(
+                            "the derivative of `{expr}` with respect to its input {i} is {} here, so the gradient is not finite",
+                            num(local, 6)
+                        ),
+                    ));
+                }
+            } else if grads.node_tensor(*next).is_some_and(|t| !t.is_finite()) {
                 return Err(SpanError::new(
                     span,
                     format!(
-                        "the derivative of `{expr}` with respect to its input {i} is {} here, so the gradient is not finite",
-                        num(local, 6)
+                        "the gradient of `{expr}` with respect to its input {i} is not finite here"
                     ),
                 ));
             }

@@ -1,9 +1,10 @@
 //! Tokens of the `comp_tree.py` dialect, with byte spans for diagnostics.
 //!
 //! Python's rules where the dialect meets them: `#` comments, implicit line joining inside
-//! brackets, no indentation at statement level, decimal `int`/`float` literals with
-//! underscores between digits. Everything else Python would accept but the dialect does
-//! not (strings, `//`, `+=`, `;`, backslash continuation, …) is an error naming the construct.
+//! brackets, indentation only after a line ending in `:` (blocks of `for` and `with`, as
+//! `Indent`/`Dedent` tokens), decimal `int`/`float` literals with underscores between
+//! digits. Everything else Python would accept but the dialect does not (strings, `//`, `;`,
+//! backslash continuation, …) is an error naming the construct.
 
 use crate::diag::SpanError;
 use std::ops::Range;
@@ -15,10 +16,14 @@ pub(crate) enum Tok {
     Name(String),
     /// A number literal; `int` when written without `.` or exponent.
     Number { value: f64, int: bool },
-    /// Punctuation: `+ - * / ** ( ) [ ] , . =`.
+    /// Punctuation: `+ - * / ** @ ( ) [ ] , . = : < > <= >= += -= *= /=`.
     Punct(&'static str),
     /// End of a logical line.
     Newline,
+    /// The start of an indented block.
+    Indent,
+    /// The end of an indented block.
+    Dedent,
     /// End of input.
     End,
 }
@@ -40,6 +45,8 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, SpanError> {
     // Python accepts a UTF-8 byte-order mark at the start of a file; so do we.
     let mut i = if src.starts_with('\u{feff}') { 3 } else { 0 };
     let mut line_start = true;
+    // Widths of the open blocks' indentation (Python's indentation stack).
+    let mut levels: Vec<usize> = vec![0];
     while i < bytes.len() {
         let c = bytes[i];
         if line_start && open.is_empty() {
@@ -48,11 +55,8 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, SpanError> {
                 .take_while(|b| matches!(b, b' ' | b'\t' | b'\x0c'))
                 .count();
             let rest = bytes.get(indent_end).copied();
-            if indent_end > i && !matches!(rest, None | Some(b'\n' | b'\r' | b'#')) {
-                return Err(SpanError::new(
-                    i..indent_end,
-                    "unexpected indent: statements start in the first column",
-                ));
+            if !matches!(rest, None | Some(b'\n' | b'\r' | b'#')) {
+                indentation(&mut out, &mut levels, i..indent_end)?;
             }
             i = indent_end;
             line_start = false;
@@ -101,11 +105,77 @@ pub(crate) fn lex(src: &str) -> Result<Vec<Token>, SpanError> {
             span: src.len()..src.len(),
         });
     }
+    if out.last().is_some_and(|t| t.tok == Tok::Newline)
+        && out
+            .iter()
+            .rev()
+            .nth(1)
+            .is_some_and(|t| t.tok == Tok::Punct(":"))
+    {
+        return Err(SpanError::new(
+            src.len()..src.len(),
+            "expected an indented block after the `:`",
+        ));
+    }
+    for _ in 1..levels.len() {
+        out.push(Token {
+            tok: Tok::Dedent,
+            span: src.len()..src.len(),
+        });
+    }
     out.push(Token {
         tok: Tok::End,
         span: src.len()..src.len(),
     });
     Ok(out)
+}
+
+/// Indent/Dedent tokens for a logical line starting with the whitespace `span`: deeper only
+/// right after a line ending in `:`, shallower only back to an enclosing block's width.
+fn indentation(
+    out: &mut Vec<Token>,
+    levels: &mut Vec<usize>,
+    span: Range<usize>,
+) -> Result<(), SpanError> {
+    let width = span.len();
+    let current = levels.last().copied().unwrap_or(0);
+    let opens = out.len() >= 2
+        && out.last().is_some_and(|t| t.tok == Tok::Newline)
+        && out[out.len() - 2].tok == Tok::Punct(":");
+    if opens {
+        if width <= current {
+            return Err(SpanError::new(
+                span,
+                "expected an indented block after the `:`",
+            ));
+        }
+        levels.push(width);
+        out.push(Token {
+            tok: Tok::Indent,
+            span,
+        });
+        return Ok(());
+    }
+    if width > current {
+        return Err(SpanError::new(
+            span,
+            "unexpected indent: only the body of a `for` or `with` block is indented",
+        ));
+    }
+    while levels.last().is_some_and(|&l| l > width) {
+        levels.pop();
+        out.push(Token {
+            tok: Tok::Dedent,
+            span: span.clone(),
+        });
+    }
+    if levels.last() != Some(&width) {
+        return Err(SpanError::new(
+            span,
+            "unindent does not match any outer indentation level",
+        ));
+    }
+    Ok(())
 }
 
 /// Punctuation at `i`; returns the position after it.
@@ -127,12 +197,21 @@ fn punct(
             return Ok(i + 2);
         }
         "//" => return err(2, "floor division `//` is not part of the dialect"),
-        "==" | "!=" | "<=" | ">=" => return err(2, "comparisons are not part of the dialect"),
-        "+=" | "-=" | "*=" | "/=" => {
-            return err(
-                2,
-                "augmented assignment is not part of the dialect: in-place operations change the graph; assign to a new name",
-            );
+        "==" | "!=" => return err(2, "only the comparisons < > <= >= are part of the dialect"),
+        "<=" | ">=" | "+=" | "-=" | "*=" | "/=" => {
+            let tok = match two {
+                "<=" => "<=",
+                ">=" => ">=",
+                "+=" => "+=",
+                "-=" => "-=",
+                "*=" => "*=",
+                _ => "/=",
+            };
+            out.push(Token {
+                tok: Tok::Punct(tok),
+                span: i..i + 2,
+            });
+            return Ok(i + 2);
         }
         _ => {}
     }
@@ -145,6 +224,10 @@ fn punct(
         b',' => ",",
         b'.' => ".",
         b'=' => "=",
+        b':' => ":",
+        b'@' => "@",
+        b'<' => "<",
+        b'>' => ">",
         b'(' | b'[' => {
             open.push((c, i));
             if c == b'(' { "(" } else { "[" }
@@ -165,16 +248,16 @@ fn punct(
                 "backslash line continuation is not supported: wrap the expression in parentheses",
             );
         }
-        b'%' | b'@' | b'&' | b'|' | b'^' | b'~' | b'<' | b'>' | b'!' => {
+        b'%' | b'&' | b'|' | b'^' | b'~' | b'!' => {
             return err(
                 1,
                 &format!(
-                    "the operator `{}` is not part of the dialect (use + - * / **)",
+                    "the operator `{}` is not part of the dialect (use + - * / ** @)",
                     c as char
                 ),
             );
         }
-        b':' | b'{' | b'}' => {
+        b'{' | b'}' => {
             return err(1, &format!("`{}` is not part of the dialect", c as char));
         }
         _ => {
@@ -285,6 +368,36 @@ mod tests {
                 Tok::Newline,
                 Tok::End
             ]
+        );
+    }
+
+    #[test]
+    fn blocks_indent_and_dedent() {
+        let toks = kinds("for t in range(2):\n    y = t\n\n    # c\n    z = y\nw = 1\n");
+        let blocks: Vec<&Tok> = toks
+            .iter()
+            .filter(|t| matches!(t, Tok::Indent | Tok::Dedent))
+            .collect();
+        assert_eq!(blocks, [&Tok::Indent, &Tok::Dedent]);
+        let nested = kinds("with a:\n  for t in b:\n    y = t\n");
+        assert_eq!(nested.iter().filter(|t| **t == Tok::Dedent).count(), 2);
+        assert!(
+            lex("for t in b:\ny = 1")
+                .unwrap_err()
+                .message
+                .contains("indented block")
+        );
+        assert!(
+            lex("for t in b:\n    y = 1\n  z = 2")
+                .unwrap_err()
+                .message
+                .contains("unindent")
+        );
+        assert!(
+            lex("for t in b:")
+                .unwrap_err()
+                .message
+                .contains("indented block")
         );
     }
 

@@ -1,11 +1,9 @@
-//! Python-number arithmetic, `torch.tensor(...)` literals and explanations of non-finite
-//! values: the parts of running a script that are about numbers rather than graphs.
+//! Python-number arithmetic and explanations of non-finite values: the parts of running a
+//! script that are about numbers rather than graphs.
 
 use super::ops::Op;
-use super::script::{Arg, BinOp, Expr, ExprKind};
-use crate::diag::SpanError;
+use super::script::BinOp;
 use crate::format::num;
-use std::ops::Range;
 
 /// Largest integer f64 holds exactly; Python's ints are unbounded, so beyond it we stop.
 const EXACT_INT: f64 = 9_007_199_254_740_992.0;
@@ -39,6 +37,9 @@ pub(super) fn python_number(
             }
             (x.powf(y), both_int && y >= 0.0)
         }
+        BinOp::MatMul | BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => {
+            return Err("unsupported operand types for this operator: two numbers".into());
+        }
     };
     if !value.is_finite() {
         return Err("number too large for float64".into());
@@ -47,80 +48,6 @@ pub(super) fn python_number(
         return Err("integer too large to compute exactly in float64 (beyond 2**53)".into());
     }
     Ok((value, int))
-}
-
-/// Read `torch.tensor([v], requires_grad=…, dtype=…)`; `eval` evaluates the element and
-/// returns `None` if it is a tensor. Returns (value, is_int, requires_grad).
-pub(super) fn tensor_literal(
-    args: &[Arg],
-    span: &Range<usize>,
-    mut eval: impl FnMut(&Expr) -> Result<Option<(f64, bool)>, SpanError>,
-) -> Result<(f64, bool, bool), SpanError> {
-    let err = |s: &Range<usize>, m: &str| Err(SpanError::new(s.clone(), m.to_string()));
-    let mut data: Option<&Expr> = None;
-    let mut requires_grad = None;
-    let mut dtype_float = false;
-    for arg in args {
-        match &arg.keyword {
-            None if data.is_none() => data = Some(&arg.value),
-            None => {
-                return err(
-                    &arg.value.span,
-                    "torch.tensor takes one positional argument",
-                );
-            }
-            Some((k, ks)) if k == "requires_grad" => {
-                if requires_grad.is_some() {
-                    return err(ks, "requires_grad is given twice");
-                }
-                requires_grad = Some(match &arg.value.kind {
-                    ExprKind::Name(n) if n == "True" => true,
-                    ExprKind::Name(n) if n == "False" => false,
-                    _ => return err(&arg.value.span, "requires_grad must be True or False"),
-                });
-            }
-            Some((k, _)) if k == "dtype" => {
-                let ok = matches!(&arg.value.kind, ExprKind::Attr { base, name, .. }
-                    if matches!(&base.kind, ExprKind::Name(t) if t == "torch")
-                        && matches!(name.as_str(), "float64" | "double" | "float32" | "float"));
-                if !ok {
-                    return err(
-                        &arg.value.span,
-                        "dtype must be torch.float64, torch.double, torch.float32 or torch.float (gradbook computes in float64)",
-                    );
-                }
-                dtype_float = true;
-            }
-            Some((k, ks)) => {
-                return err(
-                    ks,
-                    &format!("unsupported keyword argument `{k}` of torch.tensor"),
-                );
-            }
-        }
-    }
-    let Some(data) = data else {
-        return err(span, "torch.tensor needs a value: `torch.tensor([2.0])`");
-    };
-    let ExprKind::List(items) = &data.kind else {
-        return err(
-            &data.span,
-            "write the value as a one-element list: `torch.tensor([2.0])`",
-        );
-    };
-    let [item] = items.as_slice() else {
-        return err(
-            &data.span,
-            "only one-element tensors `torch.tensor([v])` are supported",
-        );
-    };
-    match eval(item)? {
-        Some((value, int)) => Ok((value, int && !dtype_float, requires_grad.unwrap_or(false))),
-        None => err(
-            &item.span,
-            "torch.tensor([…]) takes a number here, not a tensor",
-        ),
-    }
 }
 
 /// Why `op` on `inputs` gave the non-finite `value`, in words.

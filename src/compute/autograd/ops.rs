@@ -65,6 +65,128 @@ pub enum Op {
     Sigmoid,
     /// `relu`.
     Relu,
+    /// `sqrt`.
+    Sqrt,
+    /// `abs`.
+    Abs,
+    /// `clamp(min, max)` with Python-number bounds (infinite when not given).
+    Clamp {
+        /// Lower bound.
+        min: f64,
+        /// Upper bound.
+        max: f64,
+    },
+    /// `where(condition, self, other)`; the condition is a saved input after the two.
+    Where,
+    /// `mm(self, mat2)`: matrix × matrix.
+    Mm,
+    /// `mv(self, vec)`: matrix × vector.
+    Mv,
+    /// `dot(self, tensor)`: vector · vector.
+    Dot,
+    /// `bmm(self, mat2)`: batched matrix product of 3-d tensors.
+    Bmm,
+    /// `addmm(self, mat1, mat2)`: `self + mat1 @ mat2`, `self` broadcast (`nn.functional.linear`).
+    Addmm,
+    /// `t()`: transpose of a matrix.
+    T,
+    /// `permute(dims)`: output dim `d` is input dim `perm[d]` (the first `rank` entries).
+    Permute {
+        /// The permutation.
+        perm: [u8; 8],
+        /// How many entries of `perm` are used.
+        rank: u8,
+    },
+    /// `view(shape)` / `reshape(shape)` of a contiguous tensor.
+    View,
+    /// `_unsafe_view`: the reshape `matmul` and `linear` end with.
+    UnsafeView,
+    /// `expand(shape)`.
+    Expand,
+    /// `unsqueeze(dim)`.
+    Unsqueeze {
+        /// The new dim.
+        dim: u8,
+    },
+    /// `squeeze_(dim)` as `matmul` of a vector and a matrix records it.
+    Squeeze {
+        /// The dim removed.
+        dim: u8,
+    },
+    /// `select(dim, index)`: `x[i]`.
+    Select {
+        /// The dim indexed.
+        dim: u8,
+        /// The index (non-negative).
+        index: usize,
+    },
+    /// `slice(dim, start, end, step)`: `x[a:b:c]`.
+    Slice {
+        /// The dim sliced.
+        dim: u8,
+        /// First index.
+        start: usize,
+        /// Step (positive).
+        step: usize,
+    },
+    /// `cat(tensors, dim)`.
+    Cat {
+        /// The dim joined along.
+        dim: u8,
+    },
+    /// `stack(tensors, dim)`.
+    Stack {
+        /// The new dim.
+        dim: u8,
+    },
+    /// `sum()`: every element.
+    Sum,
+    /// `sum(dim, keepdim)`: the dims in `mask` (bit d = dim d).
+    SumDim {
+        /// Reduced dims.
+        mask: u32,
+        /// Keep them as size 1.
+        keepdim: bool,
+    },
+    /// `mean()`.
+    Mean,
+    /// `mean(dim, keepdim)`.
+    MeanDim {
+        /// Reduced dims.
+        mask: u32,
+        /// Keep them as size 1.
+        keepdim: bool,
+    },
+    /// `amax(dim, keepdim)`; the gradient is shared equally between tied maxima.
+    Amax {
+        /// Reduced dims.
+        mask: u32,
+        /// Keep them as size 1.
+        keepdim: bool,
+    },
+    /// `max()` of every element (ties share the gradient equally).
+    Max,
+    /// `softmax(dim)`.
+    Softmax {
+        /// The dim normalised.
+        dim: u8,
+    },
+    /// `log_softmax(dim)`.
+    LogSoftmax {
+        /// The dim normalised.
+        dim: u8,
+    },
+    /// `mse_loss(self, target)` with reduction `mean` (or `sum` when `sum` is set).
+    MseLoss {
+        /// `reduction="sum"`.
+        sum: bool,
+    },
+    /// `nll_loss(self, target)` with reduction `mean` (or `sum`); the int64 target is a
+    /// saved input after `self`.
+    NllLoss {
+        /// `reduction="sum"`.
+        sum: bool,
+    },
 }
 
 impl Op {
@@ -89,14 +211,85 @@ impl Op {
             Op::Tanh => "TanhBackward0",
             Op::Sigmoid => "SigmoidBackward0",
             Op::Relu => "ReluBackward0",
+            Op::Sqrt => "SqrtBackward0",
+            Op::Abs => "AbsBackward0",
+            Op::Clamp { .. } => "ClampBackward1",
+            Op::Where => "WhereBackward0",
+            Op::Mm => "MmBackward0",
+            Op::Mv => "MvBackward0",
+            Op::Dot => "DotBackward0",
+            Op::Bmm => "BmmBackward0",
+            Op::Addmm => "AddmmBackward0",
+            Op::T => "TBackward0",
+            Op::Permute { .. } => "PermuteBackward0",
+            Op::View => "ViewBackward0",
+            Op::UnsafeView => "UnsafeViewBackward0",
+            Op::Expand => "ExpandBackward0",
+            Op::Unsqueeze { .. } => "UnsqueezeBackward0",
+            Op::Squeeze { .. } => "SqueezeBackward4",
+            Op::Select { .. } => "SelectBackward0",
+            Op::Slice { .. } => "SliceBackward0",
+            Op::Cat { .. } => "CatBackward0",
+            Op::Stack { .. } => "StackBackward0",
+            Op::Sum => "SumBackward0",
+            Op::SumDim { .. } => "SumBackward1",
+            Op::Mean => "MeanBackward0",
+            Op::MeanDim { .. } => "MeanBackward1",
+            Op::Amax { .. } => "AmaxBackward0",
+            Op::Max => "MaxBackward1",
+            Op::Softmax { .. } => "SoftmaxBackward0",
+            Op::LogSoftmax { .. } => "LogSoftmaxBackward0",
+            Op::MseLoss { .. } => "MseLossBackward0",
+            Op::NllLoss { .. } => "NllLossBackward0",
         }
     }
 
-    /// How many tensor inputs (entries of `next_functions`) the operation has.
+    /// Whether the operation works element by element ([`Op::forward`] and
+    /// [`Op::local_derivative`] describe it completely, with broadcasting around them).
+    pub fn is_elementwise(self) -> bool {
+        matches!(
+            self,
+            Op::Add
+                | Op::Sub
+                | Op::Mul
+                | Op::Div
+                | Op::Pow
+                | Op::PowScalar { .. }
+                | Op::ScalarPow { .. }
+                | Op::RsubScalar { .. }
+                | Op::Neg
+                | Op::Reciprocal
+                | Op::Sin
+                | Op::Cos
+                | Op::Exp
+                | Op::Log
+                | Op::Tanh
+                | Op::Sigmoid
+                | Op::Relu
+                | Op::Sqrt
+                | Op::Abs
+                | Op::Clamp { .. }
+        )
+    }
+
+    /// How many tensor inputs (entries of `next_functions`) the operation has; `cat` and
+    /// `stack` take any number (`usize::MAX` here).
     pub fn arity(self) -> usize {
         match self {
             Op::Leaf => 0,
-            Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => 2,
+            Op::Add
+            | Op::Sub
+            | Op::Mul
+            | Op::Div
+            | Op::Pow
+            | Op::Where
+            | Op::Mm
+            | Op::Mv
+            | Op::Dot
+            | Op::Bmm
+            | Op::MseLoss { .. } => 2,
+            Op::Addmm => 3,
+            Op::Cat { .. } | Op::Stack { .. } => usize::MAX,
             _ => 1,
         }
     }
@@ -104,7 +297,8 @@ impl Op {
     /// The forward value from the input values (`inputs.len() == self.arity()`).
     ///
     /// Out-of-domain inputs give NaN or infinities, as in PyTorch; callers decide whether
-    /// that is an error.
+    /// that is an error. Operations that are not elementwise give NaN here (see
+    /// [`super::kernels::forward`]).
     pub fn forward(self, inputs: &[f64]) -> f64 {
         let x = |i: usize| inputs.get(i).copied().unwrap_or(f64::NAN);
         match self {
@@ -132,12 +326,17 @@ impl Op {
                     0.0
                 }
             }
+            Op::Sqrt => x(0).sqrt(),
+            Op::Abs => x(0).abs(),
+            Op::Clamp { min, max } => x(0).max(min).min(max),
+            _ => f64::NAN,
         }
     }
 
-    /// ∂output/∂input `i`, from the input values and the forward `output`, with PyTorch's
-    /// conventions at the special points (a zero exponent gives 0; `0 ** b` with `b ≥ 0`
-    /// gives 0 for the exponent; ReLU's slope at 0 is 0).
+    /// ∂output/∂input `i` of an elementwise operation, from the input values and the forward
+    /// `output`, with PyTorch's conventions at the special points (a zero exponent gives 0;
+    /// `0 ** b` with `b ≥ 0` gives 0 for the exponent; ReLU's slope at 0 is 0). Operations
+    /// that are not elementwise give 0 here; [`super::kernels::backward`] differentiates them.
     pub fn local_derivative(self, i: usize, inputs: &[f64], output: f64) -> f64 {
         let x = |k: usize| inputs.get(k).copied().unwrap_or(f64::NAN);
         match (self, i) {
@@ -161,14 +360,19 @@ impl Op {
             (Op::Log, _) => 1.0 / x(0),
             (Op::Tanh, _) => 1.0 - output * output,
             (Op::Sigmoid, _) => (1.0 - output) * output,
-            (Op::Relu, _) => {
-                if output > 0.0 {
+            (Op::Relu, _) => f64::from(u8::from(output > 0.0)),
+            (Op::Sqrt, _) => 1.0 / (2.0 * output),
+            (Op::Abs, _) => {
+                if x(0) > 0.0 {
                     1.0
+                } else if x(0) < 0.0 {
+                    -1.0
                 } else {
                     0.0
                 }
             }
-            (Op::Leaf, _) => 0.0,
+            (Op::Clamp { min, max }, _) => f64::from(u8::from(x(0) >= min && x(0) <= max)),
+            _ => 0.0,
         }
     }
 }
@@ -222,6 +426,9 @@ mod tests {
             (Op::Sigmoid, &[0.7]),
             (Op::Relu, &[0.7]),
             (Op::Relu, &[-0.7]),
+            (Op::Sqrt, &[0.7]),
+            (Op::Abs, &[-0.7]),
+            (Op::Clamp { min: 0.0, max: 1.0 }, &[0.7]),
         ];
         for &(op, inputs) in cases {
             let out = op.forward(inputs);

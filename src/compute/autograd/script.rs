@@ -4,13 +4,19 @@
 //! right-associative):
 //!
 //! ```text
-//! statement := "import" NAME | NAME "=" expr | expr
-//! expr      := term (("+" | "-") term)*
-//! term      := factor (("*" | "/") factor)*
+//! statement := "import" NAME | NAME "=" expr | primary "." NAME "=" expr
+//!            | NAME ("+=" | "-=" | "*=" | "/=") expr | expr
+//!            | "for" NAME "in" expr ":" block | "with" expr ":" block
+//! block     := NEWLINE INDENT statement+ DEDENT
+//! expr      := sum (("<" | ">" | "<=" | ">=") sum)?
+//! sum       := term (("+" | "-") term)*
+//! term      := factor (("*" | "/" | "@") factor)*
 //! factor    := ("-" | "+") factor | power
 //! power     := primary ("**" factor)?
-//! primary   := atom ("." NAME | "(" args ")")*
-//! atom      := NAME | NUMBER | "(" expr ")" | "[" expr ("," expr)* "]"
+//! primary   := atom ("." NAME | "(" args ")" | "[" index ("," index)* "]")*
+//! index     := expr | expr? ":" expr? (":" expr?)?
+//! atom      := NAME | NUMBER | "(" expr ")" | "(" expr "," (expr ("," expr)*)? ")"
+//!            | "[" (expr ("," expr)*)? "]"
 //! args      := (arg ("," arg)*)? ; arg := (NAME "=")? expr
 //! ```
 //!
@@ -22,7 +28,7 @@ use crate::diag::SpanError;
 use std::ops::Range;
 
 /// How deeply expressions may nest (keeps recursion far from the stack limit).
-const MAX_DEPTH: usize = 200;
+const MAX_DEPTH: usize = 100;
 
 /// A binary arithmetic operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +43,16 @@ pub(crate) enum BinOp {
     Div,
     /// `**`
     Pow,
+    /// `@`
+    MatMul,
+    /// `<`
+    Lt,
+    /// `>`
+    Gt,
+    /// `<=`
+    Le,
+    /// `>=`
+    Ge,
 }
 
 /// An expression and its source span.
@@ -75,6 +91,10 @@ pub(crate) enum ExprKind {
     Call { func: Box<Expr>, args: Vec<Arg> },
     /// `[a, b]`.
     List(Vec<Expr>),
+    /// `(a, b)`.
+    Tuple(Vec<Expr>),
+    /// `base[i, j:k]`.
+    Index { base: Box<Expr>, items: Vec<Index> },
     /// `(inner)`: kept so that labels can show the parentheses the author wrote.
     Paren(Box<Expr>),
 }
@@ -88,6 +108,20 @@ pub(crate) struct Arg {
     pub value: Expr,
 }
 
+/// One entry of a subscript.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Index {
+    /// `x[i]`.
+    At(Expr),
+    /// `x[a:b:c]`, each part optional.
+    Slice {
+        start: Option<Expr>,
+        stop: Option<Expr>,
+        step: Option<Expr>,
+        span: Range<usize>,
+    },
+}
+
 /// A statement.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Stmt {
@@ -99,7 +133,31 @@ pub(crate) enum Stmt {
         target_span: Range<usize>,
         value: Expr,
     },
-    /// An expression on its own (only `name.backward()` means something).
+    /// `base.name = value` (only `w.grad = None` means something).
+    SetAttr {
+        base: Expr,
+        name: String,
+        name_span: Range<usize>,
+        value: Expr,
+    },
+    /// `target op= value`.
+    AugAssign {
+        target: String,
+        target_span: Range<usize>,
+        op: BinOp,
+        value: Expr,
+        span: Range<usize>,
+    },
+    /// `for var in iter:` and its body.
+    For {
+        var: String,
+        var_span: Range<usize>,
+        iter: Expr,
+        body: Vec<Stmt>,
+    },
+    /// `with context:` and its body.
+    With { context: Expr, body: Vec<Stmt> },
+    /// An expression on its own (`out.backward()`, `opt.step()`, `xs.append(v)`, …).
     Expr(Expr),
 }
 
@@ -111,15 +169,7 @@ pub(crate) fn parse(src: &str) -> Result<Vec<Stmt>, SpanError> {
         pos: 0,
         depth: 0,
     };
-    let mut stmts = Vec::new();
-    while p.peek() != &Tok::End {
-        stmts.push(p.statement()?);
-        match p.peek() {
-            Tok::Newline => p.pos += 1,
-            Tok::End => {}
-            _ => return Err(p.unexpected("the end of the line")),
-        }
-    }
+    let stmts = p.statements(&Tok::End)?;
     Ok(stmts)
 }
 
@@ -130,9 +180,9 @@ struct Parser {
 }
 
 const KEYWORDS: &[&str] = &[
-    "def", "class", "if", "elif", "else", "for", "while", "with", "return", "lambda", "try",
-    "except", "finally", "del", "global", "nonlocal", "assert", "pass", "break", "continue",
-    "raise", "yield", "async", "await", "and", "or", "not", "in", "is",
+    "def", "class", "if", "elif", "else", "while", "return", "lambda", "try", "except", "finally",
+    "del", "global", "nonlocal", "assert", "pass", "break", "continue", "raise", "yield", "async",
+    "await", "and", "or", "not", "in", "is",
 ];
 
 impl Parser {
@@ -166,6 +216,8 @@ impl Parser {
             Tok::Number { .. } => "a number".to_string(),
             Tok::Punct(p) => format!("`{p}`"),
             Tok::Newline => "the end of the line".to_string(),
+            Tok::Indent => "an indented line".to_string(),
+            Tok::Dedent => "the end of the block".to_string(),
             Tok::End => "the end of the script".to_string(),
         };
         SpanError::new(
@@ -174,7 +226,57 @@ impl Parser {
         )
     }
 
+    /// Statements up to `end` (the end of the script, or `Dedent` for a block).
+    fn statements(&mut self, end: &Tok) -> Result<Vec<Stmt>, SpanError> {
+        let mut stmts = Vec::new();
+        while self.peek() != end && self.peek() != &Tok::End {
+            let stmt = self.statement()?;
+            let block = matches!(stmt, Stmt::For { .. } | Stmt::With { .. });
+            stmts.push(stmt);
+            if block {
+                continue;
+            }
+            match self.peek() {
+                Tok::Newline => self.pos += 1,
+                Tok::End => {}
+                _ => return Err(self.unexpected("the end of the line")),
+            }
+        }
+        Ok(stmts)
+    }
+
+    fn expect(&mut self, punct: &'static str) -> Result<(), SpanError> {
+        if self.eat(punct) {
+            Ok(())
+        } else {
+            Err(self.unexpected(&format!("`{punct}`")))
+        }
+    }
+
+    /// `":" NEWLINE INDENT statement+ DEDENT`.
+    fn block(&mut self) -> Result<Vec<Stmt>, SpanError> {
+        self.expect(":")?;
+        if self.peek() != &Tok::Newline {
+            return Err(
+                self.unexpected("the end of the line after `:` (the block goes on the next lines)")
+            );
+        }
+        self.pos += 1;
+        if self.peek() != &Tok::Indent {
+            return Err(self.unexpected("an indented block"));
+        }
+        self.pos += 1;
+        let body = self.statements(&Tok::Dedent)?;
+        if self.peek() == &Tok::Dedent {
+            self.pos += 1;
+        }
+        Ok(body)
+    }
+
     fn statement(&mut self) -> Result<Stmt, SpanError> {
+        if self.peek() == &Tok::Indent {
+            return Err(SpanError::new(self.span(), "unexpected indent"));
+        }
         if let Tok::Name(word) = self.peek().clone() {
             let span = self.span();
             if word == "import" {
@@ -195,6 +297,32 @@ impl Parser {
                     "`from … import` is not part of the dialect: write `import torch`",
                 ));
             }
+            if word == "for" {
+                self.pos += 1;
+                let var_span = self.span();
+                let Tok::Name(var) = self.peek().clone() else {
+                    return Err(self.unexpected("a loop variable name"));
+                };
+                self.pos += 1;
+                if self.peek() != &Tok::Name("in".into()) {
+                    return Err(self.unexpected("`in`"));
+                }
+                self.pos += 1;
+                let iter = self.expr()?;
+                let body = self.block()?;
+                return Ok(Stmt::For {
+                    var,
+                    var_span,
+                    iter,
+                    body,
+                });
+            }
+            if word == "with" {
+                self.pos += 1;
+                let context = self.expr()?;
+                let body = self.block()?;
+                return Ok(Stmt::With { context, body });
+            }
             if KEYWORDS.contains(&word.as_str()) {
                 return Err(SpanError::new(
                     span,
@@ -210,12 +338,52 @@ impl Parser {
                     value,
                 });
             }
+            let aug = match self.peek_at(1) {
+                Tok::Punct("+=") => Some(BinOp::Add),
+                Tok::Punct("-=") => Some(BinOp::Sub),
+                Tok::Punct("*=") => Some(BinOp::Mul),
+                Tok::Punct("/=") => Some(BinOp::Div),
+                _ => None,
+            };
+            if let Some(op) = aug {
+                self.pos += 2;
+                let value = self.expr()?;
+                let whole = span.start..value.span.end;
+                return Ok(Stmt::AugAssign {
+                    target: word,
+                    target_span: span,
+                    op,
+                    value,
+                    span: whole,
+                });
+            }
         }
         let e = self.expr()?;
-        if self.peek() == &Tok::Punct("=") {
+        if matches!(self.peek(), Tok::Punct("+=" | "-=" | "*=" | "/=")) {
             return Err(SpanError::new(
                 e.span,
-                "only a plain name can be assigned to",
+                "only a plain name can take an augmented assignment",
+            ));
+        }
+        if self.peek() == &Tok::Punct("=") {
+            if let ExprKind::Attr {
+                base,
+                name,
+                name_span,
+            } = e.kind
+            {
+                self.pos += 1;
+                let value = self.expr()?;
+                return Ok(Stmt::SetAttr {
+                    base: *base,
+                    name,
+                    name_span,
+                    value,
+                });
+            }
+            return Err(SpanError::new(
+                e.span,
+                "only a plain name or an attribute such as `w.grad` can be assigned to",
             ));
         }
         if self.peek() == &Tok::Punct(",") {
@@ -253,6 +421,28 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<Expr, SpanError> {
+        let lhs = self.sum()?;
+        let op = match self.peek() {
+            Tok::Punct("<") => BinOp::Lt,
+            Tok::Punct(">") => BinOp::Gt,
+            Tok::Punct("<=") => BinOp::Le,
+            Tok::Punct(">=") => BinOp::Ge,
+            _ => return Ok(lhs),
+        };
+        self.pos += 1;
+        let rhs = self.sum()?;
+        let e = self.binary(lhs, op, rhs)?;
+        self.depth -= 1;
+        if matches!(self.peek(), Tok::Punct("<" | ">" | "<=" | ">=")) {
+            return Err(SpanError::new(
+                self.span(),
+                "chained comparisons are not part of the dialect",
+            ));
+        }
+        Ok(e)
+    }
+
+    fn sum(&mut self) -> Result<Expr, SpanError> {
         let saved = self.depth;
         let mut lhs = self.term()?;
         loop {
@@ -276,6 +466,7 @@ impl Parser {
             let op = match self.peek() {
                 Tok::Punct("*") => BinOp::Mul,
                 Tok::Punct("/") => BinOp::Div,
+                Tok::Punct("@") => BinOp::MatMul,
                 _ => break,
             };
             self.pos += 1;
@@ -360,17 +551,62 @@ impl Parser {
                     },
                     span,
                 };
-            } else if self.peek() == &Tok::Punct("[") {
-                return Err(SpanError::new(
-                    self.span(),
-                    "indexing is not part of the dialect",
-                ));
+            } else if self.eat("[") {
+                let mut items = Vec::new();
+                loop {
+                    items.push(self.index()?);
+                    if !self.eat(",") || self.peek() == &Tok::Punct("]") {
+                        break;
+                    }
+                }
+                let end = self.span().end;
+                self.expect("]")?;
+                self.enter()?;
+                let span = e.span.start..end;
+                e = Expr {
+                    kind: ExprKind::Index {
+                        base: Box::new(e),
+                        items,
+                    },
+                    span,
+                };
             } else {
                 break;
             }
         }
         self.depth = saved;
         Ok(e)
+    }
+
+    /// One entry of a subscript: an index or a slice `a:b:c`.
+    fn index(&mut self) -> Result<Index, SpanError> {
+        let start_span = self.span();
+        let bound = |p: &mut Parser| -> Result<Option<Expr>, SpanError> {
+            if matches!(p.peek(), Tok::Punct(":" | "," | "]")) {
+                Ok(None)
+            } else {
+                p.expr().map(Some)
+            }
+        };
+        let start = bound(self)?;
+        if !self.eat(":") {
+            return match start {
+                Some(e) => Ok(Index::At(e)),
+                None => Err(self.unexpected("an index")),
+            };
+        }
+        let stop = bound(self)?;
+        let step = if self.eat(":") { bound(self)? } else { None };
+        let end = self
+            .tokens
+            .get(self.pos.saturating_sub(1))
+            .map_or(start_span.end, |t| t.span.end);
+        Ok(Index::Slice {
+            start,
+            stop,
+            step,
+            span: start_span.start..end,
+        })
     }
 
     fn args(&mut self) -> Result<Vec<Arg>, SpanError> {
@@ -419,14 +655,32 @@ impl Parser {
             Tok::Punct("(") => {
                 self.pos += 1;
                 self.enter()?;
+                if self.peek() == &Tok::Punct(")") {
+                    return Err(self.unexpected("an expression"));
+                }
                 let inner = self.expr()?;
+                let mut items = Vec::new();
+                while self.eat(",") {
+                    if items.is_empty() {
+                        items.push(inner.clone());
+                    }
+                    if self.peek() == &Tok::Punct(")") {
+                        break;
+                    }
+                    items.push(self.expr()?);
+                }
                 self.depth -= 1;
                 let end = self.span().end;
                 if !self.eat(")") {
                     return Err(self.unexpected("`)`"));
                 }
+                let kind = if items.is_empty() {
+                    ExprKind::Paren(Box::new(inner))
+                } else {
+                    ExprKind::Tuple(items)
+                };
                 Ok(Expr {
-                    kind: ExprKind::Paren(Box::new(inner)),
+                    kind,
                     span: start.start..end,
                 })
             }
@@ -467,6 +721,8 @@ mod tests {
             ExprKind::Attr { base, name, .. } => format!("{}.{name}", shape(base)),
             ExprKind::Call { func, args } => format!("{}({})", shape(func), args.len()),
             ExprKind::List(items) => format!("[{}]", items.len()),
+            ExprKind::Tuple(items) => format!("({})", items.len()),
+            ExprKind::Index { base, items } => format!("{}[{}]", shape(base), items.len()),
             ExprKind::Paren(x) => shape(x),
         }
     }
@@ -489,6 +745,27 @@ mod tests {
     }
 
     #[test]
+    fn blocks_augmented_assignments_and_subscripts() {
+        let stmts = parse("for t in range(3):\n    w -= 0.1 * t\n    with torch.no_grad():\n        w.grad = None\nz = x[0, 1:3, ::2] @ y\n")
+            .unwrap_or_default();
+        let [Stmt::For { body, .. }, Stmt::Assign { value, .. }] = stmts.as_slice() else {
+            panic!("{stmts:?}");
+        };
+        assert!(
+            matches!(body.as_slice(), [Stmt::AugAssign { op: BinOp::Sub, .. }, Stmt::With { body, .. }] if matches!(body.as_slice(), [Stmt::SetAttr { .. }]))
+        );
+        assert_eq!(shape(value), "(x[3] MatMul y)");
+        assert_eq!(rhs("y = a < b + 1"), "(a Lt (b Add 1))");
+        assert_eq!(rhs("y = f(betas=(0.9, 0.999))"), "f(1)");
+        assert!(
+            parse("y = a < b < c")
+                .unwrap_err()
+                .message
+                .contains("chained")
+        );
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let src = format!("y = {}x{}", "(".repeat(10_000), ")".repeat(10_000));
         assert!(parse(&src).unwrap_err().message.contains("nested"));
@@ -503,13 +780,15 @@ mod tests {
         let e = parse("y = a +* 2").unwrap_err();
         assert_eq!(e.span, 7..8);
         assert!(e.message.contains("expected an operand"), "{}", e.message);
-        assert!(parse("for x in y").unwrap_err().message.contains("`for`"));
+        assert!(parse("for x in y").unwrap_err().message.contains("`:`"));
+        assert!(parse("while x").unwrap_err().message.contains("`while`"));
         assert!(parse("a, b = 1, 2").is_err());
         assert!(
-            parse("x.grad = 1")
+            parse("x + 1 = 1")
                 .unwrap_err()
                 .message
                 .contains("plain name")
         );
+        assert!(parse("x.grad = None").is_ok());
     }
 }

@@ -1,4 +1,4 @@
-//! The tape: one-element f64 tensors and the backward nodes PyTorch records for them.
+//! The tape: tensors and the backward nodes PyTorch records for them.
 //!
 //! ```
 //! use gradbook::compute::autograd::tape::Tape;
@@ -17,9 +17,15 @@
 //! `2 / x` and `2 ** x` go through `Tensor.__rsub__`, `__rtruediv__` and `__rpow__` and record
 //! `RsubBackward1`, `ReciprocalBackward0` + `MulBackward0`, and `PowBackward2`. An operation
 //! whose inputs all lack `requires_grad` records nothing and gives a constant.
+//!
+//! Values are [`Tensor`]s of any shape (a shape-(1) tensor is the scalar of the first
+//! scripts); [`super::kernels`] computes them and their gradients, and [`super::composite`]
+//! records the node sequences of PyTorch's composite functions (`matmul`, `linear`).
 
 use super::backward::Gradients;
+use super::kernels;
 use super::ops::Op;
+use super::tensor::Tensor;
 
 /// A tensor on the tape (cheap to copy).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,7 +48,7 @@ impl NodeId {
 pub enum Operand {
     /// A tensor (leaf, constant or result).
     Tensor(Var),
-    /// A Python `int` or `float`.
+    /// A Python `int` or `float` (wrapped as a 0-d tensor, which broadcasts to anything).
     Number(f64),
 }
 
@@ -51,8 +57,10 @@ pub enum Operand {
 pub struct BackwardNode {
     /// The recorded operation; [`Op::class_name`] gives PyTorch's class name.
     pub op: Op,
-    /// Values of the tensor inputs, in `next_functions` order (wrapped numbers included).
-    pub inputs: Vec<f64>,
+    /// Values of the tensor inputs, in `next_functions` order (wrapped numbers included),
+    /// then the saved tensors that get no gradient (`where`'s condition, `nll_loss`'s
+    /// target).
+    pub inputs: Vec<Tensor>,
     /// `next_functions`: the node each input's gradient flows to, `None` for an input that
     /// does not require grad (a Python number or a constant tensor).
     pub next: Vec<Option<NodeId>>,
@@ -62,9 +70,25 @@ pub struct BackwardNode {
     pub output: Var,
 }
 
+impl BackwardNode {
+    /// The first element of input `k` (a scalar script's operand value), NaN if absent.
+    pub fn input_value(&self, k: usize) -> f64 {
+        self.inputs
+            .get(k)
+            .and_then(|t| t.data.first())
+            .copied()
+            .unwrap_or(f64::NAN)
+    }
+
+    /// Every input's first element, for the scalar rules of [`Op`].
+    pub fn input_values(&self) -> Vec<f64> {
+        (0..self.next.len()).map(|k| self.input_value(k)).collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 struct TensorData {
-    value: f64,
+    value: Tensor,
     /// Where this tensor's gradient goes: its `grad_fn`, or its `AccumulateGrad` if a leaf.
     edge: Option<NodeId>,
     /// The name given to [`Tape::leaf`].
@@ -72,10 +96,22 @@ struct TensorData {
 }
 
 /// Records tensors and backward nodes; see the module docs for an example.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Tape {
     tensors: Vec<TensorData>,
     nodes: Vec<BackwardNode>,
+    /// `False` inside `with torch.no_grad():` — operations record nothing.
+    grad_enabled: bool,
+}
+
+impl Default for Tape {
+    fn default() -> Self {
+        Tape {
+            tensors: Vec::new(),
+            nodes: Vec::new(),
+            grad_enabled: true,
+        }
+    }
 }
 
 impl Tape {
@@ -86,6 +122,11 @@ impl Tape {
 
     /// `torch.tensor([value], requires_grad=True)`: a leaf with its `AccumulateGrad` node.
     pub fn leaf(&mut self, name: &str, value: f64) -> Var {
+        self.leaf_tensor(name, Tensor::scalar(value))
+    }
+
+    /// A leaf tensor of any shape that requires grad, with its `AccumulateGrad` node.
+    pub fn leaf_tensor(&mut self, name: &str, value: Tensor) -> Var {
         let var = Var(self.tensors.len());
         let node = NodeId(self.nodes.len());
         self.nodes.push(BackwardNode {
@@ -105,12 +146,45 @@ impl Tape {
 
     /// `torch.tensor([value])`: a tensor that does not require grad.
     pub fn constant(&mut self, value: f64) -> Var {
+        self.push_tensor(Tensor::scalar(value), None)
+    }
+
+    /// A tensor of any shape that does not require grad.
+    pub fn constant_tensor(&mut self, value: Tensor) -> Var {
         self.push_tensor(value, None)
     }
 
-    /// The forward value of `var`.
+    /// The forward value of a one-element `var` (NaN for larger tensors; see [`Tape::tensor`]).
     pub fn value(&self, var: Var) -> f64 {
-        self.tensors.get(var.0).map_or(f64::NAN, |t| t.value)
+        self.tensors.get(var.0).map_or(f64::NAN, |t| t.value.item())
+    }
+
+    /// The forward value of `var` as a tensor.
+    pub fn tensor(&self, var: Var) -> &Tensor {
+        static EMPTY: Tensor = Tensor {
+            shape: Vec::new(),
+            data: Vec::new(),
+            dtype: super::tensor::Dtype::F64,
+        };
+        self.tensors.get(var.0).map_or(&EMPTY, |t| &t.value)
+    }
+
+    /// Overwrite the data of `var` in place (`w -= lr * w.grad` under `torch.no_grad()`); the
+    /// values saved in nodes recorded earlier keep what they saw.
+    pub fn set_tensor(&mut self, var: Var, value: Tensor) {
+        if let Some(t) = self.tensors.get_mut(var.0) {
+            t.value = value;
+        }
+    }
+
+    /// `torch.set_grad_enabled`: while off, operations record nothing.
+    pub fn set_grad_enabled(&mut self, on: bool) {
+        self.grad_enabled = on;
+    }
+
+    /// Whether operations are being recorded.
+    pub fn grad_enabled(&self) -> bool {
+        self.grad_enabled
     }
 
     /// Whether gradients flow into `var` (a leaf, or a result of a recorded operation).
@@ -121,6 +195,21 @@ impl Tape {
     /// The node `var`'s gradient flows into: its `grad_fn`, or `AccumulateGrad` for a leaf.
     pub fn grad_edge(&self, var: Var) -> Option<NodeId> {
         self.tensors.get(var.0).and_then(|t| t.edge)
+    }
+
+    /// Whether `var` is a leaf that requires grad.
+    pub fn is_leaf(&self, var: Var) -> bool {
+        self.grad_edge(var)
+            .is_some_and(|n| self.nodes[n.0].op == Op::Leaf)
+    }
+
+    /// Give leaf `var` a new name (a module's parameter once the module has a name).
+    pub fn rename_leaf(&mut self, var: Var, name: &str) {
+        if let Some(t) = self.tensors.get_mut(var.0)
+            && t.leaf_name.is_some()
+        {
+            t.leaf_name = Some(name.to_string());
+        }
     }
 
     /// The name a leaf was created with.
@@ -147,15 +236,34 @@ impl Tape {
     ///
     /// Python numbers are wrapped as tensors that do not require grad, as PyTorch's argument
     /// parser does for `add`, `sub`, `mul` and `div`. If no operand requires grad, nothing is
-    /// recorded and the result is a constant.
+    /// recorded and the result is a constant. Operands whose shapes do not broadcast give a
+    /// NaN; [`Tape::try_apply`] reports them instead.
     pub fn apply(&mut self, op: Op, operands: &[Operand]) -> Var {
-        let inputs: Vec<f64> = operands
+        match self.try_apply(op, operands, &[], None) {
+            Ok(v) => v,
+            Err(_) => self.push_tensor(Tensor::scalar(f64::NAN), None),
+        }
+    }
+
+    /// [`Tape::apply`] with `saved` tensors that take no gradient (after the operands) and the
+    /// `target` shape of a view; PyTorch's message when the shapes do not fit.
+    pub fn try_apply(
+        &mut self,
+        op: Op,
+        operands: &[Operand],
+        saved: &[Var],
+        target: Option<&[usize]>,
+    ) -> Result<Var, String> {
+        let mut inputs: Vec<Tensor> = operands
             .iter()
             .map(|o| match *o {
-                Operand::Tensor(v) => self.value(v),
-                Operand::Number(x) => x,
+                Operand::Tensor(v) => self.tensor(v).clone(),
+                Operand::Number(x) => Tensor::zero_dim(x),
             })
             .collect();
+        inputs.extend(saved.iter().map(|&v| self.tensor(v).clone()));
+        let refs: Vec<&Tensor> = inputs.iter().collect();
+        let value = kernels::forward(op, &refs, target)?;
         let next: Vec<Option<NodeId>> = operands
             .iter()
             .map(|o| match *o {
@@ -163,6 +271,9 @@ impl Tape {
                 Operand::Number(_) => None,
             })
             .collect();
+        if !self.grad_enabled || next.iter().all(Option::is_none) {
+            return Ok(self.push_tensor(value, None));
+        }
         let sources: Vec<Option<Var>> = operands
             .iter()
             .map(|o| match *o {
@@ -170,10 +281,6 @@ impl Tape {
                 Operand::Number(_) => None,
             })
             .collect();
-        let value = op.forward(&inputs);
-        if next.iter().all(Option::is_none) {
-            return self.push_tensor(value, None);
-        }
         let node = NodeId(self.nodes.len());
         let var = self.push_tensor(value, Some(node));
         self.nodes.push(BackwardNode {
@@ -183,10 +290,10 @@ impl Tape {
             sources,
             output: var,
         });
-        var
+        Ok(var)
     }
 
-    fn push_tensor(&mut self, value: f64, edge: Option<NodeId>) -> Var {
+    fn push_tensor(&mut self, value: Tensor, edge: Option<NodeId>) -> Var {
         self.tensors.push(TensorData {
             value,
             edge,

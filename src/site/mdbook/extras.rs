@@ -36,7 +36,7 @@ pub fn add(book: &Book, site: &mut dyn Sink, without_solutions: bool) -> Result<
     }
     let pages = redirect::pages(&html.redirect, |p| site.contains(p))
         .map_err(|why| anyhow::anyhow!("{}: {why}", book.root.join("book.toml").display()))?;
-    if !pages.is_empty() {
+    if !pages.is_empty() || redirect::has_fragments(&html.redirect) {
         site.put(redirect::SCRIPT_PATH, REDIRECT_SCRIPT)?;
     }
     for page in pages {

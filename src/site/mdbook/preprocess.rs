@@ -40,8 +40,8 @@ pub struct PreprocessorConfig {
 /// The `[preprocessor]` tables of book.toml, by name.
 pub type Preprocessors = BTreeMap<String, PreprocessorConfig>;
 
-/// mdBook's built-in preprocessors. gradbook does their work itself (link directives, then
-/// `README.md` as `index.html`) while it renders, so they only take part in the ordering.
+/// mdBook's built-in preprocessors, in name order; gradbook does their work itself (link
+/// directives; `README.md` as `index.html`) at their place in the order.
 pub const BUILT_IN: [&str; 2] = ["index", "links"];
 
 /// The names of `preprocessors` in mdBook's running order (built-in names included); the error
@@ -89,8 +89,14 @@ pub fn order(preprocessors: &Preprocessors) -> std::result::Result<Vec<String>, 
 /// Run every preprocessor of `book` (in order) on its chapters, which come back changed.
 /// Errors are located at the preprocessor's table in book.toml.
 pub fn run(book: &mut Book, preprocessors: &Preprocessors) -> Result<()> {
-    // `links` and `index` are gradbook's own passes: with nothing else, nothing runs.
-    if preprocessors.keys().all(|n| n == "links" || n == "index") {
+    let defaults = book.config.build.use_default_preprocessors;
+    // With no program to run, only the built-in passes (no book.toml read, no context made).
+    if preprocessors.keys().all(|n| BUILT_IN.contains(&n.as_str())) {
+        for name in BUILT_IN {
+            if defaults || preprocessors.contains_key(name) {
+                built_in(book, name)?;
+            }
+        }
         return Ok(());
     }
     let toml_path = book.root.join("book.toml");
@@ -107,6 +113,12 @@ pub fn run(book: &mut Book, preprocessors: &Preprocessors) -> Result<()> {
     let order = order(preprocessors).map_err(|m| located("", m))?;
     let context = protocol::context(book)?;
     for name in order {
+        if BUILT_IN.contains(&name.as_str()) {
+            if defaults || preprocessors.contains_key(&name) {
+                built_in(book, &name)?;
+            }
+            continue;
+        }
         let Some(config) = preprocessors.get(&name) else {
             continue;
         };
@@ -170,6 +182,17 @@ pub fn run(book: &mut Book, preprocessors: &Preprocessors) -> Result<()> {
         protocol::apply(book, &processed, &name).map_err(|e| located(&name, e.to_string()))?;
     }
     Ok(())
+}
+
+/// Run the built-in preprocessor `name` (`links` or `index`), which gradbook implements itself.
+fn built_in(book: &mut Book, name: &str) -> Result<()> {
+    match name {
+        "links" => book.expand_links(),
+        _ => {
+            book.rename_readmes();
+            Ok(())
+        }
+    }
 }
 
 /// A preprocessor's program, ready to run from the book root.

@@ -81,6 +81,27 @@ pub fn pages(
     Ok(out)
 }
 
+/// The fragment map of a page the book has (site path `path`): its `"/path#old" = URL`
+/// redirects as `{"#old": URL}` JSON, which `js/redirect.js` follows when the page is opened
+/// at that fragment (mdBook's in-page fragment mapper); `None` when there are none. URLs with
+/// a script scheme are refused by [`pages`], which every build runs.
+pub fn fragment_map(path: &str, redirects: &BTreeMap<String, String>) -> Option<String> {
+    let prefix = format!("{}#", path.trim_start_matches('/'));
+    let map: BTreeMap<String, &str> = redirects
+        .iter()
+        .filter_map(|(old, new)| {
+            let fragment = old.trim_start_matches('/').strip_prefix(&prefix)?;
+            Some((format!("#{fragment}"), new.as_str()))
+        })
+        .collect();
+    (!map.is_empty()).then(|| serde_json::to_string(&map).unwrap_or_else(|_| "{}".into()))
+}
+
+/// Whether any redirect names a fragment of a page, so some page needs `js/redirect.js`.
+pub fn has_fragments(redirects: &BTreeMap<String, String>) -> bool {
+    redirects.keys().any(|old| old.contains('#'))
+}
+
 /// The HTML of one redirect page.
 fn page(path: &str, target: &str, fragments: &BTreeMap<String, &str>) -> String {
     let root = "../".repeat(path.matches('/').count());
@@ -126,6 +147,23 @@ mod tests {
             pages[1].html
         );
         assert!(!pages[1].html.contains("\"2\""));
+    }
+
+    #[test]
+    fn a_page_of_the_book_maps_only_its_own_fragments() {
+        let redirects = map(&[
+            ("/guide/a.html#old", "b.html#new"),
+            ("/guide/a.html#x", "https://example.org/"),
+            ("/guide/ab.html#y", "c.html"),
+            ("/other.html", "guide/a.html"),
+        ]);
+        assert_eq!(
+            fragment_map("guide/a.html", &redirects).as_deref(),
+            Some(r##"{"#old":"b.html#new","#x":"https://example.org/"}"##)
+        );
+        assert_eq!(fragment_map("other.html", &redirects), None);
+        assert!(has_fragments(&redirects));
+        assert!(!has_fragments(&map(&[("/other.html", "a.html")])));
     }
 
     #[test]

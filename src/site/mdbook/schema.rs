@@ -101,10 +101,7 @@ pub const KEYS: &[(&str, Status)] = &[
     ),
     ("output.html.code.hidelines.*", Status::Implemented),
     ("output.html.print.enable", Status::Implemented),
-    (
-        "output.html.print.page-break",
-        Status::Warned("the print page always starts each chapter on a new page"),
-    ),
+    ("output.html.print.page-break", Status::Implemented),
     ("output.html.no-section-label", Status::Implemented),
     ("output.html.search.enable", Status::Implemented),
     (
