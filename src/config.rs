@@ -342,7 +342,7 @@ pub struct GradbookConfig {
 impl Default for GradbookConfig {
     fn default() -> Self {
         Self {
-            digits: Spanned::new(0..0, 6),
+            digits: Spanned::new(0..0, crate::format::Digits::DEFAULT.0),
             standalone_figures: true,
             standalone_formats: vec![Format::Svg],
             standalone_theme: Theme::Light,

@@ -68,6 +68,29 @@ pub fn display(x: f64, digits: usize) -> String {
     display_text(&num(x, digits))
 }
 
+/// The significant digits a book prints numbers with (`[gradbook] digits`), as figures use
+/// them: a tooltip or the table beside a figure shows a value at the book's digits, and a
+/// label with room for fewer (a diagram box, a legend entry) shows the book's digits or its
+/// room, whichever is fewer. Either way through [`display`], as in the chapter's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digits(pub usize);
+
+impl Digits {
+    /// The default of `[gradbook] digits`, for figures drawn outside a book.
+    pub const DEFAULT: Digits = Digits(6);
+
+    /// `x` at the book's digits.
+    pub fn show(self, x: f64) -> String {
+        display(x, self.0)
+    }
+
+    /// `x` in a label with room for `room` significant digits: at the book's digits, or at
+    /// `room` when the book asks for more.
+    pub fn fit(self, x: f64, room: usize) -> String {
+        display(x, self.0.min(room))
+    }
+}
+
 /// An integer count as a reader sees it (`100000` → `100 000` with U+202F, `-5` → `−5`).
 pub fn count(n: i128) -> String {
     display_text(&n.to_string())
@@ -327,5 +350,17 @@ mod tests {
         assert_eq!(latex(&count(1_056_384)), "1\\,056\\,384");
         assert_eq!(latex("h = 0.41"), "h = 0.41");
         assert_eq!(latex("x²"), "x^{2}");
+    }
+
+    #[test]
+    fn digits_show_the_book_precision_and_fit_labels_to_their_room() {
+        let x = -0.765_081_999_832_029_6;
+        assert_eq!(Digits(3).show(x), "\u{2212}0.765");
+        assert_eq!(Digits::DEFAULT.show(x), "\u{2212}0.765082");
+        assert_eq!(Digits(17).show(x), "\u{2212}0.76508199983202962");
+        // A label with room for 5 digits never shows more, and never more than the book.
+        assert_eq!(Digits::DEFAULT.fit(x, 5), "\u{2212}0.76508");
+        assert_eq!(Digits(3).fit(x, 5), "\u{2212}0.765");
+        assert_eq!(Digits(3).fit(2.8456e-5, 4), "2.85×10⁻⁵");
     }
 }

@@ -122,6 +122,40 @@ fn data_lines(doc: &roxmltree::Document) -> Vec<Vec<(f64, f64)>> {
         .collect()
 }
 
+/// The short two-point lines of a plot (under 100 px): legend samples and the leader lines of
+/// labels that stand off their markers. Longer ones are reference lines across the chart
+/// (`L`, the peak), which the data may cross.
+fn short_lines(doc: &roxmltree::Document) -> Vec<((f64, f64), (f64, f64))> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name("polyline"))
+        .filter_map(|n| n.attribute("points"))
+        .map(|points| {
+            points
+                .split_whitespace()
+                .filter_map(|p| p.split_once(','))
+                .map(|(x, y)| (number(Some(x)), number(Some(y))))
+                .collect::<Vec<_>>()
+        })
+        .filter(|line| line.len() == 2)
+        .map(|line| (line[0], line[1]))
+        .filter(|(a, b)| (b.0 - a.0).hypot(b.1 - a.1) < 100.0)
+        .collect()
+}
+
+/// Whether segments `a`–`b` and `c`–`d` come within half a pixel of each other, sampled every
+/// tenth of a pixel along `a`–`b`.
+fn near(a: (f64, f64), b: (f64, f64), c: (f64, f64), d: (f64, f64)) -> bool {
+    let steps = ((b.0 - a.0).hypot(b.1 - a.1) * 10.0).ceil().max(1.0) as usize;
+    let (ex, ey) = (d.0 - c.0, d.1 - c.1);
+    let length2 = (ex * ex + ey * ey).max(f64::EPSILON);
+    (0..=steps).any(|i| {
+        let t = i as f64 / steps as f64;
+        let (x, y) = (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1));
+        let u = (((x - c.0) * ex + (y - c.1) * ey) / length2).clamp(0.0, 1.0);
+        (x - c.0 - u * ex).hypot(y - c.1 - u * ey) < 0.5
+    })
+}
+
 /// Whether the segment `a`–`b` meets the interior of `r`, by sampling it every tenth of a
 /// pixel (independent of the clipping the drawing code uses).
 fn crosses(r: &[f64; 4], a: (f64, f64), b: (f64, f64)) -> bool {
@@ -199,6 +233,25 @@ fn check_plot(kind: &str, svg: &str, shown: f64, min_px: f64) -> Vec<TextBox> {
             );
         }
     }
+    // Leader lines (and legend samples) cross no text and no data line.
+    let data = data_lines(&doc);
+    for (a, b) in short_lines(&doc) {
+        for t in &boxes {
+            assert!(
+                !crosses(&t.rect, a, b),
+                "{kind}: the line {a:?}–{b:?} crosses {:?} {:?}",
+                t.text,
+                t.rect
+            );
+        }
+        for line in &data {
+            let hit = line.windows(2).find(|w| near(a, b, w[0], w[1]));
+            assert!(
+                hit.is_none(),
+                "{kind}: the line {a:?}–{b:?} meets the data line at {hit:?}"
+            );
+        }
+    }
     for node in doc.descendants() {
         if let Some(id) = node.attribute("id") {
             assert!(id.starts_with("q2-geo-"), "{kind}: id {id:?}");
@@ -223,13 +276,17 @@ fn every_plot_is_legible_uncrowded_and_prefixed() {
 }
 
 #[test]
-#[ignore = "the narrow landscape has no free place for gradient descent's \"4, 6, 8, …\" label"]
 fn narrow_plots_number_the_same_steps_as_wide_ones() {
     // The caption says every point is labelled: the narrow plot must number the same steps.
     for &kind in figure::kinds(outcome()) {
         let wide = figure::draw(outcome(), kind, "q2-geo-").expect("every kind draws");
-        let narrow =
-            figure::draw_narrow(outcome(), kind, "q2-geo-n-").expect("plots have a narrow form");
+        let narrow = figure::draw_narrow(
+            outcome(),
+            kind,
+            "q2-geo-n-",
+            gradbook::format::Digits::DEFAULT,
+        )
+        .expect("plots have a narrow form");
         let labels = |svg: &str| {
             step_labels(&text_boxes(
                 &roxmltree::Document::parse(svg).expect("well-formed SVG"),
@@ -254,8 +311,13 @@ fn step_labels(boxes: &[TextBox]) -> Vec<(String, String)> {
 fn narrow_plots_are_legible_on_a_phone_and_keep_every_label() {
     for &kind in figure::kinds(outcome()) {
         let wide = figure::draw(outcome(), kind, "q2-geo-").expect("every kind draws");
-        let narrow =
-            figure::draw_narrow(outcome(), kind, "q2-geo-n-").expect("plots have a narrow form");
+        let narrow = figure::draw_narrow(
+            outcome(),
+            kind,
+            "q2-geo-n-",
+            gradbook::format::Digits::DEFAULT,
+        )
+        .expect("plots have a narrow form");
         let boxes = check_plot(kind, &narrow.svg, PHONE, MIN_PHONE_TEXT_PX);
         // The legend goes below the chart: under the lowest tick label.
         let legend = boxes
@@ -345,4 +407,37 @@ fn the_longest_run_draws_every_kind_quickly() {
     // Label placement checks each label against every obstacle; the labels are capped so a
     // long run stays far from quadratic (a debug build takes well under a second here).
     assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+}
+
+#[test]
+fn labels_print_the_books_digits_within_their_room() {
+    // The seed's label in the h_max-vs-α plot prints the computed h_max: at the book's digits
+    // when it asks for fewer than the label's room of 4, else at 4 (rounded here).
+    let Outcome::Optimizer(study) = outcome() else {
+        panic!("an optimizer outcome");
+    };
+    let h_max = study.adam.h_max.expect("the seed has a threshold");
+    let round = |digits: usize| -> f64 {
+        format!("{:.*e}", digits - 1, h_max)
+            .parse()
+            .expect("reads back")
+    };
+    for (digits, shown) in [(1, 1), (2, 2), (6, 4), (17, 4)] {
+        let svg = figure::draw_with_digits(
+            outcome(),
+            "hmax-vs-alpha",
+            "q2-geo-",
+            figure::diagram::Engine::default(),
+            gradbook::format::Digits(digits),
+        )
+        .expect("hmax-vs-alpha draws");
+        let doc = roxmltree::Document::parse(&svg).expect("well-formed SVG");
+        let label = text_boxes(&doc)
+            .into_iter()
+            .find(|b| b.text.contains("h_max = "))
+            .expect("the seed's label");
+        let printed = label.text.split("h_max = ").nth(1).unwrap_or("");
+        let value: f64 = printed.parse().expect("a plain decimal");
+        assert_eq!(value, round(shown), "digits = {digits}: {printed}");
+    }
 }

@@ -4,15 +4,14 @@
 
 use super::diagram::{self, Diagram, Direction, Edge, Node};
 use crate::compute::autograd::{GraphNode, GraphResult};
-use crate::format::display;
+use crate::format::Digits;
 
 /// The figure kinds this module draws.
 pub const KINDS: &[&str] = &["backward-graph"];
 
-/// Significant digits of values and gradients in boxes.
-const DIGITS: usize = 5;
-/// Significant digits of values and gradients in tooltips (as Q1's diagrams print them).
-const TOOLTIP_DIGITS: usize = 6;
+/// Room for significant digits of values and gradients in boxes; tooltips print the book's
+/// digits (see [`Digits`]).
+const BOX_DIGITS: usize = 5;
 
 /// Draw figure `kind` of `result`; `None` if there is no such kind.
 pub fn draw(result: &GraphResult, kind: &str, id_prefix: &str) -> Option<String> {
@@ -26,7 +25,19 @@ pub fn draw_with(
     id_prefix: &str,
     layout: diagram::Engine,
 ) -> Option<String> {
-    (kind == KINDS[0]).then(|| diagram::render_with(&to_diagram(result), id_prefix, layout))
+    draw_with_digits(result, kind, id_prefix, layout, Digits::DEFAULT)
+}
+
+/// [`draw_with`] printing numbers at the book's `digits`.
+pub fn draw_with_digits(
+    result: &GraphResult,
+    kind: &str,
+    id_prefix: &str,
+    layout: diagram::Engine,
+    digits: Digits,
+) -> Option<String> {
+    (kind == KINDS[0])
+        .then(|| diagram::render_with(&to_diagram_with_digits(result, digits), id_prefix, layout))
 }
 
 /// A shape as torchviz writes it under a leaf name, `(3, 4)`; one dimension as `(3)`.
@@ -43,13 +54,13 @@ fn shape_label(shape: &[usize]) -> String {
 
 /// The lines shown in a node's box: value and gradient for a one-element tensor, the shape
 /// for a larger one (its numbers are in the JSON).
-fn lines(n: &GraphNode, output: &str) -> Vec<String> {
+fn lines(n: &GraphNode, output: &str, digits: Digits) -> Vec<String> {
     let numbers = if n.value.numel() == 1 {
         vec![
-            format!("value {}", display(n.value.item(), DIGITS)),
+            format!("value {}", digits.fit(n.value.item(), BOX_DIGITS)),
             format!(
                 "grad {}",
-                display(n.grad.data.first().copied().unwrap_or(0.0), DIGITS)
+                digits.fit(n.grad.data.first().copied().unwrap_or(0.0), BOX_DIGITS)
             ),
         ]
     } else {
@@ -77,7 +88,7 @@ fn lines(n: &GraphNode, output: &str) -> Vec<String> {
 }
 
 /// The tooltip of a node: what it is and where its gradient goes.
-fn tooltip(result: &GraphResult, n: &GraphNode) -> String {
+fn tooltip(result: &GraphResult, n: &GraphNode, digits: Digits) -> String {
     let next: Vec<String> = result
         .edges
         .iter()
@@ -93,7 +104,7 @@ fn tooltip(result: &GraphResult, n: &GraphNode) -> String {
     let what = n.expr.clone().or_else(|| n.var.clone()).unwrap_or_default();
     let numbers = |t: &crate::compute::autograd::tensor::Tensor| {
         if t.numel() == 1 {
-            display(t.item(), TOOLTIP_DIGITS)
+            digits.show(t.item())
         } else {
             format!("of shape {}", shape_label(&t.shape))
         }
@@ -112,13 +123,18 @@ fn tooltip(result: &GraphResult, n: &GraphNode) -> String {
 /// The diagram of `result`: one box per backward node, an arrow from each input to the
 /// node that consumes it.
 pub fn to_diagram(result: &GraphResult) -> Diagram {
+    to_diagram_with_digits(result, Digits::DEFAULT)
+}
+
+/// [`to_diagram`] printing numbers at the book's `digits`.
+pub fn to_diagram_with_digits(result: &GraphResult, digits: Digits) -> Diagram {
     let nodes = result
         .nodes
         .iter()
         .map(|n| Node {
-            lines: lines(n, &result.output_var),
+            lines: lines(n, &result.output_var, digits),
             class: n.kind.to_string(),
-            tooltip: tooltip(result, n),
+            tooltip: tooltip(result, n, digits),
         })
         .collect();
     let edges = result
@@ -167,7 +183,7 @@ pub fn dot(result: &GraphResult) -> String {
         out.push_str(&format!(
             "  n{} [label=\"{}\", fillcolor={fill}];\n",
             n.id,
-            dot_escape(&lines(n, &result.output_var).join("\n"))
+            dot_escape(&lines(n, &result.output_var, Digits::DEFAULT).join("\n"))
         ));
     }
     for e in &result.edges {

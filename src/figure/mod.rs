@@ -11,6 +11,7 @@ pub mod plot;
 pub mod theme;
 
 use crate::compute::Outcome;
+use crate::format::Digits;
 
 /// The smallest size (CSS pixels) any figure text may render at on a page, at any window
 /// width from 360 px up: diagrams scroll rather than shrink past it, plots re-flow.
@@ -39,10 +40,26 @@ pub fn draw_with(
     id_prefix: &str,
     layout: diagram::Engine,
 ) -> Option<String> {
+    draw_with_digits(outcome, kind, id_prefix, layout, Digits::DEFAULT)
+}
+
+/// [`draw_with`] printing computed values (tooltips, box and legend labels) at the book's
+/// `digits`, as its chapters print them.
+pub fn draw_with_digits(
+    outcome: &Outcome,
+    kind: &str,
+    id_prefix: &str,
+    layout: diagram::Engine,
+    digits: Digits,
+) -> Option<String> {
     match outcome {
-        Outcome::Autograd(r) => backward_graph::draw_with(r, kind, id_prefix, layout),
-        Outcome::Network(r) => network_diagram::draw_with(r, kind, id_prefix, layout),
-        Outcome::Optimizer(r) => plot::draw(r, kind, id_prefix),
+        Outcome::Autograd(r) => {
+            backward_graph::draw_with_digits(r, kind, id_prefix, layout, digits)
+        }
+        Outcome::Network(r) => {
+            network_diagram::draw_with_digits(r, kind, id_prefix, layout, digits)
+        }
+        Outcome::Optimizer(r) => plot::draw_in(r, kind, id_prefix, &plot::WIDE, digits),
     }
 }
 
@@ -57,11 +74,16 @@ pub struct Narrow {
 }
 
 /// The narrow rendering of figure `kind` of `outcome` (plots only: diagrams keep their text
-/// size and scroll), with ids starting with `id_prefix`.
-pub fn draw_narrow(outcome: &Outcome, kind: &str, id_prefix: &str) -> Option<Narrow> {
+/// size and scroll), with ids starting with `id_prefix` and values at the book's `digits`.
+pub fn draw_narrow(
+    outcome: &Outcome,
+    kind: &str,
+    id_prefix: &str,
+    digits: Digits,
+) -> Option<Narrow> {
     match outcome {
         Outcome::Optimizer(r) => Some(Narrow {
-            svg: plot::draw_in(r, kind, id_prefix, &plot::NARROW)?,
+            svg: plot::draw_in(r, kind, id_prefix, &plot::NARROW, digits)?,
             below: plot::WIDE.readable_width(MIN_TEXT_PX),
         }),
         Outcome::Autograd(_) | Outcome::Network(_) => None,

@@ -10,12 +10,16 @@ use super::diagram::{Diagram, Direction, Edge, Engine, Node, render_with, sizing
 use crate::compute::network::StudyResult;
 use crate::compute::network::paths::{PALETTE, PathTerm};
 use crate::compute::network::result::{NetResult, NodeValue, VariantResult};
-use crate::format::{display, fixed};
+use crate::format::{Digits, fixed};
 use crate::markup::{escape, sanitize_id};
 
 /// The figure kinds this module draws (each also takes `/<variant>` and, for `paths`,
 /// `/<variant>/<parameter>`).
 pub const KINDS: &[&str] = &["chain", "skip", "paths"];
+
+/// Room for significant digits of the values in boxes and edge labels; tooltips print the
+/// book's digits (see [`Digits`]).
+const LABEL_DIGITS: usize = 4;
 
 /// Draw figure `kind` of `result`; `None` if there is no such kind.
 pub fn draw(result: &StudyResult, kind: &str, id_prefix: &str) -> Option<String> {
@@ -29,7 +33,18 @@ pub fn draw_with(
     id_prefix: &str,
     layout: Engine,
 ) -> Option<String> {
-    let diagrams = diagrams(result, kind)?;
+    draw_with_digits(result, kind, id_prefix, layout, Digits::DEFAULT)
+}
+
+/// [`draw_with`] printing numbers at the book's `digits`.
+pub fn draw_with_digits(
+    result: &StudyResult,
+    kind: &str,
+    id_prefix: &str,
+    layout: Engine,
+    digits: Digits,
+) -> Option<String> {
+    let diagrams = diagrams_with_digits(result, kind, digits)?;
     match diagrams.as_slice() {
         [one] => Some(render_with(one, id_prefix, layout)),
         many => Some(stack(many, &title(result, kind)?, id_prefix, layout)),
@@ -68,10 +83,20 @@ fn pick<'a>(result: &'a StudyResult, kind: &str) -> Option<(&'a VariantResult, &
 /// The diagrams behind figure `kind` (one, or one per path for `paths`), or `None` for an
 /// unknown kind, variant or parameter.
 pub fn diagrams(result: &StudyResult, kind: &str) -> Option<Vec<Diagram>> {
+    diagrams_with_digits(result, kind, Digits::DEFAULT)
+}
+
+/// [`diagrams`] printing numbers at the book's `digits`.
+pub fn diagrams_with_digits(
+    result: &StudyResult,
+    kind: &str,
+    digits: Digits,
+) -> Option<Vec<Diagram>> {
     let (variant, param) = pick(result, kind)?;
+    let network = |net, with_skips, highlight| network(variant, net, with_skips, highlight, digits);
     match kind.split('/').next()? {
-        "chain" => Some(vec![network(variant, &variant.chain, false, None)]),
-        "skip" => Some(vec![network(variant, &variant.skip, true, None)]),
+        "chain" => Some(vec![network(&variant.chain, false, None)]),
+        "skip" => Some(vec![network(&variant.skip, true, None)]),
         "paths" => {
             let paths: Vec<&PathTerm> = variant
                 .skip
@@ -82,7 +107,7 @@ pub fn diagrams(result: &StudyResult, kind: &str) -> Option<Vec<Diagram>> {
             Some(
                 paths
                     .iter()
-                    .map(|p| network(variant, &variant.skip, true, Some((param, p))))
+                    .map(|p| network(&variant.skip, true, Some((param, p))))
                     .collect(),
             )
         }
@@ -157,7 +182,13 @@ fn view_size(svg: &str) -> Option<(f64, f64)> {
 
 /// The formula of node `name` in `net`: `σ(w2·h1 + b2 + wc·h1)` and so on, every source
 /// starred where its value differs from the chain's (`σ(w4·h3* + b4)` in `y*`).
-fn formula(v: &VariantResult, net: &NetResult, name: &str, with_skips: bool) -> String {
+fn formula(
+    v: &VariantResult,
+    net: &NetResult,
+    name: &str,
+    with_skips: bool,
+    digits: Digits,
+) -> String {
     let source = |from: &str| {
         let starred = net.nodes.iter().any(|n| n.name == from && n.starred);
         star(from, starred)
@@ -174,7 +205,7 @@ fn formula(v: &VariantResult, net: &NetResult, name: &str, with_skips: bool) -> 
     let mut post = Vec::new();
     if with_skips {
         for s in v.skips.iter().filter(|s| s.to == name) {
-            let term = format!("{}·{}", wc_text(s.wc), source(&s.from));
+            let term = format!("{}·{}", wc_text(s.wc, digits), source(&s.from));
             if s.enters == "post-activation" {
                 post.push(term)
             } else {
@@ -189,11 +220,12 @@ fn formula(v: &VariantResult, net: &NetResult, name: &str, with_skips: bool) -> 
     text
 }
 
-fn wc_text(wc: f64) -> String {
+/// A short circuit's weight in a formula: `wc` when it is 1, else its value.
+fn wc_text(wc: f64, digits: Digits) -> String {
     if wc == 1.0 {
         "wc".into()
     } else {
-        display(wc, 4)
+        digits.fit(wc, LABEL_DIGITS)
     }
 }
 
@@ -210,6 +242,7 @@ fn network(
     net: &NetResult,
     with_skips: bool,
     highlight: Option<(&String, &PathTerm)>,
+    digits: Digits,
 ) -> Diagram {
     let names: Vec<&str> = net.nodes.iter().map(|n| n.name.as_str()).collect();
     let index = |name: &str| names.iter().position(|n| *n == name);
@@ -217,7 +250,7 @@ fn network(
     let mut nodes: Vec<Node> = net
         .nodes
         .iter()
-        .map(|n| node(v, net, n, with_skips, compact))
+        .map(|n| node(v, net, n, (with_skips, compact), digits))
         .collect();
     // With a path highlighted, its steps are coloured and unlabelled; the rest stay plain.
     let on_path = |from: &str, to: &str| {
@@ -254,7 +287,7 @@ fn network(
                 } else {
                     "skip".into()
                 };
-                let label = Some(format!("wc = {}{after}", display(s.wc, 4)));
+                let label = Some(format!("wc = {}{after}", digits.fit(s.wc, LABEL_DIGITS)));
                 edges.push(Edge {
                     from: a,
                     to: b,
@@ -299,8 +332,8 @@ fn node(
     v: &VariantResult,
     net: &NetResult,
     n: &NodeValue,
-    with_skips: bool,
-    compact: bool,
+    (with_skips, compact): (bool, bool),
+    digits: Digits,
 ) -> Node {
     let label = star(&n.name, n.starred);
     let class = if n.name == v.input {
@@ -314,28 +347,35 @@ fn node(
         let lines = if compact {
             vec![label.clone()]
         } else {
-            vec![label.clone(), format!("= {}", display(n.h, 4))]
+            vec![
+                label.clone(),
+                format!("= {}", digits.fit(n.h, LABEL_DIGITS)),
+            ]
         };
         return Node {
             lines,
             class: class.into(),
-            tooltip: format!("input {label} = {}", display(n.h, 6)),
+            tooltip: format!("input {label} = {}", digits.show(n.h)),
         };
     }
-    let f = formula(v, net, &n.name, with_skips);
+    let f = formula(v, net, &n.name, with_skips, digits);
     let sigma = n.dsigma.map_or(String::new(), |d| {
         let z = if n.starred { "z*" } else { "z" };
-        format!(", σ′({z}) = {}", display(d, 6))
+        format!(", σ′({z}) = {}", digits.show(d))
     });
     let lines = if compact {
         vec![label.clone()]
     } else {
-        vec![label.clone(), f.clone(), format!("= {}", display(n.h, 4))]
+        vec![
+            label.clone(),
+            f.clone(),
+            format!("= {}", digits.fit(n.h, LABEL_DIGITS)),
+        ]
     };
     Node {
         lines,
         class: class.into(),
-        tooltip: format!("{label} = {f} = {}{sigma}", display(n.h, 6)),
+        tooltip: format!("{label} = {f} = {}{sigma}", digits.show(n.h)),
     }
 }
 
@@ -352,8 +392,10 @@ mod tests {
 
     #[test]
     fn wc_of_one_is_named() {
-        assert_eq!(wc_text(1.0), "wc");
-        assert_eq!(wc_text(0.5), "0.5");
+        assert_eq!(wc_text(1.0, Digits::DEFAULT), "wc");
+        assert_eq!(wc_text(0.5, Digits::DEFAULT), "0.5");
+        assert_eq!(wc_text(0.123456, Digits::DEFAULT), "0.1235");
+        assert_eq!(wc_text(0.123456, Digits(2)), "0.12");
         assert_eq!(star("h3", true), "h3*");
     }
 }

@@ -13,6 +13,7 @@ mod sweep;
 pub mod theme;
 
 use crate::compute::optim::StudyResult;
+use crate::format::Digits;
 use layout::{Obstacles, Rect, Side};
 use marker::Area;
 use plotters::coord::CoordTranslate;
@@ -122,7 +123,8 @@ fn plot_rect<CT: CoordTranslate>(area: &DrawingArea<SVGBackend, CT>) -> Rect {
 }
 
 /// Label the marker at `p` (half-size `gap`) with `text` on the first free side of `sides`
-/// inside `bounds`, and block the label's box; a label with no free place is left out.
+/// inside `bounds` (with a leader line, in the label's colour, when it stands off), and block
+/// the label's box and its leader; a label with no free place is left out.
 fn label(
     (area, f): (&Area, &Frame),
     obstacles: &mut Obstacles,
@@ -132,6 +134,13 @@ fn label(
     role: Role,
 ) -> Option<()> {
     if let Some(at) = layout::place(obstacles, bounds, text, f.label_px, p, gap, sides) {
+        if let Some((a, b)) = at.leader {
+            let px = |q: (f64, f64)| (q.0.round() as i32, q.1.round() as i32);
+            let line = ShapeStyle::from(theme::color(role)).stroke_width(1);
+            area.draw(&PathElement::new(vec![px(a), px(b)], line))
+                .ok()?;
+            obstacles.segment(a, b);
+        }
         let style = font(f.label_px, role).pos(plotters::style::text_anchor::Pos::new(at.h, at.v));
         area.draw(&Text::new(text.to_string(), at.at, style)).ok()?;
         obstacles.rect(at.rect);
@@ -188,55 +197,94 @@ where
         .y_labels(f.ticks.1)
         .label_style(font(f.tick_px, Role::Fg))
         .axis_desc_style(font(f.desc_px, Role::Fg))
-        .x_label_formatter(&|x| tick(*x, x_span))
-        .y_label_formatter(&|y| tick(*y, y_span))
+        .x_label_formatter(&|x| tick(*x, x_span, f.ticks.0))
+        .y_label_formatter(&|y| tick(*y, y_span, f.ticks.1))
         .draw()
         .ok()
 }
 
-/// An axis tick label: 3 significant digits, and exactly 0 for rounding noise (a tick at
-/// −5.55e-17 on an axis spanning `span`).
-fn tick(value: f64, span: f64) -> String {
-    crate::format::display(
-        if value.abs() <= 1e-9 * span {
-            0.0
-        } else {
-            value
-        },
-        3,
-    )
+/// An axis tick label: exactly 0 for rounding noise (a tick at −5.55e-17 on an axis spanning
+/// `span`), else the value with the significant digits [`tick_digits`] gives for ticks at
+/// least `span / count` apart.
+fn tick(value: f64, span: f64, count: usize) -> String {
+    if value.abs() <= 1e-9 * span {
+        return crate::format::display(0.0, 3);
+    }
+    let step = span / count.max(1) as f64;
+    crate::format::display(value, tick_digits(value, step))
+}
+
+/// Significant digits that show `value` down to the decimal place of `step` and one more (a
+/// step of 2.5 or 0.25 needs it), at least 3 and at most 17: neighbouring ticks never print
+/// alike, and trailing zeros are trimmed anyway.
+fn tick_digits(value: f64, step: f64) -> usize {
+    if value == 0.0 || !value.is_finite() || step <= 0.0 || !step.is_finite() {
+        return 3;
+    }
+    let places = value.abs().log10().floor() - step.log10().floor();
+    (places + 2.0).clamp(3.0, 17.0) as usize
 }
 
 /// Draw figure `kind` of `result` in the [`WIDE`] frame; `None` if there is no such kind (or
 /// it has no data).
 pub fn draw(result: &StudyResult, kind: &str, id_prefix: &str) -> Option<String> {
-    draw_in(result, kind, id_prefix, &WIDE)
+    draw_in(result, kind, id_prefix, &WIDE, Digits::DEFAULT)
 }
 
-/// Draw figure `kind` of `result` in frame `f`.
-pub fn draw_in(result: &StudyResult, kind: &str, id_prefix: &str, f: &Frame) -> Option<String> {
+/// Draw figure `kind` of `result` in frame `f`, printing computed values at the book's
+/// `digits`.
+pub fn draw_in(
+    result: &StudyResult,
+    kind: &str,
+    id_prefix: &str,
+    f: &Frame,
+    digits: Digits,
+) -> Option<String> {
     let (svg, title) = match kind {
         "landscape" => (
             landscape::draw(result, f)?,
             "The loss with the iterates of gradient descent and Adam",
         ),
         "w-vs-t" => (
-            curves::w_vs_t(result, f)?,
+            curves::w_vs_t(result, f, digits)?,
             "Iterate w against step t for gradient descent and Adam",
         ),
         "mhat-vs-t" => (
-            curves::mhat_vs_t(result, f)?,
+            curves::mhat_vs_t(result, f, digits)?,
             "Adam's bias-corrected first moment against step t",
         ),
         "hmax-vs-alpha" => (
-            sweep::hmax_vs_alpha(result, f)?,
+            sweep::hmax_vs_alpha(result, f, digits)?,
             "Adam's escape threshold against the step size",
         ),
         "hmax-vs-beta1" => (
-            sweep::hmax_vs_beta1(result, f)?,
+            sweep::hmax_vs_beta1(result, f, digits)?,
             "Adam's escape threshold against beta1",
         ),
         _ => return None,
     };
     theme::finish(&svg, id_prefix, title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_close_together_print_apart() {
+        // Ticks 0.005 apart around 1 need four digits; three would print 1, 1.01, 1.01.
+        let labels: Vec<String> = [1.0, 1.005, 1.01, 1.015]
+            .iter()
+            .map(|&v| tick(v, 0.02, 4))
+            .collect();
+        assert_eq!(labels, ["1", "1.005", "1.01", "1.015"]);
+        // Ordinary axes keep their short labels; noise prints 0, binary noise is trimmed.
+        assert_eq!(tick(0.5, 2.5, 11), "0.5");
+        assert_eq!(tick(-0.5, 2.5, 11), "\u{2212}0.5");
+        assert_eq!(tick(0.1 + 0.2, 1.0, 11), "0.3");
+        assert_eq!(tick(-5.55e-17, 1.5, 11), "0");
+        assert_eq!(tick(20000.0, 20000.0, 11), "20\u{202F}000");
+        assert_eq!(tick(0.001, 1.0, 11), "0.001");
+        assert_eq!(tick_digits(1.0, 0.0), 3);
+    }
 }

@@ -216,7 +216,8 @@ pub fn standalone_figure(
     let settings = &book.config.gradbook;
     let Some(svg) = outcomes.get(stem).and_then(|o| {
         let prefix = format!("{stem}-{}-", kind.replace('/', "-"));
-        figure::draw_with(o, kind, &prefix, settings.layout)
+        let digits = crate::format::Digits(*settings.digits.get_ref());
+        figure::draw_with_digits(o, kind, &prefix, settings.layout, digits)
     }) else {
         return Ok(Vec::new());
     };

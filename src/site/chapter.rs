@@ -177,6 +177,7 @@ fn expand_here(
         count: 0,
         used: inputs.used_figures.clone(),
         layout: inputs.layout,
+        digits: inputs.digits,
     };
     let source = if inputs.solutions {
         authoring::edition::strip_student_only(&chapter.source)
@@ -305,8 +306,14 @@ pub fn autograd_fence(
         .first()
         .copied()
         .unwrap_or("backward-graph");
-    let svg = figure::draw_with(&outcome, kind, prefix, layout)
-        .ok_or_else(|| SpanError::new(0..0, "this script has no figure"))?;
+    let svg = figure::draw_with_digits(
+        &outcome,
+        kind,
+        prefix,
+        layout,
+        crate::format::Digits(digits),
+    )
+    .ok_or_else(|| SpanError::new(0..0, "this script has no figure"))?;
     let table_id = format!("{prefix}nodes");
     let svg = if with_table {
         crate::site::described::link(&svg, &table_id)

@@ -5,13 +5,21 @@
 //! [`repair`] also works around layout glitches of math-core 0.7's output in Chromium (each
 //! measured by `tests/math_render.rs`): a sized delimiter that is the base of a script
 //! (`\Bigr)^2`) is not stretched unless it sits in its own `<mrow>`; `\nabla_\theta f` puts
-//! the subscript against the next letter; and a prime on an italic `f` touches the letter's
-//! overhang, which TeX's italic correction would have cleared.
+//! the subscript against the next letter; a prime (`f'`, `\sigma'`) written as a superscript
+//! is raised a second time (the font's `′` is already drawn at superscript height) and shrunk,
+//! so it floats above the letter like an accent (`f́`); and a stretched brace
+//! (`\underbrace`, `\overbrace`) is laid out at its unstretched width, so Chromium paints it
+//! from the middle of the formula onwards, through the formula's own fractions. A brace
+//! therefore becomes a `<mrow class="gb-underbrace">` (or `gb-overbrace`) around its base,
+//! and `css/content.css` draws the brace in that row's padding.
 
 use crate::markup::escape;
 
-/// Width of the space added before the prime of an italic `f` (TeX's thin space, 3 mu).
-const THIN: &str = "0.1667em";
+/// Space before the prime of an italic `f`: TeX's italic correction of `f` (0.108 em in
+/// Computer Modern), so the prime clears the letter's overhang.
+const F_PRIME_SPACE: &str = "0.1em";
+/// Space before the prime of any other letter or digit (a hair, as TeX's kerning leaves).
+const PRIME_SPACE: &str = "0.04em";
 /// Width of the space added after a subscripted `∇` (TeX's thick space, 5 mu): a thin space
 /// still leaves the subscript against the overhang of a following italic `f`.
 const THICK: &str = "0.2778em";
@@ -19,11 +27,146 @@ const THICK: &str = "0.2778em";
 /// `mathml` with the glitches described in the module documentation worked around.
 pub fn repair(mathml: &str) -> String {
     let mut out = sized_script_bases(mathml);
-    out = out.replace(
-        "<msup><mi>f</mi><mo>′</mo></msup>",
-        &format!("<msup><mi>f</mi><mrow><mspace width=\"{THIN}\"/><mo>′</mo></mrow></msup>"),
-    );
-    nabla_subscripts(&out)
+    out = primes(&out);
+    out = nabla_subscripts(&out);
+    braces(&out)
+}
+
+/// Write every prime math-core puts as the superscript of a single letter or digit
+/// (`<msup><mi>f</mi><mo>′</mo></msup>`, also `″` and `‴`) beside it instead, at text size:
+/// `<mrow><mi>f</mi><mo lspace=… rspace="0">′</mo></mrow>`. The font draws `′` at superscript
+/// height already, as in running text. Other superscripts are left alone.
+fn primes(mathml: &str) -> String {
+    let mut out = String::with_capacity(mathml.len());
+    let mut rest = mathml;
+    while let Some(at) = rest.find("<msup><m") {
+        out.push_str(&rest[..at]);
+        let from = &rest[at..];
+        match prime_superscript(&from["<msup>".len()..]) {
+            Some((base, prime, len)) => {
+                let space = if base == "<mi>f</mi>" {
+                    F_PRIME_SPACE
+                } else {
+                    PRIME_SPACE
+                };
+                out.push_str(&format!(
+                    "<mrow>{base}<mo lspace=\"{space}\" rspace=\"0\">{prime}</mo></mrow>"
+                ));
+                rest = &from["<msup>".len() + len..];
+            }
+            None => {
+                out.push_str("<msup>");
+                rest = &from["<msup>".len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// At the start of a `<msup>`'s content: a token `<mi …>x</mi>` or `<mn …>x</mn>` followed by
+/// `<mo>′</mo></msup>` (or `″`, `‴`). Returns the token, the prime and the length through
+/// `</msup>`.
+fn prime_superscript(content: &str) -> Option<(&str, &str, usize)> {
+    let tag = ["mi", "mn"]
+        .into_iter()
+        .find(|t| content.starts_with(&format!("<{t}")))?;
+    let open_end = content.find('>')?;
+    if !content[1 + tag.len()..open_end].is_empty() && !content[1 + tag.len()..].starts_with(' ') {
+        return None;
+    }
+    let close = format!("</{tag}>");
+    let token_end = open_end + content[open_end..].find(&close)? + close.len();
+    if content[open_end + 1..token_end - close.len()].contains('<') {
+        return None;
+    }
+    let after = &content[token_end..];
+    ["′", "″", "‴"].into_iter().find_map(|prime| {
+        let script = format!("<mo>{prime}</mo></msup>");
+        after
+            .starts_with(&script)
+            .then(|| (&content[..token_end], prime, token_end + script.len()))
+    })
+}
+
+/// A brace math-core writes as an accent: the opening tag of the script element, its closing
+/// tag, the brace character and the class of the row that replaces it.
+const BRACES: [(&str, &str, &str, &str); 2] = [
+    (
+        "<munder accentunder=\"true\">",
+        "munder",
+        "⏟",
+        "gb-underbrace",
+    ),
+    ("<mover accent=\"true\">", "mover", "⏞", "gb-overbrace"),
+];
+
+/// Replace every `<munder accentunder="true">BASE<mo>⏟</mo></munder>` by
+/// `<mrow class="gb-underbrace">BASE</mrow>` (and `⏞` over its base by `gb-overbrace`), also
+/// when braces nest. Other accents (`\hat`, `\bar`) are left alone.
+fn braces(mathml: &str) -> String {
+    let mut out = String::with_capacity(mathml.len());
+    let mut rest = mathml;
+    loop {
+        let next = BRACES
+            .iter()
+            .filter_map(|brace| rest.find(brace.0).map(|at| (at, brace)))
+            .min_by_key(|(at, _)| *at);
+        let Some((at, &(open, name, glyph, class))) = next else {
+            break;
+        };
+        out.push_str(&rest[..at]);
+        let inner = &rest[at + open.len()..];
+        let close = format!("</{name}>");
+        match closing(inner, name).and_then(|end| {
+            let base = inner[..end].strip_suffix(&format!("{glyph}</mo>"))?;
+            let mo = base.rfind("<mo")?;
+            base[mo + "<mo".len()..]
+                .chars()
+                .all(|c| c != '<')
+                .then_some((&base[..mo], end))
+        }) {
+            Some((base, end)) => {
+                out.push_str(&format!("<mrow class=\"{class}\">"));
+                out.push_str(&braces(base));
+                out.push_str("</mrow>");
+                rest = &inner[end + close.len()..];
+            }
+            None => {
+                out.push_str(open);
+                rest = inner;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Offset in `inner` (the text after an opening `<name …>` tag) of the `</name>` that closes
+/// it, counting nested elements of the same name.
+fn closing(inner: &str, name: &str) -> Option<usize> {
+    let open = format!("<{name}");
+    let close = format!("</{name}>");
+    let mut depth = 1usize;
+    let mut i = 0;
+    loop {
+        let o = inner[i..].find(&open).map(|p| i + p);
+        let c = i + inner[i..].find(&close)?;
+        match o {
+            Some(o) if o < c && inner[o + open.len()..].starts_with([' ', '>']) => {
+                depth += 1;
+                i = o + open.len();
+            }
+            Some(o) if o < c => i = o + open.len(),
+            _ => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(c);
+                }
+                i = c + close.len();
+            }
+        }
+    }
 }
 
 /// Wrap a sized delimiter (`<mo minsize=…>`) that is the first child of a `<msup>`, `<msub>`
@@ -192,12 +335,23 @@ mod tests {
             "<mo minsize=\"1.6em\" maxsize=\"1.6em\">(</mo><mn>1</mn><msup><mrow><mo minsize=\"1.6em\" maxsize=\"1.6em\">)</mo></mrow><mn>2</mn></msup>"
         );
         assert_eq!(
-            repair("<msup><mi>f</mi><mo>′</mo></msup>"),
-            "<msup><mi>f</mi><mrow><mspace width=\"0.1667em\"/><mo>′</mo></mrow></msup>"
+            repair("<msup><mi>f</mi><mo>′</mo></msup><mo>(</mo>"),
+            "<mrow><mi>f</mi><mo lspace=\"0.1em\" rspace=\"0\">′</mo></mrow><mo>(</mo>"
         );
-        // σ′ needs no correction.
-        let sigma = "<msup><mi>σ</mi><mo>′</mo></msup>";
-        assert_eq!(repair(sigma), sigma);
+        assert_eq!(
+            repair("<msup><mi mathvariant=\"normal\">σ</mi><mo>″</mo></msup>"),
+            "<mrow><mi mathvariant=\"normal\">σ</mi><mo lspace=\"0.04em\" rspace=\"0\">″</mo></mrow>"
+        );
+        // Other superscripts, and a prime on a bigger base, stay superscripts.
+        for kept in [
+            "<msup><mi>x</mi><mn>2</mn></msup>",
+            "<msup><mrow><mi>f</mi></mrow><mo>′</mo></msup>",
+            "<msup><mi>f</mi><mrow><mo>′</mo><mn>2</mn></mrow></msup>",
+            "<msup><mix>f</mix><mo>′</mo></msup>",
+            "<msup><mi>f",
+        ] {
+            assert_eq!(repair(kept), kept);
+        }
         let nabla = "<msub><mrow><mspace/><mi mathvariant=\"normal\">∇</mi></mrow><msub><mi>θ</mi><mn>1</mn></msub></msub><msub><mi>f</mi><mi>t</mi></msub>";
         assert_eq!(
             repair(nabla),
@@ -209,5 +363,66 @@ mod tests {
             repair(broken),
             "<msub><mi mathvariant=\"normal\">∇</mi><mi>θ</mi>"
         );
+    }
+
+    #[test]
+    fn braces_become_rows_the_stylesheet_draws() {
+        let under = "<munder><munder accentunder=\"true\"><mfrac><mi>a</mi><mi>b</mi></mfrac><mo>⏟</mo></munder><mi>S</mi></munder>";
+        assert_eq!(
+            repair(under),
+            "<munder><mrow class=\"gb-underbrace\"><mfrac><mi>a</mi><mi>b</mi></mfrac></mrow><mi>S</mi></munder>"
+        );
+        let over =
+            "<mover accent=\"true\"><mrow><mi>a</mi></mrow><mo stretchy=\"true\">⏞</mo></mover>";
+        assert_eq!(
+            repair(over),
+            "<mrow class=\"gb-overbrace\"><mrow><mi>a</mi></mrow></mrow>"
+        );
+        // Nested braces, and an under-accent that is not a brace, keep their structure.
+        let nested = "<munder accentunder=\"true\"><mrow><munder accentunder=\"true\"><mi>a</mi><mo>⏟</mo></munder><munder accentunder=\"true\"><mi>b</mi><mo>_</mo></munder></mrow><mo>⏟</mo></munder>";
+        assert_eq!(
+            repair(nested),
+            "<mrow class=\"gb-underbrace\"><mrow><mrow class=\"gb-underbrace\"><mi>a</mi></mrow><munder accentunder=\"true\"><mi>b</mi><mo>_</mo></munder></mrow></mrow>"
+        );
+        // Unclosed (not from math-core): kept as it is.
+        let broken = "<munder accentunder=\"true\"><mi>a</mi><mo>⏟</mo>";
+        assert_eq!(repair(broken), broken);
+    }
+
+    #[test]
+    fn math_core_braces_are_all_replaced() {
+        for latex in [
+            "\\underbrace{\\frac{a}{b}\\Bigl(1+\\frac{c}{d}\\Bigr)}_{S} + \\hat{x}",
+            "\\overbrace{a + \\underbrace{b + c}_{T}}^{U}",
+        ] {
+            let mathml = crate::site::markdown::latex_to_mathml(latex, true).expect("valid LaTeX");
+            assert!(!mathml.contains('⏟') && !mathml.contains('⏞'), "{mathml}");
+            let rows = mathml.matches("class=\"gb-").count();
+            assert_eq!(rows, latex.matches("brace").count(), "{mathml}");
+            for label in ["<mi>S</mi>", "<mi>T</mi>", "<mi>U</mi>"] {
+                assert_eq!(
+                    mathml.contains(label),
+                    latex.contains(&label[4..5]),
+                    "{mathml}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn math_core_primes_stand_beside_their_letter() {
+        let mathml = crate::site::markdown::latex_to_mathml("f'(x) = \\sigma'(z) + g''", true)
+            .expect("valid LaTeX");
+        assert!(!mathml.contains("<msup>"), "{mathml}");
+        for (letter, prime, space) in [
+            ("f", "′", "0.1em"),
+            ("σ", "′", "0.04em"),
+            ("g", "″", "0.04em"),
+        ] {
+            let row = format!(
+                "<mrow><mi>{letter}</mi><mo lspace=\"{space}\" rspace=\"0\">{prime}</mo></mrow>"
+            );
+            assert!(mathml.contains(&row), "{row} in {mathml}");
+        }
     }
 }

@@ -341,6 +341,8 @@ pub struct FigureState {
     pub used: Arc<Mutex<BTreeSet<(String, String)>>>,
     /// The layout of the diagrams (the book's `gradbook.layout`).
     pub layout: crate::figure::diagram::Engine,
+    /// The book's significant digits (`gradbook.digits`), for the numbers figures print.
+    pub digits: usize,
 }
 
 /// Draw a figure wrapped in `<figure>` with an optional caption (inline Markdown and math), the
@@ -362,12 +364,15 @@ pub fn figure_html(
     })?;
     state.count += 1;
     let prefix = format!("{}f{}-", state.page_prefix, state.count);
-    let svg = figure::draw_with(outcome, kind, &prefix, state.layout).ok_or_else(|| {
-        format!(
-            "`{of}` has no figure of kind `{kind}` (kinds: {})",
-            figure::kinds(outcome).join(", ")
-        )
-    })?;
+    let digits = crate::format::Digits(state.digits);
+    let svg = figure::draw_with_digits(outcome, kind, &prefix, state.layout, digits).ok_or_else(
+        || {
+            format!(
+                "`{of}` has no figure of kind `{kind}` (kinds: {})",
+                figure::kinds(outcome).join(", ")
+            )
+        },
+    )?;
     if let Ok(mut used) = state.used.lock() {
         used.insert((of.to_string(), kind.to_string()));
     }
@@ -380,11 +385,12 @@ pub fn figure_html(
         None => String::new(),
     };
     let id = label.map_or(format!("{prefix}figure"), str::to_string);
-    let narrow =
-        figure::draw_narrow(outcome, kind, &format!("{prefix}n-")).map(|n| figure::Narrow {
+    let narrow = figure::draw_narrow(outcome, kind, &format!("{prefix}n-"), digits).map(|n| {
+        figure::Narrow {
             svg: one_line(&n.svg),
             ..n
-        });
+        }
+    });
     Ok(crate::site::figure_frame::frame(
         &id,
         &one_line(&svg),

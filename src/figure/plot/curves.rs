@@ -7,8 +7,12 @@ use super::theme::{Role, color};
 use super::{Frame, build_chart, canvas, draw_axes, plot_rect};
 use crate::compute::optim::StudyResult;
 use crate::compute::optim::adam::AdamStep;
-use crate::format::display;
+use crate::format::Digits;
 use plotters::prelude::*;
+
+/// Room for significant digits of the values in legend entries and reference labels (the
+/// book's digits when it prints fewer).
+const LEGEND_DIGITS: usize = 4;
 
 /// Series of more points than this are drawn as lines alone (markers would merge into one).
 const MAX_MARKED: usize = 120;
@@ -123,7 +127,7 @@ fn indexed(values: &[f64]) -> Vec<(f64, f64)> {
 /// its threshold, with L and the peak marked. The axis ends a little above the highest point
 /// of the runs that stay (an escaping run leaves through the top), so the region around the
 /// bump keeps its height.
-pub fn w_vs_t(r: &StudyResult, f: &Frame) -> Option<String> {
+pub fn w_vs_t(r: &StudyResult, f: &Frame, digits: Digits) -> Option<String> {
     let h = r.landscape.h;
     let mut series = vec![
         Series {
@@ -133,7 +137,7 @@ pub fn w_vs_t(r: &StudyResult, f: &Frame) -> Option<String> {
             points: indexed(&r.gd.run.w),
         },
         Series {
-            name: format!("Adam, h = {}", display(h, 4)),
+            name: format!("Adam, h = {}", digits.fit(h, LEGEND_DIGITS)),
             role: Role::Series(1),
             marker: Marker::Dot,
             points: indexed(&r.adam.run.w),
@@ -145,7 +149,10 @@ pub fn w_vs_t(r: &StudyResult, f: &Frame) -> Option<String> {
     if let Some(t) = &r.adam.threshold {
         let back = &t.turning_back;
         series.push(Series {
-            name: format!("Adam, h = {} (turns back)", display(back.h, 4)),
+            name: format!(
+                "Adam, h = {} (turns back)",
+                digits.fit(back.h, LEGEND_DIGITS)
+            ),
             role: Role::Series(2),
             marker: Marker::Diamond,
             points: indexed(&back.run.w),
@@ -161,20 +168,23 @@ pub fn w_vs_t(r: &StudyResult, f: &Frame) -> Option<String> {
         });
     let top = hi + 0.3 * (hi - lo).max(1e-9);
     let references = [
-        (format!("L = {} ('x')", display(l, 4)), l),
-        (format!("peak L + h/u = {}", display(peak, 4)), peak),
+        (format!("L = {} ('x')", digits.fit(l, LEGEND_DIGITS)), l),
+        (
+            format!("peak L + h/u = {}", digits.fit(peak, LEGEND_DIGITS)),
+            peak,
+        ),
     ];
     chart(f, &series, &references, "w (parameter)", Some(top))
 }
 
 /// Adam's m̂_t on the plotted bump and on a bump just above the threshold (the run that turns
 /// back), and the biased m_t of the first, against t.
-pub fn mhat_vs_t(r: &StudyResult, f: &Frame) -> Option<String> {
+pub fn mhat_vs_t(r: &StudyResult, f: &Frame, digits: Digits) -> Option<String> {
     let at = |steps: &[AdamStep], f: fn(&AdamStep) -> f64| -> Vec<(f64, f64)> {
         steps.iter().map(|s| (s.t as f64, f(s))).collect()
     };
     let steps = &r.adam.run.steps;
-    let h = display(r.landscape.h, 4);
+    let h = digits.fit(r.landscape.h, LEGEND_DIGITS);
     let mut series = vec![Series {
         name: format!("m̂, h = {h}"),
         role: Role::Series(1),
@@ -184,7 +194,7 @@ pub fn mhat_vs_t(r: &StudyResult, f: &Frame) -> Option<String> {
     if let Some(t) = &r.adam.threshold {
         let back = &t.turning_back;
         series.push(Series {
-            name: format!("m̂, h = {} (turns back)", display(back.h, 4)),
+            name: format!("m̂, h = {} (turns back)", digits.fit(back.h, LEGEND_DIGITS)),
             role: Role::Series(2),
             marker: Marker::Diamond,
             points: at(&back.run.steps, |s| s.m_hat),

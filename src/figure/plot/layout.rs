@@ -1,6 +1,7 @@
 //! Where texts go: estimated text boxes in drawing pixels, the obstacles a label must avoid
 //! (other labels, markers, data lines, the legend) and a placer that tries the sides of a
-//! marker in order of preference.
+//! marker in order of preference, next to the marker first and then farther out with a leader
+//! line back to it.
 //!
 //! No font is loaded, so text extents are estimates: [`EM_ADVANCE`] per character is wider
 //! than the average glyph of common sans-serif faces, so real text fits inside its box.
@@ -129,6 +130,11 @@ impl Obstacles {
             .extend(points.windows(2).map(|w| (f(&w[0]), f(&w[1]))));
     }
 
+    /// Block one segment (a leader line).
+    pub fn segment(&mut self, a: (f64, f64), b: (f64, f64)) {
+        self.segments.push((a, b));
+    }
+
     /// How many obstacles `rect` meets.
     pub fn hits(&self, rect: &Rect) -> usize {
         self.rects.iter().filter(|r| r.overlaps(rect)).count()
@@ -138,6 +144,37 @@ impl Obstacles {
                 .filter(|(a, b)| rect.crosses(*a, *b))
                 .count()
     }
+
+    /// Whether the segment `a`–`b` meets any obstacle (a rectangle it passes through, or a
+    /// segment it crosses or touches).
+    pub fn blocks_segment(&self, a: (f64, f64), b: (f64, f64)) -> bool {
+        self.rects.iter().any(|r| r.crosses(a, b))
+            || self
+                .segments
+                .iter()
+                .any(|&(c, d)| segments_meet((a, b), (c, d)))
+    }
+}
+
+/// Whether two closed segments share a point (orientation tests, collinear overlap included).
+fn segments_meet((a, b): ((f64, f64), (f64, f64)), (c, d): ((f64, f64), (f64, f64))) -> bool {
+    let cross = |o: (f64, f64), p: (f64, f64), q: (f64, f64)| {
+        (p.0 - o.0) * (q.1 - o.1) - (p.1 - o.1) * (q.0 - o.0)
+    };
+    let within = |p: (f64, f64), q: (f64, f64), r: (f64, f64)| {
+        r.0 >= p.0.min(q.0) && r.0 <= p.0.max(q.0) && r.1 >= p.1.min(q.1) && r.1 <= p.1.max(q.1)
+    };
+    let (d1, d2) = (cross(c, d, a), cross(c, d, b));
+    let (d3, d4) = (cross(a, b, c), cross(a, b, d));
+    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0))
+        && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
+    {
+        return true;
+    }
+    (d1 == 0.0 && within(c, d, a))
+        || (d2 == 0.0 && within(c, d, b))
+        || (d3 == 0.0 && within(a, b, c))
+        || (d4 == 0.0 && within(a, b, d))
 }
 
 /// A side of a marker to put its label on.
@@ -173,7 +210,8 @@ pub const ALL_SIDES: [Side; 8] = [
     Side::BelowLeft,
 ];
 
-/// A placed label: where to draw it, how it is anchored, and its estimated box.
+/// A placed label: where to draw it, how it is anchored, its estimated box, and the leader
+/// line that joins it to its marker when it stands off farther than twice the gap.
 #[derive(Clone, Copy)]
 pub struct Placed {
     /// The anchor point in drawing pixels.
@@ -184,11 +222,22 @@ pub struct Placed {
     pub v: VPos,
     /// The estimated box.
     pub rect: Rect,
+    /// From just outside the marker to just outside the label's box.
+    pub leader: Option<((f64, f64), (f64, f64))>,
 }
+
+/// The farthest a label may stand off its marker, in multiples of the gap.
+const MAX_STANDOFF: i32 = 6;
+/// From this standoff on (in multiples of the gap) a leader line joins label and marker.
+const LEADER_FROM: i32 = 3;
+/// The room (pixels) a leader line leaves before the marker and before the label's box.
+const LEADER_CLEARANCE: f64 = 2.0;
 
 /// The first position for `text` around the marker at `p` (of radius `gap`) that meets no
 /// obstacle and lies inside `bounds`: each side of `sides` at distance `gap`, then each at
-/// twice the distance. `None` when every position is taken (the label is left out).
+/// twice the distance, then at 3 to [`MAX_STANDOFF`] times the distance with a leader line
+/// that meets no obstacle either. `None` when every position is taken (the label is left
+/// out).
 pub fn place(
     obstacles: &Obstacles,
     bounds: &Rect,
@@ -199,7 +248,7 @@ pub fn place(
     sides: &[Side],
 ) -> Option<Placed> {
     let diagonal = gap * 7 / 10;
-    [1, 2].into_iter().find_map(|k| {
+    (1..=MAX_STANDOFF).find_map(|k| {
         sides.iter().find_map(|side| {
             let (d, g) = (gap * k, diagonal * k);
             let (dx, dy, h, v) = match side {
@@ -214,14 +263,41 @@ pub fn place(
             };
             let at = (p.0 + dx, p.1 + dy);
             let rect = text_box(text, size, at, h, v);
-            (bounds.contains(&rect) && obstacles.hits(&rect.grown(1.0)) == 0).then_some(Placed {
+            if !bounds.contains(&rect) || obstacles.hits(&rect.grown(1.0)) != 0 {
+                return None;
+            }
+            let leader = if k >= LEADER_FROM {
+                let line = leader(p, f64::from(gap), &rect);
+                if obstacles.blocks_segment(line.0, line.1) {
+                    return None;
+                }
+                Some(line)
+            } else {
+                None
+            };
+            Some(Placed {
                 at,
                 h,
                 v,
                 rect,
+                leader,
             })
         })
     })
+}
+
+/// The leader line from the marker at `p` (radius `gap`) to the label box `rect`: along the
+/// line between `p` and the box's nearest point, from [`LEADER_CLEARANCE`] beyond the marker
+/// to [`LEADER_CLEARANCE`] before the box.
+fn leader(p: (i32, i32), gap: f64, rect: &Rect) -> ((f64, f64), (f64, f64)) {
+    let (x, y) = (f64::from(p.0), f64::from(p.1));
+    let near = (x.clamp(rect.x0, rect.x1), y.clamp(rect.y0, rect.y1));
+    let length = (near.0 - x).hypot(near.1 - y).max(f64::EPSILON);
+    let along = |d: f64| (x + (near.0 - x) * d / length, y + (near.1 - y) * d / length);
+    (
+        along(gap + LEADER_CLEARANCE),
+        along(length - LEADER_CLEARANCE),
+    )
 }
 
 #[cfg(test)]
@@ -275,5 +351,66 @@ mod tests {
         // Nothing leaves the plot: a point at the top edge has no room above.
         let edge = place(&Obstacles::default(), &PLOT, "7", 12.0, (100, 8), 6, &sides).unwrap();
         assert!(edge.rect.x0 >= 106.0);
+        assert!(above.leader.is_none() && edge.leader.is_none());
+    }
+
+    #[test]
+    fn a_crowded_label_stands_off_with_a_leader_that_meets_nothing() {
+        let p = (100, 50);
+        let sides = [Side::Above, Side::Right];
+        let mut obstacles = Obstacles::default();
+        // A box left of the way up blocks every place above up to five gaps of 6 (a "7" is
+        // 7.2 px wide, centred on x = 100) but not the vertical line x = 100; a box on the
+        // right blocks the right side at every distance.
+        obstacles.rect(Rect {
+            x0: 90.0,
+            y0: 20.0,
+            x1: 98.0,
+            y1: 44.0,
+        });
+        obstacles.rect(Rect {
+            x0: 104.0,
+            y0: 40.0,
+            x1: 140.0,
+            y1: 60.0,
+        });
+        let got = place(&obstacles, &PLOT, "7", 12.0, p, 6, &sides).expect("a place farther out");
+        // Above at six gaps: anchored at y = 50 − 36, its box is 1.4 … 13.4.
+        assert_eq!(got.at, (100, 14));
+        assert!((got.rect.y1 - 13.4).abs() < 1e-9, "{:?}", got.rect);
+        let (a, b) = got.leader.expect("a leader line");
+        assert!(!obstacles.blocks_segment(a, b));
+        // From 2 px beyond the marker's radius to 2 px before the box, straight up.
+        assert!(
+            (a.0 - 100.0).abs() < 1e-9 && (a.1 - 42.0).abs() < 1e-9,
+            "{a:?}"
+        );
+        assert!(
+            (b.0 - 100.0).abs() < 1e-9 && (b.1 - 15.4).abs() < 1e-9,
+            "{b:?}"
+        );
+        // A data line across the leader (and clear of the label's box) refuses that place.
+        obstacles.polyline(&[(0, 30), (200, 30)]);
+        assert!(place(&obstacles, &PLOT, "7", 12.0, p, 6, &sides).is_none());
+    }
+
+    #[test]
+    fn segments_meet_when_they_cross_or_touch() {
+        assert!(segments_meet(
+            ((0.0, 0.0), (10.0, 10.0)),
+            ((0.0, 10.0), (10.0, 0.0))
+        ));
+        assert!(segments_meet(
+            ((0.0, 0.0), (10.0, 0.0)),
+            ((5.0, 0.0), (5.0, 5.0))
+        ));
+        assert!(!segments_meet(
+            ((0.0, 0.0), (10.0, 0.0)),
+            ((0.0, 1.0), (10.0, 1.0))
+        ));
+        assert!(!segments_meet(
+            ((0.0, 0.0), (4.0, 4.0)),
+            ((5.0, 0.0), (10.0, -5.0))
+        ));
     }
 }

@@ -7,9 +7,16 @@ use super::theme::{Role, color};
 use super::{Frame, build_chart, canvas, draw_axes, label, plot_rect};
 use crate::compute::optim::StudyResult;
 use crate::compute::optim::sweep::SweepPoint;
-use crate::format::display;
+use crate::format::Digits;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
+
+/// Room for significant digits of the assignment's setting in the seed's label (the book's
+/// digits when it prints fewer).
+const SETTING_DIGITS: usize = 3;
+/// Room for significant digits of the seed's h_max in its label (the book's digits when it
+/// prints fewer).
+const VALUE_DIGITS: usize = 4;
 
 /// Half-size of the closed form's rings, in pixels.
 const RING: i32 = 4;
@@ -27,7 +34,13 @@ struct Seed {
 }
 
 /// Draw one sweep on the x coordinate `x` in frame `f`.
-fn chart<X>(f: &Frame, points: &[SweepPoint], x: X, x_desc: &str, seed: Seed) -> Option<String>
+fn chart<X>(
+    (f, digits): (&Frame, Digits),
+    points: &[SweepPoint],
+    x: X,
+    x_desc: &str,
+    seed: Seed,
+) -> Option<String>
 where
     X: AsRangedCoord<Value = f64>,
     X::CoordDescType: ValueFormatter<f64>,
@@ -88,8 +101,8 @@ where
         let text = format!(
             "{} = {} → h_max = {}",
             seed.name,
-            display(seed.at.0, 3),
-            display(seed.at.1, 4)
+            digits.fit(seed.at.0, SETTING_DIGITS),
+            digits.fit(seed.at.1, VALUE_DIGITS)
         );
         let mut sides = ALL_SIDES;
         if seed.label_left {
@@ -112,7 +125,7 @@ where
 }
 
 /// h_max against α on a log axis.
-pub fn hmax_vs_alpha(r: &StudyResult, f: &Frame) -> Option<String> {
+pub fn hmax_vs_alpha(r: &StudyResult, f: &Frame, digits: Digits) -> Option<String> {
     let (first, last) = (r.sweep_alpha.first()?.x, r.sweep_alpha.last()?.x);
     let middle = (first.ln() + last.ln()) / 2.0;
     let seed = Seed {
@@ -121,7 +134,7 @@ pub fn hmax_vs_alpha(r: &StudyResult, f: &Frame) -> Option<String> {
         name: "α",
     };
     chart(
-        f,
+        (f, digits),
         &r.sweep_alpha,
         // A margin of 5% each way keeps the end points off the axes and lets a decade that
         // starts the sweep (α = 0.001) get its tick.
@@ -132,7 +145,7 @@ pub fn hmax_vs_alpha(r: &StudyResult, f: &Frame) -> Option<String> {
 }
 
 /// h_max against β1.
-pub fn hmax_vs_beta1(r: &StudyResult, f: &Frame) -> Option<String> {
+pub fn hmax_vs_beta1(r: &StudyResult, f: &Frame, digits: Digits) -> Option<String> {
     let (first, last) = (r.sweep_beta1.first()?.x, r.sweep_beta1.last()?.x);
     let seed = Seed {
         at: (r.adam.beta1, r.adam.h_max?),
@@ -140,7 +153,7 @@ pub fn hmax_vs_beta1(r: &StudyResult, f: &Frame) -> Option<String> {
         name: "β1",
     };
     chart(
-        f,
+        (f, digits),
         &r.sweep_beta1,
         first..last,
         "β1 (first-moment decay, dimensionless)",

@@ -135,10 +135,11 @@ impl Session {
             .unwrap_or_default();
         self.figures.retain(|key, _| used.contains(key));
         let look = format!(
-            "{:?}{:?}{}",
+            "{:?}{:?}{} digits {}",
             settings.standalone_formats,
             settings.standalone_theme,
-            settings.standalone_scale.get_ref()
+            settings.standalone_scale.get_ref(),
+            settings.digits.get_ref()
         );
         for (stem, kind) in used {
             let json = self.results.get(&stem).map_or(0, |r| r.json);
