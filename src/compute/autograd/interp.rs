@@ -126,6 +126,8 @@ pub(crate) struct Interp<'a> {
     /// Whether any `backward()` ran.
     backward_ran: bool,
     iterations: usize,
+    /// How many `for` bodies are running (a loop body may rebind names set before it).
+    loop_depth: usize,
     modules: modules::Modules,
     /// List names in order of first assignment.
     list_names: Vec<String>,
@@ -151,6 +153,7 @@ pub(crate) fn run(src: &str) -> Result<Program, SpanError> {
         grads: HashMap::new(),
         backward_ran: false,
         iterations: 0,
+        loop_depth: 0,
         modules: modules::Modules::default(),
         list_names: Vec::new(),
     };
@@ -330,6 +333,21 @@ impl Interp<'_> {
                 format!("the script would run more than {MAX_ITERATIONS} loop iterations"),
             );
         }
+        self.loop_depth += 1;
+        let result = self.iterate(var, var_span, start, step, count, body);
+        self.loop_depth -= 1;
+        result
+    }
+
+    fn iterate(
+        &mut self,
+        var: &str,
+        var_span: &Range<usize>,
+        start: i64,
+        step: i64,
+        count: i64,
+        body: &[Stmt],
+    ) -> Result<(), SpanError> {
         for k in 0..count {
             self.iterations += 1;
             self.bind(
@@ -356,8 +374,11 @@ impl Interp<'_> {
         if target == "torch" {
             return err(span, "assigning to `torch` would hide the module");
         }
+        // Outside loops a name is assigned once, so every graph node has one name; a loop
+        // body updates names (`h = torch.tanh(h @ w)`), as recurrent and training code does.
         if let Some(b) = self.env.get(target)
             && b.at != span.start
+            && self.loop_depth == 0
         {
             return err(
                 span,
