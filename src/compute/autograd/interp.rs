@@ -21,7 +21,11 @@ pub(crate) const UNARY: &[&str] = &[
 /// Most loop iterations a script may run in total (keeps a typo from hanging a build).
 const MAX_ITERATIONS: usize = 100_000;
 /// Most elements one tensor may hold.
-pub(crate) const MAX_ELEMENTS: usize = 10_000_000;
+pub(crate) const MAX_ELEMENTS: usize = super::tensor::MAX_ELEMENTS;
+/// Most numbers a script may keep on its tape (results and the inputs nodes save): bounds
+/// the memory of a loop of large operations at about 400 MB. The training benchmark keeps
+/// about 3·10⁶.
+const MAX_STORED: usize = 50_000_000;
 /// Most backward nodes a script may record.
 const MAX_NODES: usize = 2_000_000;
 
@@ -126,6 +130,8 @@ pub(crate) struct Interp<'a> {
     /// Whether any `backward()` ran.
     backward_ran: bool,
     iterations: usize,
+    /// Numbers kept on the tape so far (see [`MAX_STORED`]).
+    stored: usize,
     /// How many `for` bodies are running (a loop body may rebind names set before it).
     loop_depth: usize,
     modules: modules::Modules,
@@ -154,6 +160,7 @@ pub(crate) fn run(src: &str) -> Result<Program, SpanError> {
         backward_ran: false,
         iterations: 0,
         loop_depth: 0,
+        stored: 0,
         modules: modules::Modules::default(),
         list_names: Vec::new(),
     };
@@ -791,7 +798,24 @@ impl Interp<'_> {
         extra: &[String],
         f: impl FnOnce(&mut Tape) -> Result<Var, String>,
     ) -> Result<Value, SpanError> {
+        let first_new = self.labels.len();
         let var = f(&mut self.tape).map_err(|m| SpanError::new(e.span.clone(), m))?;
+        let saved: usize = (first_new..self.tape.node_count())
+            .map(|n| {
+                let node = self.tape.node(super::tape::NodeId(n));
+                node.inputs.iter().map(Tensor::numel).sum::<usize>()
+            })
+            .sum();
+        self.stored = self
+            .stored
+            .saturating_add(saved)
+            .saturating_add(self.tape.tensor(var).numel());
+        if self.stored > MAX_STORED {
+            return err(
+                &e.span,
+                format!("the script keeps more than {MAX_STORED} numbers on its tape"),
+            );
+        }
         if self.tape.node_count() > MAX_NODES {
             return err(
                 &e.span,

@@ -18,6 +18,7 @@ type Inputs<'a> = &'a [&'a Tensor];
 /// `op`'s result; `target` is the output shape of view operations (`view`, `expand`,
 /// `_unsafe_view`, `slice`), which the inputs alone do not determine.
 pub fn forward(op: Op, inputs: Inputs, target: Option<&[usize]>) -> Result<Tensor, String> {
+    check_work(op, inputs, target)?;
     let dtype = inputs
         .iter()
         .filter(|t| !t.shape.is_empty() || inputs.len() == 1)
@@ -367,6 +368,36 @@ pub fn backward(op: Op, i: usize, grad: &Tensor, inputs: Inputs, output: &Tensor
         _ => like(vec![0.0; input.numel()]),
     }
 }
+
+/// Refuse results beyond gradbook's size limits and matrix products beyond its work limit
+/// before anything is allocated.
+fn check_work(op: Op, inputs: Inputs, target: Option<&[usize]>) -> Result<(), String> {
+    if let Some(t) = target {
+        tensor::check_size(t)?;
+    }
+    let dims = |k: usize| inputs.get(k).map_or(&[][..], |t| t.shape.as_slice());
+    let (batch, n, k, m) = match (op, dims(0), dims(1), dims(2)) {
+        (Op::Mm, &[n, k], &[_, m], _) => (1, n, k, m),
+        (Op::Mv, &[n, k], _, _) => (1, n, k, 1),
+        (Op::Bmm, &[b, n, k], &[_, _, m], _) => (b, n, k, m),
+        (Op::Addmm, _, &[n, k], &[_, m]) => (1, n, k, m),
+        _ => return Ok(()),
+    };
+    tensor::check_size(&[batch, n, m])?;
+    let work = [batch, n, k, m]
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .unwrap_or(usize::MAX);
+    if work > MAX_PRODUCT_WORK {
+        return Err(format!(
+            "this matrix product needs {work} multiply-adds, more than gradbook's limit of {MAX_PRODUCT_WORK}"
+        ));
+    }
+    Ok(())
+}
+
+/// Most multiply-adds one matrix product may take.
+const MAX_PRODUCT_WORK: usize = 1_000_000_000;
 
 /// PyTorch's `max`: NaN wins.
 fn max_nan(a: f64, b: f64) -> f64 {

@@ -178,15 +178,7 @@ impl Interp<'_> {
         };
         let t = self.create(&path, &mut a, dtype)?;
         a.done()?;
-        if t.numel() > MAX_ELEMENTS {
-            return err(
-                &e.span,
-                format!(
-                    "a tensor of {} elements is more than gradbook's limit of {MAX_ELEMENTS}",
-                    t.numel()
-                ),
-            );
-        }
+        sized(&t.shape, &e.span)?;
         Ok(Some((t, requires_grad)))
     }
 
@@ -209,12 +201,14 @@ impl Interp<'_> {
             }
             "torch.zeros" | "torch.ones" => {
                 let shape = self.size_args(a)?;
+                sized(&shape, &a.span)?;
                 let x = if path == "torch.zeros" { 0.0 } else { 1.0 };
                 Tensor::full(&shape, x).with_dtype(float)
             }
             "torch.full" => {
                 let (size, span) = a.need(0, "size")?;
                 let shape = self.shape_value(&size, &span)?;
+                sized(&shape, &span)?;
                 let (fill, span) = a.need(1, "fill_value")?;
                 let x = number(&fill, &span)?;
                 let inferred = match fill {
@@ -230,6 +224,7 @@ impl Interp<'_> {
                     Some((m, span)) => count(&m, &span)?,
                     None => n,
                 };
+                sized(&[n, m], &a.span)?;
                 let mut t = Tensor::full(&[n, m], 0.0);
                 for k in 0..n.min(m) {
                     t.data[k * m + k] = 1.0;
@@ -447,6 +442,16 @@ impl Interp<'_> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        if dims.len() > crate::compute::autograd::tensor::MAX_RANK {
+            return err(
+                span,
+                format!(
+                    "a tensor of {} dimensions is more than gradbook's limit of {}",
+                    dims.len(),
+                    crate::compute::autograd::tensor::MAX_RANK
+                ),
+            );
+        }
         let invalid = || {
             SpanError::new(
                 span.clone(),
@@ -1095,6 +1100,12 @@ impl Interp<'_> {
             }
             "unsqueeze" => {
                 let (d, span) = a.need(0, "dim")?;
+                if rank >= crate::compute::autograd::tensor::MAX_RANK {
+                    return err(
+                        &e.span,
+                        "the result would have more dimensions than gradbook's limit",
+                    );
+                }
                 let d = self.dim(int(&d, &span)?, rank + 1, &span)?;
                 self.op1(e, Op::Unsqueeze { dim: d as u8 }, x, None)
             }
@@ -1142,6 +1153,12 @@ impl Interp<'_> {
             }
             "softmax" | "log_softmax" => {
                 let (d, span) = a.need(0, "dim")?;
+                if rank == 0 {
+                    return err(
+                        &e.span,
+                        format!("{name} of a 0-d tensor is not supported: unsqueeze(0) it first"),
+                    );
+                }
                 let d = self.dim(int(&d, &span)?, rank, &span)? as u8;
                 let op = if name == "softmax" {
                     Op::Softmax { dim: d }
@@ -1281,6 +1298,11 @@ const TENSOR_METHODS: &[&str] = &[
 
 /// `torch.nn.functional` functions besides the losses and `linear`.
 const FUNCTIONAL: &[&str] = &["relu", "sigmoid", "tanh", "softmax", "log_softmax"];
+
+/// The size limits for a shape about to be allocated, located at `span`.
+fn sized(shape: &[usize], span: &Range<usize>) -> Result<(), SpanError> {
+    crate::compute::autograd::tensor::check_size(shape).map_err(|m| SpanError::new(span.clone(), m))
+}
 
 /// A tensor or Python-number operand.
 fn operand(v: &Value, span: &Range<usize>) -> Result<Operand, SpanError> {
