@@ -588,6 +588,11 @@ impl Interp<'_> {
             _ => match self.eval(func)? {
                 Value::Module(m) => {
                     let mut a = self.args("forward", &e.span, args)?;
+                    if let Some(loss) = self.loss_module(m) {
+                        let v = self.loss_or_linear(e, loss, &mut a)?;
+                        a.done()?;
+                        return Ok(v);
+                    }
                     let (x, span) = a.need(0, "input")?;
                     a.done()?;
                     let x = self.var_of(&x, &span, "a module")?;
@@ -640,6 +645,17 @@ impl Interp<'_> {
         path: &str,
         args: &[Arg],
     ) -> Result<Value, SpanError> {
+        if matches!(
+            path,
+            "torch.rand" | "torch.randn" | "torch.randint" | "torch.manual_seed" | "torch.randperm"
+        ) {
+            return err(
+                &func.span,
+                format!(
+                    "`{path}`: gradbook has no random numbers, so every script gives the same numbers; write the values out or compute them (arange, linspace, sin)"
+                ),
+            );
+        }
         if CREATION.contains(&path) {
             return match self.creation(e)? {
                 Some((_, true)) => err(
@@ -802,7 +818,12 @@ impl Interp<'_> {
         self.record(e, &[], |t| t.try_apply(op, &operands, &[], None))
     }
 
-    fn loss_or_linear(&mut self, e: &Expr, name: &str, a: &mut Args) -> Result<Value, SpanError> {
+    pub(super) fn loss_or_linear(
+        &mut self,
+        e: &Expr,
+        name: &str,
+        a: &mut Args,
+    ) -> Result<Value, SpanError> {
         let (x, xs) = a.need(0, "input")?;
         let x = self.var_of(&x, &xs, name)?;
         if name == "linear" {
@@ -1071,6 +1092,27 @@ impl Interp<'_> {
                             "{name}: expected {ra}-D and {rb}-D tensors, got {rank}-D and {ys}-D"
                         ),
                     );
+                }
+                if name == "bmm" {
+                    // torch.bmm records BmmBackward0 itself, without matmul's expand/view.
+                    let (sa, sb) = (shape.clone(), self.tape.tensor(y).shape.clone());
+                    if sa[0] != sb[0] || sa[2] != sb[1] {
+                        return err(
+                            &e.span,
+                            format!(
+                                "Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].",
+                                sa[0], sa[2], sb[0], sb[1]
+                            ),
+                        );
+                    }
+                    return self.record(e, &[], |t| {
+                        t.try_apply(
+                            Op::Bmm,
+                            &[Operand::Tensor(x), Operand::Tensor(y)],
+                            &[],
+                            None,
+                        )
+                    });
                 }
                 self.record(e, &[], |t| t.matmul(x, y))
             }
