@@ -82,9 +82,11 @@ pub fn forward(op: Op, inputs: Inputs, target: Option<&[usize]>) -> Result<Tenso
                     .collect();
                 tensor::permute(&first, &perm)
             }
-            Op::View | Op::UnsafeView | Op::Unsqueeze { .. } | Op::Squeeze { .. } => {
-                first.reshaped(&view_shape(op, shape_of(0), target))
-            }
+            Op::View
+            | Op::UnsafeView
+            | Op::ReshapeAlias
+            | Op::Unsqueeze { .. }
+            | Op::Squeeze { .. } => first.reshaped(&view_shape(op, shape_of(0), target)),
             Op::Expand => tensor::expand(&first, target.unwrap_or(&first.shape)),
             Op::Select { dim, index } => {
                 let dim = usize::from(dim);
@@ -158,6 +160,7 @@ pub fn forward(op: Op, inputs: Inputs, target: Option<&[usize]>) -> Result<Tenso
             | Op::Sub
             | Op::Mul
             | Op::Neg
+            | Op::Clone
             | Op::Abs
             | Op::Relu
             | Op::Where
@@ -165,6 +168,7 @@ pub fn forward(op: Op, inputs: Inputs, target: Option<&[usize]>) -> Result<Tenso
             | Op::Permute { .. }
             | Op::View
             | Op::UnsafeView
+            | Op::ReshapeAlias
             | Op::Expand
             | Op::Unsqueeze { .. }
             | Op::Squeeze { .. }
@@ -284,9 +288,11 @@ pub fn backward(op: Op, i: usize, grad: &Tensor, inputs: Inputs, output: &Tensor
             }
             tensor::permute(grad, &inverse)
         }
-        Op::View | Op::UnsafeView | Op::Unsqueeze { .. } | Op::Squeeze { .. } => {
-            grad.reshaped(&input.shape)
-        }
+        Op::View
+        | Op::UnsafeView
+        | Op::ReshapeAlias
+        | Op::Unsqueeze { .. }
+        | Op::Squeeze { .. } => grad.reshaped(&input.shape),
         Op::Expand => tensor::sum_to(grad, &input.shape),
         Op::Select { dim, index } => {
             let dim = usize::from(dim);
@@ -398,6 +404,116 @@ fn check_work(op: Op, inputs: Inputs, target: Option<&[usize]>) -> Result<(), St
 
 /// Most multiply-adds one matrix product may take.
 const MAX_PRODUCT_WORK: usize = 1_000_000_000;
+
+/// The strides PyTorch gives `op`'s result, from its inputs' shapes and strides and its
+/// output shape: `t`, `permute`, `expand`, `select`, `slice`, `unsqueeze` and views give
+/// strided views of their input; every computed result is row-major.
+pub fn strides(op: Op, inputs: &[(&[usize], &[usize])], out: &[usize]) -> Vec<usize> {
+    let fresh = || tensor::strides(out);
+    let Some(&(shape, st)) = inputs.first() else {
+        return fresh();
+    };
+    if st.len() != shape.len() {
+        return fresh();
+    }
+    match op {
+        Op::T if shape.len() == 2 => vec![st[1], st[0]],
+        Op::Permute { perm, rank } => perm[..usize::from(rank)]
+            .iter()
+            .map(|&p| st.get(usize::from(p)).copied().unwrap_or(1))
+            .collect(),
+        Op::Expand => {
+            let offset = out.len() - shape.len();
+            (0..out.len())
+                .map(|d| {
+                    if d < offset || (shape[d - offset] == 1 && out[d] != 1) {
+                        0
+                    } else {
+                        st[d - offset]
+                    }
+                })
+                .collect()
+        }
+        Op::Select { dim, .. } => {
+            let mut s = st.to_vec();
+            s.remove(usize::from(dim).min(s.len().saturating_sub(1)));
+            s
+        }
+        Op::Slice { dim, step, .. } => {
+            let mut s = st.to_vec();
+            if let Some(x) = s.get_mut(usize::from(dim)) {
+                *x *= step;
+            }
+            s
+        }
+        Op::Unsqueeze { dim } => {
+            let d = usize::from(dim);
+            let mut s = st.to_vec();
+            let new = if d < shape.len() { shape[d] * st[d] } else { 1 };
+            s.insert(d.min(s.len()), new);
+            s
+        }
+        Op::Squeeze { dim } => {
+            let mut s = st.to_vec();
+            if shape.get(usize::from(dim)) == Some(&1) {
+                s.remove(usize::from(dim));
+            }
+            s
+        }
+        Op::View | Op::ReshapeAlias => view_strides(shape, st, out).unwrap_or_else(fresh),
+        _ => fresh(),
+    }
+}
+
+/// Whether `strides` are row-major for `shape`, ignoring dims of size 1 (PyTorch's
+/// `is_contiguous`).
+pub fn is_contiguous(shape: &[usize], strides: &[usize]) -> bool {
+    let mut expected = 1;
+    for (&n, &s) in shape.iter().zip(strides).rev() {
+        if n != 1 {
+            if s != expected {
+                return false;
+            }
+            expected *= n;
+        }
+    }
+    true
+}
+
+/// ATen's `computeStride`: the strides that show a tensor of `shape`/`strides` as `target`
+/// without copying, or `None` when the target shape crosses a stride gap.
+pub fn view_strides(shape: &[usize], strides: &[usize], target: &[usize]) -> Option<Vec<usize>> {
+    if shape.is_empty() || target.is_empty() || shape.contains(&0) {
+        return Some(tensor::strides(target));
+    }
+    let mut out = vec![0; target.len()];
+    let mut view_d = target.len() as isize - 1;
+    let mut chunk_base_stride = *strides.last()?;
+    let mut tensor_numel = 1;
+    let mut view_numel = 1;
+    for tensor_d in (0..shape.len()).rev() {
+        tensor_numel *= shape[tensor_d];
+        if tensor_d == 0
+            || (shape[tensor_d - 1] != 1
+                && strides[tensor_d - 1] != tensor_numel * chunk_base_stride)
+        {
+            while view_d >= 0 && (view_numel < tensor_numel || target[view_d as usize] == 1) {
+                out[view_d as usize] = view_numel * chunk_base_stride;
+                view_numel *= target[view_d as usize];
+                view_d -= 1;
+            }
+            if view_numel != tensor_numel {
+                return None;
+            }
+            if tensor_d > 0 {
+                chunk_base_stride = strides[tensor_d - 1];
+                tensor_numel = 1;
+                view_numel = 1;
+            }
+        }
+    }
+    (view_d == -1).then_some(out)
+}
 
 /// PyTorch's `max`: NaN wins.
 fn max_nan(a: f64, b: f64) -> f64 {

@@ -1131,14 +1131,14 @@ impl Interp<'_> {
                     items.push(s);
                 }
                 let target = self.view_target(&items, self.tape.tensor(x).numel(), &e.span)?;
-                self.op1(e, Op::View, x, Some(&target))
+                self.reshape(e, x, &target, name == "view")
             }
             "flatten" => {
                 if rank == 1 {
                     return Ok(Value::Tensor(x));
                 }
                 let n = self.tape.tensor(x).numel();
-                self.op1(e, Op::View, x, Some(&[n]))
+                self.reshape(e, x, &[n], false)
             }
             "unsqueeze" => {
                 let (d, span) = a.need(0, "dim")?;
@@ -1229,6 +1229,43 @@ impl Interp<'_> {
             }
             _ => err(&e.span, format!("unsupported method `.{name}()`")),
         }
+    }
+
+    /// `view`/`reshape` to `target`, as ATen decides: a contiguous tensor is viewed
+    /// (`ViewBackward0`); a strided one (after `.T`, a column slice, …) whose strides allow the
+    /// shape is viewed by `view` and aliased by `reshape` (`ReshapeAliasBackward0`); otherwise
+    /// `view` is an error and `reshape` copies first (`CloneBackward0`, `UnsafeViewBackward0`).
+    fn reshape(
+        &mut self,
+        e: &Expr,
+        x: Var,
+        target: &[usize],
+        view: bool,
+    ) -> Result<Value, SpanError> {
+        let shape = self.tape.tensor(x).shape.clone();
+        let strides = self.tape.strides(x).to_vec();
+        if view || crate::compute::autograd::kernels::is_contiguous(&shape, &strides) {
+            if crate::compute::autograd::kernels::view_strides(&shape, &strides, target).is_some() {
+                return self.op1(e, Op::View, x, Some(target));
+            }
+        } else if crate::compute::autograd::kernels::view_strides(&shape, &strides, target)
+            .is_some()
+        {
+            return self.op1(e, Op::ReshapeAlias, x, Some(target));
+        }
+        if view {
+            return err(
+                &e.span,
+                "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
+            );
+        }
+        let Value::Tensor(copy) = self.record(e, &[], |t| {
+            t.try_apply(Op::Clone, &[Operand::Tensor(x)], &[], None)
+        })?
+        else {
+            return err(&e.span, "reshape failed");
+        };
+        self.op1(e, Op::UnsafeView, copy, Some(target))
     }
 
     /// `x.T`, `x.grad`, `x.shape`, `torch.float32`, `layer.weight`, ….
