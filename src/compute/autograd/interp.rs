@@ -329,19 +329,21 @@ impl Interp<'_> {
         if step == 0 {
             return err(&iter.span, "range() arg 3 must not be zero");
         }
+        // In i128: bounds up to ±2^63 cannot overflow here.
+        let (start128, stop128, step128) = (i128::from(start), i128::from(stop), i128::from(step));
         let count = if step > 0 {
-            (stop - start + step - 1).max(0) / step
+            (stop128 - start128 + step128 - 1).max(0) / step128
         } else {
-            (start - stop - step - 1).max(0) / -step
+            (start128 - stop128 - step128 - 1).max(0) / -step128
         };
-        if self.iterations + count as usize > MAX_ITERATIONS {
+        if count > (MAX_ITERATIONS - self.iterations) as i128 {
             return err(
                 &iter.span,
                 format!("the script would run more than {MAX_ITERATIONS} loop iterations"),
             );
         }
         self.loop_depth += 1;
-        let result = self.iterate(var, var_span, start, step, count, body);
+        let result = self.iterate(var, var_span, start, step, count as i64, body);
         self.loop_depth -= 1;
         result
     }
@@ -360,7 +362,7 @@ impl Interp<'_> {
             self.bind(
                 var,
                 Value::Number {
-                    value: (start + k * step) as f64,
+                    value: (i128::from(start) + i128::from(k) * i128::from(step)) as f64,
                     int: true,
                 },
                 var_span.start,
@@ -1056,7 +1058,7 @@ impl Interp<'_> {
                         let span = step.as_ref().map_or(e.span.clone(), |x| x.span.clone());
                         return err(&span, "step must be greater than zero");
                     }
-                    let len = if t > s { (t - s + st - 1) / st } else { 0 };
+                    let len = if t > s { (t - s - 1) / st + 1 } else { 0 };
                     if !(s == 0 && len == n && st == 1) {
                         let mut target = shape.clone();
                         target[dim] = len as usize;

@@ -464,11 +464,12 @@ impl Interp<'_> {
         if dims.iter().any(|&d| d < -1) {
             return Err(invalid());
         }
+        // Checked: a typo such as view(2**40, 2**40) is an invalid shape, not an overflow.
         let known: usize = dims
             .iter()
             .filter(|&&d| d >= 0)
-            .map(|&d| d as usize)
-            .product();
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
+            .ok_or_else(invalid)?;
         let mut out = Vec::with_capacity(dims.len());
         for &d in &dims {
             if d == -1 {
@@ -480,7 +481,7 @@ impl Interp<'_> {
                 out.push(d as usize);
             }
         }
-        if out.iter().product::<usize>() != numel {
+        if out.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) != Some(numel) {
             return Err(invalid());
         }
         Ok(out)
