@@ -664,6 +664,34 @@ mod tests {
     }
 
     #[test]
+    fn strides_follow_aten() {
+        // A (3, 4) matrix transposed: strides (1, 4); flattening it needs a copy, a (4, 3)
+        // view of its row-major data does not exist either, but splitting a dim does.
+        let t = strides(Op::T, &[(&[3, 4], &[4, 1])], &[4, 3]);
+        assert_eq!(t, vec![1, 4]);
+        assert!(!is_contiguous(&[4, 3], &t));
+        assert_eq!(view_strides(&[4, 3], &t, &[12]), None);
+        assert_eq!(view_strides(&[4, 3], &t, &[2, 2, 3]), Some(vec![2, 1, 4]));
+        // A column (stride 4) can be a (3, 1) alias (torch: strides (4, 4)); rows of a matrix stay
+        // contiguous when sliced whole.
+        let col = strides(Op::Select { dim: 1, index: 2 }, &[(&[3, 4], &[4, 1])], &[3]);
+        assert_eq!(col, vec![4]);
+        assert_eq!(view_strides(&[3], &col, &[3, 1]), Some(vec![4, 4]));
+        let rows = strides(
+            Op::Slice {
+                dim: 0,
+                start: 1,
+                step: 1,
+            },
+            &[(&[3, 4], &[4, 1])],
+            &[2, 4],
+        );
+        assert!(is_contiguous(&[2, 4], &rows));
+        let expanded = strides(Op::Expand, &[(&[1, 3], &[3, 1])], &[2, 3]);
+        assert_eq!(expanded, vec![0, 1]);
+    }
+
+    #[test]
     fn tied_maxima_share_the_gradient() {
         let t = Tensor::new(vec![4], vec![1.0, 3.0, 3.0, 0.0]);
         let y = forward(Op::Max, &[&t], None).unwrap();
