@@ -152,6 +152,22 @@ fn invalid_tensor_scripts_are_located_errors() {
         ),
         ("import torch\nx = torch.zeros(100000, 1000)\n", "limit"),
         (
+            "import torch\nx = torch.ones(10000000, 1)\ny = torch.ones(1, 10000000)\nz = x + y\n",
+            "has more elements than gradbook's limit",
+        ),
+        (
+            "import torch\nx = torch.ones(3000, 3000)\ny = x @ x\n",
+            "more than gradbook's limit of 1000000000",
+        ),
+        (
+            "import torch\nx = torch.ones(2, requires_grad=True)\ny = x.view(1, 1, 1, 1, 1, 1, 1, 1, 1, 2)\n",
+            "10 dimensions",
+        ),
+        (
+            "import torch\nw = torch.ones(1000, 1000, requires_grad=True)\nfor t in range(100):\n    y = w * 2\n",
+            "numbers on its tape",
+        ),
+        (
             "import torch\nw = torch.ones(2, 3, requires_grad=True)\ny = w[2]\n",
             "index 2 is out of bounds for dimension 0 with size 2",
         ),

@@ -58,13 +58,12 @@ impl Tape {
                 }
                 self.op2(Op::Mv, a, b)
             }
-            (&[k], &[k2, m]) => {
+            (&[k], &[k2, _]) => {
                 if k != k2 {
                     return Err(mismatch(&[1, k], &sb));
                 }
                 let row = self.op1(Op::Unsqueeze { dim: 0 }, a, None)?;
                 let product = self.op2(Op::Mm, row, b)?;
-                let _ = m;
                 self.op1(Op::Squeeze { dim: 0 }, product, None)
             }
             (&[.., n, k], &[k2, m]) => {

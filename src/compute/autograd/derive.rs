@@ -87,6 +87,7 @@ pub(crate) fn local(op: Op, i: usize, a: &[String]) -> String {
         (Op::Sigmoid, _) => format!("\\sigma({})\\,(1-\\sigma({}))", x(0), x(0)),
         (Op::Relu, _) => format!("\\mathbf{{1}}[{} > 0]", x(0)),
         (Op::Leaf, _) => "0".into(),
+        (Op::Clone, _) => "1".into(),
         (Op::Sqrt, _) => format!("\\frac{{1}}{{2\\sqrt{{{}}}}}", x(0)),
         (Op::Abs, _) => format!("\\operatorname{{sgn}} {}", x(0)),
         // Tensor operations have Jacobians, not one local derivative; their graphs carry no

@@ -21,7 +21,11 @@ pub(crate) const UNARY: &[&str] = &[
 /// Most loop iterations a script may run in total (keeps a typo from hanging a build).
 const MAX_ITERATIONS: usize = 100_000;
 /// Most elements one tensor may hold.
-pub(crate) const MAX_ELEMENTS: usize = 10_000_000;
+pub(crate) const MAX_ELEMENTS: usize = super::tensor::MAX_ELEMENTS;
+/// Most numbers a script may keep on its tape (results and the inputs nodes save): bounds
+/// the memory of a loop of large operations at about 400 MB. The training benchmark keeps
+/// about 3·10⁶.
+const MAX_STORED: usize = 50_000_000;
 /// Most backward nodes a script may record.
 const MAX_NODES: usize = 2_000_000;
 
@@ -126,6 +130,10 @@ pub(crate) struct Interp<'a> {
     /// Whether any `backward()` ran.
     backward_ran: bool,
     iterations: usize,
+    /// Numbers kept on the tape so far (see [`MAX_STORED`]).
+    stored: usize,
+    /// How many `for` bodies are running (a loop body may rebind names set before it).
+    loop_depth: usize,
     modules: modules::Modules,
     /// List names in order of first assignment.
     list_names: Vec<String>,
@@ -151,6 +159,8 @@ pub(crate) fn run(src: &str) -> Result<Program, SpanError> {
         grads: HashMap::new(),
         backward_ran: false,
         iterations: 0,
+        loop_depth: 0,
+        stored: 0,
         modules: modules::Modules::default(),
         list_names: Vec::new(),
     };
@@ -319,23 +329,40 @@ impl Interp<'_> {
         if step == 0 {
             return err(&iter.span, "range() arg 3 must not be zero");
         }
+        // In i128: bounds up to ±2^63 cannot overflow here.
+        let (start128, stop128, step128) = (i128::from(start), i128::from(stop), i128::from(step));
         let count = if step > 0 {
-            (stop - start + step - 1).max(0) / step
+            (stop128 - start128 + step128 - 1).max(0) / step128
         } else {
-            (start - stop - step - 1).max(0) / -step
+            (start128 - stop128 - step128 - 1).max(0) / -step128
         };
-        if self.iterations + count as usize > MAX_ITERATIONS {
+        if count > (MAX_ITERATIONS - self.iterations) as i128 {
             return err(
                 &iter.span,
                 format!("the script would run more than {MAX_ITERATIONS} loop iterations"),
             );
         }
+        self.loop_depth += 1;
+        let result = self.iterate(var, var_span, start, step, count as i64, body);
+        self.loop_depth -= 1;
+        result
+    }
+
+    fn iterate(
+        &mut self,
+        var: &str,
+        var_span: &Range<usize>,
+        start: i64,
+        step: i64,
+        count: i64,
+        body: &[Stmt],
+    ) -> Result<(), SpanError> {
         for k in 0..count {
             self.iterations += 1;
             self.bind(
                 var,
                 Value::Number {
-                    value: (start + k * step) as f64,
+                    value: (i128::from(start) + i128::from(k) * i128::from(step)) as f64,
                     int: true,
                 },
                 var_span.start,
@@ -356,8 +383,11 @@ impl Interp<'_> {
         if target == "torch" {
             return err(span, "assigning to `torch` would hide the module");
         }
+        // Outside loops a name is assigned once, so every graph node has one name; a loop
+        // body updates names (`h = torch.tanh(h @ w)`), as recurrent and training code does.
         if let Some(b) = self.env.get(target)
             && b.at != span.start
+            && self.loop_depth == 0
         {
             return err(
                 span,
@@ -770,7 +800,24 @@ impl Interp<'_> {
         extra: &[String],
         f: impl FnOnce(&mut Tape) -> Result<Var, String>,
     ) -> Result<Value, SpanError> {
+        let first_new = self.labels.len();
         let var = f(&mut self.tape).map_err(|m| SpanError::new(e.span.clone(), m))?;
+        let saved: usize = (first_new..self.tape.node_count())
+            .map(|n| {
+                let node = self.tape.node(super::tape::NodeId(n));
+                node.inputs.iter().map(Tensor::numel).sum::<usize>()
+            })
+            .sum();
+        self.stored = self
+            .stored
+            .saturating_add(saved)
+            .saturating_add(self.tape.tensor(var).numel());
+        if self.stored > MAX_STORED {
+            return err(
+                &e.span,
+                format!("the script keeps more than {MAX_STORED} numbers on its tape"),
+            );
+        }
         if self.tape.node_count() > MAX_NODES {
             return err(
                 &e.span,
@@ -1011,7 +1058,7 @@ impl Interp<'_> {
                         let span = step.as_ref().map_or(e.span.clone(), |x| x.span.clone());
                         return err(&span, "step must be greater than zero");
                     }
-                    let len = if t > s { (t - s + st - 1) / st } else { 0 };
+                    let len = if t > s { (t - s - 1) / st + 1 } else { 0 };
                     if !(s == 0 && len == n && st == 1) {
                         let mut target = shape.clone();
                         target[dim] = len as usize;

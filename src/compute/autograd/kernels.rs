@@ -18,6 +18,7 @@ type Inputs<'a> = &'a [&'a Tensor];
 /// `op`'s result; `target` is the output shape of view operations (`view`, `expand`,
 /// `_unsafe_view`, `slice`), which the inputs alone do not determine.
 pub fn forward(op: Op, inputs: Inputs, target: Option<&[usize]>) -> Result<Tensor, String> {
+    check_work(op, inputs, target)?;
     let dtype = inputs
         .iter()
         .filter(|t| !t.shape.is_empty() || inputs.len() == 1)
@@ -81,9 +82,11 @@ pub fn forward(op: Op, inputs: Inputs, target: Option<&[usize]>) -> Result<Tenso
                     .collect();
                 tensor::permute(&first, &perm)
             }
-            Op::View | Op::UnsafeView | Op::Unsqueeze { .. } | Op::Squeeze { .. } => {
-                first.reshaped(&view_shape(op, shape_of(0), target))
-            }
+            Op::View
+            | Op::UnsafeView
+            | Op::ReshapeAlias
+            | Op::Unsqueeze { .. }
+            | Op::Squeeze { .. } => first.reshaped(&view_shape(op, shape_of(0), target)),
             Op::Expand => tensor::expand(&first, target.unwrap_or(&first.shape)),
             Op::Select { dim, index } => {
                 let dim = usize::from(dim);
@@ -157,6 +160,7 @@ pub fn forward(op: Op, inputs: Inputs, target: Option<&[usize]>) -> Result<Tenso
             | Op::Sub
             | Op::Mul
             | Op::Neg
+            | Op::Clone
             | Op::Abs
             | Op::Relu
             | Op::Where
@@ -164,6 +168,7 @@ pub fn forward(op: Op, inputs: Inputs, target: Option<&[usize]>) -> Result<Tenso
             | Op::Permute { .. }
             | Op::View
             | Op::UnsafeView
+            | Op::ReshapeAlias
             | Op::Expand
             | Op::Unsqueeze { .. }
             | Op::Squeeze { .. }
@@ -283,9 +288,11 @@ pub fn backward(op: Op, i: usize, grad: &Tensor, inputs: Inputs, output: &Tensor
             }
             tensor::permute(grad, &inverse)
         }
-        Op::View | Op::UnsafeView | Op::Unsqueeze { .. } | Op::Squeeze { .. } => {
-            grad.reshaped(&input.shape)
-        }
+        Op::View
+        | Op::UnsafeView
+        | Op::ReshapeAlias
+        | Op::Unsqueeze { .. }
+        | Op::Squeeze { .. } => grad.reshaped(&input.shape),
         Op::Expand => tensor::sum_to(grad, &input.shape),
         Op::Select { dim, index } => {
             let dim = usize::from(dim);
@@ -366,6 +373,146 @@ pub fn backward(op: Op, i: usize, grad: &Tensor, inputs: Inputs, output: &Tensor
         }
         _ => like(vec![0.0; input.numel()]),
     }
+}
+
+/// Refuse results beyond gradbook's size limits and matrix products beyond its work limit
+/// before anything is allocated.
+fn check_work(op: Op, inputs: Inputs, target: Option<&[usize]>) -> Result<(), String> {
+    if let Some(t) = target {
+        tensor::check_size(t)?;
+    }
+    let dims = |k: usize| inputs.get(k).map_or(&[][..], |t| t.shape.as_slice());
+    let (batch, n, k, m) = match (op, dims(0), dims(1), dims(2)) {
+        (Op::Mm, &[n, k], &[_, m], _) => (1, n, k, m),
+        (Op::Mv, &[n, k], _, _) => (1, n, k, 1),
+        (Op::Bmm, &[b, n, k], &[_, _, m], _) => (b, n, k, m),
+        (Op::Addmm, _, &[n, k], &[_, m]) => (1, n, k, m),
+        _ => return Ok(()),
+    };
+    tensor::check_size(&[batch, n, m])?;
+    let work = [batch, n, k, m]
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .unwrap_or(usize::MAX);
+    if work > MAX_PRODUCT_WORK {
+        return Err(format!(
+            "this matrix product needs {work} multiply-adds, more than gradbook's limit of {MAX_PRODUCT_WORK}"
+        ));
+    }
+    Ok(())
+}
+
+/// Most multiply-adds one matrix product may take.
+const MAX_PRODUCT_WORK: usize = 1_000_000_000;
+
+/// The strides PyTorch gives `op`'s result, from its inputs' shapes and strides and its
+/// output shape: `t`, `permute`, `expand`, `select`, `slice`, `unsqueeze` and views give
+/// strided views of their input; every computed result is row-major.
+pub fn strides(op: Op, inputs: &[(&[usize], &[usize])], out: &[usize]) -> Vec<usize> {
+    let fresh = || tensor::strides(out);
+    let Some(&(shape, st)) = inputs.first() else {
+        return fresh();
+    };
+    if st.len() != shape.len() {
+        return fresh();
+    }
+    match op {
+        Op::T if shape.len() == 2 => vec![st[1], st[0]],
+        Op::Permute { perm, rank } => perm[..usize::from(rank)]
+            .iter()
+            .map(|&p| st.get(usize::from(p)).copied().unwrap_or(1))
+            .collect(),
+        Op::Expand => {
+            let offset = out.len() - shape.len();
+            (0..out.len())
+                .map(|d| {
+                    if d < offset || (shape[d - offset] == 1 && out[d] != 1) {
+                        0
+                    } else {
+                        st[d - offset]
+                    }
+                })
+                .collect()
+        }
+        Op::Select { dim, .. } => {
+            let mut s = st.to_vec();
+            s.remove(usize::from(dim).min(s.len().saturating_sub(1)));
+            s
+        }
+        Op::Slice { dim, step, .. } => {
+            let mut s = st.to_vec();
+            if let Some(x) = s.get_mut(usize::from(dim)) {
+                *x *= step;
+            }
+            s
+        }
+        Op::Unsqueeze { dim } => {
+            let d = usize::from(dim);
+            let mut s = st.to_vec();
+            let new = if d < shape.len() { shape[d] * st[d] } else { 1 };
+            s.insert(d.min(s.len()), new);
+            s
+        }
+        Op::Squeeze { dim } => {
+            let mut s = st.to_vec();
+            if shape.get(usize::from(dim)) == Some(&1) {
+                s.remove(usize::from(dim));
+            }
+            s
+        }
+        Op::View | Op::ReshapeAlias => view_strides(shape, st, out).unwrap_or_else(fresh),
+        _ => fresh(),
+    }
+}
+
+/// Whether `strides` are row-major for `shape`, ignoring dims of size 1 (PyTorch's
+/// `is_contiguous`).
+pub fn is_contiguous(shape: &[usize], strides: &[usize]) -> bool {
+    let mut expected = 1;
+    for (&n, &s) in shape.iter().zip(strides).rev() {
+        if n != 1 {
+            if s != expected {
+                return false;
+            }
+            expected *= n;
+        }
+    }
+    true
+}
+
+/// ATen's `computeStride`: the strides that show a tensor of `shape`/`strides` as `target`
+/// without copying, or `None` when the target shape crosses a stride gap.
+pub fn view_strides(shape: &[usize], strides: &[usize], target: &[usize]) -> Option<Vec<usize>> {
+    if shape.is_empty() || target.is_empty() || shape.contains(&0) {
+        return Some(tensor::strides(target));
+    }
+    let mut out = vec![0; target.len()];
+    let mut view_d = target.len() as isize - 1;
+    let mut chunk_base_stride = *strides.last()?;
+    let mut tensor_numel = 1;
+    let mut view_numel = 1;
+    for tensor_d in (0..shape.len()).rev() {
+        tensor_numel *= shape[tensor_d];
+        if tensor_d == 0
+            || (shape[tensor_d - 1] != 1
+                && strides[tensor_d - 1] != tensor_numel * chunk_base_stride)
+        {
+            while view_d >= 0 && (view_numel < tensor_numel || target[view_d as usize] == 1) {
+                out[view_d as usize] = view_numel * chunk_base_stride;
+                view_numel *= target[view_d as usize];
+                view_d -= 1;
+            }
+            if view_numel != tensor_numel {
+                return None;
+            }
+            if tensor_d > 0 {
+                chunk_base_stride = strides[tensor_d - 1];
+                tensor_numel = 1;
+                view_numel = 1;
+            }
+        }
+    }
+    (view_d == -1).then_some(out)
 }
 
 /// PyTorch's `max`: NaN wins.
@@ -514,6 +661,34 @@ mod tests {
         assert_eq!(gb.data, vec![3.0, 3.0]);
         let gw = backward(Op::Addmm, 2, &g, &[&b, &x, &w], &y);
         assert_eq!(gw.data, vec![6.0, 6.0]);
+    }
+
+    #[test]
+    fn strides_follow_aten() {
+        // A (3, 4) matrix transposed: strides (1, 4); flattening it needs a copy, a (4, 3)
+        // view of its row-major data does not exist either, but splitting a dim does.
+        let t = strides(Op::T, &[(&[3, 4], &[4, 1])], &[4, 3]);
+        assert_eq!(t, vec![1, 4]);
+        assert!(!is_contiguous(&[4, 3], &t));
+        assert_eq!(view_strides(&[4, 3], &t, &[12]), None);
+        assert_eq!(view_strides(&[4, 3], &t, &[2, 2, 3]), Some(vec![2, 1, 4]));
+        // A column (stride 4) can be a (3, 1) alias (torch: strides (4, 4)); rows of a matrix stay
+        // contiguous when sliced whole.
+        let col = strides(Op::Select { dim: 1, index: 2 }, &[(&[3, 4], &[4, 1])], &[3]);
+        assert_eq!(col, vec![4]);
+        assert_eq!(view_strides(&[3], &col, &[3, 1]), Some(vec![4, 4]));
+        let rows = strides(
+            Op::Slice {
+                dim: 0,
+                start: 1,
+                step: 1,
+            },
+            &[(&[3, 4], &[4, 1])],
+            &[2, 4],
+        );
+        assert!(is_contiguous(&[2, 4], &rows));
+        let expanded = strides(Op::Expand, &[(&[1, 3], &[3, 1])], &[2, 3]);
+        assert_eq!(expanded, vec![0, 1]);
     }
 
     #[test]

@@ -67,6 +67,8 @@ pub enum Op {
     Relu,
     /// `sqrt`.
     Sqrt,
+    /// `clone()`: the copy `reshape` makes of a non-contiguous tensor.
+    Clone,
     /// `abs`.
     Abs,
     /// `clamp(min, max)` with Python-number bounds (infinite when not given).
@@ -101,6 +103,8 @@ pub enum Op {
     View,
     /// `_unsafe_view`: the reshape `matmul` and `linear` end with.
     UnsafeView,
+    /// `_reshape_alias`: `reshape` of a strided tensor that needs no copy.
+    ReshapeAlias,
     /// `expand(shape)`.
     Expand,
     /// `unsqueeze(dim)`.
@@ -212,6 +216,7 @@ impl Op {
             Op::Sigmoid => "SigmoidBackward0",
             Op::Relu => "ReluBackward0",
             Op::Sqrt => "SqrtBackward0",
+            Op::Clone => "CloneBackward0",
             Op::Abs => "AbsBackward0",
             Op::Clamp { .. } => "ClampBackward1",
             Op::Where => "WhereBackward0",
@@ -224,6 +229,7 @@ impl Op {
             Op::Permute { .. } => "PermuteBackward0",
             Op::View => "ViewBackward0",
             Op::UnsafeView => "UnsafeViewBackward0",
+            Op::ReshapeAlias => "ReshapeAliasBackward0",
             Op::Expand => "ExpandBackward0",
             Op::Unsqueeze { .. } => "UnsqueezeBackward0",
             Op::Squeeze { .. } => "SqueezeBackward4",
@@ -267,6 +273,7 @@ impl Op {
                 | Op::Sigmoid
                 | Op::Relu
                 | Op::Sqrt
+                | Op::Clone
                 | Op::Abs
                 | Op::Clamp { .. }
         )
@@ -327,6 +334,7 @@ impl Op {
                 }
             }
             Op::Sqrt => x(0).sqrt(),
+            Op::Clone => x(0),
             Op::Abs => x(0).abs(),
             Op::Clamp { min, max } => x(0).max(min).min(max),
             _ => f64::NAN,
@@ -362,6 +370,7 @@ impl Op {
             (Op::Sigmoid, _) => (1.0 - output) * output,
             (Op::Relu, _) => f64::from(u8::from(output > 0.0)),
             (Op::Sqrt, _) => 1.0 / (2.0 * output),
+            (Op::Clone, _) => 1.0,
             (Op::Abs, _) => {
                 if x(0) > 0.0 {
                     1.0

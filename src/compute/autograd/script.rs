@@ -28,7 +28,7 @@ use crate::diag::SpanError;
 use std::ops::Range;
 
 /// How deeply expressions may nest (keeps recursion far from the stack limit).
-const MAX_DEPTH: usize = 100;
+const MAX_DEPTH: usize = 200;
 
 /// A binary arithmetic operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -654,6 +654,9 @@ impl Parser {
             }
             Tok::Punct("(") => {
                 self.pos += 1;
+                // A parenthesis costs two levels: each one nests the whole chain of
+                // precedence functions on the stack, a `+` chain only the evaluation.
+                self.enter()?;
                 self.enter()?;
                 if self.peek() == &Tok::Punct(")") {
                     return Err(self.unexpected("an expression"));
@@ -669,7 +672,7 @@ impl Parser {
                     }
                     items.push(self.expr()?);
                 }
-                self.depth -= 1;
+                self.depth -= 2;
                 let end = self.span().end;
                 if !self.eat(")") {
                     return Err(self.unexpected("`)`"));

@@ -93,6 +93,9 @@ struct TensorData {
     edge: Option<NodeId>,
     /// The name given to [`Tape::leaf`].
     leaf_name: Option<String>,
+    /// The strides PyTorch would give this tensor (see [`kernels::strides`]): `view` needs
+    /// them compatible with the new shape, and `reshape` copies when they are not.
+    strides: Vec<usize>,
 }
 
 /// Records tensors and backward nodes; see the module docs for an example.
@@ -140,7 +143,9 @@ impl Tape {
             value,
             edge: Some(node),
             leaf_name: Some(name.to_string()),
+            strides: Vec::new(),
         });
+        self.set_strides(var, None);
         var
     }
 
@@ -185,6 +190,13 @@ impl Tape {
     /// Whether operations are being recorded.
     pub fn grad_enabled(&self) -> bool {
         self.grad_enabled
+    }
+
+    /// The strides PyTorch would give `var` (row-major for computed results).
+    pub fn strides(&self, var: Var) -> &[usize] {
+        self.tensors
+            .get(var.0)
+            .map_or(&[], |t| t.strides.as_slice())
     }
 
     /// Whether gradients flow into `var` (a leaf, or a result of a recorded operation).
@@ -264,6 +276,15 @@ impl Tape {
         inputs.extend(saved.iter().map(|&v| self.tensor(v).clone()));
         let refs: Vec<&Tensor> = inputs.iter().collect();
         let value = kernels::forward(op, &refs, target)?;
+        let layout: Vec<(&[usize], &[usize])> = operands
+            .iter()
+            .zip(&inputs)
+            .map(|(o, t)| match *o {
+                Operand::Tensor(v) => (t.shape.as_slice(), self.strides(v)),
+                Operand::Number(_) => (t.shape.as_slice(), &[][..]),
+            })
+            .collect();
+        let strides = kernels::strides(op, &layout, &value.shape);
         let next: Vec<Option<NodeId>> = operands
             .iter()
             .map(|o| match *o {
@@ -272,7 +293,9 @@ impl Tape {
             })
             .collect();
         if !self.grad_enabled || next.iter().all(Option::is_none) {
-            return Ok(self.push_tensor(value, None));
+            let var = self.push_tensor(value, None);
+            self.set_strides(var, Some(strides));
+            return Ok(var);
         }
         let sources: Vec<Option<Var>> = operands
             .iter()
@@ -283,6 +306,7 @@ impl Tape {
             .collect();
         let node = NodeId(self.nodes.len());
         let var = self.push_tensor(value, Some(node));
+        self.set_strides(var, Some(strides));
         self.nodes.push(BackwardNode {
             op,
             inputs,
@@ -298,8 +322,18 @@ impl Tape {
             value,
             edge,
             leaf_name: None,
+            strides: Vec::new(),
         });
-        Var(self.tensors.len() - 1)
+        let var = Var(self.tensors.len() - 1);
+        self.set_strides(var, None);
+        var
+    }
+
+    /// Set `var`'s strides (row-major when `None`).
+    fn set_strides(&mut self, var: Var, strides: Option<Vec<usize>>) {
+        if let Some(t) = self.tensors.get_mut(var.0) {
+            t.strides = strides.unwrap_or_else(|| super::tensor::strides(&t.value.shape));
+        }
     }
 
     fn binary(&mut self, op: Op, a: Var, b: Var) -> Var {

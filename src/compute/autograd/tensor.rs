@@ -7,6 +7,33 @@
 
 use serde::ser::{Serialize, SerializeSeq, Serializer};
 
+/// Most elements one tensor may hold (a typo such as `zeros(10**6, 10**6)` is an error, not
+/// an allocation failure).
+pub const MAX_ELEMENTS: usize = 10_000_000;
+/// Most dimensions a tensor may have.
+pub const MAX_RANK: usize = 8;
+
+/// PyTorch's shape check plus gradbook's size limits, for a result of `shape`.
+pub fn check_size(shape: &[usize]) -> Result<(), String> {
+    if shape.len() > MAX_RANK {
+        return Err(format!(
+            "a tensor of {} dimensions is more than gradbook's limit of {MAX_RANK}",
+            shape.len()
+        ));
+    }
+    let n = shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .unwrap_or(usize::MAX);
+    if n > MAX_ELEMENTS {
+        return Err(format!(
+            "a tensor of shape {} has more elements than gradbook's limit of {MAX_ELEMENTS}",
+            Tensor::shape_text(shape)
+        ));
+    }
+    Ok(())
+}
+
 /// The element type of a tensor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Dtype {
@@ -267,6 +294,7 @@ pub fn broadcast_map(
     for t in inputs {
         shape = broadcast_shapes(&shape, &t.shape)?;
     }
+    check_size(&shape)?;
     if inputs.iter().all(|t| t.shape == shape) {
         let n = shape.iter().product();
         let mut args = vec![0.0; inputs.len()];

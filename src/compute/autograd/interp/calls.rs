@@ -178,15 +178,7 @@ impl Interp<'_> {
         };
         let t = self.create(&path, &mut a, dtype)?;
         a.done()?;
-        if t.numel() > MAX_ELEMENTS {
-            return err(
-                &e.span,
-                format!(
-                    "a tensor of {} elements is more than gradbook's limit of {MAX_ELEMENTS}",
-                    t.numel()
-                ),
-            );
-        }
+        sized(&t.shape, &e.span)?;
         Ok(Some((t, requires_grad)))
     }
 
@@ -209,12 +201,14 @@ impl Interp<'_> {
             }
             "torch.zeros" | "torch.ones" => {
                 let shape = self.size_args(a)?;
+                sized(&shape, &a.span)?;
                 let x = if path == "torch.zeros" { 0.0 } else { 1.0 };
                 Tensor::full(&shape, x).with_dtype(float)
             }
             "torch.full" => {
                 let (size, span) = a.need(0, "size")?;
                 let shape = self.shape_value(&size, &span)?;
+                sized(&shape, &span)?;
                 let (fill, span) = a.need(1, "fill_value")?;
                 let x = number(&fill, &span)?;
                 let inferred = match fill {
@@ -230,6 +224,7 @@ impl Interp<'_> {
                     Some((m, span)) => count(&m, &span)?,
                     None => n,
                 };
+                sized(&[n, m], &a.span)?;
                 let mut t = Tensor::full(&[n, m], 0.0);
                 for k in 0..n.min(m) {
                     t.data[k * m + k] = 1.0;
@@ -447,6 +442,16 @@ impl Interp<'_> {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        if dims.len() > crate::compute::autograd::tensor::MAX_RANK {
+            return err(
+                span,
+                format!(
+                    "a tensor of {} dimensions is more than gradbook's limit of {}",
+                    dims.len(),
+                    crate::compute::autograd::tensor::MAX_RANK
+                ),
+            );
+        }
         let invalid = || {
             SpanError::new(
                 span.clone(),
@@ -459,11 +464,12 @@ impl Interp<'_> {
         if dims.iter().any(|&d| d < -1) {
             return Err(invalid());
         }
+        // Checked: a typo such as view(2**40, 2**40) is an invalid shape, not an overflow.
         let known: usize = dims
             .iter()
             .filter(|&&d| d >= 0)
-            .map(|&d| d as usize)
-            .product();
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize))
+            .ok_or_else(invalid)?;
         let mut out = Vec::with_capacity(dims.len());
         for &d in &dims {
             if d == -1 {
@@ -475,7 +481,7 @@ impl Interp<'_> {
                 out.push(d as usize);
             }
         }
-        if out.iter().product::<usize>() != numel {
+        if out.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) != Some(numel) {
             return Err(invalid());
         }
         Ok(out)
@@ -583,6 +589,11 @@ impl Interp<'_> {
             _ => match self.eval(func)? {
                 Value::Module(m) => {
                     let mut a = self.args("forward", &e.span, args)?;
+                    if let Some(loss) = self.loss_module(m) {
+                        let v = self.loss_or_linear(e, loss, &mut a)?;
+                        a.done()?;
+                        return Ok(v);
+                    }
                     let (x, span) = a.need(0, "input")?;
                     a.done()?;
                     let x = self.var_of(&x, &span, "a module")?;
@@ -635,6 +646,17 @@ impl Interp<'_> {
         path: &str,
         args: &[Arg],
     ) -> Result<Value, SpanError> {
+        if matches!(
+            path,
+            "torch.rand" | "torch.randn" | "torch.randint" | "torch.manual_seed" | "torch.randperm"
+        ) {
+            return err(
+                &func.span,
+                format!(
+                    "`{path}`: gradbook has no random numbers, so every script gives the same numbers; write the values out or compute them (arange, linspace, sin)"
+                ),
+            );
+        }
         if CREATION.contains(&path) {
             return match self.creation(e)? {
                 Some((_, true)) => err(
@@ -797,7 +819,12 @@ impl Interp<'_> {
         self.record(e, &[], |t| t.try_apply(op, &operands, &[], None))
     }
 
-    fn loss_or_linear(&mut self, e: &Expr, name: &str, a: &mut Args) -> Result<Value, SpanError> {
+    pub(super) fn loss_or_linear(
+        &mut self,
+        e: &Expr,
+        name: &str,
+        a: &mut Args,
+    ) -> Result<Value, SpanError> {
         let (x, xs) = a.need(0, "input")?;
         let x = self.var_of(&x, &xs, name)?;
         if name == "linear" {
@@ -1067,6 +1094,27 @@ impl Interp<'_> {
                         ),
                     );
                 }
+                if name == "bmm" {
+                    // torch.bmm records BmmBackward0 itself, without matmul's expand/view.
+                    let (sa, sb) = (shape.clone(), self.tape.tensor(y).shape.clone());
+                    if sa[0] != sb[0] || sa[2] != sb[1] {
+                        return err(
+                            &e.span,
+                            format!(
+                                "Expected size for first two dimensions of batch2 tensor to be: [{}, {}] but got: [{}, {}].",
+                                sa[0], sa[2], sb[0], sb[1]
+                            ),
+                        );
+                    }
+                    return self.record(e, &[], |t| {
+                        t.try_apply(
+                            Op::Bmm,
+                            &[Operand::Tensor(x), Operand::Tensor(y)],
+                            &[],
+                            None,
+                        )
+                    });
+                }
                 self.record(e, &[], |t| t.matmul(x, y))
             }
             "t" => {
@@ -1084,17 +1132,23 @@ impl Interp<'_> {
                     items.push(s);
                 }
                 let target = self.view_target(&items, self.tape.tensor(x).numel(), &e.span)?;
-                self.op1(e, Op::View, x, Some(&target))
+                self.reshape(e, x, &target, name == "view")
             }
             "flatten" => {
                 if rank == 1 {
                     return Ok(Value::Tensor(x));
                 }
                 let n = self.tape.tensor(x).numel();
-                self.op1(e, Op::View, x, Some(&[n]))
+                self.reshape(e, x, &[n], false)
             }
             "unsqueeze" => {
                 let (d, span) = a.need(0, "dim")?;
+                if rank >= crate::compute::autograd::tensor::MAX_RANK {
+                    return err(
+                        &e.span,
+                        "the result would have more dimensions than gradbook's limit",
+                    );
+                }
                 let d = self.dim(int(&d, &span)?, rank + 1, &span)?;
                 self.op1(e, Op::Unsqueeze { dim: d as u8 }, x, None)
             }
@@ -1142,6 +1196,12 @@ impl Interp<'_> {
             }
             "softmax" | "log_softmax" => {
                 let (d, span) = a.need(0, "dim")?;
+                if rank == 0 {
+                    return err(
+                        &e.span,
+                        format!("{name} of a 0-d tensor is not supported: unsqueeze(0) it first"),
+                    );
+                }
                 let d = self.dim(int(&d, &span)?, rank, &span)? as u8;
                 let op = if name == "softmax" {
                     Op::Softmax { dim: d }
@@ -1170,6 +1230,43 @@ impl Interp<'_> {
             }
             _ => err(&e.span, format!("unsupported method `.{name}()`")),
         }
+    }
+
+    /// `view`/`reshape` to `target`, as ATen decides: a contiguous tensor is viewed
+    /// (`ViewBackward0`); a strided one (after `.T`, a column slice, …) whose strides allow the
+    /// shape is viewed by `view` and aliased by `reshape` (`ReshapeAliasBackward0`); otherwise
+    /// `view` is an error and `reshape` copies first (`CloneBackward0`, `UnsafeViewBackward0`).
+    fn reshape(
+        &mut self,
+        e: &Expr,
+        x: Var,
+        target: &[usize],
+        view: bool,
+    ) -> Result<Value, SpanError> {
+        let shape = self.tape.tensor(x).shape.clone();
+        let strides = self.tape.strides(x).to_vec();
+        if view || crate::compute::autograd::kernels::is_contiguous(&shape, &strides) {
+            if crate::compute::autograd::kernels::view_strides(&shape, &strides, target).is_some() {
+                return self.op1(e, Op::View, x, Some(target));
+            }
+        } else if crate::compute::autograd::kernels::view_strides(&shape, &strides, target)
+            .is_some()
+        {
+            return self.op1(e, Op::ReshapeAlias, x, Some(target));
+        }
+        if view {
+            return err(
+                &e.span,
+                "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
+            );
+        }
+        let Value::Tensor(copy) = self.record(e, &[], |t| {
+            t.try_apply(Op::Clone, &[Operand::Tensor(x)], &[], None)
+        })?
+        else {
+            return err(&e.span, "reshape failed");
+        };
+        self.op1(e, Op::UnsafeView, copy, Some(target))
     }
 
     /// `x.T`, `x.grad`, `x.shape`, `torch.float32`, `layer.weight`, ….
@@ -1281,6 +1378,11 @@ const TENSOR_METHODS: &[&str] = &[
 
 /// `torch.nn.functional` functions besides the losses and `linear`.
 const FUNCTIONAL: &[&str] = &["relu", "sigmoid", "tanh", "softmax", "log_softmax"];
+
+/// The size limits for a shape about to be allocated, located at `span`.
+fn sized(shape: &[usize], span: &Range<usize>) -> Result<(), SpanError> {
+    crate::compute::autograd::tensor::check_size(shape).map_err(|m| SpanError::new(span.clone(), m))
+}
 
 /// A tensor or Python-number operand.
 fn operand(v: &Value, span: &Range<usize>) -> Result<Operand, SpanError> {

@@ -25,6 +25,8 @@ enum Module {
     Activation(Op),
     /// `nn.Sequential(m0, m1, …)`.
     Sequential(Vec<usize>),
+    /// `nn.MSELoss()`, `nn.CrossEntropyLoss()`, `nn.NLLLoss()`: the functional loss named.
+    Loss(&'static str),
 }
 
 /// An optimizer and the parameters it updates.
@@ -137,6 +139,9 @@ impl Interp<'_> {
             "torch.nn.ReLU" => Module::Activation(Op::Relu),
             "torch.nn.Sigmoid" => Module::Activation(Op::Sigmoid),
             "torch.nn.Tanh" => Module::Activation(Op::Tanh),
+            "torch.nn.MSELoss" => Module::Loss("mse_loss"),
+            "torch.nn.CrossEntropyLoss" => Module::Loss("cross_entropy"),
+            "torch.nn.NLLLoss" => Module::Loss("nll_loss"),
             "torch.nn.Sequential" => {
                 let mut children = Vec::new();
                 for (v, s) in a.rest(0) {
@@ -152,7 +157,7 @@ impl Interp<'_> {
                 return err(
                     &e.span,
                     format!(
-                        "unsupported `{path}`: the dialect has torch.nn.Linear, Sequential, ReLU, Sigmoid, Tanh and torch.optim.SGD, Adam"
+                        "unsupported `{path}`: the dialect has torch.nn.Linear, Sequential, ReLU, Sigmoid, Tanh, MSELoss, CrossEntropyLoss, NLLLoss and torch.optim.SGD, Adam"
                     ),
                 );
             }
@@ -282,6 +287,14 @@ impl Interp<'_> {
         }
     }
 
+    /// The functional name of a loss module (`mse_loss` for `nn.MSELoss()`).
+    pub(super) fn loss_module(&self, m: usize) -> Option<&'static str> {
+        match self.modules.modules.get(m) {
+            Some(Module::Loss(name)) => Some(name),
+            _ => None,
+        }
+    }
+
     /// `module(x)`.
     pub(super) fn module_forward(
         &mut self,
@@ -311,6 +324,10 @@ impl Interp<'_> {
             Module::Activation(op) => self.record(e, &[], |t| {
                 t.try_apply(op, &[Operand::Tensor(x)], &[], None)
             }),
+            Module::Loss(name) => err(
+                &e.span,
+                format!("a loss module takes (input, target), as {name} does"),
+            ),
             Module::Sequential(children) => {
                 let mut current = x;
                 for c in children {
