@@ -8,7 +8,7 @@
 //! from 0 up to `u·(sup_t w_t − L)`. Bisection does not assume this; it checks it.
 
 use super::landscape::Bump;
-use super::trajectory::{Verdict, simulate};
+use super::trajectory::iterates;
 use super::{Optimizer, StepError};
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +39,7 @@ pub fn supremum<O: Optimizer>(
     let Some(tall) = bump.landscape(f64::INFINITY) else {
         return Err(StepError::BadLandscape);
     };
-    let run = simulate(&mut optimizer, &tall, None, bump.start, horizon, false)?;
+    let run = iterates(&mut optimizer, &tall, None, bump.start, horizon, false)?;
     let (step, w_max) =
         run.w
             .iter()
@@ -91,7 +91,7 @@ pub fn bisect<O: Optimizer>(
         let Some(landscape) = bump.landscape(h) else {
             return Ok(true);
         };
-        let run = simulate(
+        let run = iterates(
             &mut make(),
             &landscape,
             Some(peak),
@@ -99,7 +99,7 @@ pub fn bisect<O: Optimizer>(
             horizon,
             true,
         )?;
-        Ok(matches!(run.verdict, Verdict::Escaped { .. }))
+        Ok(run.diverged.is_none() && run.escaped.is_some())
     };
     let (mut lo, mut hi) = (0.0, 1.0);
     while escapes(hi)? {

@@ -68,22 +68,92 @@ pub fn simulate<O: Optimizer>(
     steps: usize,
     stop_at_escape: bool,
 ) -> Result<Run<O::Record>, StepError> {
-    let mut w = vec![start];
     let mut records = Vec::with_capacity(steps);
+    let path = drive(
+        optimizer,
+        landscape,
+        peak,
+        start,
+        steps,
+        stop_at_escape,
+        |record| records.push(record),
+    )?;
+    let f = path.w.iter().map(|&x| landscape.value(x)).collect();
+    Ok(Run {
+        verdict: path.verdict(),
+        w: path.w,
+        f,
+        steps: records,
+    })
+}
+
+/// The iterates of a run and how it ended, without the per-step records and losses (what the
+/// threshold searches need; [`simulate`] adds the rest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    /// The iterates, starting with w₀.
+    pub w: Vec<f64>,
+    /// The step whose iterate first lay past the peak, if one did.
+    pub escaped: Option<usize>,
+    /// The first step with a non-finite iterate, if there was one (the run stopped there).
+    pub diverged: Option<usize>,
+}
+
+impl Path {
+    /// The same verdict [`simulate`] gives for this run.
+    pub fn verdict(&self) -> Verdict {
+        match (self.diverged, self.escaped) {
+            (Some(step), _) => Verdict::Diverged { step },
+            (None, Some(step)) => Verdict::Escaped { step },
+            (None, None) => verdict(&self.w),
+        }
+    }
+}
+
+/// [`simulate`] without its records and losses: the same steps, the same iterates.
+pub fn iterates<O: Optimizer>(
+    optimizer: &mut O,
+    landscape: &Landscape,
+    peak: Option<f64>,
+    start: f64,
+    steps: usize,
+    stop_at_escape: bool,
+) -> Result<Path, StepError> {
+    drive(
+        optimizer,
+        landscape,
+        peak,
+        start,
+        steps,
+        stop_at_escape,
+        |_| {},
+    )
+}
+
+/// The one loop behind [`simulate`] and [`iterates`]: every step's record goes to `record`.
+fn drive<O: Optimizer>(
+    optimizer: &mut O,
+    landscape: &Landscape,
+    peak: Option<f64>,
+    start: f64,
+    steps: usize,
+    stop_at_escape: bool,
+    mut record: impl FnMut(O::Record),
+) -> Result<Path, StepError> {
+    let mut w = Vec::with_capacity(steps.saturating_add(1).min(1 << 20));
+    w.push(start);
     let mut escaped = None;
     let mut current = start;
     for t in 1..=steps {
-        let record = optimizer.step(t, current, landscape.slope(current))?;
-        current = O::position(&record);
-        records.push(record);
+        let step = optimizer.step(t, current, landscape.slope(current))?;
+        current = O::position(&step);
+        record(step);
         w.push(current);
         if !current.is_finite() {
-            let f = w.iter().map(|&x| landscape.value(x)).collect();
-            return Ok(Run {
+            return Ok(Path {
                 w,
-                f,
-                steps: records,
-                verdict: Verdict::Diverged { step: t },
+                escaped,
+                diverged: Some(t),
             });
         }
         if escaped.is_none() && peak.is_some_and(|p| past_peak(landscape, p, current)) {
@@ -93,16 +163,10 @@ pub fn simulate<O: Optimizer>(
             }
         }
     }
-    let verdict = match escaped {
-        Some(step) => Verdict::Escaped { step },
-        None => verdict(&w),
-    };
-    let f = w.iter().map(|&x| landscape.value(x)).collect();
-    Ok(Run {
+    Ok(Path {
         w,
-        f,
-        steps: records,
-        verdict,
+        escaped,
+        diverged: None,
     })
 }
 
