@@ -8,7 +8,9 @@
 //! Rows are named; `cargo bench --bench site -- serve` runs the rows whose name contains
 //! `serve`. To add a row, add a function returning [`Row`]s to [`ROWS`]. Environment:
 //! `GRADBOOK_BENCH_RUNS` (samples per measurement, default 5), `MDBOOK` (the peer's binary,
-//! default `mdbook` on the PATH). Peak memory and CPU come from `/usr/bin/time`.
+//! default `mdbook` on the PATH), `GRADBOOK_BENCH_MDBOOK_GUIDE` (a checkout's `guide/` folder
+//! of mdBook, for the `mdbook-books` row; its `[preprocessor.guide-helper]`, which compiles a
+//! crate, is left out for both tools). Peak memory and CPU come from `/usr/bin/time`.
 
 #[path = "common/synthetic.rs"]
 mod synthetic;
@@ -42,6 +44,7 @@ const ROWS: &[(&str, Rows)] = &[
     ("serve-500", |b| serve_rows(b, Some(500))),
     ("search-off-500", search_off_rows),
     ("search-index-500", search_index_rows),
+    ("mdbook-books", mdbook_book_rows),
 ];
 
 /// What every row needs.
@@ -638,4 +641,72 @@ console.log(times[times.length >> 1]);"#
         return None;
     }
     String::from_utf8_lossy(&output.stdout).trim().parse().ok()
+}
+
+/// Real mdBook books built by both tools from the same folder (issue #12): the repository's
+/// fixture of mdBook's page features and, when `GRADBOOK_BENCH_MDBOOK_GUIDE` names it,
+/// mdBook's own guide. CPU time and peak memory, medians.
+fn mdbook_book_rows(bench: &Bench) -> Vec<Row> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut books = vec![(
+        "mdBook fixture (tests/fixtures/mdbook/site)".to_string(),
+        repo.join("tests/fixtures/mdbook/site/book"),
+    )];
+    if let Some(guide) = std::env::var_os("GRADBOOK_BENCH_MDBOOK_GUIDE") {
+        books.push(("mdBook's guide".to_string(), PathBuf::from(guide)));
+    }
+    let mut rows = Vec::new();
+    for (i, (name, source)) in books.into_iter().enumerate() {
+        let root = bench.tmp.path().join(format!("mdbook-book-{i}"));
+        copy_tree(&source, &root);
+        let toml = root.join("book.toml");
+        if let Ok(text) = std::fs::read_to_string(&toml) {
+            std::fs::write(&toml, without_table(&text, "[preprocessor.guide-helper]"))
+                .expect("book.toml");
+        }
+        let ours = median_usage(bench.runs, || {
+            measure(&bench.gradbook, &["build", ".", "-d", "gb-site"], &root)
+        });
+        let peer = bench.mdbook.as_ref().map(|mdbook| {
+            median_usage(bench.runs, || {
+                measure(mdbook, &["build", "-d", "mdbook-site"], &root)
+            })
+        });
+        rows.push(Row {
+            workload: format!("{name}: CPU time"),
+            ours: ours.cpu * 1e3,
+            peer: peer.map(|p| p.cpu * 1e3),
+            unit: "ms",
+            note: format!(
+                "wall {:.0} ms (mdBook {})",
+                ours.wall * 1e3,
+                peer.map_or("—".into(), |p| format!("{:.0} ms", p.wall * 1e3))
+            ),
+        });
+        rows.push(Row {
+            workload: format!("{name}: peak memory"),
+            ours: ours.rss_mib,
+            peer: peer.map(|p| p.rss_mib),
+            unit: "MiB",
+            note: String::new(),
+        });
+    }
+    rows
+}
+
+/// `toml` without the table whose header line is `header` (up to the next table).
+fn without_table(toml: &str, header: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in toml.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            skipping = trimmed == header;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }

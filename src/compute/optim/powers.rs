@@ -7,11 +7,12 @@ use std::cell::RefCell;
 /// Powers beyond this step are computed directly (the table would outgrow its use).
 const LONGEST: usize = 1 << 20;
 
-/// How many bases a thread remembers (Adam uses two: β1 and β2).
-const BASES: usize = 2;
+/// How many bases a thread remembers (a run uses two, β1 and β2; two runs in lockstep three
+/// or four).
+const BASES: usize = 4;
 
 thread_local! {
-    /// Per base (by its bits): β^0, β^1, … as far as asked so far; most recent first.
+    /// Per base (by its bits): β^0, β^1, … as far as asked so far; newest base first.
     static TABLES: RefCell<Vec<(u64, Vec<f64>)>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -24,6 +25,9 @@ pub fn power(beta: f64, t: usize) -> f64 {
         let bits = beta.to_bits();
         let at = match tables.iter().position(|(b, _)| *b == bits) {
             Some(i) => i,
+            // A base is taken in only at the start of a run, so a base that was pushed out
+            // costs one `powf` per step from then on, never a table rebuilt from β^0.
+            None if t > 1 => return beta.powf(t as f64),
             None => {
                 if tables.len() == BASES {
                     tables.pop();
@@ -46,7 +50,7 @@ mod tests {
 
     #[test]
     fn powers_are_those_of_powf_bit_for_bit() {
-        // Three bases in turn (one more than a thread keeps), out of order, past the table.
+        // More bases in turn than a thread keeps, out of order, past the table.
         let bases = [0.9, 0.999, 0.37, 0.0, 1.0, f64::NAN];
         for round in 0..3 {
             for &beta in &bases {
