@@ -8,9 +8,10 @@
 //! Rows are named; `cargo bench --bench site -- serve` runs the rows whose name contains
 //! `serve`. To add a row, add a function returning [`Row`]s to [`ROWS`]. Environment:
 //! `GRADBOOK_BENCH_RUNS` (samples per measurement, default 5), `MDBOOK` (the peer's binary,
-//! default `mdbook` on the PATH), `GRADBOOK_BENCH_MDBOOK_GUIDE` (a checkout's `guide/` folder
-//! of mdBook, for the `mdbook-books` row; its `[preprocessor.guide-helper]`, which compiles a
-//! crate, is left out for both tools). Peak memory and CPU come from `/usr/bin/time`.
+//! default `mdbook` on the PATH), `GRADBOOK_BENCH_MDBOOK_GUIDE` (a checkout of mdBook's
+//! repository, for the `mdbook-books` row: its `guide/` is built in a copy of the checkout,
+//! since the guide includes files from the repository; its `[preprocessor.guide-helper]`,
+//! which compiles a crate, is left out for both tools). Peak memory and CPU come from `/usr/bin/time`.
 
 #[path = "common/synthetic.rs"]
 mod synthetic;
@@ -248,9 +249,13 @@ fn copy_default_book(to: &Path, plain_toml: bool) {
     }
 }
 
+/// Copy the folder `from` to `to`, leaving out `.git` and `target` folders.
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("creating a folder");
     for entry in std::fs::read_dir(from).expect("reading a folder").flatten() {
+        if entry.file_name() == ".git" || entry.file_name() == "target" {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.path().is_dir() {
             copy_tree(&entry.path(), &target);
@@ -648,17 +653,24 @@ console.log(times[times.length >> 1]);"#
 /// mdBook's own guide. CPU time and peak memory, medians.
 fn mdbook_book_rows(bench: &Bench) -> Vec<Row> {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // (name, folder to copy, the book inside the copy)
     let mut books = vec![(
         "mdBook fixture (tests/fixtures/mdbook/site)".to_string(),
         repo.join("tests/fixtures/mdbook/site/book"),
+        PathBuf::new(),
     )];
-    if let Some(guide) = std::env::var_os("GRADBOOK_BENCH_MDBOOK_GUIDE") {
-        books.push(("mdBook's guide".to_string(), PathBuf::from(guide)));
+    if let Some(checkout) = std::env::var_os("GRADBOOK_BENCH_MDBOOK_GUIDE") {
+        books.push((
+            "mdBook's guide".to_string(),
+            PathBuf::from(checkout),
+            PathBuf::from("guide"),
+        ));
     }
     let mut rows = Vec::new();
-    for (i, (name, source)) in books.into_iter().enumerate() {
-        let root = bench.tmp.path().join(format!("mdbook-book-{i}"));
-        copy_tree(&source, &root);
+    for (i, (name, source, inside)) in books.into_iter().enumerate() {
+        let copy = bench.tmp.path().join(format!("mdbook-book-{i}"));
+        copy_tree(&source, &copy);
+        let root = copy.join(inside);
         let toml = root.join("book.toml");
         if let Ok(text) = std::fs::read_to_string(&toml) {
             std::fs::write(&toml, without_table(&text, "[preprocessor.guide-helper]"))
