@@ -1,13 +1,50 @@
 //! Computation benchmark (`cargo bench --bench compute`, run by hand): the Q1 sweep in ns per
 //! evaluated parameter set, the optimizer study (its α and β1 sweeps of up to 20,000 steps
 //! each), and the default book built cold (no results cache) and warm (after a prose edit,
-//! results from the cache), each a median. `GRADBOOK_BENCH_RUNS` sets the samples (default 9).
+//! results from the cache), each a median of wall time and of CPU time (all threads of this
+//! process, from `/proc/self/task/*/schedstat`; the figure to compare on a loaded machine).
+//! `GRADBOOK_BENCH_RUNS` sets the samples (default 9).
 
 use gradbook::compute::{Kind, Outcome, run};
 use gradbook::site::build::build;
 use gradbook::site::cache::DIR_NAME;
 use std::path::Path;
 use std::time::{Duration, Instant};
+
+/// Wall and CPU time of one sample.
+#[derive(Clone, Copy)]
+struct Timing {
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// CPU time used so far by every thread of this process (rayon's workers included).
+fn cpu_time() -> Duration {
+    let mut ns: u64 = 0;
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let stat = std::fs::read_to_string(task.path().join("schedstat")).unwrap_or_default();
+        ns += stat
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0);
+    }
+    Duration::from_nanos(ns)
+}
+
+/// Time `f` (wall and CPU).
+fn timed(f: impl FnOnce()) -> Timing {
+    let (cpu, wall) = (cpu_time(), Instant::now());
+    f();
+    Timing {
+        wall: wall.elapsed(),
+        cpu: cpu_time() - cpu,
+    }
+}
 
 fn main() {
     let runs: usize = std::env::var("GRADBOOK_BENCH_RUNS")
@@ -21,30 +58,27 @@ fn main() {
     let networks = read(&manifest.join("content/networks.toml"));
     let mut evaluations = 0;
     let q1 = sample(runs, || {
-        let start = Instant::now();
-        let outcome = run(Kind::Network, &networks).expect("the Q1 study runs");
-        let elapsed = start.elapsed();
-        if let Outcome::Network(r) = outcome {
-            evaluations = r.evaluations;
-        }
-        elapsed
+        timed(|| {
+            if let Outcome::Network(r) = run(Kind::Network, &networks).expect("the Q1 study runs") {
+                evaluations = r.evaluations;
+            }
+        })
     });
+    let per = |d: Duration| d.as_nanos() as f64 / evaluations.max(1) as f64;
     println!(
-        "Q1 study (sweep and search: {evaluations} parameter sets)   median {:>8.1} ms   {:.1} ns per evaluation",
-        ms(q1),
-        q1.as_nanos() as f64 / evaluations.max(1) as f64
+        "Q1 study (sweep and search: {evaluations} parameter sets)   {}   {:.1} ns per evaluation (CPU {:.1} ns)",
+        show(q1),
+        per(q1.wall),
+        per(q1.cpu)
     );
 
     let bump = read(&manifest.join("content/bump.toml"));
     let q2 = sample(runs, || {
-        let start = Instant::now();
-        run(Kind::Optimizer, &bump).expect("the Q2 study runs");
-        start.elapsed()
+        timed(|| {
+            run(Kind::Optimizer, &bump).expect("the Q2 study runs");
+        })
     });
-    println!(
-        "Q2 study (optimizer runs and sweeps)   median {:>8.1} ms",
-        ms(q2)
-    );
+    println!("Q2 study (optimizer runs and sweeps)   {}", show(q2));
 
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let root = tmp.path().join("book");
@@ -55,14 +89,11 @@ fn main() {
         if cache.exists() {
             std::fs::remove_dir_all(&cache).expect("removing the bench's own cache");
         }
-        let start = Instant::now();
-        build(&root, Some(&dest)).expect("the book builds");
-        start.elapsed()
+        timed(|| {
+            build(&root, Some(&dest)).expect("the book builds");
+        })
     });
-    println!(
-        "default book, cold build (no cache)   median {:>8.1} ms",
-        ms(cold)
-    );
+    println!("default book, cold build (no cache)   {}", show(cold));
 
     let chapter = root.join("content/intro.md");
     let text = read(&chapter);
@@ -70,13 +101,13 @@ fn main() {
     let warm = sample(runs, || {
         n += 1;
         std::fs::write(&chapter, format!("{text}\nEdit {n}.\n")).expect("editing a chapter");
-        let start = Instant::now();
-        build(&root, Some(&dest)).expect("the book builds");
-        start.elapsed()
+        timed(|| {
+            build(&root, Some(&dest)).expect("the book builds");
+        })
     });
     println!(
-        "default book, build after a prose edit (cached results)   median {:>8.1} ms",
-        ms(warm)
+        "default book, build after a prose edit (cached results)   {}",
+        show(warm)
     );
 }
 
@@ -88,11 +119,27 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// The median of `runs` timings.
-fn sample(runs: usize, mut f: impl FnMut() -> Duration) -> Duration {
-    let mut times: Vec<Duration> = (0..runs.max(1)).map(|_| f()).collect();
-    times.sort();
-    times[times.len() / 2]
+/// The medians of wall and of CPU time over `runs` samples.
+fn sample(runs: usize, mut f: impl FnMut() -> Timing) -> Timing {
+    let times: Vec<Timing> = (0..runs.max(1)).map(|_| f()).collect();
+    let median = |key: fn(&Timing) -> Duration| {
+        let mut v: Vec<Duration> = times.iter().map(key).collect();
+        v.sort();
+        v[v.len() / 2]
+    };
+    Timing {
+        wall: median(|t| t.wall),
+        cpu: median(|t| t.cpu),
+    }
+}
+
+/// "median wall … ms, CPU … ms".
+fn show(t: Timing) -> String {
+    format!(
+        "median wall {:>8.1} ms, CPU {:>8.1} ms",
+        ms(t.wall),
+        ms(t.cpu)
+    )
 }
 
 /// Copy `book.toml` and `content/` of the book at `from` to `to`.

@@ -8,7 +8,10 @@
 //! Rows are named; `cargo bench --bench site -- serve` runs the rows whose name contains
 //! `serve`. To add a row, add a function returning [`Row`]s to [`ROWS`]. Environment:
 //! `GRADBOOK_BENCH_RUNS` (samples per measurement, default 5), `MDBOOK` (the peer's binary,
-//! default `mdbook` on the PATH). Peak memory and CPU come from `/usr/bin/time`.
+//! default `mdbook` on the PATH), `GRADBOOK_BENCH_MDBOOK_GUIDE` (a checkout of mdBook's
+//! repository, for the `mdbook-books` row: its `guide/` is built in a copy of the checkout,
+//! since the guide includes files from the repository; its `[preprocessor.guide-helper]`,
+//! which compiles a crate, is left out for both tools). Peak memory and CPU come from `/usr/bin/time`.
 
 #[path = "common/synthetic.rs"]
 mod synthetic;
@@ -42,6 +45,7 @@ const ROWS: &[(&str, Rows)] = &[
     ("serve-500", |b| serve_rows(b, Some(500))),
     ("search-off-500", search_off_rows),
     ("search-index-500", search_index_rows),
+    ("mdbook-books", mdbook_book_rows),
 ];
 
 /// What every row needs.
@@ -195,13 +199,14 @@ fn book_rows(bench: &Bench, chapters: usize) -> Vec<Row> {
         });
     let peer_bytes = peer.map(|_| tree_bytes(&root.join("mdbook-site")));
     let note = format!(
-        "{:.0} bytes/chapter{}; {:.3} ms/chapter",
+        "{:.0} bytes/chapter{}; {:.3} ms/chapter wall, {:.3} CPU",
         bytes as f64 / chapters as f64,
         peer_bytes.map_or(String::new(), |b| format!(
             " (mdBook {:.0})",
             b as f64 / chapters as f64
         )),
-        ours.wall * 1e3 / chapters as f64
+        ours.wall * 1e3 / chapters as f64,
+        ours.cpu * 1e3 / chapters as f64
     );
     vec![
         Row {
@@ -210,6 +215,13 @@ fn book_rows(bench: &Bench, chapters: usize) -> Vec<Row> {
             peer: peer.map(|p| p.wall),
             unit: "s",
             note,
+        },
+        Row {
+            workload: format!("{chapters}-chapter book, cold: CPU time (user + sys)"),
+            ours: ours.cpu,
+            peer: peer.map(|p| p.cpu),
+            unit: "s",
+            note: String::new(),
         },
         Row {
             workload: format!("{chapters}-chapter book, cold: peak memory"),
@@ -237,9 +249,13 @@ fn copy_default_book(to: &Path, plain_toml: bool) {
     }
 }
 
+/// Copy the folder `from` to `to`, leaving out `.git` and `target` folders.
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("creating a folder");
     for entry in std::fs::read_dir(from).expect("reading a folder").flatten() {
+        if entry.file_name() == ".git" || entry.file_name() == "target" {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.path().is_dir() {
             copy_tree(&entry.path(), &target);
@@ -249,25 +265,69 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// The default book, cold, against mdBook on the same Markdown.
+/// The default book against mdBook on the same Markdown: cold (the results cache deleted
+/// before every sample) and warm (a prose edit before every sample, results from the cache;
+/// mdBook rebuilds the same edited Markdown).
 fn default_book_rows(bench: &Bench) -> Vec<Row> {
     let ours_root = bench.tmp.path().join("default");
     copy_default_book(&ours_root, false);
+    let cache = ours_root.join(".gradbook-cache");
     let ours = median_usage(bench.runs, || {
+        if cache.exists() {
+            std::fs::remove_dir_all(&cache).expect("removing the bench's own results cache");
+        }
+        measure(&bench.gradbook, &["build", ".", "-d", "site"], &ours_root)
+    });
+    let mut edit = 0;
+    let ours_warm = median_usage(bench.runs, || {
+        edit += 1;
+        append_line(&ours_root.join("content/intro.md"), edit);
         measure(&bench.gradbook, &["build", ".", "-d", "site"], &ours_root)
     });
     let peer = bench.mdbook.as_ref().map(|mdbook| {
         let root = bench.tmp.path().join("default-mdbook");
         copy_default_book(&root, true);
-        median_usage(bench.runs, || measure(mdbook, &["build"], &root))
+        let cold = median_usage(bench.runs, || measure(mdbook, &["build"], &root));
+        let mut edit = 0;
+        let warm = median_usage(bench.runs, || {
+            edit += 1;
+            append_line(&root.join("content/intro.md"), edit);
+            measure(mdbook, &["build"], &root)
+        });
+        (cold, warm)
     });
-    vec![Row {
-        workload: "default solution book, cold".into(),
-        ours: ours.wall * 1e3,
-        peer: peer.map(|p| p.wall * 1e3),
-        unit: "ms",
-        note: format!("{:.0} MiB", ours.rss_mib),
-    }]
+    vec![
+        Row {
+            workload: "default solution book, cold (no results cache): wall".into(),
+            ours: ours.wall * 1e3,
+            peer: peer.map(|p| p.0.wall * 1e3),
+            unit: "ms",
+            note: format!(
+                "CPU {:.0} ms (mdBook {}), {:.0} MiB",
+                ours.cpu * 1e3,
+                peer.map_or("—".into(), |p| format!("{:.0} ms", p.0.cpu * 1e3)),
+                ours.rss_mib
+            ),
+        },
+        Row {
+            workload: "default solution book, build after a prose edit: CPU".into(),
+            ours: ours_warm.cpu * 1e3,
+            peer: peer.map(|p| p.1.cpu * 1e3),
+            unit: "ms",
+            note: format!(
+                "wall {:.0} ms (mdBook {})",
+                ours_warm.wall * 1e3,
+                peer.map_or("—".into(), |p| format!("{:.0} ms", p.1.wall * 1e3))
+            ),
+        },
+    ]
+}
+
+/// Append a numbered sentence to the Markdown file at `path` (a prose edit).
+fn append_line(path: &Path, n: usize) {
+    let mut text = std::fs::read_to_string(path).expect("the chapter");
+    text.push_str(&format!("\nBench edit {n}.\n"));
+    std::fs::write(path, text).expect("editing the chapter");
 }
 
 /// A server started for a bench, stopped when dropped.
@@ -544,7 +604,7 @@ const run = (q) => idx.search(q, options).length;"#,
             ours: ms,
             peer: peer_ms,
             unit: "ms",
-            note: "includes loading the index once".into(),
+            note: "per query; the index is loaded before timing".into(),
         });
     }
     rows
@@ -586,4 +646,79 @@ console.log(times[times.length >> 1]);"#
         return None;
     }
     String::from_utf8_lossy(&output.stdout).trim().parse().ok()
+}
+
+/// Real mdBook books built by both tools from the same folder (issue #12): the repository's
+/// fixture of mdBook's page features and, when `GRADBOOK_BENCH_MDBOOK_GUIDE` names it,
+/// mdBook's own guide. CPU time and peak memory, medians.
+fn mdbook_book_rows(bench: &Bench) -> Vec<Row> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // (name, folder to copy, the book inside the copy)
+    let mut books = vec![(
+        "mdBook fixture (tests/fixtures/mdbook/site)".to_string(),
+        repo.join("tests/fixtures/mdbook/site/book"),
+        PathBuf::new(),
+    )];
+    if let Some(checkout) = std::env::var_os("GRADBOOK_BENCH_MDBOOK_GUIDE") {
+        books.push((
+            "mdBook's guide".to_string(),
+            PathBuf::from(checkout),
+            PathBuf::from("guide"),
+        ));
+    }
+    let mut rows = Vec::new();
+    for (i, (name, source, inside)) in books.into_iter().enumerate() {
+        let copy = bench.tmp.path().join(format!("mdbook-book-{i}"));
+        copy_tree(&source, &copy);
+        let root = copy.join(inside);
+        let toml = root.join("book.toml");
+        if let Ok(text) = std::fs::read_to_string(&toml) {
+            std::fs::write(&toml, without_table(&text, "[preprocessor.guide-helper]"))
+                .expect("book.toml");
+        }
+        let ours = median_usage(bench.runs, || {
+            measure(&bench.gradbook, &["build", ".", "-d", "gb-site"], &root)
+        });
+        let peer = bench.mdbook.as_ref().map(|mdbook| {
+            median_usage(bench.runs, || {
+                measure(mdbook, &["build", "-d", "mdbook-site"], &root)
+            })
+        });
+        rows.push(Row {
+            workload: format!("{name}: CPU time"),
+            ours: ours.cpu * 1e3,
+            peer: peer.map(|p| p.cpu * 1e3),
+            unit: "ms",
+            note: format!(
+                "wall {:.0} ms (mdBook {})",
+                ours.wall * 1e3,
+                peer.map_or("—".into(), |p| format!("{:.0} ms", p.wall * 1e3))
+            ),
+        });
+        rows.push(Row {
+            workload: format!("{name}: peak memory"),
+            ours: ours.rss_mib,
+            peer: peer.map(|p| p.rss_mib),
+            unit: "MiB",
+            note: String::new(),
+        });
+    }
+    rows
+}
+
+/// `toml` without the table whose header line is `header` (up to the next table).
+fn without_table(toml: &str, header: &str) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in toml.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            skipping = trimmed == header;
+        }
+        if !skipping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
 }

@@ -4,6 +4,9 @@
 # (apt) — then runs every bench in release mode and prints medians and ratios to the peers.
 #   bash scripts/bench.sh              # every bench
 #   bash scripts/bench.sh serve book-500   # only the rows of benches/site.rs matching a name
+# On a shared machine compare CPU time (user + sys), which the rows print beside wall time.
+# GRADBOOK_BENCH_MDBOOK_GUIDE=/path/to/mdBook-checkout adds mdBook's own guide to the
+# `mdbook-books` row (issue #12); GRADBOOK_BENCH_RUNS sets the samples per figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -3,6 +3,7 @@
 //! evaluations, and parallel sweeps against the same sweeps on one thread.
 
 use gradbook::compute::network::model::{Activation, Evaluation};
+use gradbook::compute::network::pair_eval::PairEvaluator;
 use gradbook::compute::network::validate::Pair;
 use gradbook::compute::network::{spec, tape_eval, validate};
 use gradbook::compute::{Kind, run};
@@ -109,6 +110,49 @@ fn reused_buffers_give_the_same_bits_as_fresh_evaluations() {
         };
         assert_eq!(bits(&eval), bits(&fresh));
     }
+}
+
+#[test]
+fn the_pair_evaluator_gives_the_bits_of_each_network_evaluated_alone() {
+    // The sweep's evaluator (flattened, the skip network's shared nodes copied from the chain)
+    // against `Network::evaluate` of each network on its own — which the test above checks
+    // against the tape — on every variant, sigmoid and tanh, including ±0, huge and tiny values.
+    let mut rng = ChaCha8Rng::seed_from_u64(41);
+    let bits = |e: &Evaluation| -> Vec<u64> {
+        e.z.iter()
+            .chain(&e.h)
+            .chain(&e.dsigma)
+            .chain(&e.grads)
+            .map(|x| x.to_bits())
+            .collect()
+    };
+    let specials = [0.0, -0.0, 1e-300, -1e-300, 40.0, -40.0, 800.0, -800.0];
+    let mut checked = 0;
+    for pair in all_pairs() {
+        let mut fast = PairEvaluator::new(&pair.chain, &pair.skip);
+        let n = pair.skip.params.len();
+        for i in 0..3000 {
+            let mut values = random_values(&mut rng, n, [0.5, 4.0, 30.0][i % 3]);
+            if i % 7 == 0 {
+                values[rng.random_range(0..n)] = specials[rng.random_range(0..specials.len())];
+            }
+            fast.evaluate(&values);
+            assert_eq!(
+                bits(&fast.chain),
+                bits(&pair.chain.evaluate(&values)),
+                "{}",
+                pair.name
+            );
+            assert_eq!(
+                bits(&fast.skip),
+                bits(&pair.skip.evaluate(&values)),
+                "{}",
+                pair.name
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10 * 3000);
 }
 
 /// `source` run on a pool of `threads` threads, as its full Debug text.

@@ -49,11 +49,11 @@ fn rewrite(html: &str, chapter: &Chapter, sections: &Sections) -> String {
     let own = section_id(chapter);
     let keep = figure_prefix(chapter);
     let mut out = String::with_capacity(html.len() + 256);
-    let mut rest = html;
-    while let Some(at) = next_attribute(rest) {
-        let (attr, value_start) = at;
-        out.push_str(&rest[..value_start]);
-        let tail = &rest[value_start..];
+    let mut attributes = Attributes::new(html);
+    let mut cursor = 0;
+    while let Some((attr, value_start)) = attributes.next_from(cursor) {
+        out.push_str(&html[cursor..value_start]);
+        let tail = &html[value_start..];
         let end = tail.find('"').unwrap_or(tail.len());
         let value = &tail[..end];
         let new_value = match attr {
@@ -65,9 +65,9 @@ fn rewrite(html: &str, chapter: &Chapter, sections: &Sections) -> String {
             _ => value.to_string(),
         };
         out.push_str(&new_value);
-        rest = &tail[end..];
+        cursor = value_start + end;
     }
-    out.push_str(rest);
+    out.push_str(&html[cursor..]);
     out
 }
 
@@ -78,16 +78,46 @@ enum Attr {
     Src,
 }
 
-/// The next ` id="`, ` href="` or ` src="` in `text`: which, and where its value starts.
-fn next_attribute(text: &str) -> Option<(Attr, usize)> {
-    [
-        text.find(" id=\"").map(|i| (Attr::Id, i + 5)),
-        text.find(" href=\"").map(|i| (Attr::Href, i + 7)),
-        text.find(" src=\"").map(|i| (Attr::Src, i + 6)),
-    ]
-    .into_iter()
-    .flatten()
-    .min_by_key(|(_, at)| *at)
+/// The ` id="`, ` href="` and ` src="` of a page in order. Each pattern's next occurrence is
+/// remembered until the cursor passes it, so the page is scanned once per pattern (searching
+/// every pattern again after each attribute made long pages quadratic).
+struct Attributes<'a> {
+    html: &'a str,
+    /// Per pattern: where its first occurrence at or after the last search starts (`None`
+    /// once there is none).
+    next: [Option<usize>; 3],
+}
+
+/// The attributes rewritten, with what they are.
+const PATTERNS: [(&str, Attr); 3] = [
+    (" id=\"", Attr::Id),
+    (" href=\"", Attr::Href),
+    (" src=\"", Attr::Src),
+];
+
+impl<'a> Attributes<'a> {
+    fn new(html: &'a str) -> Self {
+        Attributes {
+            html,
+            next: PATTERNS.map(|(pattern, _)| html.find(pattern)),
+        }
+    }
+
+    /// The first attribute that starts at or after `cursor`: which, and where its value
+    /// starts.
+    fn next_from(&mut self, cursor: usize) -> Option<(Attr, usize)> {
+        for (next, (pattern, _)) in self.next.iter_mut().zip(PATTERNS) {
+            if next.is_some_and(|at| at < cursor) {
+                *next = self.html[cursor..].find(pattern).map(|j| cursor + j);
+            }
+        }
+        self.next
+            .iter()
+            .zip(PATTERNS)
+            .filter_map(|(next, (pattern, attr))| next.map(|at| (at, attr, at + pattern.len())))
+            .min_by_key(|(at, _, _)| *at)
+            .map(|(_, attr, value)| (attr, value))
+    }
 }
 
 fn link_target(
@@ -177,5 +207,52 @@ mod tests {
     fn resolves_relative_links() {
         assert_eq!(resolve("a/b.html", "../c.html"), "c.html");
         assert_eq!(resolve("x.html", "d/e.html"), "d/e.html");
+    }
+
+    #[test]
+    fn attributes_are_found_in_order_as_by_searching_every_pattern_again() {
+        // The remembered scan against the plain one (each pattern searched again from the
+        // cursor after every attribute), on a page with many attributes of each kind.
+        let mut page = String::from("<p>π é</p>");
+        for i in 0..200 {
+            page.push_str(&format!(
+                "<a id=\"i{i}\" href=\"#h{i}\"><img src=\"s{i}.png\"></a> text{}",
+                if i % 7 == 0 { " id=\"" } else { "" }
+            ));
+        }
+        page.push_str(" href=\"unterminated");
+        let naive = |text: &str| -> Option<(usize, usize)> {
+            PATTERNS
+                .iter()
+                .enumerate()
+                .filter_map(|(k, (p, _))| text.find(p).map(|i| (i, k)))
+                .min()
+        };
+        let mut scan = Attributes::new(&page);
+        let mut cursor = 0;
+        let mut found = 0;
+        loop {
+            let want = naive(&page[cursor..]);
+            let got = scan.next_from(cursor);
+            match (want, got) {
+                (None, None) => break,
+                (Some((at, k)), Some((attr, value))) => {
+                    let start = cursor + at + PATTERNS[k].0.len();
+                    assert_eq!(value, start);
+                    assert_eq!(
+                        std::mem::discriminant(&attr),
+                        std::mem::discriminant(&PATTERNS[k].1)
+                    );
+                    let end = page[start..].find('"').unwrap_or(page.len() - start);
+                    cursor = start + end;
+                    found += 1;
+                }
+                (want, got) => panic!(
+                    "at {cursor}: plain scan {want:?}, remembered scan {:?}",
+                    got.map(|g| g.1)
+                ),
+            }
+        }
+        assert!(found >= 600);
     }
 }

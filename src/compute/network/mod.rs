@@ -7,6 +7,7 @@
 
 pub mod certificate;
 pub mod model;
+pub mod pair_eval;
 pub mod paths;
 pub mod prose;
 pub mod result;

@@ -1,7 +1,8 @@
 //! The random sweep and the counterexample search: seeded, deterministic, parallel in fixed
 //! chunks (each chunk has its own generator, so the result does not depend on thread count).
 
-use super::model::{Evaluation, Network, Role};
+use super::model::{Network, Role};
+use super::pair_eval::PairEvaluator;
 use super::tally::{Context, TAME, Tally, conditions, ratio};
 use super::validate::Pair;
 use rand::{Rng, SeedableRng};
@@ -125,6 +126,7 @@ pub fn run(
     let mut tallies = vec![Tally::default(); contexts.len()];
     let mut sweep_tallies = tallies.clone();
     let mut evaluations = 0;
+    let step_sizes = step_sizes(s);
     for (b, bx) in boxes.iter().enumerate() {
         let chunks: Vec<Chunk> = (0..s.samples.div_ceil(CHUNK))
             .into_par_iter()
@@ -168,7 +170,11 @@ pub fn run(
                     b as u64,
                     (i * 1000 + k) as u64,
                 );
-                (i, search(pair, contexts, i, bx, b, u.clone(), seed, s))
+                let start = u.clone();
+                (
+                    i,
+                    search(pair, contexts, i, bx, b, start, seed, &step_sizes),
+                )
             })
             .collect();
         for (i, t) in found {
@@ -203,12 +209,8 @@ struct Workspace {
     draws: Vec<Draw>,
     /// Parameter values of the current sample.
     values: Vec<f64>,
-    /// The chain's forward and reverse pass.
-    chain: Evaluation,
-    /// The skip network's.
-    skip: Evaluation,
-    /// Scratch for the reverse passes.
-    gh: Vec<f64>,
+    /// Both networks' forward and reverse passes.
+    eval: PairEvaluator,
     /// The ratio per compared parameter.
     ratios: Vec<f64>,
 }
@@ -219,9 +221,7 @@ impl Workspace {
         Workspace {
             draws: bx.sampler(&pair.skip),
             values: Vec::new(),
-            chain: Evaluation::default(),
-            skip: Evaluation::default(),
-            gh: Vec::new(),
+            eval: PairEvaluator::new(&pair.chain, &pair.skip),
             ratios: Vec::new(),
         }
     }
@@ -238,11 +238,8 @@ impl Workspace {
     ) {
         values_into(&self.draws, u, &mut self.values);
         let values = &self.values;
-        pair.chain
-            .evaluate_into(values, &mut self.chain, &mut self.gh);
-        pair.skip
-            .evaluate_into(values, &mut self.skip, &mut self.gh);
-        let (a, b) = (&self.chain, &self.skip);
+        self.eval.evaluate(values);
+        let (a, b) = (&self.eval.chain, &self.eval.skip);
         let tame =
             a.z.iter()
                 .chain(&b.z)
@@ -293,8 +290,15 @@ fn chunk(
     out
 }
 
+/// The search's step size at each step: geometric decay from `step` to a thousandth of it.
+fn step_sizes(s: &Settings) -> Vec<f64> {
+    (0..s.steps)
+        .map(|t| s.step * 1e-3_f64.powf(t as f64 / s.steps.max(1) as f64))
+        .collect()
+}
+
 /// Random walk in unit coordinates that accepts a step when the ratio of parameter `i`
-/// drops; every visited point is recorded.
+/// drops; every visited point is recorded. `step_sizes` holds one step size per step.
 #[allow(clippy::too_many_arguments)]
 fn search(
     pair: &Pair,
@@ -304,7 +308,7 @@ fn search(
     region: usize,
     mut u: Vec<f64>,
     seed: u64,
-    s: &Settings,
+    step_sizes: &[f64],
 ) -> Tally {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut tallies = vec![Tally::default(); contexts.len()];
@@ -312,10 +316,9 @@ fn search(
     ws.evaluate(pair, contexts, &mut tallies, &u, region);
     let mut best = ws.ratios[i];
     let mut v = Vec::with_capacity(u.len());
-    for t in 0..s.steps {
-        // Geometric decay from `step` to a thousandth of it; each coordinate moves with
-        // probability 1/2 so that single pre-activations can be tuned.
-        let step = s.step * 1e-3_f64.powf(t as f64 / s.steps.max(1) as f64);
+    for &step in step_sizes {
+        // Each coordinate moves with probability 1/2 so that single pre-activations can be
+        // tuned.
         v.clear();
         v.extend(u.iter().map(|&x| {
             if rng.random::<bool>() {

@@ -1,5 +1,6 @@
 //! Adam, exactly as Algorithm 1 of Kingma & Ba (2015); ε may be 0.
 
+use super::powers::power;
 use super::{Optimizer, StepError};
 use serde::{Deserialize, Serialize};
 
@@ -70,10 +71,10 @@ impl Optimizer for Adam {
         self.v = self.beta2 * self.v + (1.0 - self.beta2) * (g * g);
         let (m_hat, v_hat) = if self.bias_correction {
             // β^t as `powf`, like PyTorch's `beta ** step`: 1 − β2^t cancels ~3 digits, so
-            // how β^t is computed shows in v̂ at the 1e-14 level.
+            // how β^t is computed shows in v̂ at the 1e-14 level (`power` remembers them).
             (
-                self.m / (1.0 - self.beta1.powf(t as f64)),
-                self.v / (1.0 - self.beta2.powf(t as f64)),
+                self.m / (1.0 - power(self.beta1, t)),
+                self.v / (1.0 - power(self.beta2, t)),
             )
         } else {
             (self.m, self.v)

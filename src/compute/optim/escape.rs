@@ -8,7 +8,7 @@
 //! from 0 up to `u·(sup_t w_t − L)`. Bisection does not assume this; it checks it.
 
 use super::landscape::Bump;
-use super::trajectory::{Verdict, simulate};
+use super::trajectory::{iterates, iterates_pair};
 use super::{Optimizer, StepError};
 use serde::{Deserialize, Serialize};
 
@@ -39,29 +39,48 @@ pub fn supremum<O: Optimizer>(
     let Some(tall) = bump.landscape(f64::INFINITY) else {
         return Err(StepError::BadLandscape);
     };
-    let run = simulate(&mut optimizer, &tall, None, bump.start, horizon, false)?;
+    let run = iterates(&mut optimizer, &tall, None, bump.start, horizon, false)?;
+    Ok(highest(&run.w, bump, horizon))
+}
+
+/// [`supremum`] of two optimizers, their runs stepped in lockstep (faster; each result is
+/// exactly the one `supremum` gives).
+pub fn supremum_pair<O: Optimizer>(
+    mut first: O,
+    mut second: O,
+    bump: &Bump,
+    horizon: usize,
+) -> [Result<Supremum, StepError>; 2] {
+    let Some(tall) = bump.landscape(f64::INFINITY) else {
+        return [Err(StepError::BadLandscape), Err(StepError::BadLandscape)];
+    };
+    iterates_pair(&mut first, &mut second, &tall, bump.start, horizon)
+        .map(|run| run.map(|run| highest(&run.w, bump, horizon)))
+}
+
+/// The highest of the iterates `w` of a run on the tall bump, and what goes with it.
+fn highest(w: &[f64], bump: &Bump, horizon: usize) -> Supremum {
     let (step, w_max) =
-        run.w
-            .iter()
+        w.iter()
             .copied()
             .enumerate()
             .fold((0, f64::NEG_INFINITY), |best, (i, w)| {
                 if w > best.1 { (i, w) } else { best }
             });
-    let late_peak = run.w[run.w.len() / 2..]
+    let late_peak = w[w.len() / 2..]
         .iter()
         .copied()
         .fold(f64::NEG_INFINITY, f64::max);
     let h_max = (bump.up_slope * (w_max - bump.l)).max(0.0);
-    let k = run.w.iter().position(|&w| w >= bump.l).unwrap_or(0);
-    Ok(Supremum {
+    let k = w.iter().position(|&w| w >= bump.l).unwrap_or(0);
+    Supremum {
         w_max,
         step,
         k,
         h_max,
         late_peak,
         horizon,
-    })
+    }
 }
 
 /// The escape threshold found by bisection on the bump height over full runs.
@@ -91,7 +110,7 @@ pub fn bisect<O: Optimizer>(
         let Some(landscape) = bump.landscape(h) else {
             return Ok(true);
         };
-        let run = simulate(
+        let run = iterates(
             &mut make(),
             &landscape,
             Some(peak),
@@ -99,7 +118,7 @@ pub fn bisect<O: Optimizer>(
             horizon,
             true,
         )?;
-        Ok(matches!(run.verdict, Verdict::Escaped { .. }))
+        Ok(run.diverged.is_none() && run.escaped.is_some())
     };
     let (mut lo, mut hi) = (0.0, 1.0);
     while escapes(hi)? {

@@ -15,6 +15,7 @@ pub mod exact;
 pub mod gd;
 pub mod landscape;
 pub mod momentum;
+pub mod powers;
 pub mod result;
 pub mod settings;
 pub mod study;

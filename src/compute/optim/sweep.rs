@@ -4,7 +4,7 @@
 use super::StepError;
 use super::adam::AdamStep;
 use super::closed_form::{AdamParams, adam_threshold};
-use super::escape::supremum;
+use super::escape::{Supremum, supremum, supremum_pair};
 use super::landscape::Bump;
 use super::settings::Settings;
 use super::study::{adam_with, relative_difference};
@@ -246,15 +246,47 @@ pub fn sweeps(
         w.beta1_min + f * (w.beta1_max - w.beta1_min)
     });
     let alpha = settings.alpha();
-    let by_alpha = alphas
-        .par_iter()
-        .map(|&a| point(settings, bump, a, settings.adam.beta1, a))
-        .collect::<Result<_, _>>()?;
-    let by_beta = betas
-        .par_iter()
-        .map(|&b| point(settings, bump, alpha, b, b))
-        .collect::<Result<_, _>>()?;
+    let beta1 = settings.adam.beta1;
+    let by_alpha = points(settings, bump, &alphas, |a| (a, beta1))?;
+    let by_beta = points(settings, bump, &betas, |b| (alpha, b))?;
     Ok((by_alpha, by_beta))
+}
+
+/// The sweep points at `xs`, where `at(x)` gives (α, β1). Their runs go two by two in
+/// lockstep ([`supremum_pair`]), the pairs in parallel; each point is the one its run alone
+/// gives.
+fn points(
+    settings: &Settings,
+    bump: &Bump,
+    xs: &[f64],
+    at: impl Fn(f64) -> (f64, f64) + Sync,
+) -> Result<Vec<SweepPoint>, StepError> {
+    let horizon = settings.run.horizon;
+    let pairs: Vec<Vec<Result<SweepPoint, StepError>>> = xs
+        .par_chunks(2)
+        .map(|pair| {
+            let params: Vec<(f64, f64)> = pair.iter().map(|&x| at(x)).collect();
+            let sups = match params[..] {
+                [(a1, b1), (a2, b2)] => supremum_pair(
+                    adam_with(settings, a1, b1),
+                    adam_with(settings, a2, b2),
+                    bump,
+                    horizon,
+                )
+                .to_vec(),
+                _ => params
+                    .iter()
+                    .map(|&(a, b)| supremum(adam_with(settings, a, b), bump, horizon))
+                    .collect(),
+            };
+            pair.iter()
+                .zip(params)
+                .zip(sups)
+                .map(|((&x, (a, b)), sup)| point_from(settings, bump, a, b, x, sup?))
+                .collect()
+        })
+        .collect();
+    pairs.into_iter().flatten().collect()
 }
 
 /// `points` values from `first` to `last` (both exact) placed by `at(fraction)`.
@@ -268,12 +300,14 @@ fn grid(points: usize, first: f64, last: f64, at: impl Fn(f64) -> f64) -> Vec<f6
         .collect()
 }
 
-fn point(
+/// The sweep point at `x` for Adam with `alpha` and `beta1`, given its run's supremum `sup`.
+fn point_from(
     settings: &Settings,
     bump: &Bump,
     alpha: f64,
     beta1: f64,
     x: f64,
+    sup: Supremum,
 ) -> Result<SweepPoint, StepError> {
     let params = AdamParams {
         alpha,
@@ -282,11 +316,6 @@ fn point(
         epsilon: settings.adam.epsilon,
     };
     let closed = adam_threshold(params, bump);
-    let sup = supremum(
-        adam_with(settings, alpha, beta1),
-        bump,
-        settings.run.horizon,
-    )?;
     let agree = relative_difference(closed.h_max, sup.h_max) <= FIRST_EXCURSION_TOLERANCE;
     let first_excursion_end = closed.k.saturating_add(closed.n_climb);
     let cause = if agree {

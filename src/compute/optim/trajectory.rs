@@ -68,42 +68,227 @@ pub fn simulate<O: Optimizer>(
     steps: usize,
     stop_at_escape: bool,
 ) -> Result<Run<O::Record>, StepError> {
-    let mut w = vec![start];
     let mut records = Vec::with_capacity(steps);
-    let mut escaped = None;
-    let mut current = start;
-    for t in 1..=steps {
-        let record = optimizer.step(t, current, landscape.slope(current))?;
-        current = O::position(&record);
-        records.push(record);
-        w.push(current);
-        if !current.is_finite() {
-            let f = w.iter().map(|&x| landscape.value(x)).collect();
-            return Ok(Run {
-                w,
-                f,
-                steps: records,
-                verdict: Verdict::Diverged { step: t },
-            });
-        }
-        if escaped.is_none() && peak.is_some_and(|p| past_peak(landscape, p, current)) {
-            escaped = Some(t);
-            if stop_at_escape {
-                break;
-            }
-        }
-    }
-    let verdict = match escaped {
-        Some(step) => Verdict::Escaped { step },
-        None => verdict(&w),
-    };
-    let f = w.iter().map(|&x| landscape.value(x)).collect();
+    let path = drive(
+        optimizer,
+        landscape,
+        peak,
+        start,
+        steps,
+        stop_at_escape,
+        |record| records.push(record),
+    )?;
+    let f = path.w.iter().map(|&x| landscape.value(x)).collect();
     Ok(Run {
-        w,
+        verdict: path.verdict(),
+        w: path.w,
         f,
         steps: records,
-        verdict,
     })
+}
+
+/// The iterates of a run and how it ended, without the per-step records and losses (what the
+/// threshold searches need; [`simulate`] adds the rest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    /// The iterates, starting with w₀.
+    pub w: Vec<f64>,
+    /// The step whose iterate first lay past the peak, if one did.
+    pub escaped: Option<usize>,
+    /// The first step with a non-finite iterate, if there was one (the run stopped there).
+    pub diverged: Option<usize>,
+}
+
+impl Path {
+    /// The same verdict [`simulate`] gives for this run.
+    pub fn verdict(&self) -> Verdict {
+        match (self.diverged, self.escaped) {
+            (Some(step), _) => Verdict::Diverged { step },
+            (None, Some(step)) => Verdict::Escaped { step },
+            (None, None) => verdict(&self.w),
+        }
+    }
+}
+
+/// [`simulate`] without its records and losses: the same steps, the same iterates.
+pub fn iterates<O: Optimizer>(
+    optimizer: &mut O,
+    landscape: &Landscape,
+    peak: Option<f64>,
+    start: f64,
+    steps: usize,
+    stop_at_escape: bool,
+) -> Result<Path, StepError> {
+    drive(
+        optimizer,
+        landscape,
+        peak,
+        start,
+        steps,
+        stop_at_escape,
+        |_| {},
+    )
+}
+
+/// Two runs without a peak (as [`iterates`] with no peak, not stopping), stepped in lockstep:
+/// the runs are independent, so the processor overlaps the two chains of dependent operations
+/// that each run is. Each result is exactly what [`iterates`] gives for that run alone.
+pub fn iterates_pair<O: Optimizer>(
+    first: &mut O,
+    second: &mut O,
+    landscape: &Landscape,
+    start: f64,
+    steps: usize,
+) -> [Result<Path, StepError>; 2] {
+    let mut a = Progress::new(start, steps);
+    let mut b = Progress::new(start, steps);
+    let mut t = 1;
+    let (mut flow_a, mut flow_b) = (Ok(Flow::Go), Ok(Flow::Go));
+    while t <= steps {
+        flow_a = advance(first, landscape, None, false, t, &mut a, &mut |_| {});
+        flow_b = advance(second, landscape, None, false, t, &mut b, &mut |_| {});
+        if !matches!(flow_a, Ok(Flow::Go)) || !matches!(flow_b, Ok(Flow::Go)) {
+            break;
+        }
+        t += 1;
+    }
+    // Whichever run is still going finishes alone from the next step.
+    let finish = |flow: Result<Flow, StepError>, progress: Progress, optimizer: &mut O| match flow {
+        Err(e) => Err(e),
+        Ok(Flow::Diverged) => Ok(progress.path(Some(t))),
+        Ok(Flow::Stopped) => Ok(progress.path(None)),
+        Ok(Flow::Go) => drive_from(
+            optimizer,
+            landscape,
+            None,
+            false,
+            progress,
+            t + 1,
+            steps,
+            &mut |_| {},
+        ),
+    };
+    [finish(flow_a, a, first), finish(flow_b, b, second)]
+}
+
+/// The one loop behind [`simulate`] and [`iterates`]: every step's record goes to `record`.
+fn drive<O: Optimizer>(
+    optimizer: &mut O,
+    landscape: &Landscape,
+    peak: Option<f64>,
+    start: f64,
+    steps: usize,
+    stop_at_escape: bool,
+    mut record: impl FnMut(O::Record),
+) -> Result<Path, StepError> {
+    let progress = Progress::new(start, steps);
+    drive_from(
+        optimizer,
+        landscape,
+        peak,
+        stop_at_escape,
+        progress,
+        1,
+        steps,
+        &mut record,
+    )
+}
+
+/// A run so far: its iterates, the last of them, and its escape step if it had one.
+struct Progress {
+    w: Vec<f64>,
+    current: f64,
+    escaped: Option<usize>,
+}
+
+impl Progress {
+    /// A run at `start` that will take up to `steps` steps.
+    fn new(start: f64, steps: usize) -> Progress {
+        let mut w = Vec::with_capacity(steps.saturating_add(1).min(1 << 20));
+        w.push(start);
+        Progress {
+            w,
+            current: start,
+            escaped: None,
+        }
+    }
+
+    fn path(self, diverged: Option<usize>) -> Path {
+        Path {
+            w: self.w,
+            escaped: self.escaped,
+            diverged,
+        }
+    }
+}
+
+/// What a step left the run to do.
+enum Flow {
+    /// Go on.
+    Go,
+    /// The iterate stopped being finite: the run ends here.
+    Diverged,
+    /// It escaped and the run stops at an escape.
+    Stopped,
+}
+
+/// Steps `first..=steps` of a run that has come as far as `progress`.
+#[allow(clippy::too_many_arguments)]
+fn drive_from<O: Optimizer>(
+    optimizer: &mut O,
+    landscape: &Landscape,
+    peak: Option<f64>,
+    stop_at_escape: bool,
+    mut progress: Progress,
+    first: usize,
+    steps: usize,
+    record: &mut impl FnMut(O::Record),
+) -> Result<Path, StepError> {
+    for t in first..=steps {
+        match advance(
+            optimizer,
+            landscape,
+            peak,
+            stop_at_escape,
+            t,
+            &mut progress,
+            record,
+        )? {
+            Flow::Go => {}
+            Flow::Diverged => return Ok(progress.path(Some(t))),
+            Flow::Stopped => break,
+        }
+    }
+    Ok(progress.path(None))
+}
+
+/// Step `t` of a run.
+#[inline(always)]
+fn advance<O: Optimizer>(
+    optimizer: &mut O,
+    landscape: &Landscape,
+    peak: Option<f64>,
+    stop_at_escape: bool,
+    t: usize,
+    progress: &mut Progress,
+    record: &mut impl FnMut(O::Record),
+) -> Result<Flow, StepError> {
+    let current = progress.current;
+    let step = optimizer.step(t, current, landscape.slope(current))?;
+    let next = O::position(&step);
+    record(step);
+    progress.current = next;
+    progress.w.push(next);
+    if !next.is_finite() {
+        return Ok(Flow::Diverged);
+    }
+    if progress.escaped.is_none() && peak.is_some_and(|p| past_peak(landscape, p, next)) {
+        progress.escaped = Some(t);
+        if stop_at_escape {
+            return Ok(Flow::Stopped);
+        }
+    }
+    Ok(Flow::Go)
 }
 
 /// The verdict on iterates that never crossed the peak: converged, or stuck (with a cycle
@@ -162,5 +347,43 @@ mod tests {
     fn aperiodic_tail_has_no_cycle() {
         let w: Vec<f64> = (0..40).map(|i| f64::from(i).sin()).collect();
         assert!(matches!(verdict(&w), Verdict::Stuck { cycle, .. } if cycle.is_empty()));
+    }
+
+    #[test]
+    fn runs_in_lockstep_are_the_runs_alone() {
+        use super::super::adam::Adam;
+        use super::super::gd::GradientDescent;
+        use super::super::landscape::KinkRule;
+        let tall = Landscape::new(vec![1.0], vec![-1.0, 1.0], 0.0, KinkRule::Right).unwrap();
+        let alone = |o: &mut Adam, steps| iterates(o, &tall, None, 0.0, steps, false);
+        // Adam at several step sizes, pairs of equal and unequal settings, odd horizons.
+        for (a, b) in [(0.3, 0.001), (0.05, 0.05), (0.9, 0.2)] {
+            for steps in [0, 1, 7, 2_000] {
+                let make = |alpha| Adam::new(alpha, 0.9, 0.999, 0.0);
+                let [x, y] = iterates_pair(&mut make(a), &mut make(b), &tall, 0.0, steps);
+                assert_eq!(x, alone(&mut make(a), steps));
+                assert_eq!(y, alone(&mut make(b), steps));
+            }
+        }
+        // One run ends early (a zero gradient at the start with ε = 0 is an error; a huge step
+        // overflows): the other goes on alone and still matches.
+        let flat = Landscape::new(vec![0.0], vec![-1.0, 1.0], 0.0, KinkRule::MinNorm).unwrap();
+        let make = |alpha| Adam::new(alpha, 0.9, 0.999, 0.0);
+        let [x, y] = iterates_pair(&mut make(0.3), &mut make(0.1), &flat, 0.0, 50);
+        assert!(x.is_err() && y.is_err(), "both start on a zero gradient");
+        let [x, y] = iterates_pair(&mut make(0.3), &mut make(0.1), &flat, 0.5, 50);
+        assert_eq!(x, iterates(&mut make(0.3), &flat, None, 0.5, 50, false));
+        assert_eq!(y, iterates(&mut make(0.1), &flat, None, 0.5, 50, false));
+        let gd = |a| GradientDescent { a };
+        let down = Landscape::new(vec![1.0], vec![-1.0, -0.5], 0.0, KinkRule::Right).unwrap();
+        let alone = |a, steps| iterates(&mut gd(a), &down, None, 0.0, steps, false);
+        let [x, y] = iterates_pair(&mut gd(1e308), &mut gd(0.25), &down, 0.0, 40);
+        let x = x.unwrap();
+        assert_eq!(x.diverged, Some(3), "1e308, then 1.5e308, then ∞");
+        assert_eq!(x, alone(1e308, 40).unwrap());
+        assert_eq!(y, alone(0.25, 40));
+        let [x, y] = iterates_pair(&mut gd(0.25), &mut gd(1e308), &down, 0.0, 40);
+        assert_eq!(x, alone(0.25, 40));
+        assert_eq!(y, alone(1e308, 40));
     }
 }

@@ -436,4 +436,47 @@ mod tests {
         assert!(deps.unchanged(&v1));
         assert!(!deps.unchanged(&added));
     }
+
+    #[test]
+    fn a_prose_edit_gives_the_site_a_full_render_gives() {
+        // The default book (labels and numbered cross-references included), in a temporary
+        // copy: a session's site after a prose edit against a full render of the edited book.
+        let tmp = tempfile::tempdir().expect("a temporary folder");
+        let root = tmp.path();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(repo.join("book.toml"), root.join("book.toml")).expect("book.toml");
+        std::fs::create_dir(root.join("content")).expect("content/");
+        for entry in std::fs::read_dir(repo.join("content"))
+            .expect("content/")
+            .flatten()
+        {
+            if entry.path().is_file() {
+                std::fs::copy(entry.path(), root.join("content").join(entry.file_name()))
+                    .expect("a chapter");
+            }
+        }
+        let options = RenderOptions::default();
+        let mut session = Session::new(root, options.clone());
+        session.update().expect("the book builds");
+        let chapter = root.join("content/q1-skip-connections.md");
+        let text = std::fs::read_to_string(&chapter).expect("the chapter");
+        std::fs::write(&chapter, format!("{text}\nA sentence added.\n")).expect("editing");
+        let report = session.update().expect("the edit builds");
+        assert_eq!(report.rerendered, ["q1-skip-connections.md"]);
+        let mut book = Book::load(root).expect("the book loads");
+        book.preprocess().expect("preprocessing");
+        let outcomes =
+            build::run_computations_with(&book, &Cache::for_book(root)).expect("results");
+        let (full, _, _) = build::render_site(&book, outcomes, &options).expect("a full render");
+        assert_eq!(
+            session.site().files.keys().collect::<Vec<_>>(),
+            full.files.keys().collect::<Vec<_>>()
+        );
+        for (path, bytes) in &full.files {
+            assert!(
+                session.site().files.get(path) == Some(bytes),
+                "{path} differs"
+            );
+        }
+    }
 }

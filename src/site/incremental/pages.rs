@@ -8,6 +8,7 @@ use crate::site::assets;
 use crate::site::authoring::numbering;
 use crate::site::book::Book;
 use crate::site::build::{self, Pages};
+use crate::site::markdown::Rendered;
 use crate::site::output::SiteFiles;
 use crate::site::templates;
 use anyhow::Result;
@@ -47,13 +48,18 @@ impl Session {
             .iter()
             .map(|c| (c.name.as_str(), c.number.as_str(), c.path.as_str()))
             .collect();
+        // Only the pages' HTML is numbered here (the sections, for search, are numbered with
+        // the book-wide files): numbering reads every page's HTML and changes only its own.
         let mut numbered = Vec::new();
         for c in &book.chapters {
             let cached = self
                 .chapters
                 .get(&c.path)
                 .ok_or_else(|| anyhow::anyhow!("internal: chapter {} was not rendered", c.path))?;
-            numbered.push(cached.rendered.clone());
+            numbered.push(Rendered {
+                html: cached.rendered.html.clone(),
+                sections: Vec::new(),
+            });
         }
         // Numbers and cross-references span chapters: a label's number is part of every page.
         let labels = numbering::number_book(&book.chapters, &mut numbered, None)?;
