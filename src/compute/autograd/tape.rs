@@ -19,7 +19,7 @@
 //! whose inputs all lack `requires_grad` records nothing and gives a constant.
 //!
 //! Values are [`Tensor`]s of any shape (a shape-(1) tensor is the scalar of the first
-//! scripts); [`super::kernels`] computes them and their gradients, and [`super::composite`]
+//! scripts); [`super::kernels`] computes them and their gradients, and `composite`
 //! records the node sequences of PyTorch's composite functions (`matmul`, `linear`).
 
 use super::backward::Gradients;

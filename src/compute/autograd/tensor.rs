@@ -453,7 +453,7 @@ pub fn slice(t: &Tensor, dim: usize, start: usize, step: usize, len: usize) -> T
     }
 }
 
-/// The backward of [`slice`]: `grad` placed into zeros of `shape`.
+/// The backward of [`slice()`]: `grad` placed into zeros of `shape`.
 pub fn unslice(grad: &Tensor, shape: &[usize], dim: usize, start: usize, step: usize) -> Tensor {
     let (outer, size, inner) = split_at_dim(shape, dim);
     let len = grad.shape.get(dim).copied().unwrap_or(1);
