@@ -8,14 +8,19 @@
 
 use super::layered::Grid;
 
-/// Item visits the sweeps may make in all: sweeps = this / items, within [`SWEEPS`].
-const SWEEP_WORK: usize = 4_000_000;
-/// Fewest and most barycentre sweeps.
+/// Item and edge visits the sweeps of all starts may make together: sweeps per start = this
+/// / (starts × (items + edges)), within [`SWEEPS`].
+const SWEEP_WORK: usize = 2_000_000;
+/// Fewest and most sweeps per start.
 const SWEEPS: (usize, usize) = (4, 32);
+/// Starting orders tried while each still gets [`SWEEPS`]`.0` sweeps within [`SWEEP_WORK`]
+/// (larger graphs sweep from the given order only).
+const STARTS: usize = 5;
 /// Items up to which adjacent items are tried swapped after every sweep (beyond, the swaps
 /// run once, after the last sweep).
 const SWAP_ITEMS: usize = 20_000;
-/// Sifting runs while the squared row lengths sum to at most this (pairs an item passes).
+/// Pairs of items in one row (squared row lengths, summed) the rounds of sifting of one start
+/// may pass in all: rounds = this / pairs, at most [`SIFT_ROUNDS`].
 const SIFT_WORK: usize = 2_000_000;
 /// Most rounds of sifting and swaps after the sweeps.
 const SIFT_ROUNDS: usize = 8;
@@ -47,15 +52,19 @@ fn positions(rows: &[Vec<usize>], len: usize) -> Vec<f64> {
 /// tree).
 fn crossings(rows: &[Vec<usize>], down: &[Vec<usize>], pos: &[f64]) -> usize {
     let mut total = 0;
+    let (mut pairs, mut tree): (Vec<(usize, usize)>, Vec<usize>) = (Vec::new(), Vec::new());
     for r in 0..rows.len().saturating_sub(1) {
-        let mut pairs: Vec<(usize, usize)> = rows[r]
-            .iter()
-            .flat_map(|&u| down[u].iter().map(move |&d| (u, d)))
-            .map(|(u, d)| (pos[u] as usize, pos[d] as usize))
-            .collect();
+        pairs.clear();
+        pairs.extend(
+            rows[r]
+                .iter()
+                .flat_map(|&u| down[u].iter().map(move |&d| (u, d)))
+                .map(|(u, d)| (pos[u] as usize, pos[d] as usize)),
+        );
         pairs.sort_unstable();
         let size = rows[r + 1].len() + 1;
-        let mut tree = vec![0usize; size + 1];
+        tree.clear();
+        tree.resize(size + 1, 0);
         for (seen, &(_, d)) in pairs.iter().enumerate() {
             // Count earlier pairs ending strictly right of d.
             let mut at = d + 1;
@@ -205,19 +214,28 @@ fn mirror(rows: &[Vec<usize>]) -> Vec<Vec<usize>> {
 }
 
 /// Reorder `grid.rows` to reduce crossings: sweeps from the given order and, when crossings
-/// remain, from two depth-first orders (first edges first, last edges first) and their
-/// mirror images too, keeping the order with the fewest crossings seen (the first on ties).
+/// remain and the graph is small enough for [`STARTS`] starts, from two depth-first orders
+/// (first edges first, last edges first) and their mirror images too, keeping the order with
+/// the fewest crossings seen (the first on ties).
 pub(super) fn reduce_crossings(grid: &mut Grid) {
     let (up, down) = links(grid);
-    let (mut fewest, mut best) = sweeps(grid, grid.rows.clone(), &up, &down);
+    let len = grid.items.len() + down.iter().map(Vec::len).sum::<usize>();
+    let len = len.max(1);
+    let starts = if STARTS * SWEEPS.0 * len <= SWEEP_WORK {
+        STARTS
+    } else {
+        1
+    };
+    let count = (SWEEP_WORK / (starts * len)).clamp(SWEEPS.0, SWEEPS.1);
+    let (mut fewest, mut best) = sweeps(grid, grid.rows.clone(), &up, &down, count);
     for last_first in [false, true] {
-        if fewest == 0 {
+        if fewest == 0 || starts == 1 {
             break;
         }
         let dfs = depth_first(grid, &down, &up, last_first);
         let mirrored = mirror(&dfs);
         for start in [dfs, mirrored] {
-            let (again, rows) = sweeps(grid, start, &up, &down);
+            let (again, rows) = sweeps(grid, start, &up, &down, count);
             if again < fewest {
                 (fewest, best) = (again, rows);
             }
@@ -248,20 +266,20 @@ fn median(p: &mut [f64]) -> f64 {
     }
 }
 
-/// Sweeps from `rows`, then sifting and swaps while affordable: the order with the fewest
-/// crossings seen, and its count.
+/// `sweeps` sweeps from `rows`, then sifting and swaps while affordable: the order with the
+/// fewest crossings seen, and its count.
 fn sweeps(
     grid: &Grid,
     mut rows: Vec<Vec<usize>>,
     up: &[Vec<usize>],
     down: &[Vec<usize>],
+    sweeps: usize,
 ) -> (usize, Vec<Vec<usize>>) {
     let len = grid.items.len();
     let mut pos = positions(&rows, len);
     let mut best = rows.clone();
     let mut fewest = crossings(&rows, down, &pos);
-    let sweeps = (SWEEP_WORK / len.max(1)).clamp(SWEEPS.0, SWEEPS.1);
-    let mut scratch = Vec::new();
+    let (mut scratch, mut keyed) = (Vec::new(), Vec::new());
     for sweep in 0..sweeps {
         if fewest == 0 {
             break;
@@ -273,21 +291,19 @@ fn sweeps(
             let r = if downward { step } else { depth - 1 - step };
             let nb = if downward { up } else { down };
             let row = &mut rows[r];
-            let mut keyed: Vec<(f64, usize)> = row
-                .iter()
-                .map(|&i| {
-                    let key = if nb[i].is_empty() {
-                        pos[i]
-                    } else if by_median {
-                        scratch.clear();
-                        scratch.extend(nb[i].iter().map(|&j| pos[j]));
-                        median(&mut scratch)
-                    } else {
-                        nb[i].iter().map(|&j| pos[j]).sum::<f64>() / nb[i].len() as f64
-                    };
-                    (key, i)
-                })
-                .collect();
+            keyed.clear();
+            keyed.extend(row.iter().map(|&i| {
+                let key = if nb[i].is_empty() {
+                    pos[i]
+                } else if by_median {
+                    scratch.clear();
+                    scratch.extend(nb[i].iter().map(|&j| pos[j]));
+                    median(&mut scratch)
+                } else {
+                    nb[i].iter().map(|&j| pos[j]).sum::<f64>() / nb[i].len() as f64
+                };
+                (key, i)
+            }));
             keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
             for (k, &(_, i)) in keyed.iter().enumerate() {
                 row[k] = i;
@@ -304,9 +320,10 @@ fn sweeps(
         }
     }
     let work: usize = best.iter().map(|r| r.len() * r.len()).sum();
-    if fewest > 0 && work <= SIFT_WORK {
+    let rounds = (SIFT_WORK / work.max(1)).min(SIFT_ROUNDS);
+    if fewest > 0 && rounds > 0 {
         let mut pos = positions(&best, len);
-        for round in 0..SIFT_ROUNDS {
+        for round in 0..rounds {
             let moved = sift(&mut best, up, down, &mut pos);
             transpose(&mut best, up, down, &mut pos, round % 2 == 1);
             if !moved {
