@@ -3,11 +3,11 @@
 //! and 10,000 nodes and wide ones of 100, 200 and 10,000 nodes. For each: edge crossings and
 //! total edge length of both drawings, measured by one counter on both SVGs
 //! (`tests/layout_measure`), and the time of each, medians of several runs, with the ratios
-//! ours / dot. Times are CPU times, so other work on the machine counts on neither side: ours is the
-//! CPU time of this thread for layout and SVG (Linux `/proc/thread-self/schedstat`; the wall
-//! time is printed beside it), dot's the user + system time of `dot -Tsvg` on the same graph
-//! with our box sizes and spacing. A timed run of ours repeats the drawing for at least 50 ms
-//! and counts the time per drawing.
+//! ours / dot. Times are CPU times, so other work on the machine counts on neither side:
+//! ours is the CPU time of this thread for layout and SVG (Linux
+//! `/proc/thread-self/schedstat`; the wall time is printed beside it), dot's the user +
+//! system time of `dot -Tsvg` on the same graph with our box sizes and spacing. A timed run
+//! of ours repeats the drawing for at least 50 ms and counts the time per drawing.
 //!
 //! Run by hand: `cargo bench --bench layout_vs_dot` (needs Graphviz: `scripts/test-deps.sh`).
 //! `LAYOUT_BENCH_DOT_TIMEOUT=<seconds>` bounds each dot run (default 60); a dot run past it

@@ -19,6 +19,8 @@ const STARTS: usize = 5;
 /// Items up to which adjacent items are tried swapped after every sweep (beyond, the swaps
 /// run once, after the last sweep).
 const SWAP_ITEMS: usize = 20_000;
+/// Most passes of adjacent swaps at a time: up to [`SWAP_ITEMS`] items, and beyond.
+const SWAP_ROUNDS: (usize, usize) = (8, 2);
 /// Pairs of items in one row (squared row lengths, summed) the rounds of sifting of one start
 /// may pass in all: rounds = this / pairs, at most [`SIFT_ROUNDS`].
 const SIFT_WORK: usize = 2_000_000;
@@ -102,9 +104,14 @@ fn transpose(
     pos: &mut [f64],
     sideways: bool,
 ) {
+    let most = if pos.len() <= SWAP_ITEMS {
+        SWAP_ROUNDS.0
+    } else {
+        SWAP_ROUNDS.1
+    };
     let mut improved = true;
     let mut rounds = 0;
-    while improved && rounds < 8 {
+    while improved && rounds < most {
         improved = false;
         rounds += 1;
         for row in rows.iter_mut() {

@@ -227,7 +227,9 @@ mod tests {
 
     #[test]
     fn path_numbers_are_written_as_fixed_writes_them() {
-        let mut values = vec![0.0, -0.0, -0.04, -0.05, -0.06, 0.05, 0.25, -0.25, 1e6, -123.45];
+        let mut values = vec![
+            0.0, -0.0, -0.04, -0.05, -0.06, 0.05, 0.25, -0.25, 1e6, -123.45,
+        ];
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         for _ in 0..2000 {
             state ^= state << 13;
