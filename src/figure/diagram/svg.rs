@@ -31,6 +31,16 @@ fn f(x: f64) -> String {
     fixed(x, 1)
 }
 
+/// Append `x` as [`f`] writes it, without a string of its own (arrow paths of large graphs
+/// hold millions of numbers).
+fn push_f(s: &mut String, x: f64) {
+    let at = s.len();
+    let _ = write!(s, "{x:.1}");
+    if &s[at..] == "-0.0" {
+        s.remove(at);
+    }
+}
+
 fn bounds(p: &Placement) -> (f64, f64, f64, f64) {
     let mut b = (
         f64::INFINITY,
@@ -95,7 +105,10 @@ fn style(root: &str, p: &str) -> String {
 pub(super) fn write_svg(diagram: &Diagram, placement: &Placement, p: &str) -> String {
     let root = format!("{p}fig");
     let (x0, y0, w, h) = bounds(placement);
-    let mut s = String::new();
+    // Room for every path number (about 7 bytes each) and every box, so the text is not
+    // copied over and over as it grows.
+    let numbers: usize = placement.routes.iter().map(|r| 2 * r.points.len()).sum();
+    let mut s = String::with_capacity(4096 + 7 * numbers + 400 * placement.nodes.len());
     let _ = write!(
         s,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{root}\" class=\"gb-figure gb-diagram gb-scroll\" \
@@ -138,21 +151,6 @@ fn write_edge(s: &mut String, diagram: &Diagram, placement: &Placement, route: &
     if pts.len() < 4 {
         return;
     }
-    let mut d = format!("M{} {}", f(pts[0].0), f(pts[0].1));
-    for triple in pts[1..].chunks(3) {
-        if let [a, b, c] = triple {
-            let _ = write!(
-                d,
-                "C{} {} {} {} {} {}",
-                f(a.0),
-                f(a.1),
-                f(b.0),
-                f(b.1),
-                f(c.0),
-                f(c.1)
-            );
-        }
-    }
     let key = palette_index(&edge.class).map_or(String::new(), |k| k.to_string());
     let marker = if route.reversed {
         "marker-start"
@@ -161,10 +159,25 @@ fn write_edge(s: &mut String, diagram: &Diagram, placement: &Placement, route: &
     };
     let _ = write!(
         s,
-        "<g class=\"{}\" id=\"{p}e{}\"><path d=\"{d}\" {marker}=\"url(#{p}arrow{key})\"/>",
+        "<g class=\"{}\" id=\"{p}e{}\"><path d=\"M",
         format!("gb-edge {}", class_list(&edge.class)).trim_end(),
         route.edge
     );
+    push_f(s, pts[0].0);
+    s.push(' ');
+    push_f(s, pts[0].1);
+    for triple in pts[1..].chunks(3) {
+        if let [a, b, c] = triple {
+            s.push('C');
+            for (k, &v) in [a.0, a.1, b.0, b.1, c.0, c.1].iter().enumerate() {
+                if k > 0 {
+                    s.push(' ');
+                }
+                push_f(s, v);
+            }
+        }
+    }
+    let _ = write!(s, "\" {marker}=\"url(#{p}arrow{key})\"/>");
     if let (Some(text), Some(Some(r))) = (&edge.label, placement.labels.get(route.edge)) {
         let _ = write!(
             s,
@@ -206,4 +219,28 @@ fn write_node(s: &mut String, node: &Node, r: &Rect, index: usize, p: &str) {
         );
     }
     s.push_str("</g>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_numbers_are_written_as_fixed_writes_them() {
+        let mut values = vec![
+            0.0, -0.0, -0.04, -0.05, -0.06, 0.05, 0.25, -0.25, 1e6, -123.45,
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..2000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            values.push((state % 2_000_001) as f64 / 1000.0 - 1000.0);
+        }
+        for x in values {
+            let mut s = String::from("M");
+            push_f(&mut s, x);
+            assert_eq!(s, format!("M{}", f(x)), "{x}");
+        }
+    }
 }
