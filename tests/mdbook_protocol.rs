@@ -194,16 +194,12 @@ fn shout_book(dir: &Path, tables: &str) -> PathBuf {
     book
 }
 
-const TWO: &str = "[preprocessor.alpha]\ncommand = \"python3 shout.py alpha\"\n\n[preprocessor.zeta]\ncommand = \"python3 shout.py zeta\"\nbefore = [\"alpha\"]\n";
-
-#[test]
-fn mdbook_preprocessors_run_in_gradbook_as_in_mdbook() {
-    let dir = tempfile::tempdir().unwrap();
-    let book = shout_book(dir.path(), TWO);
+/// Build `book` with mdBook into `dir/by-mdbook` and with gradbook into `dir/by-gradbook`.
+fn build_both(book: &Path, dir: &Path) {
     let out = Process::new(mdbook())
         .args(["build", "-d"])
-        .arg(dir.path().join("by-mdbook"))
-        .current_dir(&book)
+        .arg(dir.join("by-mdbook"))
+        .current_dir(book)
         .output()
         .unwrap();
     assert!(
@@ -213,11 +209,20 @@ fn mdbook_preprocessors_run_in_gradbook_as_in_mdbook() {
     );
     Command::new(gradbook())
         .arg("build")
-        .arg(&book)
+        .arg(book)
         .arg("-d")
-        .arg(dir.path().join("by-gradbook"))
+        .arg(dir.join("by-gradbook"))
         .assert()
         .success();
+}
+
+const TWO: &str = "[preprocessor.alpha]\ncommand = \"python3 shout.py alpha\"\n\n[preprocessor.zeta]\ncommand = \"python3 shout.py zeta\"\nbefore = [\"alpha\"]\n";
+
+#[test]
+fn mdbook_preprocessors_run_in_gradbook_as_in_mdbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = shout_book(dir.path(), TWO);
+    build_both(&book, dir.path());
     for page in ["one.html", "two.html"] {
         let theirs = main_text(&read(&dir.path().join("by-mdbook").join(page)));
         let ours = main_text(&read(&dir.path().join("by-gradbook").join(page)));
@@ -242,24 +247,7 @@ fn preprocessors_ordered_around_links_see_what_mdbook_shows_them() {
     let dir = tempfile::tempdir().unwrap();
     let tables = "[preprocessor.early]\ncommand = \"python3 shout.py early\"\nbefore = [\"links\"]\n\n[preprocessor.late]\ncommand = \"python3 shout.py late\"\nafter = [\"links\"]\n";
     let book = shout_book(dir.path(), tables);
-    let out = Process::new(mdbook())
-        .args(["build", "-d"])
-        .arg(dir.path().join("by-mdbook"))
-        .current_dir(&book)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Command::new(gradbook())
-        .arg("build")
-        .arg(&book)
-        .arg("-d")
-        .arg(dir.path().join("by-gradbook"))
-        .assert()
-        .success();
+    build_both(&book, dir.path());
     let theirs = main_text(&read(&dir.path().join("by-mdbook/one.html")));
     let ours = main_text(&read(&dir.path().join("by-gradbook/one.html")));
     for text in [&theirs, &ours] {
