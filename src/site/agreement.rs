@@ -119,8 +119,9 @@ fn numbers(args: &HashMap<String, Value>, name: &str) -> tera::Result<Vec<f64>> 
 /// Register `agreement(a=<list>, b=<list>[, digits=N])` on a chapter's Tera: for lists of
 /// different lengths `{same_length: false, count_a, count_b, same_at_digits: false}`, else an
 /// object with `same_length: true`, `count`, `bit_equal`, `first_difference` (null when all are equal), `max_abs`, `max_rel`,
-/// `max_ulps`, `same_digits` (the most digits at which every pair prints the same) and
-/// `same_at_digits` (every pair prints the same at `digits`, by default the book's).
+/// `max_ulps`, `same_digits` (the most digits at which every pair prints the same),
+/// `same_at_digits` (every pair prints the same at `digits`, by default the book's) and
+/// `digits` itself.
 pub fn register(tera: &mut tera::Tera, book_digits: usize) {
     tera.register_function(
         "agreement",
@@ -155,6 +156,7 @@ pub fn register(tera: &mut tera::Tera, book_digits: usize) {
                 "max_ulps": r.max_ulps,
                 "same_digits": r.same_digits(),
                 "same_at_digits": r.same_at[digits.clamp(1, 17) - 1],
+                "digits": digits,
             }))
         },
     );
@@ -219,6 +221,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!(out, "2/2 true");
+        let digits = tera
+            .render_str("{% set r = agreement(a=a, b=b) %}{{ r.digits }}", &ctx)
+            .unwrap();
+        assert_eq!(digits, "6");
         ctx.insert("b", &json!([0.5, 1.5000001]));
         let mut at = |digits: &str| {
             let template =
