@@ -31,6 +31,12 @@ impl Agreement {
     pub fn same_digits(&self) -> usize {
         (1..=17).rev().find(|&d| self.same_at[d - 1]).unwrap_or(0)
     }
+
+    /// The most significant digits `d` such that every pair prints the same at 1, 2, …, `d`
+    /// (rounding can part two numbers at a few digits and join them again at more).
+    pub fn same_through(&self) -> usize {
+        self.same_at.iter().take_while(|&&same| same).count()
+    }
 }
 
 /// Compare `a` and `b` pair by pair; they must have the same length.
@@ -120,6 +126,7 @@ fn numbers(args: &HashMap<String, Value>, name: &str) -> tera::Result<Vec<f64>> 
 /// different lengths `{same_length: false, count_a, count_b, same_at_digits: false}`, else an
 /// object with `same_length: true`, `count`, `bit_equal`, `first_difference` (null when all are equal), `max_abs`, `max_rel`,
 /// `max_ulps`, `same_digits` (the most digits at which every pair prints the same),
+/// `same_through` (every pair prints the same at every precision up to it),
 /// `same_at_digits` (every pair prints the same at `digits`, by default the book's) and
 /// `digits` itself.
 pub fn register(tera: &mut tera::Tera, book_digits: usize) {
@@ -155,6 +162,7 @@ pub fn register(tera: &mut tera::Tera, book_digits: usize) {
                 "max_rel": r.max_rel,
                 "max_ulps": r.max_ulps,
                 "same_digits": r.same_digits(),
+                "same_through": r.same_through(),
                 "same_at_digits": r.same_at[digits.clamp(1, 17) - 1],
                 "digits": digits,
             }))
@@ -190,6 +198,7 @@ mod tests {
         // 2.5 and 2.500001 print the same at 2 to 6 significant digits, differ from the
         // seventh on, and at one digit too (2.5 rounds to even, "2", and 2.500001 to "3").
         assert_eq!(r.same_digits(), 6);
+        assert_eq!(r.same_through(), 0);
         let expected: Vec<bool> = (1..=17).map(|d| (2..=6).contains(&d)).collect();
         assert_eq!(r.same_at.to_vec(), expected);
         assert!(r.max_ulps > 1_000_000);
@@ -199,7 +208,7 @@ mod tests {
     fn equal_sequences_agree_everywhere_and_lengths_must_match() {
         let r = compare(&[1.0, -2.0], &[1.0, -2.0]).unwrap();
         assert_eq!((r.bit_equal, r.first_difference, r.max_ulps), (2, None, 0));
-        assert_eq!(r.same_digits(), 17);
+        assert_eq!((r.same_digits(), r.same_through()), (17, 17));
         assert!(
             compare(&[1.0], &[1.0, 2.0])
                 .unwrap_err()
