@@ -11,25 +11,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// A temporary copy of the default book (book.toml, content/ and no cache).
-fn default_book() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().expect("a temporary folder");
-    let root = tmp.path().join("book");
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"));
-    fs::create_dir_all(root.join("content")).expect("mkdir");
-    fs::copy(src.join("book.toml"), root.join("book.toml")).expect("book.toml");
-    for entry in fs::read_dir(src.join("content")).expect("content/") {
-        let path = entry.expect("entry").path();
-        if path.is_file() {
-            fs::copy(
-                &path,
-                root.join("content").join(path.file_name().expect("name")),
-            )
-            .expect("copy");
-        }
-    }
-    (tmp, root)
-}
+#[path = "common/default_book.rs"]
+mod default_book;
+use default_book::default_book;
 
 /// The book's outcomes (as Debug text, which shows every field and every bit of every
 /// number) and how many came from `cache`.

@@ -12,24 +12,15 @@ use sha2::{Digest, Sha256};
 use std::fs;
 use std::path::Path;
 
+#[path = "common/default_book.rs"]
+mod default_book;
+use default_book::default_book;
+
 #[test]
 fn default_book_results_match_the_recorded_digest() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     // A fresh copy, so no results cache is read.
-    let tmp = tempfile::tempdir().expect("a temporary folder");
-    let root = tmp.path().join("book");
-    fs::create_dir_all(root.join("content")).expect("mkdir");
-    fs::copy(manifest.join("book.toml"), root.join("book.toml")).expect("book.toml");
-    for entry in fs::read_dir(manifest.join("content")).expect("content/") {
-        let path = entry.expect("entry").path();
-        if path.is_file() {
-            fs::copy(
-                &path,
-                root.join("content").join(path.file_name().expect("name")),
-            )
-            .expect("copy");
-        }
-    }
+    let (_tmp, root) = default_book();
     let out = Command::cargo_bin("gradbook")
         .expect("the binary")
         .arg("results")
