@@ -129,22 +129,22 @@ fn the_pair_evaluator_gives_the_bits_of_each_network_evaluated_alone() {
     let specials = [0.0, -0.0, 1e-300, -1e-300, 40.0, -40.0, 800.0, -800.0];
     let mut checked = 0;
     for pair in all_pairs() {
-        let mut fast = PairEvaluator::new(&pair.chain, &pair.skip);
+        let mut fast = PairEvaluator::<1>::new(&pair.chain, &pair.skip);
         let n = pair.skip.params.len();
         for i in 0..3000 {
             let mut values = random_values(&mut rng, n, [0.5, 4.0, 30.0][i % 3]);
             if i % 7 == 0 {
                 values[rng.random_range(0..n)] = specials[rng.random_range(0..specials.len())];
             }
-            fast.evaluate(&values);
+            fast.evaluate([&values]);
             assert_eq!(
-                bits(&fast.chain),
+                bits(&fast.chain[0]),
                 bits(&pair.chain.evaluate(&values)),
                 "{}",
                 pair.name
             );
             assert_eq!(
-                bits(&fast.skip),
+                bits(&fast.skip[0]),
                 bits(&pair.skip.evaluate(&values)),
                 "{}",
                 pair.name
@@ -153,6 +153,52 @@ fn the_pair_evaluator_gives_the_bits_of_each_network_evaluated_alone() {
         }
     }
     assert!(checked >= 10 * 3000);
+}
+
+#[test]
+fn lanes_evaluated_side_by_side_give_the_bits_of_each_set_alone() {
+    // Four parameter sets at once (as the sweep evaluates them) against each set alone,
+    // including a set repeated in two lanes and ±0, huge and tiny values.
+    let mut rng = ChaCha8Rng::seed_from_u64(43);
+    let specials = [0.0, -0.0, 1e-300, 40.0, -800.0];
+    let bits = |e: &Evaluation| -> Vec<u64> {
+        e.z.iter()
+            .chain(&e.h)
+            .chain(&e.dsigma)
+            .chain(&e.grads)
+            .map(|x| x.to_bits())
+            .collect()
+    };
+    for pair in all_pairs() {
+        let mut lanes = PairEvaluator::<4>::new(&pair.chain, &pair.skip);
+        let mut alone = PairEvaluator::<1>::new(&pair.chain, &pair.skip);
+        let n = pair.skip.params.len();
+        for i in 0..500 {
+            let mut sets: Vec<Vec<f64>> = (0..4)
+                .map(|l| random_values(&mut rng, n, [0.5, 4.0, 30.0][(i + l) % 3]))
+                .collect();
+            sets[rng.random_range(0..4)][rng.random_range(0..n)] =
+                specials[rng.random_range(0..specials.len())];
+            if i % 5 == 0 {
+                sets[3] = sets[1].clone();
+            }
+            lanes.evaluate(std::array::from_fn(|l| sets[l].as_slice()));
+            for (l, set) in sets.iter().enumerate() {
+                alone.evaluate([set]);
+                let name = &pair.name;
+                assert_eq!(
+                    bits(&lanes.chain[l]),
+                    bits(&alone.chain[0]),
+                    "{name} lane {l}"
+                );
+                assert_eq!(
+                    bits(&lanes.skip[l]),
+                    bits(&alone.skip[0]),
+                    "{name} lane {l}"
+                );
+            }
+        }
+    }
 }
 
 /// `source` run on a pool of `threads` threads, as its full Debug text.

@@ -1,8 +1,10 @@
 //! The sweep's evaluator of a chain and its skip network: both flattened into straight lists
 //! of operations, evaluated into buffers that are set up once, and the skip network takes the
 //! nodes it shares with the chain (same inputs, same bias, only shared sources) from the
-//! chain's forward pass instead of computing them again. Every value is bit for bit the one
-//! [`Network::evaluate_into`] gives: the same operations in the same order.
+//! chain's forward pass instead of computing them again. Several parameter sets (lanes) go
+//! through the lists side by side, so that the processor overlaps their chains of dependent
+//! exponentials and divisions. Every value is bit for bit the one [`Network::evaluate_into`]
+//! gives: the same operations in the same order.
 
 use super::model::{Activation, Enters, Evaluation, Incoming, Network};
 
@@ -83,84 +85,113 @@ impl Flat {
         }
     }
 
-    /// The forward pass into `eval`; nodes marked shared are copied from `chain`.
-    fn forward(&self, values: &[f64], eval: &mut Evaluation, chain: Option<&Evaluation>) {
-        let Evaluation { z, h, dsigma, .. } = eval;
-        h[self.input] = self.input_param.map_or(0.0, |i| values[i]);
+    /// The forward passes of `L` parameter sets into `evals`, node by node across the lanes
+    /// (the lanes' chains of dependent operations overlap); nodes marked shared are copied
+    /// from `chain`.
+    fn forward<const L: usize>(
+        &self,
+        values: [&[f64]; L],
+        evals: &mut [Evaluation; L],
+        chain: Option<&[Evaluation; L]>,
+    ) {
+        for (e, v) in evals.iter_mut().zip(values) {
+            e.h[self.input] = self.input_param.map_or(0.0, |i| v[i]);
+        }
         for st in &self.steps {
             let k = st.node;
             if st.shared
                 && let Some(c) = chain
             {
-                z[k] = c.z[k];
-                h[k] = c.h[k];
-                dsigma[k] = c.dsigma[k];
+                for (e, c) in evals.iter_mut().zip(c) {
+                    e.z[k] = c.z[k];
+                    e.h[k] = c.h[k];
+                    e.dsigma[k] = c.dsigma[k];
+                }
                 continue;
             }
-            let mut pre = st.bias.map_or(0.0, |b| values[b]);
-            let mut post = 0.0;
+            let mut pre: [f64; L] = std::array::from_fn(|l| st.bias.map_or(0.0, |b| values[l][b]));
+            let mut post = [0.0; L];
             for op in &self.ops[st.first..st.last] {
-                match *op {
-                    Op::Edge { from, weight } => pre += values[weight] * h[from],
-                    Op::Pre { from, wc } => pre += wc * h[from],
-                    Op::Post { from, wc } => post += wc * h[from],
+                for l in 0..L {
+                    let h = &evals[l].h;
+                    match *op {
+                        Op::Edge { from, weight } => pre[l] += values[l][weight] * h[from],
+                        Op::Pre { from, wc } => pre[l] += wc * h[from],
+                        Op::Post { from, wc } => post[l] += wc * h[from],
+                    }
                 }
             }
-            let (value, derivative) = self.activation.value_and_derivative(pre);
-            z[k] = pre;
-            h[k] = value + post;
-            dsigma[k] = derivative;
+            for l in 0..L {
+                let (value, derivative) = self.activation.value_and_derivative(pre[l]);
+                let e = &mut evals[l];
+                e.z[k] = pre[l];
+                e.h[k] = value + post[l];
+                e.dsigma[k] = derivative;
+            }
         }
     }
 
-    /// The reverse pass: d output / d parameter into `eval.grads`, `gh` as scratch.
-    fn reverse(&self, values: &[f64], eval: &mut Evaluation, gh: &mut [f64]) {
-        let Evaluation {
-            h, dsigma, grads, ..
-        } = eval;
-        gh.fill(0.0);
-        grads.fill(0.0);
-        gh[self.output] = 1.0;
+    /// The reverse passes: d output / d parameter into each lane's `grads`, `gh` as scratch.
+    fn reverse<const L: usize>(
+        &self,
+        values: [&[f64]; L],
+        evals: &mut [Evaluation; L],
+        gh: &mut [Vec<f64>; L],
+    ) {
+        for (e, g) in evals.iter_mut().zip(gh.iter_mut()) {
+            g.fill(0.0);
+            e.grads.fill(0.0);
+            g[self.output] = 1.0;
+        }
         for st in self.steps.iter().rev() {
             let k = st.node;
-            let gz = gh[k] * dsigma[k];
+            let gz: [f64; L] = std::array::from_fn(|l| gh[l][k] * evals[l].dsigma[k]);
             if let Some(b) = st.bias {
-                grads[b] += gz;
+                for l in 0..L {
+                    evals[l].grads[b] += gz[l];
+                }
             }
             for op in &self.ops[st.first..st.last] {
-                match *op {
-                    Op::Edge { from, weight } => {
-                        gh[from] += values[weight] * gz;
-                        grads[weight] += h[from] * gz;
+                for l in 0..L {
+                    let (e, g) = (&mut evals[l], &mut gh[l]);
+                    match *op {
+                        Op::Edge { from, weight } => {
+                            g[from] += values[l][weight] * gz[l];
+                            e.grads[weight] += e.h[from] * gz[l];
+                        }
+                        Op::Pre { from, wc } => g[from] += wc * gz[l],
+                        Op::Post { from, wc } => g[from] += wc * g[k],
                     }
-                    Op::Pre { from, wc } => gh[from] += wc * gz,
-                    Op::Post { from, wc } => gh[from] += wc * gh[k],
                 }
             }
         }
         if let Some(x) = self.input_param {
-            grads[x] += gh[self.input];
+            for (e, g) in evals.iter_mut().zip(gh.iter()) {
+                e.grads[x] += g[self.input];
+            }
         }
     }
 }
 
-/// A chain and its skip network with their evaluation buffers.
+/// A chain and its skip network with the evaluation buffers of `L` parameter sets evaluated
+/// side by side (lanes): each lane's values are bit for bit those of evaluating it alone,
+/// and the processor overlaps the lanes' chains of dependent operations (exp, division).
 #[derive(Debug, Clone)]
-pub struct PairEvaluator {
+pub struct PairEvaluator<const L: usize = 1> {
     chain_net: Flat,
     skip_net: Flat,
-    /// The chain's last evaluation.
-    pub chain: Evaluation,
-    /// The skip network's last evaluation.
-    pub skip: Evaluation,
-    gh: Vec<f64>,
+    /// The chain's last evaluation, per lane.
+    pub chain: [Evaluation; L],
+    /// The skip network's last evaluation, per lane.
+    pub skip: [Evaluation; L],
+    chain_gh: [Vec<f64>; L],
+    skip_gh: [Vec<f64>; L],
 }
 
-impl PairEvaluator {
+impl<const L: usize> PairEvaluator<L> {
     /// The evaluator of `chain` and `skip` (two networks over the same parameters).
-    pub fn new(chain: &Network, skip: &Network) -> PairEvaluator {
+    pub fn new(chain: &Network, skip: &Network) -> PairEvaluator<L> {
         let shared = shared_nodes(chain, skip);
-        let n = chain.nodes.len().max(skip.nodes.len());
         let fresh = |net: &Network| Evaluation {
             z: vec![f64::NAN; net.nodes.len()],
             h: vec![0.0; net.nodes.len()],
@@ -170,24 +201,24 @@ impl PairEvaluator {
         PairEvaluator {
             chain_net: Flat::new(chain, |_| false),
             skip_net: Flat::new(skip, |k| shared[k]),
-            chain: fresh(chain),
-            skip: fresh(skip),
-            gh: vec![0.0; n],
+            chain: std::array::from_fn(|_| fresh(chain)),
+            skip: std::array::from_fn(|_| fresh(skip)),
+            chain_gh: std::array::from_fn(|_| vec![0.0; chain.nodes.len()]),
+            skip_gh: std::array::from_fn(|_| vec![0.0; skip.nodes.len()]),
         }
     }
 
-    /// Evaluate both networks at `values` (by parameter index) into `self.chain` and
-    /// `self.skip`: the same as `evaluate_into` of each network, to the last bit.
-    pub fn evaluate(&mut self, values: &[f64]) {
+    /// Evaluate both networks at `values[l]` (by parameter index) into `self.chain[l]` and
+    /// `self.skip[l]`, for every lane `l`: the same as `evaluate_into` of each network, to the
+    /// last bit.
+    pub fn evaluate(&mut self, values: [&[f64]; L]) {
         self.chain_net.forward(values, &mut self.chain, None);
         self.skip_net
             .forward(values, &mut self.skip, Some(&self.chain));
-        let n = self.chain.h.len();
         self.chain_net
-            .reverse(values, &mut self.chain, &mut self.gh[..n]);
-        let n = self.skip.h.len();
+            .reverse(values, &mut self.chain, &mut self.chain_gh);
         self.skip_net
-            .reverse(values, &mut self.skip, &mut self.gh[..n]);
+            .reverse(values, &mut self.skip, &mut self.skip_gh);
     }
 }
 

@@ -161,23 +161,27 @@ pub fn run(
             .enumerate()
             .flat_map(|(i, list)| list.iter().enumerate().map(move |(k, (_, u))| (i, k, u)))
             .collect();
-        let found: Vec<(usize, Tally)> = jobs
-            .par_iter()
-            .map(|&(i, k, u)| {
-                let seed = mix(
-                    s.seed ^ 0x5eed,
-                    variant_index as u64,
-                    b as u64,
-                    (i * 1000 + k) as u64,
-                );
-                let start = u.clone();
-                (
-                    i,
-                    search(pair, contexts, i, bx, b, start, seed, &step_sizes),
-                )
+        // Walks in groups of `LANES`, evaluated side by side (see `PairEvaluator`).
+        let found: Vec<Vec<(usize, Tally)>> = jobs
+            .par_chunks(LANES)
+            .map(|group| {
+                let walks: Vec<Walk> = group
+                    .iter()
+                    .map(|&(i, k, u)| Walk {
+                        param: i,
+                        start: u.clone(),
+                        seed: mix(
+                            s.seed ^ 0x5eed,
+                            variant_index as u64,
+                            b as u64,
+                            (i * 1000 + k) as u64,
+                        ),
+                    })
+                    .collect();
+                search(pair, contexts, bx, b, &walks, &step_sizes)
             })
             .collect();
-        for (i, t) in found {
+        for (i, t) in found.into_iter().flatten() {
             tallies[i].merge(t);
             evaluations += s.steps + 1;
         }
@@ -203,16 +207,19 @@ fn mix(seed: u64, a: u64, b: u64, c: u64) -> u64 {
     x
 }
 
+/// How many parameter sets are evaluated side by side.
+const LANES: usize = 4;
+
 /// Buffers one thread reuses for every evaluation, so the hot loop allocates nothing.
 struct Workspace {
     /// How each parameter is drawn from the box.
     draws: Vec<Draw>,
-    /// Parameter values of the current sample.
-    values: Vec<f64>,
+    /// Parameter values of the current samples, per lane.
+    values: [Vec<f64>; LANES],
     /// Both networks' forward and reverse passes.
-    eval: PairEvaluator,
-    /// The ratio per compared parameter.
-    ratios: Vec<f64>,
+    eval: PairEvaluator<LANES>,
+    /// The ratio per compared parameter, per lane.
+    ratios: [Vec<f64>; LANES],
 }
 
 impl Workspace {
@@ -220,36 +227,44 @@ impl Workspace {
     fn new(pair: &Pair, bx: &Region) -> Workspace {
         Workspace {
             draws: bx.sampler(&pair.skip),
-            values: Vec::new(),
+            values: Default::default(),
             eval: PairEvaluator::new(&pair.chain, &pair.skip),
-            ratios: Vec::new(),
+            ratios: Default::default(),
         }
     }
 
-    /// Evaluate the parameter set at unit coordinates `u` in `bx`, record it in `tallies`
-    /// and leave the ratio per compared parameter in `self.ratios`.
-    fn evaluate(
+    /// Evaluate the parameter sets at unit coordinates `u[l]` in the box, one per lane.
+    fn evaluate(&mut self, u: [&[f64]; LANES]) {
+        for (out, u) in self.values.iter_mut().zip(u) {
+            values_into(&self.draws, u, out);
+        }
+        self.eval
+            .evaluate(std::array::from_fn(|l| self.values[l].as_slice()));
+    }
+
+    /// Record lane `l`'s last evaluation in `tallies` and leave its ratio per compared
+    /// parameter in `self.ratios[l]`.
+    fn record(
         &mut self,
+        l: usize,
         pair: &Pair,
         contexts: &[Context],
         tallies: &mut [Tally],
-        u: &[f64],
         region: usize,
     ) {
-        values_into(&self.draws, u, &mut self.values);
-        let values = &self.values;
-        self.eval.evaluate(values);
-        let (a, b) = (&self.eval.chain, &self.eval.skip);
+        let (a, b) = (&self.eval.chain[l], &self.eval.skip[l]);
+        let values = &self.values[l];
         let tame =
             a.z.iter()
                 .chain(&b.z)
                 .all(|z| z.is_nan() || z.abs() <= TAME);
-        self.ratios.clear();
+        let ratios = &mut self.ratios[l];
+        ratios.clear();
         for (ctx, t) in contexts.iter().zip(tallies.iter_mut()) {
             let grads = (a.grads[ctx.param], b.grads[ctx.param]);
             let held = conditions(ctx, &pair.skip, values, a, b);
             t.record(held, values, region, grads, tame, &pair.skip);
-            self.ratios.push(ratio(grads.0, grads.1));
+            ratios.push(ratio(grads.0, grads.1));
         }
     }
 }
@@ -271,21 +286,37 @@ fn chunk(
         starts: vec![Vec::new(); contexts.len()],
     };
     let mut ws = Workspace::new(pair, bx);
-    let mut u = Vec::with_capacity(d);
-    for _ in 0..n {
-        u.clear();
-        u.extend((0..d).map(|_| rng.random::<f64>()));
-        ws.evaluate(pair, contexts, &mut out.tallies, &u, region);
-        for (i, &r) in ws.ratios.iter().enumerate() {
-            out.ratios[i].push(r);
-            let starts = &mut out.starts[i];
-            if keep > 0 && r.is_finite() && (starts.len() < keep || starts.iter().any(|s| r < s.0))
-            {
-                starts.push((r, u.clone()));
-                starts.sort_by(|a, b| a.0.total_cmp(&b.0));
-                starts.truncate(keep);
+    let mut us: [Vec<f64>; LANES] = std::array::from_fn(|_| Vec::with_capacity(d));
+    let mut done = 0;
+    while done < n {
+        // The samples in their order, `LANES` at a time; a last short group fills its
+        // spare lanes with copies of its last sample, evaluated and left out.
+        let m = LANES.min(n - done);
+        for u in &mut us[..m] {
+            u.clear();
+            u.extend((0..d).map(|_| rng.random::<f64>()));
+        }
+        for l in m..LANES {
+            let (filled, spare) = us.split_at_mut(l);
+            spare[0].clone_from(&filled[m - 1]);
+        }
+        ws.evaluate(std::array::from_fn(|l| us[l].as_slice()));
+        for (l, u) in us[..m].iter().enumerate() {
+            ws.record(l, pair, contexts, &mut out.tallies, region);
+            for (i, &r) in ws.ratios[l].iter().enumerate() {
+                out.ratios[i].push(r);
+                let starts = &mut out.starts[i];
+                if keep > 0
+                    && r.is_finite()
+                    && (starts.len() < keep || starts.iter().any(|s| r < s.0))
+                {
+                    starts.push((r, u.clone()));
+                    starts.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    starts.truncate(keep);
+                }
             }
         }
+        done += m;
     }
     out
 }
@@ -297,42 +328,68 @@ fn step_sizes(s: &Settings) -> Vec<f64> {
         .collect()
 }
 
-/// Random walk in unit coordinates that accepts a step when the ratio of parameter `i`
-/// drops; every visited point is recorded. `step_sizes` holds one step size per step.
-#[allow(clippy::too_many_arguments)]
+/// One random walk of the search: the compared parameter whose ratio it lowers, its start in
+/// unit coordinates and its generator's seed.
+struct Walk {
+    param: usize,
+    start: Vec<f64>,
+    seed: u64,
+}
+
+/// Random walks (at most `LANES`, side by side) in unit coordinates, each accepting a step
+/// when the ratio of its parameter drops; every visited point is recorded. `step_sizes`
+/// holds one step size per step. Per walk: its parameter and its tally, each exactly what
+/// the walk alone gives.
 fn search(
     pair: &Pair,
     contexts: &[Context],
-    i: usize,
     bx: &Region,
     region: usize,
-    mut u: Vec<f64>,
-    seed: u64,
+    walks: &[Walk],
     step_sizes: &[f64],
-) -> Tally {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut tallies = vec![Tally::default(); contexts.len()];
+) -> Vec<(usize, Tally)> {
+    // Spare lanes repeat the last walk; their results are left out.
+    let walk = |l: usize| &walks[l.min(walks.len() - 1)];
+    let mut rngs: [ChaCha8Rng; LANES] =
+        std::array::from_fn(|l| ChaCha8Rng::seed_from_u64(walk(l).seed));
+    let mut tallies: [Vec<Tally>; LANES] =
+        std::array::from_fn(|_| vec![Tally::default(); contexts.len()]);
+    let mut u: [Vec<f64>; LANES] = std::array::from_fn(|l| walk(l).start.clone());
+    let mut v: [Vec<f64>; LANES] = std::array::from_fn(|l| Vec::with_capacity(u[l].len()));
     let mut ws = Workspace::new(pair, bx);
-    ws.evaluate(pair, contexts, &mut tallies, &u, region);
-    let mut best = ws.ratios[i];
-    let mut v = Vec::with_capacity(u.len());
+    ws.evaluate(std::array::from_fn(|l| u[l].as_slice()));
+    let mut best = [0.0; LANES];
+    for l in 0..LANES {
+        ws.record(l, pair, contexts, &mut tallies[l], region);
+        best[l] = ws.ratios[l][walk(l).param];
+    }
     for &step in step_sizes {
-        // Each coordinate moves with probability 1/2 so that single pre-activations can be
-        // tuned.
-        v.clear();
-        v.extend(u.iter().map(|&x| {
-            if rng.random::<bool>() {
-                (x + step * (2.0 * rng.random::<f64>() - 1.0)).clamp(0.0, 1.0)
-            } else {
-                x
+        for l in 0..LANES {
+            // Each coordinate moves with probability 1/2 so that single pre-activations can
+            // be tuned.
+            let rng = &mut rngs[l];
+            v[l].clear();
+            v[l].extend(u[l].iter().map(|&x| {
+                if rng.random::<bool>() {
+                    (x + step * (2.0 * rng.random::<f64>() - 1.0)).clamp(0.0, 1.0)
+                } else {
+                    x
+                }
+            }));
+        }
+        ws.evaluate(std::array::from_fn(|l| v[l].as_slice()));
+        for l in 0..LANES {
+            ws.record(l, pair, contexts, &mut tallies[l], region);
+            let r = ws.ratios[l][walk(l).param];
+            if r <= best[l] {
+                best[l] = r;
+                std::mem::swap(&mut u[l], &mut v[l]);
             }
-        }));
-        ws.evaluate(pair, contexts, &mut tallies, &v, region);
-        let r = ws.ratios[i];
-        if r <= best {
-            best = r;
-            std::mem::swap(&mut u, &mut v);
         }
     }
-    tallies.swap_remove(i)
+    walks
+        .iter()
+        .zip(tallies)
+        .map(|(w, mut t)| (w.param, t.swap_remove(w.param)))
+        .collect()
 }
