@@ -1,6 +1,6 @@
 //! Adam, exactly as Algorithm 1 of Kingma & Ba (2015); ε may be 0.
 
-use super::powers::power;
+use super::powers::one_minus_power;
 use super::{Optimizer, StepError};
 use serde::{Deserialize, Serialize};
 
@@ -71,10 +71,11 @@ impl Optimizer for Adam {
         self.v = self.beta2 * self.v + (1.0 - self.beta2) * (g * g);
         let (m_hat, v_hat) = if self.bias_correction {
             // β^t as `powf`, like PyTorch's `beta ** step`: 1 − β2^t cancels ~3 digits, so
-            // how β^t is computed shows in v̂ at the 1e-14 level (`power` remembers them).
+            // how β^t is computed shows in v̂ at the 1e-14 level (`one_minus_power` remembers
+            // them).
             (
-                self.m / (1.0 - power(self.beta1, t)),
-                self.v / (1.0 - power(self.beta2, t)),
+                unbias(self.m, one_minus_power(self.beta1, t)),
+                unbias(self.v, one_minus_power(self.beta2, t)),
             )
         } else {
             (self.m, self.v)
@@ -96,6 +97,16 @@ impl Optimizer for Adam {
 
     fn position(record: &AdamStep) -> f64 {
         record.w
+    }
+}
+
+/// `moment / correction`; once β^t no longer shows, the correction is 1 and the quotient is
+/// the moment itself, bit for bit, without a division on the run's chain of dependent steps.
+fn unbias(moment: f64, correction: f64) -> f64 {
+    if correction == 1.0 {
+        moment
+    } else {
+        moment / correction
     }
 }
 

@@ -8,7 +8,7 @@
 //! from 0 up to `u·(sup_t w_t − L)`. Bisection does not assume this; it checks it.
 
 use super::landscape::Bump;
-use super::trajectory::{iterates, iterates_pair};
+use super::trajectory::{iterates, iterates_lanes};
 use super::{Optimizer, StepError};
 use serde::{Deserialize, Serialize};
 
@@ -43,18 +43,17 @@ pub fn supremum<O: Optimizer>(
     Ok(highest(&run.w, bump, horizon))
 }
 
-/// [`supremum`] of two optimizers, their runs stepped in lockstep (faster; each result is
+/// [`supremum`] of `N` optimizers, their runs stepped in lockstep (faster; each result is
 /// exactly the one `supremum` gives).
-pub fn supremum_pair<O: Optimizer>(
-    mut first: O,
-    mut second: O,
+pub fn supremum_lanes<O: Optimizer, const N: usize>(
+    mut optimizers: [O; N],
     bump: &Bump,
     horizon: usize,
-) -> [Result<Supremum, StepError>; 2] {
+) -> [Result<Supremum, StepError>; N] {
     let Some(tall) = bump.landscape(f64::INFINITY) else {
-        return [Err(StepError::BadLandscape), Err(StepError::BadLandscape)];
+        return [Err(StepError::BadLandscape); N];
     };
-    iterates_pair(&mut first, &mut second, &tall, bump.start, horizon)
+    iterates_lanes(&mut optimizers, &tall, bump.start, horizon)
         .map(|run| run.map(|run| highest(&run.w, bump, horizon)))
 }
 

@@ -4,7 +4,7 @@
 use super::StepError;
 use super::adam::AdamStep;
 use super::closed_form::{AdamParams, adam_threshold};
-use super::escape::{Supremum, supremum, supremum_pair};
+use super::escape::{Supremum, supremum, supremum_lanes};
 use super::landscape::Bump;
 use super::settings::Settings;
 use super::study::{adam_with, relative_difference};
@@ -252,8 +252,11 @@ pub fn sweeps(
     Ok((by_alpha, by_beta))
 }
 
-/// The sweep points at `xs`, where `at(x)` gives (α, β1). Their runs go two by two in
-/// lockstep ([`supremum_pair`]), the pairs in parallel; each point is the one its run alone
+/// How many runs of a sweep go in lockstep.
+const LANES: usize = 4;
+
+/// The sweep points at `xs`, where `at(x)` gives (α, β1). Their runs go `LANES` at a time in
+/// lockstep ([`supremum_lanes`]), the groups in parallel; each point is the one its run alone
 /// gives.
 fn points(
     settings: &Settings,
@@ -262,31 +265,31 @@ fn points(
     at: impl Fn(f64) -> (f64, f64) + Sync,
 ) -> Result<Vec<SweepPoint>, StepError> {
     let horizon = settings.run.horizon;
-    let pairs: Vec<Vec<Result<SweepPoint, StepError>>> = xs
-        .par_chunks(2)
-        .map(|pair| {
-            let params: Vec<(f64, f64)> = pair.iter().map(|&x| at(x)).collect();
-            let sups = match params[..] {
-                [(a1, b1), (a2, b2)] => supremum_pair(
-                    adam_with(settings, a1, b1),
-                    adam_with(settings, a2, b2),
-                    bump,
-                    horizon,
-                )
-                .to_vec(),
-                _ => params
-                    .iter()
-                    .map(|&(a, b)| supremum(adam_with(settings, a, b), bump, horizon))
-                    .collect(),
-            };
-            pair.iter()
+    let groups: Vec<Vec<Result<SweepPoint, StepError>>> = xs
+        .par_chunks(LANES)
+        .map(|group| {
+            let params: Vec<(f64, f64)> = group.iter().map(|&x| at(x)).collect();
+            let sups: Vec<Result<Supremum, StepError>> =
+                match <[(f64, f64); LANES]>::try_from(params.as_slice()) {
+                    Ok(full) => {
+                        supremum_lanes(full.map(|(a, b)| adam_with(settings, a, b)), bump, horizon)
+                            .to_vec()
+                    }
+                    // The last group, when short, runs one by one.
+                    Err(_) => params
+                        .iter()
+                        .map(|&(a, b)| supremum(adam_with(settings, a, b), bump, horizon))
+                        .collect(),
+                };
+            group
+                .iter()
                 .zip(params)
                 .zip(sups)
                 .map(|((&x, (a, b)), sup)| point_from(settings, bump, a, b, x, sup?))
                 .collect()
         })
         .collect();
-    pairs.into_iter().flatten().collect()
+    groups.into_iter().flatten().collect()
 }
 
 /// `points` values from `first` to `last` (both exact) placed by `at(fraction)`.

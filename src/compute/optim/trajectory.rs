@@ -130,45 +130,47 @@ pub fn iterates<O: Optimizer>(
     )
 }
 
-/// Two runs without a peak (as [`iterates`] with no peak, not stopping), stepped in lockstep:
-/// the runs are independent, so the processor overlaps the two chains of dependent operations
-/// that each run is. Each result is exactly what [`iterates`] gives for that run alone.
-pub fn iterates_pair<O: Optimizer>(
-    first: &mut O,
-    second: &mut O,
+/// `N` runs without a peak (as [`iterates`] with no peak, not stopping), stepped in
+/// lockstep: the runs are independent, so the processor overlaps the chains of dependent
+/// operations that each run is. Each result is exactly what [`iterates`] gives for that run
+/// alone.
+pub fn iterates_lanes<O: Optimizer, const N: usize>(
+    optimizers: &mut [O; N],
     landscape: &Landscape,
     start: f64,
     steps: usize,
-) -> [Result<Path, StepError>; 2] {
-    let mut a = Progress::new(start, steps);
-    let mut b = Progress::new(start, steps);
+) -> [Result<Path, StepError>; N] {
+    let mut progress: [Progress; N] = std::array::from_fn(|_| Progress::new(start, steps));
+    let mut flows: [Result<Flow, StepError>; N] = [Ok(Flow::Go); N];
     let mut t = 1;
-    let (mut flow_a, mut flow_b) = (Ok(Flow::Go), Ok(Flow::Go));
     while t <= steps {
-        flow_a = advance(first, landscape, None, false, t, &mut a, &mut |_| {});
-        flow_b = advance(second, landscape, None, false, t, &mut b, &mut |_| {});
-        if !matches!(flow_a, Ok(Flow::Go)) || !matches!(flow_b, Ok(Flow::Go)) {
+        for ((optimizer, run), flow) in optimizers.iter_mut().zip(&mut progress).zip(&mut flows) {
+            *flow = advance(optimizer, landscape, None, false, t, run, &mut |_| {});
+        }
+        if !flows.iter().all(|flow| matches!(flow, Ok(Flow::Go))) {
             break;
         }
         t += 1;
     }
-    // Whichever run is still going finishes alone from the next step.
-    let finish = |flow: Result<Flow, StepError>, progress: Progress, optimizer: &mut O| match flow {
-        Err(e) => Err(e),
-        Ok(Flow::Diverged) => Ok(progress.path(Some(t))),
-        Ok(Flow::Stopped) => Ok(progress.path(None)),
-        Ok(Flow::Go) => drive_from(
-            optimizer,
-            landscape,
-            None,
-            false,
-            progress,
-            t + 1,
-            steps,
-            &mut |_| {},
-        ),
-    };
-    [finish(flow_a, a, first), finish(flow_b, b, second)]
+    // Whichever runs are still going finish alone from the next step.
+    std::array::from_fn(|i| {
+        let run = std::mem::take(&mut progress[i]);
+        match flows[i] {
+            Err(e) => Err(e),
+            Ok(Flow::Diverged) => Ok(run.path(Some(t))),
+            Ok(Flow::Stopped) => Ok(run.path(None)),
+            Ok(Flow::Go) => drive_from(
+                &mut optimizers[i],
+                landscape,
+                None,
+                false,
+                run,
+                t + 1,
+                steps,
+                &mut |_| {},
+            ),
+        }
+    })
 }
 
 /// The one loop behind [`simulate`] and [`iterates`]: every step's record goes to `record`.
@@ -195,6 +197,7 @@ fn drive<O: Optimizer>(
 }
 
 /// A run so far: its iterates, the last of them, and its escape step if it had one.
+#[derive(Default)]
 struct Progress {
     w: Vec<f64>,
     current: f64,
@@ -223,6 +226,7 @@ impl Progress {
 }
 
 /// What a step left the run to do.
+#[derive(Clone, Copy)]
 enum Flow {
     /// Go on.
     Go,
@@ -360,29 +364,34 @@ mod tests {
         for (a, b) in [(0.3, 0.001), (0.05, 0.05), (0.9, 0.2)] {
             for steps in [0, 1, 7, 2_000] {
                 let make = |alpha| Adam::new(alpha, 0.9, 0.999, 0.0);
-                let [x, y] = iterates_pair(&mut make(a), &mut make(b), &tall, 0.0, steps);
+                let [x, y] = iterates_lanes(&mut [make(a), make(b)], &tall, 0.0, steps);
                 assert_eq!(x, alone(&mut make(a), steps));
                 assert_eq!(y, alone(&mut make(b), steps));
+                let four = [a, b, b, a];
+                let runs = iterates_lanes(&mut four.map(make), &tall, 0.0, steps);
+                for (run, alpha) in runs.into_iter().zip(four) {
+                    assert_eq!(run, alone(&mut make(alpha), steps));
+                }
             }
         }
         // One run ends early (a zero gradient at the start with ε = 0 is an error; a huge step
         // overflows): the other goes on alone and still matches.
         let flat = Landscape::new(vec![0.0], vec![-1.0, 1.0], 0.0, KinkRule::MinNorm).unwrap();
         let make = |alpha| Adam::new(alpha, 0.9, 0.999, 0.0);
-        let [x, y] = iterates_pair(&mut make(0.3), &mut make(0.1), &flat, 0.0, 50);
+        let [x, y] = iterates_lanes(&mut [make(0.3), make(0.1)], &flat, 0.0, 50);
         assert!(x.is_err() && y.is_err(), "both start on a zero gradient");
-        let [x, y] = iterates_pair(&mut make(0.3), &mut make(0.1), &flat, 0.5, 50);
+        let [x, y] = iterates_lanes(&mut [make(0.3), make(0.1)], &flat, 0.5, 50);
         assert_eq!(x, iterates(&mut make(0.3), &flat, None, 0.5, 50, false));
         assert_eq!(y, iterates(&mut make(0.1), &flat, None, 0.5, 50, false));
         let gd = |a| GradientDescent { a };
         let down = Landscape::new(vec![1.0], vec![-1.0, -0.5], 0.0, KinkRule::Right).unwrap();
         let alone = |a, steps| iterates(&mut gd(a), &down, None, 0.0, steps, false);
-        let [x, y] = iterates_pair(&mut gd(1e308), &mut gd(0.25), &down, 0.0, 40);
+        let [x, y] = iterates_lanes(&mut [gd(1e308), gd(0.25)], &down, 0.0, 40);
         let x = x.unwrap();
         assert_eq!(x.diverged, Some(3), "1e308, then 1.5e308, then ∞");
         assert_eq!(x, alone(1e308, 40).unwrap());
         assert_eq!(y, alone(0.25, 40));
-        let [x, y] = iterates_pair(&mut gd(0.25), &mut gd(1e308), &down, 0.0, 40);
+        let [x, y] = iterates_lanes(&mut [gd(0.25), gd(1e308)], &down, 0.0, 40);
         assert_eq!(x, alone(0.25, 40));
         assert_eq!(y, alone(1e308, 40));
     }
