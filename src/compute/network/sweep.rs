@@ -149,7 +149,9 @@ pub fn run(
         evaluations += s.samples;
         let mut row = Vec::new();
         for (i, mut r) in ratios.into_iter().enumerate() {
-            r.sort_by(f64::total_cmp);
+            // Values equal under `total_cmp` have the same bits, so an unstable sort gives
+            // the same list.
+            r.sort_unstable_by(f64::total_cmp);
             let holds = r.iter().filter(|&&x| x >= 1.0).count();
             row.push(BoxStats { ratios: r, holds });
             starts[i].sort_by(|a, b| a.0.total_cmp(&b.0));

@@ -157,17 +157,17 @@ impl Tally {
             return;
         }
         let size = values.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-        let candidate = || Candidate {
-            values: values.to_vec(),
+        let found = Found {
+            values,
             region,
             ratio,
             size,
         };
         if self.most_extreme.as_ref().is_none_or(|c| ratio < c.ratio) {
-            self.most_extreme = Some(candidate());
+            found.put(&mut self.most_extreme);
         }
         if self.smallest.as_ref().is_none_or(|c| size < c.size) {
-            self.smallest = Some(candidate());
+            found.put(&mut self.smallest);
         }
         let nonneg = net
             .params
@@ -175,7 +175,7 @@ impl Tally {
             .zip(values)
             .all(|(p, &v)| p.role != Role::Weight || v >= 0.0);
         if nonneg && self.nonnegative.as_ref().is_none_or(|c| size < c.size) {
-            self.nonnegative = Some(candidate());
+            found.put(&mut self.nonnegative);
         }
     }
 
@@ -190,6 +190,38 @@ impl Tally {
         keep(&mut self.most_extreme, other.most_extreme, |c| c.ratio);
         keep(&mut self.smallest, other.smallest, |c| c.size);
         keep(&mut self.nonnegative, other.nonnegative, |c| c.size);
+    }
+}
+
+/// A sample being recorded as a candidate.
+struct Found<'a> {
+    values: &'a [f64],
+    region: usize,
+    ratio: f64,
+    size: f64,
+}
+
+impl Found<'_> {
+    /// Make `slot` this candidate, reusing the allocation of the one it replaces (the
+    /// search improves its candidates at many of its steps).
+    fn put(&self, slot: &mut Option<Candidate>) {
+        match slot {
+            Some(c) => {
+                c.values.clear();
+                c.values.extend_from_slice(self.values);
+                c.region = self.region;
+                c.ratio = self.ratio;
+                c.size = self.size;
+            }
+            None => {
+                *slot = Some(Candidate {
+                    values: self.values.to_vec(),
+                    region: self.region,
+                    ratio: self.ratio,
+                    size: self.size,
+                })
+            }
+        }
     }
 }
 
