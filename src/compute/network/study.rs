@@ -12,6 +12,7 @@ use super::tally::{CONDITIONS, Context};
 use super::validate::Pair;
 use super::worked::{disagreement, found, net_result, value_map};
 use crate::format::num;
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 /// Run every variant of a validated study.
@@ -58,8 +59,14 @@ pub fn run(spec: &Spec, pairs: &[Pair]) -> StudyResult {
     let mut evaluations = 0;
     let mut variants = Vec::new();
     let mut summary = Vec::new();
-    for (vi, pair) in pairs.iter().enumerate() {
-        let (v, evals) = variant(pair, &names, &regions, &settings, input_bound, vi);
+    // The variants are independent: computed side by side (their sweeps in parallel too, so
+    // no core waits at the end of a variant's region), assembled in order.
+    let computed: Vec<(VariantResult, usize)> = pairs
+        .par_iter()
+        .enumerate()
+        .map(|(vi, pair)| variant(pair, &names, &regions, &settings, input_bound, vi))
+        .collect();
+    for (v, evals) in computed {
         evaluations += evals;
         for c in &v.compare {
             let rows: Vec<&SweepRow> = v

@@ -85,11 +85,35 @@ pub fn run(settings: &Settings, exact: Option<&ExactInputs>) -> Result<StudyResu
         Verdict::Escaped { step } => Some(step),
         _ => None,
     };
-    let threshold = if settings.asks(Question::AdamThreshold) {
-        Some(threshold(settings, &bump, exact)?)
-    } else {
-        None
-    };
+    // The threshold (its bisection runs one after another), the sweeps and the bias
+    // correction's runs are independent: run them side by side. Errors are still reported
+    // in this order.
+    let (threshold, (sweeps, bias_correction)) = rayon::join(
+        || {
+            settings
+                .asks(Question::AdamThreshold)
+                .then(|| threshold(settings, &bump, exact))
+                .transpose()
+        },
+        || {
+            rayon::join(
+                || {
+                    if settings.asks(Question::Sweeps) {
+                        super::sweep::sweeps(settings, &bump)
+                    } else {
+                        Ok((Vec::new(), Vec::new()))
+                    }
+                },
+                || {
+                    settings
+                        .asks(Question::BiasCorrection)
+                        .then(|| super::sweep::bias_correction(settings, &bump))
+                        .transpose()
+                },
+            )
+        },
+    );
+    let threshold = threshold?;
     let adam = AdamResult {
         alpha,
         beta1: settings.adam.beta1,
@@ -143,18 +167,11 @@ pub fn run(settings: &Settings, exact: Option<&ExactInputs>) -> Result<StudyResu
     } else {
         None
     };
-    let (sweep_alpha, sweep_beta1) = if settings.asks(Question::Sweeps) {
-        super::sweep::sweeps(settings, &bump)?
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    let bias_correction = if settings.asks(Question::BiasCorrection) {
-        let mut b = super::sweep::bias_correction(settings, &bump)?;
+    let (sweep_alpha, sweep_beta1) = sweeps?;
+    let bias_correction = bias_correction?.map(|mut b| {
         b.example = super::sweep::small_alpha_example(&sweep_alpha, &b, &bump);
-        Some(b)
-    } else {
-        None
-    };
+        b
+    });
     let landscape = LandscapeResult {
         bump,
         h,
