@@ -19,6 +19,9 @@ pub struct Adam {
     pub bias_correction: bool,
     m: f64,
     v: f64,
+    /// Per moment: whether β^t has become negligible, so that its correction is 1 from now
+    /// on and needs no look-up.
+    settled: [bool; 2],
 }
 
 impl Adam {
@@ -32,6 +35,7 @@ impl Adam {
             bias_correction: true,
             m: 0.0,
             v: 0.0,
+            settled: [false; 2],
         }
     }
 
@@ -63,6 +67,19 @@ pub struct AdamStep {
     pub w: f64,
 }
 
+impl Adam {
+    /// 1 − β^t for moment `i` (0: m, 1: v), remembering when it has become 1 for good.
+    fn correction(&mut self, i: usize, beta: f64, t: usize) -> f64 {
+        if self.settled[i] {
+            return 1.0;
+        }
+        one_minus_power(beta, t).unwrap_or_else(|| {
+            self.settled[i] = true;
+            1.0
+        })
+    }
+}
+
 impl Optimizer for Adam {
     type Record = AdamStep;
 
@@ -74,8 +91,8 @@ impl Optimizer for Adam {
             // how β^t is computed shows in v̂ at the 1e-14 level (`one_minus_power` remembers
             // them).
             (
-                unbias(self.m, one_minus_power(self.beta1, t)),
-                unbias(self.v, one_minus_power(self.beta2, t)),
+                unbias(self.m, self.correction(0, self.beta1, t)),
+                unbias(self.v, self.correction(1, self.beta2, t)),
             )
         } else {
             (self.m, self.v)

@@ -30,9 +30,10 @@ thread_local! {
     static TABLES: RefCell<Vec<Table>> = const { RefCell::new(Vec::new()) };
 }
 
-/// `1.0 - beta.powf(t as f64)`, from the thread's table when it holds it.
-pub fn one_minus_power(beta: f64, t: usize) -> f64 {
-    let direct = || 1.0 - beta.powf(t as f64);
+/// `1.0 - beta.powf(t as f64)`, from the thread's table when it holds it; `None` when it is
+/// 1 for this `t` and every later one (β^t has become negligible).
+pub fn one_minus_power(beta: f64, t: usize) -> Option<f64> {
+    let direct = || Some(1.0 - beta.powf(t as f64));
     if t > LONGEST {
         return direct();
     }
@@ -65,7 +66,7 @@ pub fn one_minus_power(beta: f64, t: usize) -> f64 {
         };
         let table = &mut tables[at];
         if t >= table.settled {
-            return 1.0;
+            return None;
         }
         while table.values.len() <= t {
             let n = table.values.len();
@@ -73,10 +74,10 @@ pub fn one_minus_power(beta: f64, t: usize) -> f64 {
             table.values.push(1.0 - p);
             if p.abs() < NEGLIGIBLE {
                 table.settled = n;
-                return 1.0;
+                return None;
             }
         }
-        table.values[t]
+        Some(table.values[t])
     })
 }
 
@@ -93,7 +94,7 @@ mod tests {
             for &beta in &bases {
                 for t in [5, 0, 1, 20_000, 17, 3 + round, 61, 4_200, LONGEST + 1] {
                     let want = 1.0 - beta.powf(t as f64);
-                    let got = one_minus_power(beta, t);
+                    let got = one_minus_power(beta, t).unwrap_or(1.0);
                     assert_eq!(got.to_bits(), want.to_bits(), "1 - {beta}^{t}");
                 }
             }
