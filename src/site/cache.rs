@@ -8,7 +8,8 @@
 //! payload (the result in CBOR) and a SHA-256 of key and payload. A file that is truncated,
 //! altered, from another build, a symbolic link, or not ours at all is a miss, never an
 //! error: the computation runs and the entry is rewritten (a file gradbook did not write is
-//! never replaced). Autograd scripts are not cached: they take well under a millisecond.
+//! never replaced). Autograd scripts are not cached: they take well under a millisecond. The
+//! entry files are a [`Store`], which the highlight cache (`site::highlight::cache`) shares.
 
 use crate::compute::{self, Kind, Outcome};
 use crate::diag::SpanError;

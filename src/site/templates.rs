@@ -2,6 +2,7 @@
 //! the filters and functions chapters use (`num`, `figure`, `table`), registered in one place on
 //! top of one sandboxed engine ([`sandbox`]) with budgets ([`budget`]).
 
+pub mod borrowing;
 pub mod budget;
 pub mod instrument;
 pub mod recursion;
