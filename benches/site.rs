@@ -7,8 +7,9 @@
 //!
 //! Rows are named; `cargo bench --bench site -- serve` runs the rows whose name contains
 //! `serve`. To add a row, add a function returning [`Row`]s to [`ROWS`]. Environment:
-//! `GRADBOOK_BENCH_RUNS` (samples per measurement, default 5), `MDBOOK` (the peer's binary,
-//! default `mdbook` on the PATH), `GRADBOOK_BENCH_MDBOOK_GUIDE` (a checkout of mdBook's
+//! `GRADBOOK_BENCH_RUNS` (samples per measurement, default 5), `GRADBOOK_BENCH_BIN` (the
+//! gradbook binary measured, default this build's: compare two builds with one bench binary),
+//! `MDBOOK` (the peer's binary, default `mdbook` on the PATH), `GRADBOOK_BENCH_MDBOOK_GUIDE` (a checkout of mdBook's
 //! repository, for the `mdbook-books` row: its `guide/` is built in a copy of the checkout,
 //! since the guide includes files from the repository; its `[preprocessor.guide-helper]`,
 //! which compiles a crate, is left out for both tools). Peak memory and CPU come from `/usr/bin/time`.
@@ -77,7 +78,10 @@ fn main() {
         println!("peer: mdBook not installed (scripts/bench.sh installs it); peer columns empty");
     }
     let bench = Bench {
-        gradbook: PathBuf::from(env!("CARGO_BIN_EXE_gradbook")),
+        gradbook: std::env::var_os("GRADBOOK_BENCH_BIN").map_or_else(
+            || PathBuf::from(env!("CARGO_BIN_EXE_gradbook")),
+            PathBuf::from,
+        ),
         mdbook,
         runs: std::env::var("GRADBOOK_BENCH_RUNS")
             .ok()

@@ -191,6 +191,8 @@ pub fn chapter_inputs(book: &Book, outcomes: BTreeMap<String, Outcome>) -> Input
     inputs.layout = book.config.gradbook.layout;
     inputs.compat = crate::site::mdbook::Compat::of(&book.config);
     inputs.code = std::sync::Arc::new(book.config.output.html.code.clone());
+    inputs.highlights =
+        std::sync::Arc::new(crate::site::highlight::cache::Cache::for_book(&book.root));
     inputs
 }
 

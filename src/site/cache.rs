@@ -8,7 +8,8 @@
 //! payload (the result in CBOR) and a SHA-256 of key and payload. A file that is truncated,
 //! altered, from another build, a symbolic link, or not ours at all is a miss, never an
 //! error: the computation runs and the entry is rewritten (a file gradbook did not write is
-//! never replaced). Autograd scripts are not cached: they take well under a millisecond.
+//! never replaced). Autograd scripts are not cached: they take well under a millisecond. The
+//! entry files are a [`Store`], which the highlight cache (`site::highlight::cache`) shares.
 
 use crate::compute::{self, Kind, Outcome};
 use crate::diag::SpanError;
@@ -30,7 +31,7 @@ pub const VERSION: &str = concat!(
     env!("GRADBOOK_COMPUTE_DIGEST")
 );
 
-/// First bytes of every entry (and of nothing else gradbook writes).
+/// First bytes of every results entry (and of nothing else gradbook writes).
 const MAGIC: &[u8; 16] = b"gradbook-cache1\n";
 
 /// Entries larger than this are not read (the default book's largest is about 1 MiB).
@@ -39,25 +40,116 @@ const MAX_ENTRY: u64 = 256 << 20;
 /// A key: the SHA-256 of what an outcome depends on.
 pub type Key = [u8; 32];
 
-/// The results cache of one book (or a disabled one that always misses).
+/// A folder of checked entries, one file per key (`<key in hex>.<extension>`), each framed by
+/// a magic line, the key, the payload's length and a SHA-256 of key and payload. The results
+/// cache and the highlight cache each keep their entries in one, told apart by magic and
+/// extension.
 #[derive(Debug)]
-pub struct Cache {
+pub struct Store {
     dir: Option<PathBuf>,
-    version: String,
-    hits: AtomicUsize,
+    magic: &'static [u8; 16],
+    extension: &'static str,
 }
 
-impl Cache {
-    /// The cache of the book rooted at `root`: `<root>/.gradbook-cache/`. When that name is
-    /// taken by a symbolic link or by something that is not a folder, the cache is off.
-    pub fn for_book(root: &Path) -> Cache {
+impl Store {
+    /// The store in `<root>/.gradbook-cache/` of the entries starting with `magic` and named
+    /// `*.extension`. When that folder's name is taken by a symbolic link or by something that
+    /// is not a folder, the store is off.
+    pub fn for_book(root: &Path, magic: &'static [u8; 16], extension: &'static str) -> Store {
         let dir = root.join(DIR_NAME);
         let usable = match fs::symlink_metadata(&dir) {
             Ok(meta) => meta.is_dir(),
             Err(err) => err.kind() == std::io::ErrorKind::NotFound,
         };
-        Cache {
+        Store {
             dir: usable.then_some(dir),
+            magic,
+            extension,
+        }
+    }
+
+    /// A store that never holds anything.
+    pub fn disabled(magic: &'static [u8; 16], extension: &'static str) -> Store {
+        Store {
+            dir: None,
+            magic,
+            extension,
+        }
+    }
+
+    fn entry(&self, key: &Key) -> Option<PathBuf> {
+        Some(
+            self.dir
+                .as_ref()?
+                .join(format!("{}.{}", hex(key), self.extension)),
+        )
+    }
+
+    /// The payload stored under `key`, if its entry is sound.
+    pub fn get(&self, key: &Key) -> Option<Vec<u8>> {
+        let path = self.entry(key)?;
+        let meta = fs::symlink_metadata(&path).ok()?;
+        if !meta.is_file() || meta.len() > MAX_ENTRY {
+            return None;
+        }
+        let bytes = fs::read(&path).ok()?;
+        unframe(self.magic, key, &bytes).map(<[u8]>::to_vec)
+    }
+
+    /// Store `payload` under `key`; failures (a read-only book, a full disk) only mean the
+    /// next build does the work again.
+    pub fn put(&self, key: &Key, payload: &[u8]) {
+        let (Some(dir), Some(path)) = (self.dir.as_ref(), self.entry(key)) else {
+            return;
+        };
+        if let Ok(meta) = fs::symlink_metadata(&path)
+            && !(meta.is_file() && starts_with_magic(&path, self.magic))
+        {
+            return; // not ours: leave it alone
+        }
+        if let Err(err) = fs::create_dir(dir)
+            && err.kind() != std::io::ErrorKind::AlreadyExists
+        {
+            return;
+        }
+        if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+            return;
+        }
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let tmp = dir.join(format!(
+            ".{}.tmp-{}-{}",
+            hex(key),
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let written = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut file| file.write_all(&frame(self.magic, key, payload)));
+        if written.and_then(|()| fs::rename(&tmp, &path)).is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+    }
+}
+
+/// The results cache of one book (or a disabled one that always misses).
+#[derive(Debug)]
+pub struct Cache {
+    store: Store,
+    version: String,
+    hits: AtomicUsize,
+}
+
+/// The extension of results entries.
+const EXTENSION: &str = "gbc";
+
+impl Cache {
+    /// The cache of the book rooted at `root`: `<root>/.gradbook-cache/`. When that name is
+    /// taken by a symbolic link or by something that is not a folder, the cache is off.
+    pub fn for_book(root: &Path) -> Cache {
+        Cache {
+            store: Store::for_book(root, MAGIC, EXTENSION),
             version: VERSION.to_string(),
             hits: AtomicUsize::new(0),
         }
@@ -66,7 +158,7 @@ impl Cache {
     /// A cache that never stores anything.
     pub fn disabled() -> Cache {
         Cache {
-            dir: None,
+            store: Store::disabled(MAGIC, EXTENSION),
             version: VERSION.to_string(),
             hits: AtomicUsize::new(0),
         }
@@ -90,74 +182,28 @@ impl Cache {
             return compute::run(kind, source);
         }
         let key = key(kind, source, &self.version);
-        if let Some(outcome) = self.get(kind, &key) {
+        if let Some(outcome) = self.store.get(&key).and_then(|p| decode(kind, &p)) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(outcome);
         }
         let outcome = compute::run(kind, source)?;
-        self.put(&key, &outcome);
+        if let Some(payload) = encode(&outcome) {
+            self.store.put(&key, &payload);
+        }
         Ok(outcome)
-    }
-
-    fn entry(&self, key: &Key) -> Option<PathBuf> {
-        Some(self.dir.as_ref()?.join(format!("{}.gbc", hex(key))))
-    }
-
-    /// The stored outcome under `key`, if there is a sound one.
-    fn get(&self, kind: Kind, key: &Key) -> Option<Outcome> {
-        let path = self.entry(key)?;
-        let meta = fs::symlink_metadata(&path).ok()?;
-        if !meta.is_file() || meta.len() > MAX_ENTRY {
-            return None;
-        }
-        let bytes = fs::read(&path).ok()?;
-        decode(kind, key, &bytes)
-    }
-
-    /// Store `outcome` under `key`; failures (a read-only book, a full disk) only mean the
-    /// next build computes again.
-    fn put(&self, key: &Key, outcome: &Outcome) {
-        let (Some(dir), Some(path)) = (self.dir.as_ref(), self.entry(key)) else {
-            return;
-        };
-        let Some(bytes) = encode(key, outcome) else {
-            return;
-        };
-        if let Ok(meta) = fs::symlink_metadata(&path)
-            && !(meta.is_file() && starts_with_magic(&path))
-        {
-            return; // not ours: leave it alone
-        }
-        if let Err(err) = fs::create_dir(dir)
-            && err.kind() != std::io::ErrorKind::AlreadyExists
-        {
-            return;
-        }
-        if !fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
-            return;
-        }
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}-{}",
-            hex(key),
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let written = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .and_then(|mut file| file.write_all(&bytes));
-        if written.and_then(|()| fs::rename(&tmp, &path)).is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
     }
 }
 
 /// The key of an outcome: the build, the kind and the source text.
 pub fn key(kind: Kind, source: &str, version: &str) -> Key {
+    key_of(&[version.as_bytes(), kind_tag(kind), source.as_bytes()])
+}
+
+/// The SHA-256 of `parts`, each prefixed by its length (so no byte can move from one part to
+/// the next without changing the key).
+pub fn key_of(parts: &[&[u8]]) -> Key {
     let mut h = Sha256::new();
-    for part in [version.as_bytes(), kind_tag(kind), source.as_bytes()] {
+    for part in parts {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part);
     }
@@ -176,12 +222,12 @@ fn hex(key: &Key) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn starts_with_magic(path: &Path) -> bool {
+fn starts_with_magic(path: &Path, magic: &[u8; 16]) -> bool {
     use std::io::Read;
-    let mut head = [0u8; MAGIC.len()];
+    let mut head = [0u8; 16];
     fs::File::open(path)
         .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok_and(|()| &head == MAGIC)
+        .is_ok_and(|()| &head == magic)
 }
 
 fn checksum(key: &Key, payload: &[u8]) -> [u8; 32] {
@@ -191,27 +237,20 @@ fn checksum(key: &Key, payload: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// An entry's bytes for `outcome` (`None` for kinds that are not cached).
-fn encode(key: &Key, outcome: &Outcome) -> Option<Vec<u8>> {
-    let mut payload = Vec::new();
-    let written = match outcome {
-        Outcome::Network(r) => ciborium::into_writer(r, &mut payload),
-        Outcome::Optimizer(r) => ciborium::into_writer(r, &mut payload),
-        Outcome::Autograd(_) => return None,
-    };
-    written.ok()?;
+/// An entry's bytes: `payload` framed for `key`.
+fn frame(magic: &[u8; 16], key: &Key, payload: &[u8]) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(payload.len() + 96);
-    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(magic);
     bytes.extend_from_slice(key);
     bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    bytes.extend_from_slice(&payload);
-    bytes.extend_from_slice(&checksum(key, &payload));
-    Some(bytes)
+    bytes.extend_from_slice(payload);
+    bytes.extend_from_slice(&checksum(key, payload));
+    bytes
 }
 
-/// The outcome in an entry's bytes, if they are a sound entry for `key` of `kind`.
-fn decode(kind: Kind, key: &Key, bytes: &[u8]) -> Option<Outcome> {
-    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+/// The payload in an entry's bytes, if they are a sound entry for `key`.
+fn unframe<'a>(magic: &[u8; 16], key: &Key, bytes: &'a [u8]) -> Option<&'a [u8]> {
+    let rest = bytes.strip_prefix(magic.as_slice())?;
     let rest = rest.strip_prefix(key.as_slice())?;
     let (len, rest) = rest.split_first_chunk::<8>()?;
     let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
@@ -219,9 +258,23 @@ fn decode(kind: Kind, key: &Key, bytes: &[u8]) -> Option<Outcome> {
         return None;
     }
     let (payload, sum) = rest.split_at(len);
-    if sum != checksum(key, payload) {
-        return None;
-    }
+    (sum == checksum(key, payload)).then_some(payload)
+}
+
+/// The payload of `outcome` (`None` for kinds that are not cached).
+fn encode(outcome: &Outcome) -> Option<Vec<u8>> {
+    let mut payload = Vec::new();
+    let written = match outcome {
+        Outcome::Network(r) => ciborium::into_writer(r, &mut payload),
+        Outcome::Optimizer(r) => ciborium::into_writer(r, &mut payload),
+        Outcome::Autograd(_) => return None,
+    };
+    written.ok()?;
+    Some(payload)
+}
+
+/// The outcome of `kind` in a payload, if it is one.
+fn decode(kind: Kind, payload: &[u8]) -> Option<Outcome> {
     match kind {
         Kind::Network => ciborium::from_reader(payload).ok().map(Outcome::Network),
         Kind::Optimizer => ciborium::from_reader(payload).ok().map(Outcome::Optimizer),
@@ -259,15 +312,17 @@ mod tests {
         bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
         bytes.extend_from_slice(&payload);
         bytes.extend_from_slice(&checksum(&k, &payload));
-        assert!(decode(Kind::Optimizer, &k, &bytes).is_none());
-        assert!(decode(Kind::Network, &k, &bytes).is_none());
+        let decoded = |bytes: &[u8], kind| unframe(MAGIC, &k, bytes).and_then(|p| decode(kind, p));
+        assert!(unframe(MAGIC, &k, &bytes).is_some());
+        assert!(decoded(&bytes, Kind::Optimizer).is_none());
+        assert!(decoded(&bytes, Kind::Network).is_none());
         // Every prefix, and a length field claiming more than the file holds.
         for end in 0..bytes.len() {
-            assert!(decode(Kind::Optimizer, &k, &bytes[..end]).is_none());
+            assert!(unframe(MAGIC, &k, &bytes[..end]).is_none());
         }
         let mut long = bytes.clone();
         long[MAGIC.len() + 32..MAGIC.len() + 40].copy_from_slice(&u64::MAX.to_le_bytes());
-        assert!(decode(Kind::Optimizer, &k, &long).is_none());
+        assert!(unframe(MAGIC, &k, &long).is_none());
         // Pseudo-random bytes after a valid header, with a matching checksum: no panic.
         let mut x: u32 = 12345;
         for len in 0..200 {
@@ -282,8 +337,8 @@ mod tests {
             bytes.extend_from_slice(&(junk.len() as u64).to_le_bytes());
             bytes.extend_from_slice(&junk);
             bytes.extend_from_slice(&checksum(&k, &junk));
-            assert!(decode(Kind::Optimizer, &k, &bytes).is_none());
-            assert!(decode(Kind::Network, &k, &bytes).is_none());
+            assert!(decoded(&bytes, Kind::Optimizer).is_none());
+            assert!(decoded(&bytes, Kind::Network).is_none());
         }
     }
 }

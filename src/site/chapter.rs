@@ -23,15 +23,14 @@ use std::sync::{Arc, Mutex};
 pub struct Inputs {
     /// Outcomes by stem.
     pub outcomes: Arc<BTreeMap<String, Outcome>>,
-    /// The Tera context: every outcome's JSON under its stem, and `results` with all of them.
-    pub context: Arc<Value>,
+    /// The Tera context: every outcome's JSON under its stem, `results` with all of them, and
+    /// `book`; built once, as it is the largest value of a build (chapters, the `table`
+    /// function and error messages all read this one copy).
+    pub context: Arc<tera::Context>,
     /// Default significant digits.
     pub digits: usize,
     /// Every (stem, kind) of figure drawn so far.
     pub used_figures: Arc<Mutex<BTreeSet<(String, String)>>>,
-    /// `context` as Tera takes it, built once: cloning the results for every chapter
-    /// dominated the re-render of one chapter in `serve`.
-    pub tera_context: Arc<tera::Context>,
     /// The names chapters read while rendering (give each chapter its own to learn its
     /// dependencies).
     pub reads: Reads,
@@ -44,26 +43,29 @@ pub struct Inputs {
     pub compat: mdbook::Compat,
     /// How code blocks render (`[output.html.code]`).
     pub code: Arc<crate::site::highlight::CodeConfig>,
+    /// The book's highlight cache (disabled unless the book's root is known).
+    pub highlights: Arc<highlight::cache::Cache>,
+    /// Figures kept between renders of these inputs (`serve`; a build draws each once).
+    pub figures: Option<Arc<templates::FigureMemo>>,
 }
 
 impl Inputs {
     /// Build the inputs from the outcomes.
     pub fn new(outcomes: BTreeMap<String, Outcome>, book: Value, digits: usize) -> Inputs {
+        let all: serde_json::Map<String, Value> = outcomes
+            .iter()
+            .map(|(stem, outcome)| (stem.clone(), outcome.to_json()))
+            .collect();
         let mut context = serde_json::Map::new();
-        let mut all = serde_json::Map::new();
-        for (stem, outcome) in &outcomes {
-            all.insert(stem.clone(), outcome.to_json());
-        }
         for (stem, json) in &all {
             context.insert(stem.clone(), json.clone());
         }
         context.insert("results".into(), Value::Object(all));
         context.insert("book".into(), book);
-        let context = Value::Object(context);
-        let tera_context = tera::Context::from_value(context.clone()).unwrap_or_default();
+        // `from_value` moves the values in: no second copy of the results.
+        let context = tera::Context::from_value(Value::Object(context)).unwrap_or_default();
         Inputs {
             outcomes: Arc::new(outcomes),
-            tera_context: Arc::new(tera_context),
             context: Arc::new(context),
             digits,
             used_figures: Arc::default(),
@@ -72,6 +74,8 @@ impl Inputs {
             layout: Engine::default(),
             compat: mdbook::Compat::default(),
             code: Arc::default(),
+            highlights: Arc::default(),
+            figures: None,
         }
     }
 }
@@ -135,7 +139,7 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
     let mut fences =
         |info: &str, code: &str, _offset: usize| -> Result<Option<String>, SpanError> {
             if markdown::language(info) != "autograd" {
-                return Ok(Some(highlight::code_block(info, code, &inputs.code)));
+                return Ok(Some(inputs.highlights.code_block(info, code, &inputs.code)));
             }
             fence_count += 1;
             let with_table = info.split_whitespace().any(|w| w == "table");
@@ -178,6 +182,7 @@ fn expand_here(
         used: inputs.used_figures.clone(),
         layout: inputs.layout,
         digits: inputs.digits,
+        memo: inputs.figures.clone(),
     };
     let source = if inputs.solutions {
         authoring::edition::strip_student_only(&chapter.source)
@@ -241,7 +246,7 @@ fn run_tera(
         None => Vec::new(),
     };
     let markdown_source = tera
-        .render(&name, &inputs.tera_context)
+        .render(&name, &inputs.context)
         .map_err(|e| {
             let position = budget.current().and_then(|p| positions.get(p)).cloned();
             match position {
@@ -406,10 +411,14 @@ fn render_message(inputs: &Inputs, err: &tera::Error) -> String {
     let text = templates::tera_error_text(err);
     let innermost = text.lines().last().unwrap_or("template error").trim();
     if innermost.contains("not found in context") {
-        let known = match &*inputs.context {
-            Value::Object(map) => map.keys().cloned().collect::<Vec<_>>().join(", "),
-            _ => String::new(),
-        };
+        let known: Vec<&str> = inputs
+            .outcomes
+            .keys()
+            .map(String::as_str)
+            .filter(|stem| !["results", "book"].contains(stem))
+            .chain(["results", "book"])
+            .collect();
+        let known = known.join(", ");
         format!("{innermost}: expected one of the results ({known}) or a loop variable")
     } else {
         innermost.to_string()

@@ -7,6 +7,8 @@
 //! in `css/highlight.css`, generated from two syntect themes by [`theme_css`]. Every line is
 //! closed on its own so a hidden line can be wrapped in `<span class="boring">`.
 
+pub mod cache;
+
 use crate::markup::escape;
 use crate::site::mdbook::hidelines::{self, Line};
 use serde::Deserialize;
@@ -46,9 +48,11 @@ static TOML: LazyLock<Option<SyntaxSet>> = LazyLock::new(|| {
 /// The syntax of a fence language (case-insensitive; common aliases such as `shell`, `console`
 /// and `py3` included), or `None` to show the code unhighlighted.
 fn syntax_for(language: &str) -> Option<(&'static SyntaxSet, &'static SyntaxReference)> {
+    if is_plain(language) {
+        return None;
+    }
     let lower = language.to_ascii_lowercase();
     let token = match lower.as_str() {
-        "" | "text" | "plain" | "plaintext" | "txt" | "none" => return None,
         "toml" => {
             let set = TOML.as_ref()?;
             return set.find_syntax_by_name("TOML").map(|s| (set, s));
@@ -63,10 +67,27 @@ fn syntax_for(language: &str) -> Option<(&'static SyntaxSet, &'static SyntaxRefe
     set.find_syntax_by_token(token).map(|s| (set, s))
 }
 
+/// Whether a fence language is shown as plain text (no syntax is loaded for it).
+fn is_plain(language: &str) -> bool {
+    ["", "text", "plain", "plaintext", "txt", "none"]
+        .iter()
+        .any(|plain| language.eq_ignore_ascii_case(plain))
+}
+
+/// The words of an info string (`rust,ignore`, `python hidelines=~`).
+fn info_words(info: &str) -> impl Iterator<Item = &str> {
+    info.split([' ', '\t', ',']).filter(|w| !w.is_empty())
+}
+
+/// The language of an info string: its first word.
+fn language_of(info: &str) -> &str {
+    info_words(info).next().unwrap_or("")
+}
+
 /// The HTML of a fenced code block: `info` is the fence's info string (`rust,ignore`,
 /// `python hidelines=~`), `code` its text.
 pub fn code_block(info: &str, code: &str, config: &CodeConfig) -> String {
-    let mut words = info.split([' ', '\t', ',']).filter(|w| !w.is_empty());
+    let mut words = info_words(info);
     let language = words.next().unwrap_or("");
     let classes: Vec<&str> = words.collect();
     let playground = hidelines::is_playground(language, &classes);

@@ -2,6 +2,7 @@
 //! the filters and functions chapters use (`num`, `figure`, `table`), registered in one place on
 //! top of one sandboxed engine ([`sandbox`]) with budgets ([`budget`]).
 
+pub mod borrowing;
 pub mod budget;
 pub mod instrument;
 pub mod recursion;
@@ -343,6 +344,56 @@ pub struct FigureState {
     pub layout: crate::figure::diagram::Engine,
     /// The book's significant digits (`gradbook.digits`), for the numbers figures print.
     pub digits: usize,
+    /// Figures already drawn from these outcomes, when they are kept between renders.
+    pub memo: Option<Arc<FigureMemo>>,
+}
+
+/// Figures drawn from one set of outcomes (at one layout and one number of digits), by stem,
+/// kind and id prefix: `serve` keeps one per set of results, so re-rendering an edited chapter
+/// draws none of its figures again.
+pub type FigureMemo = Mutex<HashMap<(String, String, String), Arc<Drawn>>>;
+
+/// A drawn figure: the full SVG and the narrow rendering (its SVG on one line).
+pub struct Drawn {
+    svg: String,
+    narrow: Option<figure::Narrow>,
+}
+
+/// Draw figure `kind` of `outcome` with ids under `prefix`, or take it from `state`'s memo.
+fn drawn(
+    state: &FigureState,
+    outcome: &Outcome,
+    of: &str,
+    kind: &str,
+    prefix: &str,
+) -> Result<Arc<Drawn>, String> {
+    let key = (of.to_string(), kind.to_string(), prefix.to_string());
+    if let Some(found) = state
+        .memo
+        .as_ref()
+        .and_then(|m| m.lock().ok().and_then(|m| m.get(&key).cloned()))
+    {
+        return Ok(found);
+    }
+    let digits = crate::format::Digits(state.digits);
+    let svg =
+        figure::draw_with_digits(outcome, kind, prefix, state.layout, digits).ok_or_else(|| {
+            format!(
+                "`{of}` has no figure of kind `{kind}` (kinds: {})",
+                figure::kinds(outcome).join(", ")
+            )
+        })?;
+    let narrow = figure::draw_narrow(outcome, kind, &format!("{prefix}n-"), digits).map(|n| {
+        figure::Narrow {
+            svg: one_line(&n.svg),
+            ..n
+        }
+    });
+    let drawn = Arc::new(Drawn { svg, narrow });
+    if let Some(Ok(mut memo)) = state.memo.as_ref().map(|m| m.lock()) {
+        memo.insert(key, drawn.clone());
+    }
+    Ok(drawn)
 }
 
 /// Draw a figure wrapped in `<figure>` with an optional caption (inline Markdown and math), the
@@ -364,37 +415,23 @@ pub fn figure_html(
     })?;
     state.count += 1;
     let prefix = format!("{}f{}-", state.page_prefix, state.count);
-    let digits = crate::format::Digits(state.digits);
-    let svg = figure::draw_with_digits(outcome, kind, &prefix, state.layout, digits).ok_or_else(
-        || {
-            format!(
-                "`{of}` has no figure of kind `{kind}` (kinds: {})",
-                figure::kinds(outcome).join(", ")
-            )
-        },
-    )?;
+    let drawn = drawn(state, outcome, of, kind, &prefix)?;
     if let Ok(mut used) = state.used.lock() {
         used.insert((of.to_string(), kind.to_string()));
     }
     let svg = match details {
-        Some(table) => crate::site::described::link(&svg, table),
-        None => svg,
+        Some(table) => crate::site::described::link(&drawn.svg, table),
+        None => drawn.svg.clone(),
     };
     let caption = match numbered {
         Some(c) => format!("<figcaption>{c}</figcaption>"),
         None => String::new(),
     };
     let id = label.map_or(format!("{prefix}figure"), str::to_string);
-    let narrow = figure::draw_narrow(outcome, kind, &format!("{prefix}n-"), digits).map(|n| {
-        figure::Narrow {
-            svg: one_line(&n.svg),
-            ..n
-        }
-    });
     Ok(crate::site::figure_frame::frame(
         &id,
         &one_line(&svg),
-        narrow.as_ref(),
+        drawn.narrow.as_ref(),
         &caption,
     ))
 }
@@ -402,7 +439,7 @@ pub fn figure_html(
 /// A chapter's engine: the sandbox, `num`, `figure`, `table`, `claim` and the budget checks.
 pub fn chapter_engine(
     state: FigureState,
-    context: Arc<Value>,
+    context: Arc<tera::Context>,
     digits: usize,
     reads: &Reads,
     budget: &Arc<budget::Budget>,
@@ -432,7 +469,7 @@ fn record(reads: &Reads, of: &str) {
 pub fn register_functions(
     tera: &mut Tera,
     state: FigureState,
-    context: Arc<Value>,
+    context: Arc<tera::Context>,
     digits: usize,
     reads: &Reads,
 ) {
@@ -488,7 +525,7 @@ pub fn register_functions(
                     // A labelled table's id goes on its numbered wrapper (`wrap_table`).
                     id: None,
                 };
-                let value = lookup(&context, &of).ok_or_else(|| {
+                let value = lookup_in(&context, &of).ok_or_else(|| {
                     tera::Error::msg(format!("table: `{of}` not found in the results"))
                 })?;
                 let caption = str_arg(args, "caption")?;
@@ -525,6 +562,14 @@ pub fn lookup<'v>(root: &'v Value, path: &str) -> Option<&'v Value> {
         Value::Array(items) => key.parse::<usize>().ok().and_then(|i| items.get(i)),
         _ => None,
     })
+}
+
+/// [`lookup`] in a Tera context, whose top level is the results by stem.
+pub fn lookup_in<'v>(context: &'v tera::Context, path: &str) -> Option<&'v Value> {
+    match path.split_once('.') {
+        Some((head, rest)) => lookup(context.get(head)?, rest),
+        None => context.get(path),
+    }
 }
 
 /// How to draw a table.
@@ -701,6 +746,10 @@ mod tests {
         let v = json!({"a": {"b": [10, {"c": 5}]}});
         assert_eq!(lookup(&v, "a.b.1.c"), Some(&json!(5)));
         assert_eq!(lookup(&v, "a.x"), None);
+        let context = tera::Context::from_value(v.clone()).unwrap();
+        for path in ["a", "a.b.1.c", "a.b.0", "a.x", "a.", "", "x", "a.b.2"] {
+            assert_eq!(lookup_in(&context, path), lookup(&v, path), "{path}");
+        }
     }
 
     #[test]

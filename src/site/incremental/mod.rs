@@ -328,7 +328,8 @@ impl Session {
             .iter()
             .map(|(s, r)| (s.clone(), r.outcome.clone()))
             .collect();
-        let inputs = build::chapter_inputs(book, outcomes);
+        let mut inputs = build::chapter_inputs(book, outcomes);
+        inputs.figures = Some(Arc::default());
         self.inputs = Some((settings, versions, inputs.clone()));
         inputs
     }

@@ -11,6 +11,9 @@
 //! | `include`, `import`, `extends`, `block`, `super` | tag | refused in chapters (one template each) |
 //! | `replace`, `indent`, `join`, `split`, `concat` | filter | kept, size checked before they run |
 //! | every other filter and test | filter/test | kept: pure functions of their arguments, result size checked |
+//!
+//! `first`, `last`, `nth`, `filter` and `map` on arrays run through [`super::borrowing`] (the
+//! same results without copying the array).
 
 use serde_json::Value;
 use std::collections::HashMap;
@@ -135,7 +138,10 @@ impl Filter for Checked {
                 )));
             }
         }
-        let result = self.inner.filter(value, args)?;
+        let result = match super::borrowing::apply(&self.name, value, args) {
+            Some(result) => result,
+            None => self.inner.filter(value, args)?,
+        };
         check_value(&result).map_err(|e| tera::Error::msg(format!("{}: {e}", self.name)))?;
         Ok(result)
     }
