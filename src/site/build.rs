@@ -5,7 +5,7 @@ use crate::figure;
 use crate::figure::export::{self, Format};
 use crate::site::assets;
 use crate::site::authoring::edition::{self, Edition};
-use crate::site::authoring::numbering;
+use crate::site::authoring::{marker, numbering};
 use crate::site::book::{Book, Chapter};
 use crate::site::cache::Cache;
 use crate::site::chapter::{self, Inputs};
@@ -135,6 +135,10 @@ pub fn render_site(
     Ok((site, pages, figures))
 }
 
+/// Chapters rendered (in parallel) at a time before their pages are written: bounds the pages
+/// held in memory.
+const RENDER_WINDOW: usize = 64;
+
 /// Render every page of the site from the outcomes into `sink`, each page as soon as it is
 /// wrapped: (page count, figure count).
 pub fn render_into(
@@ -146,35 +150,57 @@ pub fn render_into(
     let mut inputs = chapter_inputs(book, outcomes);
     inputs.solutions = !options.without_solutions;
     let search = book.config.output.html.search.enable;
-    let mut rendered: Vec<Rendered> = book
-        .chapters
-        .par_iter()
-        .map(|c| {
-            let mut page = chapter::render(c, &inputs)?;
-            if !search {
-                // Only the search index reads them.
-                page.sections = Vec::new();
+    let render = |chapters: &[Chapter]| {
+        chapters
+            .par_iter()
+            .map(|c| {
+                let mut page = chapter::render(c, &inputs)?;
+                if !search {
+                    // Only the search index reads them.
+                    page.sections = Vec::new();
+                }
+                Ok(page)
+            })
+            .collect::<Result<Vec<_>, crate::diag::Diagnostic>>()
+    };
+    let tera = templates::page_templates(&book.root)?;
+    let pages = Pages::new(book, &tera, options);
+    let mut book_wide = pages.book_wide(sink)?;
+    let mut count = 0;
+    let mut write = |i: usize, page: &Rendered, sink: &mut dyn Sink| -> Result<()> {
+        for (path, html) in pages.chapter_pages(i, &page.html)? {
+            sink.put(&path, html.as_bytes())?;
+            count += 1;
+        }
+        book_wide.add(page, sink)
+    };
+    // A page without numbering placeholders is final as rendered, and is written (and
+    // dropped) as soon as the pages before it are; from the first page that needs the book's
+    // labels on, pages are kept until every chapter has been rendered.
+    let mut rendered: Vec<Rendered> = Vec::with_capacity(book.chapters.len());
+    let mut first_kept = None;
+    for window in book.chapters.chunks(RENDER_WINDOW) {
+        for page in render(window)? {
+            let i = rendered.len();
+            if first_kept.is_none() && !page.html.contains(marker::OPEN) {
+                write(i, &page, sink)?;
+                rendered.push(Rendered::default());
+            } else {
+                first_kept.get_or_insert(i);
+                rendered.push(page);
             }
-            Ok(page)
-        })
-        .collect::<Result<_, crate::diag::Diagnostic>>()?;
+        }
+    }
     let full = if options.without_solutions {
         Some(edition::full_numbers(book, &inputs)?)
     } else {
         None
     };
-    numbering::number_book(&book.chapters, &mut rendered, full.as_ref())?;
-    let tera = templates::page_templates(&book.root)?;
-    let pages = Pages::new(book, &tera, options);
-    let mut count = 0;
-    let mut book_wide = pages.book_wide(sink)?;
-    // Each chapter's HTML is dropped once its pages and its print section are written.
-    for (i, page) in rendered.into_iter().enumerate() {
-        for (path, html) in pages.chapter_pages(i, &page.html)? {
-            sink.put(&path, html.as_bytes())?;
-            count += 1;
+    if let Some(first) = first_kept {
+        numbering::number_book(&book.chapters, &mut rendered, full.as_ref())?;
+        for (i, page) in rendered.into_iter().enumerate().skip(first) {
+            write(i, &page, sink)?;
         }
-        book_wide.add(&page, sink)?;
     }
     count += book_wide.finish(sink)?;
     let used = inputs
