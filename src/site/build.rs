@@ -137,7 +137,7 @@ pub fn render_site(
 
 /// Chapters rendered (in parallel) at a time before their pages are written: bounds the pages
 /// held in memory.
-const RENDER_WINDOW: usize = 64;
+const RENDER_WINDOW: usize = 16;
 
 /// Render every page of the site from the outcomes into `sink`, each page as soon as it is
 /// wrapped: (page count, figure count).
