@@ -5,7 +5,7 @@ use crate::figure;
 use crate::figure::export::{self, Format};
 use crate::site::assets;
 use crate::site::authoring::edition::{self, Edition};
-use crate::site::authoring::numbering;
+use crate::site::authoring::{marker, numbering};
 use crate::site::book::{Book, Chapter};
 use crate::site::cache::Cache;
 use crate::site::chapter::{self, Inputs};
@@ -135,6 +135,10 @@ pub fn render_site(
     Ok((site, pages, figures))
 }
 
+/// Chapters rendered (in parallel) at a time before their pages are written: bounds the pages
+/// held in memory.
+const RENDER_WINDOW: usize = 16;
+
 /// Render every page of the site from the outcomes into `sink`, each page as soon as it is
 /// wrapped: (page count, figure count).
 pub fn render_into(
@@ -145,27 +149,60 @@ pub fn render_into(
 ) -> Result<(usize, usize)> {
     let mut inputs = chapter_inputs(book, outcomes);
     inputs.solutions = !options.without_solutions;
-    let mut rendered: Vec<Rendered> = book
-        .chapters
-        .par_iter()
-        .map(|c| chapter::render(c, &inputs))
-        .collect::<Result<_, _>>()?;
+    let search = book.config.output.html.search.enable;
+    let render = |chapters: &[Chapter]| {
+        chapters
+            .par_iter()
+            .map(|c| {
+                let mut page = chapter::render(c, &inputs)?;
+                if !search {
+                    // Only the search index reads them.
+                    page.sections = Vec::new();
+                }
+                Ok(page)
+            })
+            .collect::<Result<Vec<_>, crate::diag::Diagnostic>>()
+    };
+    let tera = templates::page_templates(&book.root)?;
+    let pages = Pages::new(book, &tera, options);
+    let mut book_wide = pages.book_wide(sink)?;
+    let mut count = 0;
+    let mut write = |i: usize, page: &Rendered, sink: &mut dyn Sink| -> Result<()> {
+        for (path, html) in pages.chapter_pages(i, &page.html)? {
+            sink.put(&path, html.as_bytes())?;
+            count += 1;
+        }
+        book_wide.add(page, sink)
+    };
+    // A page without numbering placeholders is final as rendered, and is written (and
+    // dropped) as soon as the pages before it are; from the first page that needs the book's
+    // labels on, pages are kept until every chapter has been rendered.
+    let mut rendered: Vec<Rendered> = Vec::with_capacity(book.chapters.len());
+    let mut first_kept = None;
+    for window in book.chapters.chunks(RENDER_WINDOW) {
+        for page in render(window)? {
+            let i = rendered.len();
+            if first_kept.is_none() && !page.html.contains(marker::OPEN) {
+                write(i, &page, sink)?;
+                rendered.push(Rendered::default());
+            } else {
+                first_kept.get_or_insert(i);
+                rendered.push(page);
+            }
+        }
+    }
     let full = if options.without_solutions {
         Some(edition::full_numbers(book, &inputs)?)
     } else {
         None
     };
-    numbering::number_book(&book.chapters, &mut rendered, full.as_ref())?;
-    let tera = templates::page_templates(&book.root)?;
-    let pages = Pages::new(book, &tera, options);
-    let mut count = 0;
-    for (i, page) in rendered.iter().enumerate() {
-        for (path, html) in pages.chapter_pages(i, &page.html)? {
-            sink.put(&path, html.as_bytes())?;
-            count += 1;
+    if let Some(first) = first_kept {
+        numbering::number_book(&book.chapters, &mut rendered, full.as_ref())?;
+        for (i, page) in rendered.into_iter().enumerate().skip(first) {
+            write(i, &page, sink)?;
         }
     }
-    count += pages.shared_files(&rendered, sink)?;
+    count += book_wide.finish(sink)?;
     let used = inputs
         .used_figures
         .lock()
@@ -305,16 +342,46 @@ impl<'a> Pages<'a> {
     /// the static assets and the book's extra CSS and JS, from every chapter's rendering (in
     /// book order); returns the pages added.
     pub fn shared_files(&self, rendered: &[Rendered], site: &mut dyn Sink) -> Result<usize> {
+        let mut book_wide = self.book_wide(site)?;
+        for page in rendered {
+            book_wide.add(page, site)?;
+        }
+        book_wide.finish(site)
+    }
+
+    /// Start the files every chapter feeds, to be given each chapter's rendering in book order
+    /// ([`BookWide::add`]) and completed with the book's other shared files
+    /// ([`BookWide::finish`]).
+    pub fn book_wide(&self, site: &mut dyn Sink) -> Result<BookWide<'_, 'a>> {
+        let book = self.book;
+        let print = if book.config.output.html.print.enable {
+            // A book's own templates may use the content otherwise than printing it once.
+            let own_templates = assets::TEMPLATES
+                .iter()
+                .any(|(name, _)| book.root.join("templates").join(name).is_file());
+            let page = if own_templates {
+                None
+            } else {
+                Some(self.special_page(print::PATH, print::PLACEHOLDER, "Print")?)
+            };
+            Some(print::Writer::start(&book.chapters, page.as_deref(), site)?)
+        } else {
+            None
+        };
+        Ok(BookWide {
+            pages: self,
+            print,
+            docs: Vec::new(),
+            next: 0,
+        })
+    }
+
+    /// The 404 page, the table of contents (data and page), the search index of `docs`, the
+    /// static assets and the book's extra CSS and JS; returns the pages added.
+    fn other_shared_files(&self, docs: &[search::Doc], site: &mut dyn Sink) -> Result<usize> {
         let book = self.book;
         let config = &book.config;
         let mut pages = 0;
-        if config.output.html.print.enable {
-            let html: Vec<&str> = rendered.iter().map(|r| r.html.as_str()).collect();
-            let all = print::body(&book.chapters, &html);
-            let html = self.special_page("print.html", &all, "Print")?;
-            site.put("print.html", html.as_bytes())?;
-            pages += 1;
-        }
         let not_found = "<h1 id=\"page-not-found\">Page not found</h1>\n<p>This page does not exist. Try the table of contents or the search box.</p>\n";
         let (not_found_path, not_found) = crate::site::mdbook::extras::not_found(book, not_found)?;
         let html = self.special_page("404.html", &not_found, "Page not found")?;
@@ -335,15 +402,7 @@ impl<'a> Pages<'a> {
         site.put(toc::PAGE_PATH, html.as_bytes())?;
         pages += 1;
         if config.output.html.search.enable {
-            let mut docs = Vec::new();
-            for (chapter, page) in book.chapters.iter().zip(rendered) {
-                docs.extend(search::docs(
-                    &chapter.name,
-                    &chapter.out_path(),
-                    &page.sections,
-                ));
-            }
-            site.put("searchindex.js", search::index_script(&docs).as_bytes())?;
+            site.put("searchindex.js", search::index_script(docs).as_bytes())?;
         }
         for (path, bytes) in assets::STATIC {
             site.put(path, bytes)?;
@@ -363,6 +422,51 @@ impl<'a> Pages<'a> {
         }
         crate::site::mdbook::extras::add(book, site, self.options.without_solutions)?;
         Ok(pages)
+    }
+}
+
+/// The files every chapter feeds, filled one chapter at a time in book order: the print page
+/// (written as it grows) and the search index's documents; see [`Pages::book_wide`].
+pub struct BookWide<'p, 'a> {
+    pages: &'p Pages<'a>,
+    print: Option<print::Writer>,
+    docs: Vec<search::Doc>,
+    /// The index of the next chapter.
+    next: usize,
+}
+
+impl BookWide<'_, '_> {
+    /// Add the next chapter's rendering.
+    pub fn add(&mut self, page: &Rendered, site: &mut dyn Sink) -> Result<()> {
+        let chapter = self
+            .pages
+            .book
+            .chapters
+            .get(self.next)
+            .context("internal: more renderings than chapters")?;
+        self.next += 1;
+        if let Some(print) = &mut self.print {
+            print.add(chapter, &page.html, site)?;
+        }
+        if self.pages.book.config.output.html.search.enable {
+            self.docs.extend(search::docs(
+                &chapter.name,
+                &chapter.out_path(),
+                &page.sections,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Complete the print page and write every other shared file; returns the pages added.
+    pub fn finish(self, site: &mut dyn Sink) -> Result<usize> {
+        let pages = self.pages;
+        let mut count = 0;
+        if let Some(print) = self.print {
+            print.finish(site, |body| pages.special_page(print::PATH, body, "Print"))?;
+            count += 1;
+        }
+        Ok(count + pages.other_shared_files(&self.docs, site)?)
     }
 }
 

@@ -18,6 +18,7 @@ use anyhow::{Context, Result};
 use marker::Found;
 use staging::Stage;
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The files of a site by path (`/`-separated, relative to the site root), in sorted order.
@@ -38,6 +39,9 @@ impl SiteFiles {
 pub trait Sink {
     /// Add (or replace) the file at site path `path`.
     fn put(&mut self, path: &str, contents: &[u8]) -> Result<()>;
+    /// Add `contents` at the end of the file already put at site path `path` (a page written
+    /// in pieces as they are made).
+    fn append(&mut self, path: &str, contents: &[u8]) -> Result<()>;
     /// Whether a file was already put at site path `path`.
     fn contains(&self, path: &str) -> bool;
 }
@@ -45,6 +49,14 @@ pub trait Sink {
 impl Sink for SiteFiles {
     fn put(&mut self, path: &str, contents: &[u8]) -> Result<()> {
         self.add(path, contents);
+        Ok(())
+    }
+
+    fn append(&mut self, path: &str, contents: &[u8]) -> Result<()> {
+        self.files
+            .get_mut(path)
+            .with_context(|| format!("internal: appending to {path}, which was never put"))?
+            .extend_from_slice(contents);
         Ok(())
     }
 
@@ -61,6 +73,18 @@ struct Staged<'a> {
 impl Sink for Staged<'_> {
     fn put(&mut self, path: &str, contents: &[u8]) -> Result<()> {
         write_file(self.root, path, contents)
+    }
+
+    fn append(&mut self, path: &str, contents: &[u8]) -> Result<()> {
+        if !stays_inside(path) {
+            anyhow::bail!("refusing to write `{path}`: a site file must stay inside the site");
+        }
+        let target = self.root.join(path);
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&target)
+            .and_then(|mut file| file.write_all(contents))
+            .with_context(|| format!("writing {}", target.display()))
     }
 
     fn contains(&self, path: &str) -> bool {

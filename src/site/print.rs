@@ -4,11 +4,24 @@
 use crate::markup::escape;
 use crate::site::book::Chapter;
 use crate::site::chapter::figure_prefix;
+use crate::site::output::Sink;
+use anyhow::Result;
 use std::collections::HashMap;
+
+/// The print page's path in the site.
+pub const PATH: &str = "print.html";
 
 /// The print-page section of every chapter by its site path (`q2-bump.html` →
 /// `chapter-q2-bump`), looked up once per link instead of searching every chapter.
 type Sections = HashMap<String, String>;
+
+/// What the print template is given as the page's content while the page is streamed: the
+/// chapters' sections take its place. It holds a `<`, so an escaped use of the content does
+/// not match it.
+pub const PLACEHOLDER: &str = "<gradbook-print-body/>";
+
+/// Bytes of sections gathered before they are appended to the site's `print.html`.
+const FLUSH_AT: usize = 64 << 10;
 
 /// The id of a chapter's section on the print page (`chapter-q2-bump`).
 pub fn section_id(chapter: &Chapter) -> String {
@@ -21,34 +34,81 @@ pub fn section_id(chapter: &Chapter) -> String {
     )
 }
 
-/// The body of the print page from every chapter and its HTML, in book order.
-pub fn body(chapters: &[Chapter], html: &[&str]) -> String {
-    let sections: Sections = chapters
-        .iter()
-        .map(|c| (c.out_path(), section_id(c)))
-        .collect();
-    let mut out = String::new();
-    for (chapter, page) in chapters.iter().zip(html) {
-        let id = section_id(chapter);
-        out.push_str(&format!(
-            "<section class=\"print-chapter\" id=\"{}\">{}</section>\n",
-            escape(&id),
-            rewrite(
-                &crate::site::authoring::open_all_details(page),
-                chapter,
-                &sections
-            )
-        ));
+/// The print page (`print.html`) being written into a site one chapter at a time, in book
+/// order, so that no chapter's HTML is kept until the page is complete. The page template is
+/// rendered once with [`PLACEHOLDER`] as its content; when the placeholder comes out exactly
+/// once, what precedes it is written at once and the sections follow it as they come. A book's
+/// own template that uses the content otherwise gets the whole body at the end instead.
+pub struct Writer {
+    sections: Sections,
+    /// What follows the body, when the page is streamed.
+    tail: Option<String>,
+    /// Sections not yet appended (the whole body when the page is not streamed).
+    pending: String,
+}
+
+impl Writer {
+    /// Start the print page of `chapters`, whose template rendered with [`PLACEHOLDER`] as
+    /// content gave `page` (`None`: render it whole at the end).
+    pub fn start(chapters: &[Chapter], page: Option<&str>, site: &mut dyn Sink) -> Result<Writer> {
+        let mut parts = page.into_iter().flat_map(|p| p.split(PLACEHOLDER));
+        let tail = match (parts.next(), parts.next(), parts.next()) {
+            (Some(head), Some(tail), None) => {
+                site.put(PATH, head.as_bytes())?;
+                Some(tail.to_string())
+            }
+            _ => None,
+        };
+        Ok(Writer {
+            sections: chapters
+                .iter()
+                .map(|c| (c.out_path(), section_id(c)))
+                .collect(),
+            tail,
+            pending: String::new(),
+        })
     }
-    out
+
+    /// Add the section of `chapter`, whose page body is `html` (the next chapter in book
+    /// order).
+    pub fn add(&mut self, chapter: &Chapter, html: &str, site: &mut dyn Sink) -> Result<()> {
+        let out = &mut self.pending;
+        out.push_str("<section class=\"print-chapter\" id=\"");
+        out.push_str(&escape(&section_id(chapter)));
+        out.push_str("\">");
+        let html = crate::site::authoring::open_all_details(html);
+        rewrite(&html, chapter, &self.sections, out);
+        out.push_str("</section>\n");
+        if self.tail.is_some() && self.pending.len() >= FLUSH_AT {
+            site.append(PATH, self.pending.as_bytes())?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+
+    /// Complete the page; `render` draws the whole page from the whole body when the page was
+    /// not streamed.
+    pub fn finish(
+        mut self,
+        site: &mut dyn Sink,
+        render: impl FnOnce(&str) -> Result<String>,
+    ) -> Result<()> {
+        match self.tail {
+            Some(tail) => {
+                self.pending.push_str(&tail);
+                site.append(PATH, self.pending.as_bytes())
+            }
+            None => site.put(PATH, render(&self.pending)?.as_bytes()),
+        }
+    }
 }
 
 /// Prefix `id="…"` and `href="#…"` of one chapter with its section id, leaving figure ids
-/// (already unique per chapter) alone, and point links to other chapters at their sections.
-fn rewrite(html: &str, chapter: &Chapter, sections: &Sections) -> String {
+/// (already unique per chapter) alone, and point links to other chapters at their sections;
+/// the result is added to `out`.
+fn rewrite(html: &str, chapter: &Chapter, sections: &Sections, out: &mut String) {
     let own = section_id(chapter);
     let keep = figure_prefix(chapter);
-    let mut out = String::with_capacity(html.len() + 256);
     let mut attributes = Attributes::new(html);
     let mut cursor = 0;
     while let Some((attr, value_start)) = attributes.next_from(cursor) {
@@ -68,7 +128,6 @@ fn rewrite(html: &str, chapter: &Chapter, sections: &Sections) -> String {
         cursor = value_start + end;
     }
     out.push_str(&html[cursor..]);
-    out
 }
 
 #[derive(Clone, Copy)]
@@ -173,6 +232,7 @@ fn resolve(from: &str, link: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::site::output::SiteFiles;
     use std::path::PathBuf;
 
     fn chapter(path: &str) -> Chapter {
@@ -185,12 +245,45 @@ mod tests {
         }
     }
 
+    /// The print page of `chapters` with bodies `html`, from a template printing the content
+    /// between a head and a tail paragraph.
+    fn body(chapters: &[Chapter], html: &[&str]) -> String {
+        let mut site = SiteFiles::default();
+        let page = format!("<p>head</p>{PLACEHOLDER}<p>tail</p>");
+        let mut writer = Writer::start(chapters, Some(&page), &mut site).unwrap();
+        for (chapter, html) in chapters.iter().zip(html) {
+            writer.add(chapter, html, &mut site).unwrap();
+        }
+        writer.finish(&mut site, |_| unreachable!()).unwrap();
+        String::from_utf8(site.files.remove(PATH).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_template_that_does_not_print_the_content_once_gets_the_whole_body() {
+        let chapters = [chapter("a.md"), chapter("b.md")];
+        let mut site = SiteFiles::default();
+        let page = format!("{PLACEHOLDER}{PLACEHOLDER}");
+        let mut writer = Writer::start(&chapters, Some(&page), &mut site).unwrap();
+        writer.add(&chapters[0], "<p>A</p>", &mut site).unwrap();
+        writer.add(&chapters[1], "<p>B</p>", &mut site).unwrap();
+        assert!(site.files.is_empty(), "nothing written before the end");
+        writer
+            .finish(&mut site, |body| Ok(format!("[{body}]")))
+            .unwrap();
+        assert_eq!(
+            site.files[PATH],
+            b"[<section class=\"print-chapter\" id=\"chapter-a\"><p>A</p></section>\n<section class=\"print-chapter\" id=\"chapter-b\"><p>B</p></section>\n]"
+        );
+    }
+
     #[test]
     fn ids_are_unique_per_chapter() {
         let chapters = [chapter("a.md"), chapter("sub/b.md")];
         let a = "<h2 id=\"q\"><a class=\"header\" href=\"#q\">Q</a></h2><svg id=\"a-html-f1-svg\"><use href=\"#a-html-f1-x\"/></svg><a href=\"sub/b.html#q\">b</a>";
         let b = "<h2 id=\"q\"><a class=\"header\" href=\"#q\">Q</a></h2><a href=\"../a.html\">a</a><a href=\"https://e.org/#x\">e</a>";
         let html = body(&chapters, &[a, b]);
+        assert!(html.starts_with("<p>head</p><section class=\"print-chapter\" id=\"chapter-a\">"));
+        assert!(html.ends_with("</section>\n<p>tail</p>"));
         assert!(html.contains("<h2 id=\"chapter-a-q\"><a class=\"header\" href=\"#chapter-a-q\">"));
         assert!(html.contains("<h2 id=\"chapter-sub-b-q\">"));
         assert!(html.contains("id=\"a-html-f1-svg\""), "figure ids kept");

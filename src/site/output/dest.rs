@@ -4,6 +4,7 @@
 use crate::config::Config;
 use crate::site::book::Book;
 use anyhow::{Context, Result};
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 /// The paths a site folder must never be, contain or (for folders) lie inside.
@@ -100,15 +101,16 @@ impl Protected {
 
     /// Every protected path in both its lexical and its on-disk form.
     fn both_forms(&self) -> Protected {
-        let twice = |p: &PathBuf| [normalize(p), on_disk(p)];
+        let mut resolver = Resolver::default();
+        let mut twice = |p: &PathBuf| [normalize(p), resolver.on_disk(p)];
         Protected {
-            roots: self.roots.iter().flat_map(twice).collect(),
+            roots: self.roots.iter().flat_map(&mut twice).collect(),
             folders: self
                 .folders
                 .iter()
                 .flat_map(|(f, n)| twice(f).map(|p| (p, n.clone())))
                 .collect(),
-            files: self.files.iter().flat_map(twice).collect(),
+            files: self.files.iter().flat_map(&mut twice).collect(),
         }
     }
 }
@@ -214,6 +216,34 @@ pub fn on_disk(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// [`on_disk`] for many paths, each folder resolved once: a book's chapters share a few
+/// folders, and resolving every one of their paths component by component cost a `realpath`
+/// per component per chapter.
+#[derive(Default)]
+struct Resolver {
+    folders: HashMap<PathBuf, PathBuf>,
+}
+
+impl Resolver {
+    /// Where the absolute path `path` leads on disk, as [`on_disk`] says.
+    fn on_disk(&mut self, path: &Path) -> PathBuf {
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return on_disk(path);
+        };
+        let out = self
+            .folders
+            .entry(parent.to_path_buf())
+            .or_insert_with(|| on_disk(parent))
+            .join(name);
+        match out.symlink_metadata() {
+            // Its folder exists, so it is resolved already: only a link needs resolving.
+            Ok(meta) if !meta.file_type().is_symlink() => out,
+            Ok(_) => std::fs::canonicalize(&out).unwrap_or(out),
+            Err(_) => out,
+        }
+    }
 }
 
 /// The user's home folder, if the environment names one.
@@ -327,6 +357,47 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("content"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_resolver_finds_what_on_disk_finds() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(tmp.path()).unwrap();
+        std::fs::create_dir_all(root.join("book/content/part")).unwrap();
+        std::fs::create_dir_all(root.join("elsewhere/deep")).unwrap();
+        std::fs::write(root.join("book/content/part/a.md"), "").unwrap();
+        std::fs::write(root.join("elsewhere/deep/b.md"), "").unwrap();
+        let link = |to: &str, at: &str| {
+            std::os::unix::fs::symlink(root.join(to), root.join(at)).unwrap();
+        };
+        link("elsewhere/deep", "book/link");
+        link("elsewhere/deep/b.md", "book/content/b.md");
+        link("book/content", "book/content/part/up");
+        let mut resolver = Resolver::default();
+        for path in [
+            "book/content/part/a.md",
+            "book/content/part/missing.md",
+            "book/content/b.md",
+            "book/link/b.md",
+            "book/link/../site",
+            "book/link/..",
+            "book/content/part/up/part/a.md",
+            "book/content/part/up/b.md",
+            "book/content/./part/../b.md",
+            "missing/deeper/c.md",
+            "book",
+        ] {
+            let path = root.join(path);
+            for _ in 0..2 {
+                assert_eq!(
+                    resolver.on_disk(&path),
+                    on_disk(&path),
+                    "{}",
+                    path.display()
+                );
+            }
+        }
     }
 
     #[test]
