@@ -9,6 +9,7 @@
 
 pub mod dest;
 pub mod marker;
+pub mod reuse;
 pub mod staging;
 
 pub use dest::{Destination, Protected};
@@ -17,7 +18,7 @@ pub use marker::{MARKER, MARKER_TEXT};
 use anyhow::{Context, Result};
 use marker::Found;
 use staging::Stage;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -65,14 +66,45 @@ impl Sink for SiteFiles {
     }
 }
 
-/// A staging folder being filled: every path is checked to stay inside it before the write.
+/// A staging folder being filled: every path is checked to stay inside it before the write;
+/// files identical to the previous site's are hard-linked from it ([`reuse`]).
 struct Staged<'a> {
     root: &'a Path,
+    previous: Option<reuse::Previous>,
+    /// Paths hard-linked from the previous site: never written through (that would change the
+    /// previous site too), but replaced by a file of their own first.
+    linked: HashSet<String>,
+}
+
+impl Staged<'_> {
+    /// Give `path`, if it was linked to the previous site, a file of its own.
+    fn unlink_previous(&mut self, path: &str, target: &Path) -> Result<()> {
+        if self.linked.remove(path) {
+            let bytes =
+                std::fs::read(target).with_context(|| format!("reading {}", target.display()))?;
+            std::fs::remove_file(target)
+                .and_then(|()| std::fs::write(target, bytes))
+                .with_context(|| format!("writing {}", target.display()))?;
+        }
+        Ok(())
+    }
 }
 
 impl Sink for Staged<'_> {
     fn put(&mut self, path: &str, contents: &[u8]) -> Result<()> {
-        write_file(self.root, path, contents)
+        let target = prepare(self.root, path)?;
+        if self.linked.remove(path) {
+            std::fs::remove_file(&target)
+                .with_context(|| format!("replacing {}", target.display()))?;
+        }
+        if let Some(previous) = &mut self.previous
+            && !target.exists()
+            && previous.link_if_same(path, contents, &target)
+        {
+            self.linked.insert(path.to_string());
+            return Ok(());
+        }
+        std::fs::write(&target, contents).with_context(|| format!("writing {}", target.display()))
     }
 
     fn append(&mut self, path: &str, contents: &[u8]) -> Result<()> {
@@ -80,6 +112,7 @@ impl Sink for Staged<'_> {
             anyhow::bail!("refusing to write `{path}`: a site file must stay inside the site");
         }
         let target = self.root.join(path);
+        self.unlink_previous(path, &target)?;
         std::fs::OpenOptions::new()
             .append(true)
             .open(&target)
@@ -147,11 +180,17 @@ pub fn write_streaming<T>(
         );
     }
     staging::remove_stale(target)?;
-    replaceable(dest)?;
+    let previous = (replaceable(dest)? == Found::Site).then(|| reuse::Previous::new(target));
     let staging = staging::path(target, Stage::Tmp);
     std::fs::create_dir(&staging).with_context(|| format!("creating {}", staging.display()))?;
     let result = marker::mark(&staging)
-        .and_then(|()| produce(&mut Staged { root: &staging }))
+        .and_then(|()| {
+            produce(&mut Staged {
+                root: &staging,
+                previous,
+                linked: HashSet::new(),
+            })
+        })
         .and_then(|value| swap(&staging, dest).map(|()| value));
     if result.is_err() {
         let _ = marker::remove_site(&staging);
@@ -168,8 +207,8 @@ fn stays_inside(path: &str) -> bool {
             .all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
-/// Write one site file under the staging folder `root`.
-fn write_file(root: &Path, path: &str, contents: &[u8]) -> Result<()> {
+/// The path of site file `path` under the staging folder `root`, its folder created.
+fn prepare(root: &Path, path: &str) -> Result<PathBuf> {
     if !stays_inside(path) {
         anyhow::bail!("refusing to write `{path}`: a site file must stay inside the site");
     }
@@ -179,7 +218,7 @@ fn write_file(root: &Path, path: &str, contents: &[u8]) -> Result<()> {
     {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    std::fs::write(&target, contents).with_context(|| format!("writing {}", target.display()))
+    Ok(target)
 }
 
 fn swap(staging: &Path, dest: &Destination) -> Result<()> {
