@@ -295,6 +295,47 @@ mod tests {
         }
     }
 
+    #[test]
+    fn files_reused_from_the_previous_site_are_never_written_through() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = destination(&tmp.path().join("book"));
+        write_streaming(&dest, |sink| {
+            for (path, text) in [("a.html", "A"), ("b.html", "B"), ("part/c.html", "C")] {
+                sink.put(path, text.as_bytes())?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        // A build that links all three (same bytes), then appends to one, puts another again and
+        // fails: the previous site must be exactly as it was.
+        let failed: Result<()> = write_streaming(&dest, |sink| {
+            sink.put("a.html", b"A")?;
+            sink.put("b.html", b"B")?;
+            sink.put("part/c.html", b"C")?;
+            sink.append("a.html", b" more")?;
+            sink.put("b.html", b"changed")?;
+            anyhow::bail!("the build failed")
+        });
+        assert!(failed.is_err());
+        let read = |p: &str| std::fs::read_to_string(dest.path.join(p)).unwrap();
+        assert_eq!((read("a.html"), read("b.html")), ("A".into(), "B".into()));
+        // A build that succeeds: the new site has its own bytes, the reused file is intact.
+        write_streaming(&dest, |sink| {
+            sink.put("a.html", b"A")?;
+            sink.append("a.html", b" more")?;
+            sink.put("b.html", b"B")?;
+            sink.put("b.html", b"changed")?;
+            sink.put("part/c.html", b"C")
+        })
+        .unwrap();
+        assert_eq!(
+            (read("a.html"), read("b.html"), read("part/c.html")),
+            ("A more".into(), "changed".into(), "C".into())
+        );
+        let links = std::fs::symlink_metadata(dest.path.join("part/c.html")).unwrap();
+        assert_eq!(std::os::unix::fs::MetadataExt::nlink(&links), 1);
+    }
+
     fn site(index: &str) -> SiteFiles {
         let mut site = SiteFiles::default();
         site.add("index.html", index);
