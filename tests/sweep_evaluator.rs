@@ -100,14 +100,6 @@ fn reused_buffers_give_the_same_bits_as_fresh_evaluations() {
         let values = random_values(&mut rng, net.params.len(), 30.0);
         net.evaluate_into(&values, &mut eval, &mut gh);
         let fresh = net.evaluate(&values);
-        let bits = |e: &Evaluation| -> Vec<u64> {
-            e.z.iter()
-                .chain(&e.h)
-                .chain(&e.dsigma)
-                .chain(&e.grads)
-                .map(|x| x.to_bits())
-                .collect()
-        };
         assert_eq!(bits(&eval), bits(&fresh));
     }
 }
@@ -118,14 +110,6 @@ fn the_pair_evaluator_gives_the_bits_of_each_network_evaluated_alone() {
     // against `Network::evaluate` of each network on its own — which the test above checks
     // against the tape — on every variant, sigmoid and tanh, including ±0, huge and tiny values.
     let mut rng = ChaCha8Rng::seed_from_u64(41);
-    let bits = |e: &Evaluation| -> Vec<u64> {
-        e.z.iter()
-            .chain(&e.h)
-            .chain(&e.dsigma)
-            .chain(&e.grads)
-            .map(|x| x.to_bits())
-            .collect()
-    };
     let specials = [0.0, -0.0, 1e-300, -1e-300, 40.0, -40.0, 800.0, -800.0];
     let mut checked = 0;
     for pair in all_pairs() {
@@ -161,14 +145,6 @@ fn lanes_evaluated_side_by_side_give_the_bits_of_each_set_alone() {
     // including a set repeated in two lanes and ±0, huge and tiny values.
     let mut rng = ChaCha8Rng::seed_from_u64(43);
     let specials = [0.0, -0.0, 1e-300, 40.0, -800.0];
-    let bits = |e: &Evaluation| -> Vec<u64> {
-        e.z.iter()
-            .chain(&e.h)
-            .chain(&e.dsigma)
-            .chain(&e.grads)
-            .map(|x| x.to_bits())
-            .collect()
-    };
     for pair in all_pairs() {
         let mut lanes = PairEvaluator::<4>::new(&pair.chain, &pair.skip);
         let mut alone = PairEvaluator::<1>::new(&pair.chain, &pair.skip);
@@ -229,4 +205,14 @@ fn parallel_optimizer_sweeps_equal_the_serial_sweeps() {
     let serial = run_on(1, Kind::Optimizer, &source);
     assert!(serial.contains("SweepPoint"));
     assert_eq!(serial, run_on(3, Kind::Optimizer, &source));
+}
+
+/// Every value of an evaluation as bits, for exact comparison.
+fn bits(e: &Evaluation) -> Vec<u64> {
+    e.z.iter()
+        .chain(&e.h)
+        .chain(&e.dsigma)
+        .chain(&e.grads)
+        .map(|x| x.to_bits())
+        .collect()
 }
