@@ -59,11 +59,17 @@ async function darkTheme({ open, checkPage, fullShot, shotPath, feature }) {
         }
         await checkPage(page, problems);
         await fullShot(page, shotPath(feature, "-dark"));
+        const other = state.expected === "dark" ? "light" : "dark";
         await page.click("#theme-toggle");
+        // On a busy machine the click's handler can run late: wait until it has stored the
+        // choice (or give up after 10 s and let the check below report it), then let the
+        // storage reach the browser before the reload.
+        await page
+            .waitForFunction((t) => localStorage.getItem("gradbook-theme") === t, other, { timeout: 10000 })
+            .catch(() => {});
         await settleStorage(page);
         await page.reload({ waitUntil: "load" });
         const after = await page.evaluate(() => document.documentElement.className);
-        const other = state.expected === "dark" ? "light" : "dark";
         if (!after.split(" ").includes(other)) {
             problems.push(`the theme chosen with the toggle (${other}) was not remembered: "${after}"`);
         }
