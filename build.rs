@@ -2,7 +2,8 @@
 //! made of (the computation sources, the formatter and diagnostics they use, the locked
 //! dependency versions), which the results cache puts into every key; and
 //! `GRADBOOK_HIGHLIGHT_DIGEST`, the same for a highlighted code block (the highlighter, its
-//! syntaxes, hidden lines, escaping, syntect's version), for the highlight cache.
+//! syntaxes, hidden lines, escaping, syntect's version and regex engine, both in `Cargo.lock`), for
+//! the highlight cache.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::Hasher;
