@@ -10,7 +10,7 @@
 //! What bisection does use: a step depends only on the optimizer's state, the step number,
 //! the iterate and the slope there. So a probe whose landscape gives, at every iterate of an
 //! earlier probe that ran its whole horizon, the same slope bit for bit takes exactly that
-//! probe's steps, and is replayed from them instead of run ([`Replay`]); where a slope
+//! probe's steps, and is replayed from them instead of run; where a slope
 //! differs, the probe is run.
 
 use super::landscape::Bump;

@@ -284,8 +284,7 @@ mod tests {
                 check(&bump, 0.999, 1e-3, 500, &by_beta);
             }
         }
-        // Uneven slopes; a step size so large the iterates overflow (one lane diverges, the
-        // others go on).
+        // Uneven slopes; huge step sizes.
         let steep = Bump {
             descent_slope: -3.0,
             up_slope: 0.25,
@@ -294,6 +293,16 @@ mod tests {
         check(&steep, 0.999, 0.0, 2_000, &by_alpha);
         let huge = [(0.3, 0.9), (1e308, 0.9), (f64::MAX, 0.0), (2.0, 0.5)];
         check(&assignment, 0.999, 0.0, 50, &huge);
+        // Two steps of α = f64::MAX towards a far L overflow: that lane diverges (its run is
+        // taken again alone), the other goes on in the batch.
+        let far = Bump {
+            start: -0.9 * f64::MAX,
+            l: 0.9 * f64::MAX,
+            ..assignment
+        };
+        let diverging = supremum(Adam::new(f64::MAX, 0.9, 0.999, 0.0), &far, 20).unwrap();
+        assert_eq!((diverging.step, diverging.w_max), (2, f64::INFINITY));
+        check(&far, 0.999, 0.0, 20, &[(f64::MAX, 0.9), (1.0, 0.9)]);
         assert!(
             TallRuns::new(&assignment, 0.999, 0.0, 5)
                 .unwrap()
