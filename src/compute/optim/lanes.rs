@@ -173,6 +173,8 @@ impl<'a> TallRuns<'a> {
     }
 
     /// Steps `first..=last`, dividing by the corrections where `DIVIDE1`, `DIVIDE2` say.
+    // One index walks several arrays in step: the shape the compiler vectorizes.
+    #[allow(clippy::needless_range_loop)]
     fn steps<const DIVIDE1: bool, const DIVIDE2: bool>(
         &self,
         batch: &mut Batch,
