@@ -77,7 +77,10 @@ fn main() {
             run(Kind::Optimizer, &bump).expect("the Q2 study runs");
         })
     });
-    println!("Q2 study (optimizer runs and sweeps)   {}", show(q2));
+    println!(
+        "Q2 study (optimizer runs and sweeps; target ≤ 40 ms wall, ≤ 70 ms CPU)   {}",
+        show(q2)
+    );
 
     let tmp = tempfile::tempdir().expect("a temporary folder");
     let root = tmp.path().join("book");

@@ -6,9 +6,16 @@
 //! those of that run, whatever h is. A bump of height h is therefore escaped exactly when the
 //! tall-bump iterates reach its peak `L + h/u`, and the heights that escape form the interval
 //! from 0 up to `u·(sup_t w_t − L)`. Bisection does not assume this; it checks it.
+//!
+//! What bisection does use: a step depends only on the optimizer's state, the step number,
+//! the iterate and the slope there. So a probe whose landscape gives, at every iterate of an
+//! earlier probe that ran its whole horizon, the same slope bit for bit takes exactly that
+//! probe's steps, and is replayed from them instead of run; where a slope
+//! differs, the probe is run.
 
 use super::landscape::Bump;
-use super::trajectory::{iterates, iterates_lanes};
+use super::landscape::Landscape;
+use super::trajectory::{iterates, past_peak};
 use super::{Optimizer, StepError};
 use serde::{Deserialize, Serialize};
 
@@ -43,22 +50,10 @@ pub fn supremum<O: Optimizer>(
     Ok(highest(&run.w, bump, horizon))
 }
 
-/// [`supremum`] of `N` optimizers, their runs stepped in lockstep (faster; each result is
-/// exactly the one `supremum` gives).
-pub fn supremum_lanes<O: Optimizer, const N: usize>(
-    mut optimizers: [O; N],
-    bump: &Bump,
-    horizon: usize,
-) -> [Result<Supremum, StepError>; N] {
-    let Some(tall) = bump.landscape(f64::INFINITY) else {
-        return [Err(StepError::BadLandscape); N];
-    };
-    iterates_lanes(&mut optimizers, &tall, bump.start, horizon)
-        .map(|run| run.map(|run| highest(&run.w, bump, horizon)))
-}
-
 /// The highest of the iterates `w` of a run on the tall bump, and what goes with it.
-fn highest(w: &[f64], bump: &Bump, horizon: usize) -> Supremum {
+/// (`lanes` finds the same figures as it steps; a tie between the latest and an earlier
+/// highest keeps the earlier one, in both.)
+pub(super) fn highest(w: &[f64], bump: &Bump, horizon: usize) -> Supremum {
     let (step, w_max) =
         w.iter()
             .copied()
@@ -69,7 +64,7 @@ fn highest(w: &[f64], bump: &Bump, horizon: usize) -> Supremum {
     let late_peak = w[w.len() / 2..]
         .iter()
         .copied()
-        .fold(f64::NEG_INFINITY, f64::max);
+        .fold(f64::NEG_INFINITY, |high, w| if w > high { w } else { high });
     let h_max = (bump.up_slope * (w_max - bump.l)).max(0.0);
     let k = w.iter().position(|&w| w >= bump.l).unwrap_or(0);
     Supremum {
@@ -102,6 +97,7 @@ pub fn bisect<O: Optimizer>(
     horizon: usize,
 ) -> Result<Bisection, StepError> {
     let mut runs = 0;
+    let mut replay: Option<Replay> = None;
     let mut escapes = |h: f64| -> Result<bool, StepError> {
         runs += 1;
         let peak = bump.peak(h);
@@ -109,6 +105,9 @@ pub fn bisect<O: Optimizer>(
         let Some(landscape) = bump.landscape(h) else {
             return Ok(true);
         };
+        if let Some(escaped) = replay.as_ref().and_then(|r| r.escapes(&landscape, peak)) {
+            return Ok(escaped);
+        }
         let run = iterates(
             &mut make(),
             &landscape,
@@ -117,6 +116,9 @@ pub fn bisect<O: Optimizer>(
             horizon,
             true,
         )?;
+        if replay.is_none() && run.escaped.is_none() && run.diverged.is_none() {
+            replay = Some(Replay::new(run.w, &landscape));
+        }
         Ok(run.diverged.is_none() && run.escaped.is_some())
     };
     let (mut lo, mut hi) = (0.0, 1.0);
@@ -152,6 +154,40 @@ pub fn bisect<O: Optimizer>(
     })
 }
 
+/// A probe that ran its whole horizon without escaping or diverging: its iterates and the
+/// slope each step saw.
+struct Replay {
+    w: Vec<f64>,
+    slopes: Vec<f64>,
+}
+
+impl Replay {
+    /// The probe with iterates `w` on `landscape`.
+    fn new(w: Vec<f64>, landscape: &Landscape) -> Replay {
+        let slopes = w[..w.len() - 1]
+            .iter()
+            .map(|&x| landscape.slope(x))
+            .collect();
+        Replay { w, slopes }
+    }
+
+    /// Whether a probe on `landscape` (peak at `peak`, stopping at an escape) escapes, when it
+    /// takes the recorded steps as far as it goes: it sees the recorded slope at every iterate
+    /// before its escape, or at every one if it never escapes. `None` when a slope differs.
+    fn escapes(&self, landscape: &Landscape, peak: f64) -> Option<bool> {
+        for (i, &slope) in self.slopes.iter().enumerate() {
+            if landscape.slope(self.w[i]).to_bits() != slope.to_bits() {
+                return None;
+            }
+            // The recorded iterates are finite: the probe cannot diverge here.
+            if past_peak(landscape, peak, self.w[i + 1]) {
+                return Some(true);
+            }
+        }
+        Some(false)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::gd::GradientDescent;
@@ -171,5 +207,71 @@ mod tests {
         assert!(bis.interval);
         assert!((bis.h_escapes - (w4 - 1.0)).abs() <= 1e-15);
         assert_eq!(bis.h_stuck, bis.h_escapes.next_up());
+    }
+
+    #[test]
+    fn replayed_probes_are_the_probes_run() {
+        use super::super::adam::Adam;
+        use super::super::landscape::KinkRule;
+        let horizon = 3_000;
+        let run = |make: &dyn Fn() -> Adam, bump: &Bump, h: f64| {
+            let landscape = bump.landscape(h).unwrap();
+            let peak = bump.peak(h);
+            iterates(
+                &mut make(),
+                &landscape,
+                Some(peak),
+                bump.start,
+                horizon,
+                true,
+            )
+            .map(|r| r.diverged.is_none() && r.escaped.is_some())
+        };
+        for kink in [KinkRule::Right, KinkRule::Left, KinkRule::MinNorm] {
+            // β1 = 0, the assignment's Adam, and a step size so large it overflows.
+            for (alpha, beta1) in [(0.3, 0.0), (0.3, 0.9), (0.05, 0.99), (1e300, 0.9)] {
+                let bump = Bump { kink, ..bump() };
+                let make = || Adam::new(alpha, beta1, 0.999, 0.0);
+                let sup = supremum(make(), &bump, horizon).unwrap();
+                // The reference probe: a bump taller than anything reached.
+                let tall = (sup.h_max * 2.0).max(1.0);
+                let landscape = bump.landscape(tall).unwrap();
+                let path = iterates(
+                    &mut make(),
+                    &landscape,
+                    Some(bump.peak(tall)),
+                    0.0,
+                    horizon,
+                    true,
+                )
+                .unwrap();
+                if path.diverged.is_some() {
+                    continue;
+                }
+                assert_eq!(path.escaped, None);
+                let replay = Replay::new(path.w.clone(), &landscape);
+                // Heights around the threshold, heights whose peak is an iterate exactly
+                // (the kink rule at the peak decides), and far above and below.
+                let mut heights = vec![sup.h_max, sup.h_max.next_up(), sup.h_max.next_down()];
+                heights.extend(path.w.iter().take(40).map(|&w| w - bump.l));
+                heights.extend([1e-3, 0.1, 0.4, 0.41, 2.0, tall]);
+                let mut replayed = 0;
+                for h in heights
+                    .into_iter()
+                    .filter(|&h| h > 0.0 && bump.landscape(h).is_some())
+                {
+                    let landscape = bump.landscape(h).unwrap();
+                    if let Some(escaped) = replay.escapes(&landscape, bump.peak(h)) {
+                        replayed += 1;
+                        assert_eq!(
+                            Ok(escaped),
+                            run(&make, &bump, h),
+                            "{kink:?} α {alpha} β1 {beta1} h {h}"
+                        );
+                    }
+                }
+                assert!(replayed > 5, "most probes replay ({replayed})");
+            }
+        }
     }
 }

@@ -14,6 +14,7 @@ pub mod escape;
 pub mod exact;
 pub mod gd;
 pub mod landscape;
+pub mod lanes;
 pub mod momentum;
 pub mod powers;
 pub mod result;

@@ -81,6 +81,16 @@ pub fn one_minus_power(beta: f64, t: usize) -> Option<f64> {
     })
 }
 
+/// 1 − β^t for t = 0, 1, … (at most `len` values), up to the first t at which β^t is
+/// negligible: from there on 1 − β^t is 1. The values [`one_minus_power`] gives, bit for bit.
+pub fn one_minus_powers(beta: f64, len: usize) -> Vec<f64> {
+    (0..len)
+        .map(|n| beta.powf(n as f64))
+        .take_while(|p| p.abs() >= NEGLIGIBLE || p.is_nan())
+        .map(|p| 1.0 - p)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +118,15 @@ mod tests {
                 if got.is_none() {
                     assert!(one_minus_power(beta, t + 1).is_none(), "settled for good");
                 }
+            }
+        }
+        // The whole table at once.
+        for &beta in &bases {
+            let table = one_minus_powers(beta, 5_000);
+            for t in 0..5_000 {
+                let want = one_minus_power(beta, t).unwrap_or(1.0);
+                let got = table.get(t).copied().unwrap_or(1.0);
+                assert_eq!(got.to_bits(), want.to_bits(), "1 - {beta}^{t}");
             }
         }
         let last = one_minus_power(0.999, LONGEST).expect("0.999^LONGEST shows");

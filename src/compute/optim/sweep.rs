@@ -4,8 +4,9 @@
 use super::StepError;
 use super::adam::AdamStep;
 use super::closed_form::{AdamParams, adam_threshold};
-use super::escape::{Supremum, supremum, supremum_lanes};
+use super::escape::{Supremum, supremum};
 use super::landscape::Bump;
+use super::lanes::{LANES, TallRuns};
 use super::settings::Settings;
 use super::study::{adam_with, relative_difference};
 use super::trajectory::simulate;
@@ -247,40 +248,31 @@ pub fn sweeps(
     });
     let alpha = settings.alpha();
     let beta1 = settings.adam.beta1;
-    let by_alpha = points(settings, bump, &alphas, |a| (a, beta1))?;
-    let by_beta = points(settings, bump, &betas, |b| (alpha, b))?;
+    let runs = TallRuns::new(
+        bump,
+        settings.adam.beta2,
+        settings.adam.epsilon,
+        settings.run.horizon,
+    )?;
+    let by_alpha = points(settings, bump, &runs, &alphas, |a| (a, beta1))?;
+    let by_beta = points(settings, bump, &runs, &betas, |b| (alpha, b))?;
     Ok((by_alpha, by_beta))
 }
 
-/// How many runs of a sweep go in lockstep.
-const LANES: usize = 4;
-
-/// The sweep points at `xs`, where `at(x)` gives (α, β1). Their runs go `LANES` at a time in
-/// lockstep ([`supremum_lanes`]), the groups in parallel; each point is the one its run alone
-/// gives.
+/// The sweep points at `xs`, where `at(x)` gives (α, β1). Their runs go `LANES` at a time
+/// ([`TallRuns`]), the batches in parallel; each point is the one its run alone gives.
 fn points(
     settings: &Settings,
     bump: &Bump,
+    runs: &TallRuns,
     xs: &[f64],
     at: impl Fn(f64) -> (f64, f64) + Sync,
 ) -> Result<Vec<SweepPoint>, StepError> {
-    let horizon = settings.run.horizon;
     let groups: Vec<Vec<Result<SweepPoint, StepError>>> = xs
         .par_chunks(LANES)
         .map(|group| {
             let params: Vec<(f64, f64)> = group.iter().map(|&x| at(x)).collect();
-            let sups: Vec<Result<Supremum, StepError>> =
-                match <[(f64, f64); LANES]>::try_from(params.as_slice()) {
-                    Ok(full) => {
-                        supremum_lanes(full.map(|(a, b)| adam_with(settings, a, b)), bump, horizon)
-                            .to_vec()
-                    }
-                    // The last group, when short, runs one by one.
-                    Err(_) => params
-                        .iter()
-                        .map(|&(a, b)| supremum(adam_with(settings, a, b), bump, horizon))
-                        .collect(),
-                };
+            let sups = runs.suprema(&params);
             group
                 .iter()
                 .zip(params)

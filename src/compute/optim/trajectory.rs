@@ -130,49 +130,6 @@ pub fn iterates<O: Optimizer>(
     )
 }
 
-/// `N` runs without a peak (as [`iterates`] with no peak, not stopping), stepped in
-/// lockstep: the runs are independent, so the processor overlaps the chains of dependent
-/// operations that each run is. Each result is exactly what [`iterates`] gives for that run
-/// alone.
-pub fn iterates_lanes<O: Optimizer, const N: usize>(
-    optimizers: &mut [O; N],
-    landscape: &Landscape,
-    start: f64,
-    steps: usize,
-) -> [Result<Path, StepError>; N] {
-    let mut progress: [Progress; N] = std::array::from_fn(|_| Progress::new(start, steps));
-    let mut flows: [Result<Flow, StepError>; N] = [Ok(Flow::Go); N];
-    let mut t = 1;
-    while t <= steps {
-        for ((optimizer, run), flow) in optimizers.iter_mut().zip(&mut progress).zip(&mut flows) {
-            *flow = advance(optimizer, landscape, None, false, t, run, &mut |_| {});
-        }
-        if !flows.iter().all(|flow| matches!(flow, Ok(Flow::Go))) {
-            break;
-        }
-        t += 1;
-    }
-    // Whichever runs are still going finish alone from the next step.
-    std::array::from_fn(|i| {
-        let run = std::mem::take(&mut progress[i]);
-        match flows[i] {
-            Err(e) => Err(e),
-            Ok(Flow::Diverged) => Ok(run.path(Some(t))),
-            Ok(Flow::Stopped) => Ok(run.path(None)),
-            Ok(Flow::Go) => drive_from(
-                &mut optimizers[i],
-                landscape,
-                None,
-                false,
-                run,
-                t + 1,
-                steps,
-                &mut |_| {},
-            ),
-        }
-    })
-}
-
 /// The one loop behind [`simulate`] and [`iterates`]: every step's record goes to `record`.
 fn drive<O: Optimizer>(
     optimizer: &mut O,
@@ -351,48 +308,5 @@ mod tests {
     fn aperiodic_tail_has_no_cycle() {
         let w: Vec<f64> = (0..40).map(|i| f64::from(i).sin()).collect();
         assert!(matches!(verdict(&w), Verdict::Stuck { cycle, .. } if cycle.is_empty()));
-    }
-
-    #[test]
-    fn runs_in_lockstep_are_the_runs_alone() {
-        use super::super::adam::Adam;
-        use super::super::gd::GradientDescent;
-        use super::super::landscape::KinkRule;
-        let tall = Landscape::new(vec![1.0], vec![-1.0, 1.0], 0.0, KinkRule::Right).unwrap();
-        let alone = |o: &mut Adam, steps| iterates(o, &tall, None, 0.0, steps, false);
-        // Adam at several step sizes, pairs of equal and unequal settings, odd horizons.
-        for (a, b) in [(0.3, 0.001), (0.05, 0.05), (0.9, 0.2)] {
-            for steps in [0, 1, 7, 2_000] {
-                let make = |alpha| Adam::new(alpha, 0.9, 0.999, 0.0);
-                let [x, y] = iterates_lanes(&mut [make(a), make(b)], &tall, 0.0, steps);
-                assert_eq!(x, alone(&mut make(a), steps));
-                assert_eq!(y, alone(&mut make(b), steps));
-                let four = [a, b, b, a];
-                let runs = iterates_lanes(&mut four.map(make), &tall, 0.0, steps);
-                for (run, alpha) in runs.into_iter().zip(four) {
-                    assert_eq!(run, alone(&mut make(alpha), steps));
-                }
-            }
-        }
-        // One run ends early (a zero gradient at the start with ε = 0 is an error; a huge step
-        // overflows): the other goes on alone and still matches.
-        let flat = Landscape::new(vec![0.0], vec![-1.0, 1.0], 0.0, KinkRule::MinNorm).unwrap();
-        let make = |alpha| Adam::new(alpha, 0.9, 0.999, 0.0);
-        let [x, y] = iterates_lanes(&mut [make(0.3), make(0.1)], &flat, 0.0, 50);
-        assert!(x.is_err() && y.is_err(), "both start on a zero gradient");
-        let [x, y] = iterates_lanes(&mut [make(0.3), make(0.1)], &flat, 0.5, 50);
-        assert_eq!(x, iterates(&mut make(0.3), &flat, None, 0.5, 50, false));
-        assert_eq!(y, iterates(&mut make(0.1), &flat, None, 0.5, 50, false));
-        let gd = |a| GradientDescent { a };
-        let down = Landscape::new(vec![1.0], vec![-1.0, -0.5], 0.0, KinkRule::Right).unwrap();
-        let alone = |a, steps| iterates(&mut gd(a), &down, None, 0.0, steps, false);
-        let [x, y] = iterates_lanes(&mut [gd(1e308), gd(0.25)], &down, 0.0, 40);
-        let x = x.unwrap();
-        assert_eq!(x.diverged, Some(3), "1e308, then 1.5e308, then ∞");
-        assert_eq!(x, alone(1e308, 40).unwrap());
-        assert_eq!(y, alone(0.25, 40));
-        let [x, y] = iterates_lanes(&mut [gd(0.25), gd(1e308)], &down, 0.0, 40);
-        assert_eq!(x, alone(0.25, 40));
-        assert_eq!(y, alone(1e308, 40));
     }
 }
