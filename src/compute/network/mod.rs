@@ -6,6 +6,7 @@
 //! ([`sweep`]) and returns a [`StudyResult`].
 
 pub mod certificate;
+pub mod exp;
 pub mod model;
 pub mod pair_eval;
 pub mod paths;
