@@ -42,14 +42,26 @@ impl Exp4 for Avx2Fma {
     }
 }
 
-/// `x[l].exp()` for every lane `l`, through the vector path when it is active.
-pub fn exp4(x: [f64; 4]) -> [f64; 4] {
+/// `x[l].exp()` for every lane `l` with `E`, four lanes at a time (`N` a multiple of 4).
+#[inline(always)]
+pub fn each<E: Exp4, const N: usize>(x: [f64; N]) -> [f64; N] {
+    const { assert!(N % 4 == 0) };
+    let mut out = [0.0; N];
+    for (o, x) in out.chunks_exact_mut(4).zip(x.chunks_exact(4)) {
+        o.copy_from_slice(&E::exp4([x[0], x[1], x[2], x[3]]));
+    }
+    out
+}
+
+/// `x[l].exp()` for every lane `l` (`N` a multiple of 4), through the vector path when it
+/// is active.
+pub fn exp_lanes<const N: usize>(x: [f64; N]) -> [f64; N] {
     #[cfg(target_arch = "x86_64")]
     if vector_active() {
         // SAFETY: `vector_active` says the processor has AVX2 and FMA.
-        return unsafe { avx2::exp4(x) };
+        return unsafe { avx2::each(x) };
     }
-    Libm::exp4(x)
+    each::<Libm, N>(x)
 }
 
 /// Whether [`Avx2Fma`] may be used: the processor has AVX2 and FMA and the vector
@@ -365,6 +377,12 @@ mod avx2 {
         0x3feff3c22b8f71f1,
     ];
 
+    /// [`super::each`] with [`super::Avx2Fma`], compiled for AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn each<const N: usize>(x: [f64; N]) -> [f64; N] {
+        super::each::<super::Avx2Fma, N>(x)
+    }
+
     /// `x[l].exp()` for every lane, bit for bit.
     ///
     /// # Safety
@@ -430,7 +448,7 @@ mod tests {
     fn check(xs: &[f64], stride: usize) {
         for i in (0..xs.len()).step_by(stride) {
             let x: [f64; 4] = std::array::from_fn(|l| xs[(i + l) % xs.len()]);
-            let got = exp4(x);
+            let got = exp_lanes(x);
             for l in 0..4 {
                 assert_eq!(
                     got[l].to_bits(),

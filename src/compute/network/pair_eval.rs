@@ -10,8 +10,9 @@
 use super::exp::{self, Exp4, Libm};
 use super::model::{Activation, Enters, Evaluation, Incoming, Network};
 
-/// How many parameter sets are evaluated side by side.
-pub const LANES: usize = 4;
+/// How many parameter sets are evaluated side by side: two vectors of four, so that the
+/// processor overlaps two independent chains of exponentials and divisions.
+pub const LANES: usize = 8;
 
 /// One value per lane.
 pub type Lanes = [f64; LANES];
@@ -107,7 +108,7 @@ fn activate<E: Exp4>(activation: Activation, z: Lanes) -> (Lanes, Lanes) {
         Activation::Sigmoid => {
             // The same branches as the scalar function, as selections: e = exp(−|z|).
             let nonnegative = z.map(|z| z >= 0.0);
-            let e = E::exp4(std::array::from_fn(|l| {
+            let e = exp::each::<E, LANES>(std::array::from_fn(|l| {
                 if nonnegative[l] { -z[l] } else { z[l] }
             }));
             let large: Lanes = std::array::from_fn(|l| 1.0 / (1.0 + e[l]));

@@ -69,7 +69,7 @@ fn values_into(draws: &[Draw], u: [&[f64]; LANES], out: &mut Vec<Lanes>) {
         let t: Lanes = std::array::from_fn(|l| u[l][i]);
         match d.log {
             Some((ln_lo, ln_hi)) => {
-                exp::exp4(t.map(|t| ln_lo + (ln_hi - ln_lo) * t)).map(|v| v.clamp(d.lo, d.hi))
+                exp::exp_lanes(t.map(|t| ln_lo + (ln_hi - ln_lo) * t)).map(|v| v.clamp(d.lo, d.hi))
             }
             None => t.map(|t| d.lo + (d.hi - d.lo) * t),
         }
