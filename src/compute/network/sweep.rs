@@ -4,6 +4,7 @@
 use super::exp;
 use super::model::{Network, Role};
 use super::pair_eval::{LANES, Lanes, PairEvaluator};
+use super::radix;
 use super::tally::{Context, TAME, Tally, conditions, ratio};
 use super::validate::Pair;
 use rand::{Rng, SeedableRng};
@@ -155,11 +156,9 @@ pub fn run(
             }
         }
         evaluations += s.samples;
+        ratios.par_iter_mut().for_each(|r| radix::sort_total(r));
         let mut row = Vec::new();
-        for (i, mut r) in ratios.into_iter().enumerate() {
-            // Values equal under `total_cmp` have the same bits, so an unstable sort gives
-            // the same list.
-            r.sort_unstable_by(f64::total_cmp);
+        for (i, r) in ratios.into_iter().enumerate() {
             let holds = r.iter().filter(|&&x| x >= 1.0).count();
             row.push(BoxStats { ratios: r, holds });
             starts[i].sort_by(|a, b| a.0.total_cmp(&b.0));
