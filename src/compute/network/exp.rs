@@ -45,7 +45,7 @@ impl Exp4 for Avx2Fma {
 /// `x[l].exp()` for every lane `l` with `E`, four lanes at a time (`N` a multiple of 4).
 #[inline(always)]
 pub fn each<E: Exp4, const N: usize>(x: [f64; N]) -> [f64; N] {
-    const { assert!(N % 4 == 0) };
+    const { assert!(N.is_multiple_of(4)) };
     let mut out = [0.0; N];
     for (o, x) in out.chunks_exact_mut(4).zip(x.chunks_exact(4)) {
         o.copy_from_slice(&E::exp4([x[0], x[1], x[2], x[3]]));
