@@ -3,7 +3,7 @@
 //! evaluations, and parallel sweeps against the same sweeps on one thread.
 
 use gradbook::compute::network::model::{Activation, Evaluation};
-use gradbook::compute::network::pair_eval::PairEvaluator;
+use gradbook::compute::network::pair_eval::{LANES, Lanes, PairEvaluator};
 use gradbook::compute::network::validate::Pair;
 use gradbook::compute::network::{spec, tape_eval, validate};
 use gradbook::compute::{Kind, run};
@@ -104,74 +104,91 @@ fn reused_buffers_give_the_same_bits_as_fresh_evaluations() {
     }
 }
 
+/// `sets` (by lane, then parameter) as the evaluator's input: by parameter, then lane.
+fn by_parameter(sets: &[Vec<f64>]) -> Vec<Lanes> {
+    (0..sets[0].len())
+        .map(|p| std::array::from_fn(|l| sets[l][p]))
+        .collect()
+}
+
 #[test]
 fn the_pair_evaluator_gives_the_bits_of_each_network_evaluated_alone() {
-    // The sweep's evaluator (flattened, the skip network's shared nodes copied from the chain)
-    // against `Network::evaluate` of each network on its own — which the test above checks
-    // against the tape — on every variant, sigmoid and tanh, including ±0, huge and tiny values.
+    // The sweep's evaluator (four lanes, the vector exponential where the processor has it,
+    // the skip network's shared nodes copied from the chain) against `Network::evaluate` of
+    // each network on its own — which the test above checks against the tape — on every
+    // variant, sigmoid and tanh, including ±0, huge and tiny values.
     let mut rng = ChaCha8Rng::seed_from_u64(41);
     let specials = [0.0, -0.0, 1e-300, -1e-300, 40.0, -40.0, 800.0, -800.0];
     let mut checked = 0;
     for pair in all_pairs() {
-        let mut fast = PairEvaluator::<1>::new(&pair.chain, &pair.skip);
+        let mut fast = PairEvaluator::new(&pair.chain, &pair.skip);
         let n = pair.skip.params.len();
-        for i in 0..3000 {
-            let mut values = random_values(&mut rng, n, [0.5, 4.0, 30.0][i % 3]);
-            if i % 7 == 0 {
-                values[rng.random_range(0..n)] = specials[rng.random_range(0..specials.len())];
+        for i in 0..1000 {
+            let sets: Vec<Vec<f64>> = (0..LANES)
+                .map(|l| {
+                    let mut values = random_values(&mut rng, n, [0.5, 4.0, 30.0][(i + l) % 3]);
+                    if (i + l) % 7 == 0 {
+                        values[rng.random_range(0..n)] =
+                            specials[rng.random_range(0..specials.len())];
+                    }
+                    values
+                })
+                .collect();
+            fast.evaluate(&by_parameter(&sets));
+            for (l, values) in sets.iter().enumerate() {
+                let name = &pair.name;
+                assert_eq!(
+                    bits(&fast.chain.lane(l)),
+                    bits(&pair.chain.evaluate(values)),
+                    "{name} lane {l}"
+                );
+                assert_eq!(
+                    bits(&fast.skip.lane(l)),
+                    bits(&pair.skip.evaluate(values)),
+                    "{name} lane {l}"
+                );
+                checked += 1;
             }
-            fast.evaluate([&values]);
-            assert_eq!(
-                bits(&fast.chain[0]),
-                bits(&pair.chain.evaluate(&values)),
-                "{}",
-                pair.name
-            );
-            assert_eq!(
-                bits(&fast.skip[0]),
-                bits(&pair.skip.evaluate(&values)),
-                "{}",
-                pair.name
-            );
-            checked += 1;
         }
     }
-    assert!(checked >= 10 * 3000);
+    assert!(checked >= 10 * 4000);
 }
 
 #[test]
 fn lanes_evaluated_side_by_side_give_the_bits_of_each_set_alone() {
-    // Four parameter sets at once (as the sweep evaluates them) against each set alone,
-    // including a set repeated in two lanes and ±0, huge and tiny values.
+    // Four parameter sets at once (as the sweep evaluates them) against each set in every
+    // lane at once, including a set repeated in two lanes and ±0, huge and tiny values.
     let mut rng = ChaCha8Rng::seed_from_u64(43);
     let specials = [0.0, -0.0, 1e-300, 40.0, -800.0];
     for pair in all_pairs() {
-        let mut lanes = PairEvaluator::<4>::new(&pair.chain, &pair.skip);
-        let mut alone = PairEvaluator::<1>::new(&pair.chain, &pair.skip);
+        let mut lanes = PairEvaluator::new(&pair.chain, &pair.skip);
+        let mut alone = PairEvaluator::new(&pair.chain, &pair.skip);
         let n = pair.skip.params.len();
         for i in 0..500 {
-            let mut sets: Vec<Vec<f64>> = (0..4)
+            let mut sets: Vec<Vec<f64>> = (0..LANES)
                 .map(|l| random_values(&mut rng, n, [0.5, 4.0, 30.0][(i + l) % 3]))
                 .collect();
-            sets[rng.random_range(0..4)][rng.random_range(0..n)] =
+            sets[rng.random_range(0..LANES)][rng.random_range(0..n)] =
                 specials[rng.random_range(0..specials.len())];
             if i % 5 == 0 {
                 sets[3] = sets[1].clone();
             }
-            lanes.evaluate(std::array::from_fn(|l| sets[l].as_slice()));
+            lanes.evaluate(&by_parameter(&sets));
             for (l, set) in sets.iter().enumerate() {
-                alone.evaluate([set]);
+                alone.evaluate(&by_parameter(&vec![set.clone(); LANES]));
                 let name = &pair.name;
-                assert_eq!(
-                    bits(&lanes.chain[l]),
-                    bits(&alone.chain[0]),
-                    "{name} lane {l}"
-                );
-                assert_eq!(
-                    bits(&lanes.skip[l]),
-                    bits(&alone.skip[0]),
-                    "{name} lane {l}"
-                );
+                for m in 0..LANES {
+                    assert_eq!(
+                        bits(&lanes.chain.lane(l)),
+                        bits(&alone.chain.lane(m)),
+                        "{name} lane {l}"
+                    );
+                    assert_eq!(
+                        bits(&lanes.skip.lane(l)),
+                        bits(&alone.skip.lane(m)),
+                        "{name} lane {l}"
+                    );
+                }
             }
         }
     }

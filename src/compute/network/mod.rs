@@ -6,10 +6,12 @@
 //! ([`sweep`]) and returns a [`StudyResult`].
 
 pub mod certificate;
+pub mod exp;
 pub mod model;
 pub mod pair_eval;
 pub mod paths;
 pub mod prose;
+pub mod radix;
 pub mod result;
 pub mod spec;
 pub mod study;

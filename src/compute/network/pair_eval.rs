@@ -1,12 +1,31 @@
-//! The sweep's evaluator of a chain and its skip network: both flattened into straight lists
-//! of operations, evaluated into buffers that are set up once, and the skip network takes the
+//! The sweep's evaluator of a chain and its skip network: four parameter sets (lanes) side
+//! by side, stored as structure of arrays (every node holds one value per lane), so that each
+//! operation of the networks' straight lists is one vector operation and the exponentials
+//! of the four lanes are one vector exponential ([`super::exp`]). The skip network takes the
 //! nodes it shares with the chain (same inputs, same bias, only shared sources) from the
-//! chain's forward pass instead of computing them again. Several parameter sets (lanes) go
-//! through the lists side by side, so that the processor overlaps their chains of dependent
-//! exponentials and divisions. Every value is bit for bit the one [`Network::evaluate_into`]
-//! gives: the same operations in the same order.
+//! chain's forward pass instead of computing them again. Every value is bit for bit the one
+//! [`Network::evaluate_into`] gives: the same operations in the same order, lane by lane
+//! (IEEE addition, multiplication and division are exact per lane; nothing is fused).
 
+use super::exp::{self, Exp4, Libm};
 use super::model::{Activation, Enters, Evaluation, Incoming, Network};
+
+/// How many parameter sets are evaluated side by side: two vectors of four, so that the
+/// processor overlaps two independent chains of exponentials and divisions.
+pub const LANES: usize = 8;
+
+/// One value per lane.
+pub type Lanes = [f64; LANES];
+
+#[inline(always)]
+fn add(a: Lanes, b: Lanes) -> Lanes {
+    std::array::from_fn(|l| a[l] + b[l])
+}
+
+#[inline(always)]
+fn mul(a: Lanes, b: Lanes) -> Lanes {
+    std::array::from_fn(|l| a[l] * b[l])
+}
 
 /// One input of a node, flattened.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +61,69 @@ struct Flat {
     input_param: Option<usize>,
     steps: Vec<Step>,
     ops: Vec<Op>,
+}
+
+/// One network's forward and reverse values for every lane, by node (by parameter for
+/// `grads`): the fields of [`Evaluation`], each entry holding the lanes side by side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaneEvaluation {
+    /// Pre-activation of every node (`NaN` for the input).
+    pub z: Vec<Lanes>,
+    /// Value of every node.
+    pub h: Vec<Lanes>,
+    /// σ'(z) of every node (`NaN` for the input).
+    pub dsigma: Vec<Lanes>,
+    /// d output / d parameter, by parameter index.
+    pub grads: Vec<Lanes>,
+}
+
+impl LaneEvaluation {
+    /// Buffers for `net`.
+    fn new(net: &Network) -> LaneEvaluation {
+        let n = net.nodes.len();
+        LaneEvaluation {
+            z: vec![[f64::NAN; LANES]; n],
+            h: vec![[0.0; LANES]; n],
+            dsigma: vec![[f64::NAN; LANES]; n],
+            grads: vec![[0.0; LANES]; net.params.len()],
+        }
+    }
+
+    /// Lane `l` alone.
+    pub fn lane(&self, l: usize) -> Evaluation {
+        let pick = |v: &Vec<Lanes>| v.iter().map(|x| x[l]).collect();
+        Evaluation {
+            z: pick(&self.z),
+            h: pick(&self.h),
+            dsigma: pick(&self.dsigma),
+            grads: pick(&self.grads),
+        }
+    }
+}
+
+/// `(σ(z), σ'(z))` of every lane, bit for bit [`Activation::value_and_derivative`].
+#[inline(always)]
+fn activate<E: Exp4>(activation: Activation, z: Lanes) -> (Lanes, Lanes) {
+    match activation {
+        Activation::Sigmoid => {
+            // The same branches as the scalar function, as selections: e = exp(−|z|).
+            let nonnegative = z.map(|z| z >= 0.0);
+            let e = exp::each::<E, LANES>(std::array::from_fn(|l| {
+                if nonnegative[l] { -z[l] } else { z[l] }
+            }));
+            let large: Lanes = std::array::from_fn(|l| 1.0 / (1.0 + e[l]));
+            let small: Lanes = std::array::from_fn(|l| e[l] / (1.0 + e[l]));
+            let s: Lanes =
+                std::array::from_fn(|l| if nonnegative[l] { large[l] } else { small[l] });
+            let s_neg: Lanes =
+                std::array::from_fn(|l| if nonnegative[l] { small[l] } else { large[l] });
+            (s, mul(s, s_neg))
+        }
+        Activation::Tanh => {
+            let both = z.map(|z| activation.value_and_derivative(z));
+            (both.map(|b| b.0), both.map(|b| b.1))
+        }
+    }
 }
 
 impl Flat {
@@ -85,143 +167,131 @@ impl Flat {
         }
     }
 
-    /// The forward passes of `L` parameter sets into `evals`, node by node across the lanes
-    /// (the lanes' chains of dependent operations overlap); nodes marked shared are copied
-    /// from `chain`.
-    fn forward<const L: usize>(
+    /// The forward passes at `values` (by parameter index) into `out`; nodes marked shared
+    /// are copied from `chain`.
+    #[inline(always)]
+    fn forward<E: Exp4>(
         &self,
-        values: [&[f64]; L],
-        evals: &mut [Evaluation; L],
-        chain: Option<&[Evaluation; L]>,
+        values: &[Lanes],
+        out: &mut LaneEvaluation,
+        chain: Option<&LaneEvaluation>,
     ) {
-        for (e, v) in evals.iter_mut().zip(values) {
-            e.h[self.input] = self.input_param.map_or(0.0, |i| v[i]);
-        }
+        out.h[self.input] = self.input_param.map_or([0.0; LANES], |i| values[i]);
         for st in &self.steps {
             let k = st.node;
             if st.shared
                 && let Some(c) = chain
             {
-                for (e, c) in evals.iter_mut().zip(c) {
-                    e.z[k] = c.z[k];
-                    e.h[k] = c.h[k];
-                    e.dsigma[k] = c.dsigma[k];
-                }
+                out.z[k] = c.z[k];
+                out.h[k] = c.h[k];
+                out.dsigma[k] = c.dsigma[k];
                 continue;
             }
-            let mut pre: [f64; L] = std::array::from_fn(|l| st.bias.map_or(0.0, |b| values[l][b]));
-            let mut post = [0.0; L];
+            let mut pre = st.bias.map_or([0.0; LANES], |b| values[b]);
+            let mut post = [0.0; LANES];
             for op in &self.ops[st.first..st.last] {
-                for l in 0..L {
-                    let h = &evals[l].h;
-                    match *op {
-                        Op::Edge { from, weight } => pre[l] += values[l][weight] * h[from],
-                        Op::Pre { from, wc } => pre[l] += wc * h[from],
-                        Op::Post { from, wc } => post[l] += wc * h[from],
-                    }
+                match *op {
+                    Op::Edge { from, weight } => pre = add(pre, mul(values[weight], out.h[from])),
+                    Op::Pre { from, wc } => pre = add(pre, mul([wc; LANES], out.h[from])),
+                    Op::Post { from, wc } => post = add(post, mul([wc; LANES], out.h[from])),
                 }
             }
-            for l in 0..L {
-                let (value, derivative) = self.activation.value_and_derivative(pre[l]);
-                let e = &mut evals[l];
-                e.z[k] = pre[l];
-                e.h[k] = value + post[l];
-                e.dsigma[k] = derivative;
-            }
+            let (value, derivative) = activate::<E>(self.activation, pre);
+            out.z[k] = pre;
+            out.h[k] = add(value, post);
+            out.dsigma[k] = derivative;
         }
     }
 
-    /// The reverse passes: d output / d parameter into each lane's `grads`, `gh` as scratch.
-    fn reverse<const L: usize>(
-        &self,
-        values: [&[f64]; L],
-        evals: &mut [Evaluation; L],
-        gh: &mut [Vec<f64>; L],
-    ) {
-        for (e, g) in evals.iter_mut().zip(gh.iter_mut()) {
-            g.fill(0.0);
-            e.grads.fill(0.0);
-            g[self.output] = 1.0;
-        }
+    /// The reverse passes: d output / d parameter into `ev.grads`, `gh` as scratch.
+    #[inline(always)]
+    fn reverse(&self, values: &[Lanes], ev: &mut LaneEvaluation, gh: &mut [Lanes]) {
+        gh.fill([0.0; LANES]);
+        ev.grads.fill([0.0; LANES]);
+        gh[self.output] = [1.0; LANES];
         for st in self.steps.iter().rev() {
             let k = st.node;
-            let gz: [f64; L] = std::array::from_fn(|l| gh[l][k] * evals[l].dsigma[k]);
+            let gz = mul(gh[k], ev.dsigma[k]);
             if let Some(b) = st.bias {
-                for l in 0..L {
-                    evals[l].grads[b] += gz[l];
-                }
+                ev.grads[b] = add(ev.grads[b], gz);
             }
             for op in &self.ops[st.first..st.last] {
-                for l in 0..L {
-                    let (e, g) = (&mut evals[l], &mut gh[l]);
-                    match *op {
-                        Op::Edge { from, weight } => {
-                            g[from] += values[l][weight] * gz[l];
-                            e.grads[weight] += e.h[from] * gz[l];
-                        }
-                        Op::Pre { from, wc } => g[from] += wc * gz[l],
-                        Op::Post { from, wc } => g[from] += wc * g[k],
+                match *op {
+                    Op::Edge { from, weight } => {
+                        gh[from] = add(gh[from], mul(values[weight], gz));
+                        ev.grads[weight] = add(ev.grads[weight], mul(ev.h[from], gz));
                     }
+                    Op::Pre { from, wc } => gh[from] = add(gh[from], mul([wc; LANES], gz)),
+                    Op::Post { from, wc } => gh[from] = add(gh[from], mul([wc; LANES], gh[k])),
                 }
             }
         }
         if let Some(x) = self.input_param {
-            for (e, g) in evals.iter_mut().zip(gh.iter()) {
-                e.grads[x] += g[self.input];
-            }
+            ev.grads[x] = add(ev.grads[x], gh[self.input]);
         }
     }
 }
 
-/// A chain and its skip network with the evaluation buffers of `L` parameter sets evaluated
-/// side by side (lanes): each lane's values are bit for bit those of evaluating it alone,
-/// and the processor overlaps the lanes' chains of dependent operations (exp, division).
+/// A chain and its skip network with the evaluation buffers of [`LANES`] parameter sets
+/// evaluated side by side: each lane's values are bit for bit those of evaluating it alone.
 #[derive(Debug, Clone)]
-pub struct PairEvaluator<const L: usize = 1> {
+pub struct PairEvaluator {
     chain_net: Flat,
     skip_net: Flat,
-    /// The chain's last evaluation, per lane.
-    pub chain: [Evaluation; L],
-    /// The skip network's last evaluation, per lane.
-    pub skip: [Evaluation; L],
-    chain_gh: [Vec<f64>; L],
-    skip_gh: [Vec<f64>; L],
+    /// The chain's last evaluation.
+    pub chain: LaneEvaluation,
+    /// The skip network's last evaluation.
+    pub skip: LaneEvaluation,
+    chain_gh: Vec<Lanes>,
+    skip_gh: Vec<Lanes>,
 }
 
-impl<const L: usize> PairEvaluator<L> {
+impl PairEvaluator {
     /// The evaluator of `chain` and `skip` (two networks over the same parameters).
-    pub fn new(chain: &Network, skip: &Network) -> PairEvaluator<L> {
+    pub fn new(chain: &Network, skip: &Network) -> PairEvaluator {
         let shared = shared_nodes(chain, skip);
-        let fresh = |net: &Network| Evaluation {
-            z: vec![f64::NAN; net.nodes.len()],
-            h: vec![0.0; net.nodes.len()],
-            dsigma: vec![f64::NAN; net.nodes.len()],
-            grads: vec![0.0; net.params.len()],
-        };
         PairEvaluator {
             chain_net: Flat::new(chain, |_| false),
             skip_net: Flat::new(skip, |k| shared[k]),
-            chain: std::array::from_fn(|_| fresh(chain)),
-            skip: std::array::from_fn(|_| fresh(skip)),
-            chain_gh: std::array::from_fn(|_| vec![0.0; chain.nodes.len()]),
-            skip_gh: std::array::from_fn(|_| vec![0.0; skip.nodes.len()]),
+            chain: LaneEvaluation::new(chain),
+            skip: LaneEvaluation::new(skip),
+            chain_gh: vec![[0.0; LANES]; chain.nodes.len()],
+            skip_gh: vec![[0.0; LANES]; skip.nodes.len()],
         }
     }
 
-    /// Evaluate both networks at `values[l]` (by parameter index) into `self.chain[l]` and
-    /// `self.skip[l]`, for every lane `l`: the same as `evaluate_into` of each network, to the
-    /// last bit.
-    pub fn evaluate(&mut self, values: [&[f64]; L]) {
-        self.chain_net.forward(values, &mut self.chain, None);
+    /// Evaluate both networks at `values` (by parameter index, one value per lane) into
+    /// `self.chain` and `self.skip`: lane by lane the same as `evaluate_into` of each
+    /// network, to the last bit.
+    pub fn evaluate(&mut self, values: &[Lanes]) {
+        #[cfg(target_arch = "x86_64")]
+        if exp::vector_active() {
+            // SAFETY: `vector_active` says the processor has AVX2 and FMA.
+            unsafe { self.evaluate_avx2(values) };
+            return;
+        }
+        self.evaluate_with::<Libm>(values);
+    }
+
+    /// [`PairEvaluator::evaluate_with`] compiled for AVX2 and FMA, with the vector
+    /// exponential.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn evaluate_avx2(&mut self, values: &[Lanes]) {
+        self.evaluate_with::<exp::Avx2Fma>(values);
+    }
+
+    #[inline(always)]
+    fn evaluate_with<E: Exp4>(&mut self, values: &[Lanes]) {
+        self.chain_net.forward::<E>(values, &mut self.chain, None);
         self.skip_net
-            .forward(values, &mut self.skip, Some(&self.chain));
+            .forward::<E>(values, &mut self.skip, Some(&self.chain));
         self.chain_net
             .reverse(values, &mut self.chain, &mut self.chain_gh);
         self.skip_net
             .reverse(values, &mut self.skip, &mut self.skip_gh);
     }
 }
-
 /// Per node of `skip`: whether its forward values equal the chain's by construction (the
 /// same activation, input and parameters; the node computed by the chain from the same
 /// inputs and bias; every source the input or itself shared).

@@ -1,8 +1,10 @@
 //! The random sweep and the counterexample search: seeded, deterministic, parallel in fixed
 //! chunks (each chunk has its own generator, so the result does not depend on thread count).
 
+use super::exp;
 use super::model::{Network, Role};
-use super::pair_eval::PairEvaluator;
+use super::pair_eval::{LANES, Lanes, PairEvaluator};
+use super::radix;
 use super::tally::{Context, TAME, Tally, conditions, ratio};
 use super::validate::Pair;
 use rand::{Rng, SeedableRng};
@@ -59,12 +61,19 @@ struct Draw {
     log: Option<(f64, f64)>,
 }
 
-/// Map unit coordinates `u` to parameter values through `draws`, written into `out`.
-fn values_into(draws: &[Draw], u: &[f64], out: &mut Vec<f64>) {
+/// Map the unit coordinates `u[l]` of every lane to parameter values through `draws`,
+/// written into `out` by parameter index (the exponentials of a log-scaled parameter's lanes
+/// taken together).
+fn values_into(draws: &[Draw], u: [&[f64]; LANES], out: &mut Vec<Lanes>) {
     out.clear();
-    out.extend(draws.iter().zip(u).map(|(d, &t)| match d.log {
-        Some((ln_lo, ln_hi)) => (ln_lo + (ln_hi - ln_lo) * t).exp().clamp(d.lo, d.hi),
-        None => d.lo + (d.hi - d.lo) * t,
+    out.extend(draws.iter().enumerate().map(|(i, d)| {
+        let t: Lanes = std::array::from_fn(|l| u[l][i]);
+        match d.log {
+            Some((ln_lo, ln_hi)) => {
+                exp::exp_lanes(t.map(|t| ln_lo + (ln_hi - ln_lo) * t)).map(|v| v.clamp(d.lo, d.hi))
+            }
+            None => t.map(|t| d.lo + (d.hi - d.lo) * t),
+        }
     }));
 }
 
@@ -147,11 +156,9 @@ pub fn run(
             }
         }
         evaluations += s.samples;
+        ratios.par_iter_mut().for_each(|r| radix::sort_total(r));
         let mut row = Vec::new();
-        for (i, mut r) in ratios.into_iter().enumerate() {
-            // Values equal under `total_cmp` have the same bits, so an unstable sort gives
-            // the same list.
-            r.sort_unstable_by(f64::total_cmp);
+        for (i, r) in ratios.into_iter().enumerate() {
             let holds = r.iter().filter(|&&x| x >= 1.0).count();
             row.push(BoxStats { ratios: r, holds });
             starts[i].sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -209,17 +216,16 @@ fn mix(seed: u64, a: u64, b: u64, c: u64) -> u64 {
     x
 }
 
-/// How many parameter sets are evaluated side by side.
-const LANES: usize = 4;
-
 /// Buffers one thread reuses for every evaluation, so the hot loop allocates nothing.
 struct Workspace {
     /// How each parameter is drawn from the box.
     draws: Vec<Draw>,
-    /// Parameter values of the current samples, per lane.
-    values: [Vec<f64>; LANES],
+    /// Parameter values of the current samples by parameter index, one per lane.
+    values: Vec<Lanes>,
+    /// The same, lane by lane (what the tallies keep).
+    lane_values: [Vec<f64>; LANES],
     /// Both networks' forward and reverse passes.
-    eval: PairEvaluator<LANES>,
+    eval: PairEvaluator,
     /// The ratio per compared parameter, per lane.
     ratios: [Vec<f64>; LANES],
 }
@@ -229,7 +235,8 @@ impl Workspace {
     fn new(pair: &Pair, bx: &Region) -> Workspace {
         Workspace {
             draws: bx.sampler(&pair.skip),
-            values: Default::default(),
+            values: Vec::new(),
+            lane_values: Default::default(),
             eval: PairEvaluator::new(&pair.chain, &pair.skip),
             ratios: Default::default(),
         }
@@ -237,11 +244,12 @@ impl Workspace {
 
     /// Evaluate the parameter sets at unit coordinates `u[l]` in the box, one per lane.
     fn evaluate(&mut self, u: [&[f64]; LANES]) {
-        for (out, u) in self.values.iter_mut().zip(u) {
-            values_into(&self.draws, u, out);
+        values_into(&self.draws, u, &mut self.values);
+        for (l, out) in self.lane_values.iter_mut().enumerate() {
+            out.clear();
+            out.extend(self.values.iter().map(|v| v[l]));
         }
-        self.eval
-            .evaluate(std::array::from_fn(|l| self.values[l].as_slice()));
+        self.eval.evaluate(&self.values);
     }
 
     /// Record lane `l`'s last evaluation in `tallies` and leave its ratio per compared
@@ -254,17 +262,22 @@ impl Workspace {
         tallies: &mut [Tally],
         region: usize,
     ) {
-        let (a, b) = (&self.eval.chain[l], &self.eval.skip[l]);
-        let values = &self.values[l];
+        let (a, b) = (&self.eval.chain, &self.eval.skip);
+        let values = &self.lane_values[l];
         let tame =
             a.z.iter()
                 .chain(&b.z)
-                .all(|z| z.is_nan() || z.abs() <= TAME);
+                .all(|z| z[l].is_nan() || z[l].abs() <= TAME);
+        let sigma_prime_dominates = pair
+            .skip
+            .order
+            .iter()
+            .all(|&k| b.dsigma[k][l] >= a.dsigma[k][l]);
         let ratios = &mut self.ratios[l];
         ratios.clear();
         for (ctx, t) in contexts.iter().zip(tallies.iter_mut()) {
-            let grads = (a.grads[ctx.param], b.grads[ctx.param]);
-            let held = conditions(ctx, &pair.skip, values, a, b);
+            let grads = (a.grads[ctx.param][l], b.grads[ctx.param][l]);
+            let held = conditions(ctx, &pair.skip, values, sigma_prime_dominates);
             t.record(held, values, region, grads, tame, &pair.skip);
             ratios.push(ratio(grads.0, grads.1));
         }

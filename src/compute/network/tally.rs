@@ -1,7 +1,7 @@
 //! What the sweep and the search keep from every evaluated parameter set: ratios, which
 //! conditions held, and the counterexamples worth showing.
 
-use super::model::{Evaluation, Network, Role};
+use super::model::{Network, Role};
 
 /// The conditions tested on every sample, in the order they are reported.
 pub const CONDITIONS: [&str; 4] = [
@@ -101,21 +101,17 @@ pub fn ratio(chain_grad: f64, skip_grad: f64) -> f64 {
     }
 }
 
-/// Which conditions hold for one evaluated sample.
+/// Which conditions hold for one evaluated sample; `sigma_prime_dominates` says whether
+/// σ' of every node of the skip network is at least the chain's.
 pub fn conditions(
     ctx: &Context,
     skip: &Network,
     values: &[f64],
-    chain: &Evaluation,
-    skipped: &Evaluation,
+    sigma_prime_dominates: bool,
 ) -> [bool; 4] {
     let nonneg_all = ctx.wc_nonnegative && ctx.weights.iter().all(|&w| values[w] >= 0.0);
     let nonneg_path = ctx.wc_nonnegative && ctx.path_weights.iter().all(|&w| values[w] >= 0.0);
-    let dominates = nonneg_path
-        && skip
-            .order
-            .iter()
-            .all(|&k| skipped.dsigma[k] >= chain.dsigma[k]);
+    let dominates = nonneg_path && sigma_prime_dominates;
     let bounded = match ctx.bound {
         Some((w_max, input)) => {
             nonneg_path
