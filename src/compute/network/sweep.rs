@@ -5,7 +5,7 @@ use super::exp;
 use super::model::{Network, Role};
 use super::pair_eval::{LANES, Lanes, PairEvaluator};
 use super::radix;
-use super::tally::{Context, TAME, Tally, conditions, ratio};
+use super::tally::{Comparison, Context, Offer, TAME, Tally, conditions};
 use super::validate::Pair;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -222,65 +222,147 @@ struct Workspace {
     draws: Vec<Draw>,
     /// Parameter values of the current samples by parameter index, one per lane.
     values: Vec<Lanes>,
-    /// The same, lane by lane (what the tallies keep).
-    lane_values: [Vec<f64>; LANES],
     /// Both networks' forward and reverse passes.
     eval: PairEvaluator,
-    /// The ratio per compared parameter, per lane.
-    ratios: [Vec<f64>; LANES],
+    /// The index of the input parameter.
+    input: Option<usize>,
+    /// The indices of the weight parameters.
+    weights: Vec<usize>,
+}
+
+/// What every lane of an evaluation shows, whichever parameter is compared.
+struct Lanewise {
+    /// Every pre-activation of both networks is within ±[`TAME`] (or the input's `NaN`).
+    tame: [bool; LANES],
+    /// σ' of every node of the skip network is at least the chain's.
+    sigma_prime_dominates: [bool; LANES],
+    /// The largest absolute parameter value.
+    size: Lanes,
+    /// Every weight is at least 0.
+    nonnegative: [bool; LANES],
 }
 
 impl Workspace {
     /// Empty buffers for samples of `pair` in `bx`.
     fn new(pair: &Pair, bx: &Region) -> Workspace {
+        let params = &pair.skip.params;
         Workspace {
             draws: bx.sampler(&pair.skip),
             values: Vec::new(),
-            lane_values: Default::default(),
             eval: PairEvaluator::new(&pair.chain, &pair.skip),
-            ratios: Default::default(),
+            input: pair.skip.input_param(),
+            weights: (0..params.len())
+                .filter(|&i| params[i].role == Role::Weight)
+                .collect(),
         }
     }
 
     /// Evaluate the parameter sets at unit coordinates `u[l]` in the box, one per lane.
     fn evaluate(&mut self, u: [&[f64]; LANES]) {
         values_into(&self.draws, u, &mut self.values);
-        for (l, out) in self.lane_values.iter_mut().enumerate() {
-            out.clear();
-            out.extend(self.values.iter().map(|v| v[l]));
-        }
         self.eval.evaluate(&self.values);
     }
 
-    /// Record lane `l`'s last evaluation in `tallies` and leave its ratio per compared
-    /// parameter in `self.ratios[l]`.
-    fn record(
-        &mut self,
-        l: usize,
-        pair: &Pair,
-        contexts: &[Context],
-        tallies: &mut [Tally],
-        region: usize,
-    ) {
+    /// What every lane of the last evaluation shows.
+    fn lanewise(&self, skip: &Network) -> Lanewise {
         let (a, b) = (&self.eval.chain, &self.eval.skip);
-        let values = &self.lane_values[l];
-        let tame =
-            a.z.iter()
-                .chain(&b.z)
-                .all(|z| z[l].is_nan() || z[l].abs() <= TAME);
-        let sigma_prime_dominates = pair
-            .skip
-            .order
-            .iter()
-            .all(|&k| b.dsigma[k][l] >= a.dsigma[k][l]);
-        let ratios = &mut self.ratios[l];
-        ratios.clear();
-        for (ctx, t) in contexts.iter().zip(tallies.iter_mut()) {
-            let grads = (a.grads[ctx.param][l], b.grads[ctx.param][l]);
-            let held = conditions(ctx, &pair.skip, values, sigma_prime_dominates);
-            t.record(held, values, region, grads, tame, &pair.skip);
-            ratios.push(ratio(grads.0, grads.1));
+        let mut tame = [true; LANES];
+        for z in a.z.iter().chain(&b.z) {
+            for (t, z) in tame.iter_mut().zip(z) {
+                *t &= z.is_nan() || z.abs() <= TAME;
+            }
         }
+        let mut sigma_prime_dominates = [true; LANES];
+        for &k in &skip.order {
+            for (d, (sb, sa)) in sigma_prime_dominates
+                .iter_mut()
+                .zip(b.dsigma[k].iter().zip(&a.dsigma[k]))
+            {
+                *d &= sb >= sa;
+            }
+        }
+        let mut size = [0.0_f64; LANES];
+        for v in &self.values {
+            for (m, v) in size.iter_mut().zip(v) {
+                *m = m.max(v.abs());
+            }
+        }
+        let mut nonnegative = [true; LANES];
+        for &w in &self.weights {
+            for (n, v) in nonnegative.iter_mut().zip(&self.values[w]) {
+                *n &= *v >= 0.0;
+            }
+        }
+        Lanewise {
+            tame,
+            sigma_prime_dominates,
+            size,
+            nonnegative,
+        }
+    }
+
+    /// Lane `l`'s comparison of the gradients with respect to parameter `param`.
+    #[inline]
+    fn compare(&self, param: usize, l: usize) -> Comparison {
+        Comparison::new(
+            self.eval.chain.grads[param][l],
+            self.eval.skip.grads[param][l],
+        )
+    }
+
+    /// Record lane `l` of the last evaluation in `tally` (compared parameter `ctx.param`,
+    /// conditions `held` by condition and lane) and return its comparison.
+    fn record(
+        &self,
+        l: usize,
+        ctx: &Context,
+        held: &[[bool; LANES]; 4],
+        lanewise: &Lanewise,
+        tally: &mut Tally,
+        region: usize,
+    ) -> Comparison {
+        let c = self.compare(ctx.param, l);
+        tally.count(held.map(|h| h[l]), c);
+        if Tally::showable(c, lanewise.tame[l]) {
+            tally.offer(&Offer {
+                values: &self.values,
+                lane: l,
+                region,
+                ratio: c.ratio,
+                size: lanewise.size[l],
+                nonnegative: lanewise.nonnegative[l],
+            });
+        }
+        c
+    }
+}
+
+/// The `keep` lowest finite ratios seen, lowest first (of equal ones the earlier first),
+/// with their samples' unit coordinates.
+struct Lowest {
+    keep: usize,
+    list: Vec<(f64, Vec<f64>)>,
+}
+
+impl Lowest {
+    /// Offer the sample at unit coordinates `u` with ratio `r`.
+    #[inline]
+    fn offer(&mut self, r: f64, u: &[f64]) {
+        let full = self.list.len() == self.keep;
+        // Ratios are never −0, so `<` and `total_cmp` order the finite ones alike.
+        if !r.is_finite() || self.keep == 0 || (full && r >= self.list[self.keep - 1].0) {
+            return;
+        }
+        let at = self.list.partition_point(|s| s.0.total_cmp(&r).is_le());
+        let entry = match full.then(|| self.list.pop()).flatten() {
+            Some((_, mut v)) => {
+                v.clear();
+                v.extend_from_slice(u);
+                (r, v)
+            }
+            None => (r, u.to_vec()),
+        };
+        self.list.insert(at, entry);
     }
 }
 
@@ -295,11 +377,15 @@ fn chunk(
 ) -> Chunk {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let d = pair.skip.params.len();
-    let mut out = Chunk {
-        ratios: vec![Vec::with_capacity(n); contexts.len()],
-        tallies: vec![Tally::default(); contexts.len()],
-        starts: vec![Vec::new(); contexts.len()],
-    };
+    let mut ratios = vec![Vec::with_capacity(n); contexts.len()];
+    let mut tallies = vec![Tally::default(); contexts.len()];
+    let mut lowest: Vec<Lowest> = contexts
+        .iter()
+        .map(|_| Lowest {
+            keep,
+            list: Vec::with_capacity(keep),
+        })
+        .collect();
     let mut ws = Workspace::new(pair, bx);
     let mut us: [Vec<f64>; LANES] = std::array::from_fn(|_| Vec::with_capacity(d));
     let mut done = 0;
@@ -316,24 +402,22 @@ fn chunk(
             spare[0].clone_from(&filled[m - 1]);
         }
         ws.evaluate(std::array::from_fn(|l| us[l].as_slice()));
-        for (l, u) in us[..m].iter().enumerate() {
-            ws.record(l, pair, contexts, &mut out.tallies, region);
-            for (i, &r) in ws.ratios[l].iter().enumerate() {
-                out.ratios[i].push(r);
-                let starts = &mut out.starts[i];
-                if keep > 0
-                    && r.is_finite()
-                    && (starts.len() < keep || starts.iter().any(|s| r < s.0))
-                {
-                    starts.push((r, u.clone()));
-                    starts.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    starts.truncate(keep);
-                }
+        let lanewise = ws.lanewise(&pair.skip);
+        for (i, ctx) in contexts.iter().enumerate() {
+            let held = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
+            for (l, u) in us[..m].iter().enumerate() {
+                let c = ws.record(l, ctx, &held, &lanewise, &mut tallies[i], region);
+                ratios[i].push(c.ratio);
+                lowest[i].offer(c.ratio, u);
             }
         }
         done += m;
     }
-    out
+    Chunk {
+        ratios,
+        tallies,
+        starts: lowest.into_iter().map(|l| l.list).collect(),
+    }
 }
 
 /// The search's step size at each step: geometric decay from `step` to a thousandth of it.
@@ -367,17 +451,31 @@ fn search(
     let walk = |l: usize| &walks[l.min(walks.len() - 1)];
     let mut rngs: [ChaCha8Rng; LANES] =
         std::array::from_fn(|l| ChaCha8Rng::seed_from_u64(walk(l).seed));
-    let mut tallies: [Vec<Tally>; LANES] =
-        std::array::from_fn(|_| vec![Tally::default(); contexts.len()]);
+    let mut tallies: [Tally; LANES] = std::array::from_fn(|_| Tally::default());
     let mut u: [Vec<f64>; LANES] = std::array::from_fn(|l| walk(l).start.clone());
     let mut v: [Vec<f64>; LANES] = std::array::from_fn(|l| Vec::with_capacity(u[l].len()));
     let mut ws = Workspace::new(pair, bx);
+    // Record every lane's evaluation under its walk's parameter; its ratios by lane.
+    let record = |ws: &Workspace, tallies: &mut [Tally; LANES]| -> Lanes {
+        let lanewise = ws.lanewise(&pair.skip);
+        // Walks side by side mostly share their parameter: conditions once per run of them.
+        let mut held: Option<(usize, [[bool; LANES]; 4])> = None;
+        std::array::from_fn(|l| {
+            let ctx = &contexts[walk(l).param];
+            let h = match held {
+                Some((p, h)) if p == ctx.param => h,
+                _ => {
+                    let h = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
+                    held = Some((ctx.param, h));
+                    h
+                }
+            };
+            ws.record(l, ctx, &h, &lanewise, &mut tallies[l], region)
+                .ratio
+        })
+    };
     ws.evaluate(std::array::from_fn(|l| u[l].as_slice()));
-    let mut best = [0.0; LANES];
-    for l in 0..LANES {
-        ws.record(l, pair, contexts, &mut tallies[l], region);
-        best[l] = ws.ratios[l][walk(l).param];
-    }
+    let mut best = record(&ws, &mut tallies);
     for &step in step_sizes {
         for l in 0..LANES {
             // Each coordinate moves with probability 1/2 so that single pre-activations can
@@ -393,11 +491,10 @@ fn search(
             }));
         }
         ws.evaluate(std::array::from_fn(|l| v[l].as_slice()));
+        let ratios = record(&ws, &mut tallies);
         for l in 0..LANES {
-            ws.record(l, pair, contexts, &mut tallies[l], region);
-            let r = ws.ratios[l][walk(l).param];
-            if r <= best[l] {
-                best[l] = r;
+            if ratios[l] <= best[l] {
+                best[l] = ratios[l];
                 std::mem::swap(&mut u[l], &mut v[l]);
             }
         }
@@ -405,6 +502,6 @@ fn search(
     walks
         .iter()
         .zip(tallies)
-        .map(|(w, mut t)| (w.param, t.swap_remove(w.param)))
+        .map(|(w, t)| (w.param, t))
         .collect()
 }

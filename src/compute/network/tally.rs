@@ -1,7 +1,7 @@
 //! What the sweep and the search keep from every evaluated parameter set: ratios, which
 //! conditions held, and the counterexamples worth showing.
 
-use super::model::{Network, Role};
+use super::pair_eval::{LANES, Lanes};
 
 /// The conditions tested on every sample, in the order they are reported.
 pub const CONDITIONS: [&str; 4] = [
@@ -101,77 +101,127 @@ pub fn ratio(chain_grad: f64, skip_grad: f64) -> f64 {
     }
 }
 
-/// Which conditions hold for one evaluated sample; `sigma_prime_dominates` says whether
-/// σ' of every node of the skip network is at least the chain's.
+/// Which conditions hold for each lane of one evaluation of `LANES` samples, by condition
+/// (see [`CONDITIONS`]); `values` holds the samples' parameter values by parameter index,
+/// `input` the index of the input parameter, and `sigma_prime_dominates[l]` says whether σ'
+/// of every node of lane `l`'s skip network is at least the chain's.
 pub fn conditions(
     ctx: &Context,
-    skip: &Network,
-    values: &[f64],
-    sigma_prime_dominates: bool,
-) -> [bool; 4] {
-    let nonneg_all = ctx.wc_nonnegative && ctx.weights.iter().all(|&w| values[w] >= 0.0);
-    let nonneg_path = ctx.wc_nonnegative && ctx.path_weights.iter().all(|&w| values[w] >= 0.0);
-    let dominates = nonneg_path && sigma_prime_dominates;
-    let bounded = match ctx.bound {
-        Some((w_max, input)) => {
-            nonneg_path
-                && ctx.path_weights.iter().all(|&w| values[w] <= w_max)
-                && input.is_none_or(|x| skip.input_param().is_none_or(|i| values[i].abs() <= x))
+    input: Option<usize>,
+    values: &[Lanes],
+    sigma_prime_dominates: [bool; LANES],
+) -> [[bool; LANES]; 4] {
+    let all_at_least_zero = |params: &[usize]| {
+        let mut ok = [ctx.wc_nonnegative; LANES];
+        for &w in params {
+            for (ok, v) in ok.iter_mut().zip(values[w]) {
+                *ok &= v >= 0.0;
+            }
         }
-        None => false,
+        ok
     };
-    [true, nonneg_all, dominates, bounded]
+    let nonneg_all = all_at_least_zero(&ctx.weights);
+    let nonneg_path = all_at_least_zero(&ctx.path_weights);
+    let dominates = std::array::from_fn(|l| nonneg_path[l] && sigma_prime_dominates[l]);
+    let bounded = match ctx.bound {
+        Some((w_max, input_bound)) => {
+            let mut ok = nonneg_path;
+            for &w in &ctx.path_weights {
+                for (ok, v) in ok.iter_mut().zip(values[w]) {
+                    *ok &= v <= w_max;
+                }
+            }
+            if let (Some(x), Some(i)) = (input_bound, input) {
+                for (ok, v) in ok.iter_mut().zip(values[i]) {
+                    *ok &= v.abs() <= x;
+                }
+            }
+            ok
+        }
+        None => [false; LANES],
+    };
+    [[true; LANES], nonneg_all, dominates, bounded]
+}
+
+/// One sample's comparison for one compared parameter: `(dy/dθ, dy*/dθ)` reduced to what
+/// the tallies count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Comparison {
+    /// `|dy*/dθ| / |dy/dθ|` (see [`ratio`]).
+    pub ratio: f64,
+    /// One of the two gradients is at least [`TINY`]: the sample counts.
+    pub resolved: bool,
+    /// Both are at least [`TINY`]: the sample may be shown as a counterexample.
+    pub both_resolved: bool,
+}
+
+impl Comparison {
+    /// The comparison of the gradients `(dy/dθ, dy*/dθ)`.
+    #[inline]
+    pub fn new(chain_grad: f64, skip_grad: f64) -> Comparison {
+        let (a, b) = (chain_grad.abs(), skip_grad.abs());
+        Comparison {
+            ratio: ratio(chain_grad, skip_grad),
+            resolved: a.max(b) >= TINY,
+            both_resolved: a.min(b) >= TINY,
+        }
+    }
+}
+
+/// A sample offered as a counterexample: lane `lane` of `values` (by parameter index).
+#[derive(Debug, Clone, Copy)]
+pub struct Offer<'a> {
+    /// Parameter values of the evaluated lanes, by parameter index.
+    pub values: &'a [Lanes],
+    /// The lane of the sample.
+    pub lane: usize,
+    /// Region index.
+    pub region: usize,
+    /// Its ratio.
+    pub ratio: f64,
+    /// Its largest absolute parameter value.
+    pub size: f64,
+    /// Whether every weight is at least 0.
+    pub nonnegative: bool,
 }
 
 impl Tally {
-    /// Record one sample with gradients `grads = (dy/dθ, dy*/dθ)`; `tame` says every
-    /// pre-activation is within ±[`TAME`], so the sample may be shown as a counterexample.
-    pub fn record(
-        &mut self,
-        held: [bool; 4],
-        values: &[f64],
-        region: usize,
-        grads: (f64, f64),
-        tame: bool,
-        net: &Network,
-    ) {
-        let (a, b) = (grads.0.abs(), grads.1.abs());
-        let ratio = ratio(grads.0, grads.1);
-        let resolved = a.max(b) >= TINY;
-        for (count, &ok) in self.conditions.iter_mut().zip(&held) {
-            if ok && !resolved {
+    /// Count one sample under the conditions `held` (see [`conditions`]).
+    #[inline]
+    pub fn count(&mut self, held: [bool; 4], c: Comparison) {
+        for (count, ok) in self.conditions.iter_mut().zip(held) {
+            if ok && !c.resolved {
                 count.unresolved += 1;
             } else if ok {
                 count.samples += 1;
-                if ratio < 1.0 {
+                if c.ratio < 1.0 {
                     count.violations += 1;
                 }
-                count.min_ratio = count.min_ratio.min(ratio);
+                count.min_ratio = count.min_ratio.min(c.ratio);
             }
         }
-        if ratio >= 1.0 || ratio.is_nan() || a.min(b) < TINY || !tame {
-            return;
+    }
+
+    /// Whether a sample with comparison `c` is a counterexample that may be shown: the
+    /// inequality fails, both gradients are resolved and the sample is `tame` (every
+    /// pre-activation within ±[`TAME`]).
+    #[inline]
+    pub fn showable(c: Comparison, tame: bool) -> bool {
+        c.ratio < 1.0 && c.both_resolved && tame
+    }
+
+    /// Keep a showable sample (see [`Tally::showable`]) wherever it beats the candidate
+    /// kept: the lowest ratio, the smallest size, the smallest size with every weight ≥ 0.
+    /// Ties keep the earlier sample.
+    pub fn offer(&mut self, o: &Offer) {
+        if self.most_extreme.as_ref().is_none_or(|c| o.ratio < c.ratio) {
+            o.put(&mut self.most_extreme);
         }
-        let size = values.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-        let found = Found {
-            values,
-            region,
-            ratio,
-            size,
-        };
-        if self.most_extreme.as_ref().is_none_or(|c| ratio < c.ratio) {
-            found.put(&mut self.most_extreme);
+        if self.smallest.as_ref().is_none_or(|c| o.size < c.size) {
+            o.put(&mut self.smallest);
         }
-        if self.smallest.as_ref().is_none_or(|c| size < c.size) {
-            found.put(&mut self.smallest);
-        }
-        let nonneg = net
-            .params
-            .iter()
-            .zip(values)
-            .all(|(p, &v)| p.role != Role::Weight || v >= 0.0);
-        if nonneg && self.nonnegative.as_ref().is_none_or(|c| size < c.size) {
-            found.put(&mut self.nonnegative);
+        if o.nonnegative && self.nonnegative.as_ref().is_none_or(|c| o.size < c.size) {
+            o.put(&mut self.nonnegative);
         }
     }
 
@@ -189,29 +239,22 @@ impl Tally {
     }
 }
 
-/// A sample being recorded as a candidate.
-struct Found<'a> {
-    values: &'a [f64],
-    region: usize,
-    ratio: f64,
-    size: f64,
-}
-
-impl Found<'_> {
+impl Offer<'_> {
     /// Make `slot` this candidate, reusing the allocation of the one it replaces (the
     /// search improves its candidates at many of its steps).
     fn put(&self, slot: &mut Option<Candidate>) {
+        let values = self.values.iter().map(|v| v[self.lane]);
         match slot {
             Some(c) => {
                 c.values.clear();
-                c.values.extend_from_slice(self.values);
+                c.values.extend(values);
                 c.region = self.region;
                 c.ratio = self.ratio;
                 c.size = self.size;
             }
             None => {
                 *slot = Some(Candidate {
-                    values: self.values.to_vec(),
+                    values: values.collect(),
                     region: self.region,
                     ratio: self.ratio,
                     size: self.size,
