@@ -11,7 +11,7 @@ pub mod model;
 pub mod pair_eval;
 pub mod paths;
 pub mod prose;
-pub mod radix;
+pub mod quantile;
 pub mod result;
 pub mod spec;
 pub mod study;

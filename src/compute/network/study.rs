@@ -237,24 +237,19 @@ fn variant(
     for (b, bx) in boxes.iter().enumerate() {
         for (i, c) in compare.iter().enumerate() {
             let st = &outcome.stats[b][i];
-            let q = |p: f64| {
-                st.ratios
-                    .get(((st.ratios.len().saturating_sub(1)) as f64 * p).round() as usize)
-                    .copied()
-                    .unwrap_or(f64::NAN)
-            };
+            let [min, q01, q05, median, q95] = st.quantiles;
             sweep_rows.push(SweepRow {
                 parameter: c.parameter.clone(),
                 region: bx.name.clone(),
                 region_title: bx.title.clone(),
-                samples: st.ratios.len(),
+                samples: st.samples,
                 holds: st.holds,
-                fraction: st.holds as f64 / st.ratios.len().max(1) as f64,
-                min: q(0.0),
-                q01: q(0.01),
-                q05: q(0.05),
-                median: q(0.5),
-                q95: q(0.95),
+                fraction: st.holds as f64 / st.samples.max(1) as f64,
+                min,
+                q01,
+                q05,
+                median,
+                q95,
             });
         }
     }

@@ -4,10 +4,10 @@
 use super::exp;
 use super::model::{Network, Role};
 use super::pair_eval::{LANES, Lanes, PairEvaluator};
-use super::radix;
+use super::quantile;
 use super::tally::{Comparison, Context, Offer, TAME, Tally, conditions};
 use super::validate::Pair;
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
@@ -61,19 +61,16 @@ struct Draw {
     log: Option<(f64, f64)>,
 }
 
-/// Map the unit coordinates `u[l]` of every lane to parameter values through `draws`,
-/// written into `out` by parameter index (the exponentials of a log-scaled parameter's lanes
-/// taken together).
-fn values_into(draws: &[Draw], u: [&[f64]; LANES], out: &mut Vec<Lanes>) {
+/// Map the unit coordinates `unit` (by parameter index, one per lane) to parameter values
+/// through `draws`, written into `out` by parameter index (the exponentials of a log-scaled
+/// parameter's lanes taken together).
+fn values_into(draws: &[Draw], unit: &[Lanes], out: &mut Vec<Lanes>) {
     out.clear();
-    out.extend(draws.iter().enumerate().map(|(i, d)| {
-        let t: Lanes = std::array::from_fn(|l| u[l][i]);
-        match d.log {
-            Some((ln_lo, ln_hi)) => {
-                exp::exp_lanes(t.map(|t| ln_lo + (ln_hi - ln_lo) * t)).map(|v| v.clamp(d.lo, d.hi))
-            }
-            None => t.map(|t| d.lo + (d.hi - d.lo) * t),
+    out.extend(draws.iter().zip(unit).map(|(d, &t)| match d.log {
+        Some((ln_lo, ln_hi)) => {
+            exp::exp_lanes(t.map(|t| ln_lo + (ln_hi - ln_lo) * t)).map(|v| v.clamp(d.lo, d.hi))
         }
+        None => t.map(|t| d.lo + (d.hi - d.lo) * t),
     }));
 }
 
@@ -92,13 +89,21 @@ pub struct Settings {
     pub step: f64,
 }
 
-/// Per box and parameter: sweep ratios (sorted) and how many satisfied the inequality.
+/// The quantiles of the sweep's ratios that are reported, ascending (see
+/// [`BoxStats::quantiles`]): the minimum, the 1st and 5th percentiles, the median and the
+/// 95th percentile.
+pub const QUANTILES: [f64; 5] = [0.0, 0.01, 0.05, 0.5, 0.95];
+
+/// Per box and parameter: the sweep's ratios `|dy*/dθ| / |dy/dθ|` summarised.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoxStats {
-    /// Sorted finite-or-infinite ratios `|dy*/dθ| / |dy/dθ|` of the sweep samples.
-    pub ratios: Vec<f64>,
+    /// Samples drawn.
+    pub samples: usize,
     /// Samples where `|dy/dθ| ≤ |dy*/dθ|`.
     pub holds: usize,
+    /// For each `p` of [`QUANTILES`], the entry at index `(samples − 1)·p` (rounded) of the
+    /// ratios sorted with `total_cmp` (`NaN` without samples).
+    pub quantiles: [f64; QUANTILES.len()],
 }
 
 /// The outcome for one variant: `stats[box][param]` and one tally per parameter.
@@ -156,11 +161,13 @@ pub fn run(
             }
         }
         evaluations += s.samples;
-        ratios.par_iter_mut().for_each(|r| radix::sort_total(r));
         let mut row = Vec::new();
-        for (i, r) in ratios.into_iter().enumerate() {
-            let holds = r.iter().filter(|&&x| x >= 1.0).count();
-            row.push(BoxStats { ratios: r, holds });
+        for (i, r) in ratios.iter_mut().enumerate() {
+            row.push(BoxStats {
+                samples: r.len(),
+                holds: r.iter().filter(|&&x| x >= 1.0).count(),
+                quantiles: quantile::quantiles(r, QUANTILES),
+            });
             starts[i].sort_by(|a, b| a.0.total_cmp(&b.0));
             starts[i].truncate(s.starts);
         }
@@ -257,9 +264,10 @@ impl Workspace {
         }
     }
 
-    /// Evaluate the parameter sets at unit coordinates `u[l]` in the box, one per lane.
-    fn evaluate(&mut self, u: [&[f64]; LANES]) {
-        values_into(&self.draws, u, &mut self.values);
+    /// Evaluate the parameter sets at unit coordinates `unit` in the box (by parameter
+    /// index, one per lane).
+    fn evaluate(&mut self, unit: &[Lanes]) {
+        values_into(&self.draws, unit, &mut self.values);
         self.eval.evaluate(&self.values);
     }
 
@@ -345,22 +353,23 @@ struct Lowest {
 }
 
 impl Lowest {
-    /// Offer the sample at unit coordinates `u` with ratio `r`.
+    /// Offer the sample of lane `l` of the unit coordinates `unit` with ratio `r`.
     #[inline]
-    fn offer(&mut self, r: f64, u: &[f64]) {
+    fn offer(&mut self, r: f64, unit: &[Lanes], l: usize) {
         let full = self.list.len() == self.keep;
         // Ratios are never −0, so `<` and `total_cmp` order the finite ones alike.
         if !r.is_finite() || self.keep == 0 || (full && r >= self.list[self.keep - 1].0) {
             return;
         }
         let at = self.list.partition_point(|s| s.0.total_cmp(&r).is_le());
+        let u = unit.iter().map(|u| u[l]);
         let entry = match full.then(|| self.list.pop()).flatten() {
             Some((_, mut v)) => {
                 v.clear();
-                v.extend_from_slice(u);
+                v.extend(u);
                 (r, v)
             }
-            None => (r, u.to_vec()),
+            None => (r, u.collect()),
         };
         self.list.insert(at, entry);
     }
@@ -387,28 +396,29 @@ fn chunk(
         })
         .collect();
     let mut ws = Workspace::new(pair, bx);
-    let mut us: [Vec<f64>; LANES] = std::array::from_fn(|_| Vec::with_capacity(d));
+    let mut unit = vec![[0.0; LANES]; d];
     let mut done = 0;
     while done < n {
         // The samples in their order, `LANES` at a time; a last short group fills its
         // spare lanes with copies of its last sample, evaluated and left out.
         let m = LANES.min(n - done);
-        for u in &mut us[..m] {
-            u.clear();
-            u.extend((0..d).map(|_| rng.random::<f64>()));
+        for l in 0..m {
+            for u in unit.iter_mut() {
+                u[l] = rng.random::<f64>();
+            }
         }
-        for l in m..LANES {
-            let (filled, spare) = us.split_at_mut(l);
-            spare[0].clone_from(&filled[m - 1]);
+        for u in unit.iter_mut() {
+            let last = u[m - 1];
+            u[m..].fill(last);
         }
-        ws.evaluate(std::array::from_fn(|l| us[l].as_slice()));
+        ws.evaluate(&unit);
         let lanewise = ws.lanewise(&pair.skip);
         for (i, ctx) in contexts.iter().enumerate() {
             let held = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
-            for (l, u) in us[..m].iter().enumerate() {
+            for l in 0..m {
                 let c = ws.record(l, ctx, &held, &lanewise, &mut tallies[i], region);
                 ratios[i].push(c.ratio);
-                lowest[i].offer(c.ratio, u);
+                lowest[i].offer(c.ratio, &unit, l);
             }
         }
         done += m;
@@ -425,6 +435,69 @@ fn step_sizes(s: &Settings) -> Vec<f64> {
     (0..s.steps)
         .map(|t| s.step * 1e-3_f64.powf(t as f64 / s.steps.max(1) as f64))
         .collect()
+}
+
+/// A walk's generator read ahead in blocks of words, so that a step whose consumption
+/// depends on the words drawn reads them without a branch per word. The generator belongs to
+/// the walk alone, so words read ahead and never used change nothing.
+struct Words {
+    rng: ChaCha8Rng,
+    buf: Vec<u32>,
+    at: usize,
+}
+
+impl Words {
+    /// Words read ahead at a time.
+    const BLOCK: usize = 256;
+
+    /// The words of `ChaCha8Rng::seed_from_u64(seed)`.
+    fn new(seed: u64) -> Words {
+        Words {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            buf: Vec::new(),
+            at: 0,
+        }
+    }
+
+    /// The next words of the stream, at least `n` of them; consume them with
+    /// [`Words::consume`].
+    fn ahead(&mut self, n: usize) -> &[u32] {
+        if self.buf.len() - self.at < n {
+            self.buf.drain(..self.at);
+            self.at = 0;
+            let want = n.max(Self::BLOCK);
+            while self.buf.len() < want {
+                self.buf.push(self.rng.next_u32());
+            }
+        }
+        &self.buf[self.at..]
+    }
+
+    /// Mark `n` words as used.
+    fn consume(&mut self, n: usize) {
+        self.at += n;
+    }
+}
+
+/// Lane `l`'s proposed step from `u` into `v` (both by parameter index): each coordinate
+/// moves with probability 1/2 (so that single pre-activations can be tuned) by up to
+/// `step`, clamped to `[0, 1]`. The words are used as `rng.random::<bool>()` and, for a
+/// coordinate that moves, `rng.random::<f64>()` would use them: a bool is the sign bit of
+/// one word, a float the top 53 bits of the next two (low word first) times 2⁻⁵³.
+#[inline]
+fn propose(words: &mut Words, u: &[Lanes], v: &mut [Lanes], l: usize, step: f64) {
+    let w = words.ahead(3 * u.len());
+    let mut p = 0;
+    for (v, u) in v.iter_mut().zip(u) {
+        let x = u[l];
+        let moves = (w[p] as i32) < 0;
+        let bits = (u64::from(w[p + 2]) << 32) | u64::from(w[p + 1]);
+        let r = (bits >> 11) as f64 * (1.0 / (1_u64 << 53) as f64);
+        let moved = (x + step * (2.0 * r - 1.0)).clamp(0.0, 1.0);
+        v[l] = if moves { moved } else { x };
+        p += 1 + 2 * usize::from(moves);
+    }
+    words.consume(p);
 }
 
 /// One random walk of the search: the compared parameter whose ratio it lowers, its start in
@@ -449,11 +522,13 @@ fn search(
 ) -> Vec<(usize, Tally)> {
     // Spare lanes repeat the last walk; their results are left out.
     let walk = |l: usize| &walks[l.min(walks.len() - 1)];
-    let mut rngs: [ChaCha8Rng; LANES] =
-        std::array::from_fn(|l| ChaCha8Rng::seed_from_u64(walk(l).seed));
+    let mut words: [Words; LANES] = std::array::from_fn(|l| Words::new(walk(l).seed));
     let mut tallies: [Tally; LANES] = std::array::from_fn(|_| Tally::default());
-    let mut u: [Vec<f64>; LANES] = std::array::from_fn(|l| walk(l).start.clone());
-    let mut v: [Vec<f64>; LANES] = std::array::from_fn(|l| Vec::with_capacity(u[l].len()));
+    // The walks' current points and proposed steps, by parameter index, one per lane.
+    let mut u: Vec<Lanes> = (0..walks[0].start.len())
+        .map(|i| std::array::from_fn(|l| walk(l).start[i]))
+        .collect();
+    let mut v = u.clone();
     let mut ws = Workspace::new(pair, bx);
     // Record every lane's evaluation under its walk's parameter; its ratios by lane.
     let record = |ws: &Workspace, tallies: &mut [Tally; LANES]| -> Lanes {
@@ -474,28 +549,20 @@ fn search(
                 .ratio
         })
     };
-    ws.evaluate(std::array::from_fn(|l| u[l].as_slice()));
+    ws.evaluate(&u);
     let mut best = record(&ws, &mut tallies);
     for &step in step_sizes {
-        for l in 0..LANES {
-            // Each coordinate moves with probability 1/2 so that single pre-activations can
-            // be tuned.
-            let rng = &mut rngs[l];
-            v[l].clear();
-            v[l].extend(u[l].iter().map(|&x| {
-                if rng.random::<bool>() {
-                    (x + step * (2.0 * rng.random::<f64>() - 1.0)).clamp(0.0, 1.0)
-                } else {
-                    x
-                }
-            }));
+        for (l, words) in words.iter_mut().enumerate() {
+            propose(words, &u, &mut v, l, step);
         }
-        ws.evaluate(std::array::from_fn(|l| v[l].as_slice()));
+        ws.evaluate(&v);
         let ratios = record(&ws, &mut tallies);
         for l in 0..LANES {
             if ratios[l] <= best[l] {
                 best[l] = ratios[l];
-                std::mem::swap(&mut u[l], &mut v[l]);
+                for (u, v) in u.iter_mut().zip(&v) {
+                    u[l] = v[l];
+                }
             }
         }
     }
@@ -504,4 +571,46 @@ fn search(
         .zip(tallies)
         .map(|(w, t)| (w.param, t))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The proposal drawn with the generator's own `random` calls, coordinate by coordinate.
+    fn propose_with_rng(rng: &mut ChaCha8Rng, u: &[Lanes], v: &mut [Lanes], l: usize, step: f64) {
+        for (v, u) in v.iter_mut().zip(u) {
+            let x = u[l];
+            v[l] = if rng.random::<bool>() {
+                (x + step * (2.0 * rng.random::<f64>() - 1.0)).clamp(0.0, 1.0)
+            } else {
+                x
+            };
+        }
+    }
+
+    #[test]
+    fn proposals_read_the_stream_as_the_random_calls_do() {
+        for seed in [0, 1, 2026, u64::MAX] {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let mut words = Words::new(seed);
+            let mut points = ChaCha8Rng::seed_from_u64(!seed);
+            // Dimensions that make steps straddle the read-ahead block, and the generator's
+            // own 64-word buffer, at every offset.
+            for (k, d) in (0..3_000).map(|k| (k, 1 + k % 13)) {
+                let u: Vec<Lanes> = (0..d)
+                    .map(|_| std::array::from_fn(|_| points.random::<f64>()))
+                    .collect();
+                let step = [0.2, 1e-4, 1.0][k % 3];
+                let l = k % LANES;
+                let (mut want, mut got) = (u.clone(), u.clone());
+                propose_with_rng(&mut rng, &u, &mut want, l, step);
+                propose(&mut words, &u, &mut got, l, step);
+                let bits = |v: &[Lanes]| v.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "seed {seed}, step {k}");
+            }
+            // Both are at the same place in the stream afterwards.
+            assert_eq!(words.ahead(1)[0], rng.next_u32(), "seed {seed}");
+        }
+    }
 }
