@@ -5,12 +5,18 @@
 //! the whole process from `getrusage(RUSAGE_SELF)`, threads that already exited included; the
 //! figure to compare on a loaded machine). Rayon's workers spin briefly before they sleep,
 //! and that idle spinning counts as CPU time too.
+//! The first row times the Q1 sweep's random generator alone: 10^7 `next_u64` from
+//! `compute::chacha::ChaCha8` and from `rand_chacha::ChaCha8Rng`, the same stream, in ns per u64.
 //! `GRADBOOK_BENCH_RUNS` sets the samples (default 9); `GRADBOOK_BENCH_ONLY=q1` runs the Q1
-//! row alone (for profiling it).
+//! row alone (for profiling it), `GRADBOOK_BENCH_ONLY=chacha` the generator row alone.
 
+use gradbook::compute::chacha::ChaCha8;
 use gradbook::compute::{Kind, Outcome, run};
 use gradbook::site::build::build;
 use gradbook::site::cache::DIR_NAME;
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -54,6 +60,14 @@ fn main() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let threads = rayon::current_num_threads();
     println!("{runs} samples each, {threads} threads");
+    let only = std::env::var("GRADBOOK_BENCH_ONLY").unwrap_or_default();
+
+    if only != "q1" {
+        generators(runs);
+        if only == "chacha" {
+            return;
+        }
+    }
 
     let networks = read(&manifest.join("content/networks.toml"));
     let mut evaluations = 0;
@@ -71,7 +85,7 @@ fn main() {
         per(q1.wall),
         per(q1.cpu)
     );
-    if std::env::var("GRADBOOK_BENCH_ONLY").is_ok_and(|only| only == "q1") {
+    if only == "q1" {
         return;
     }
 
@@ -117,6 +131,35 @@ fn main() {
     );
 }
 
+/// 10^7 `next_u64` from ours and from rand_chacha, samples alternating, in ns per u64.
+fn generators(runs: usize) {
+    const N: u32 = 10_000_000;
+    fn draw(mut rng: impl RngCore) -> Timing {
+        timed(|| {
+            let mut acc = 0u64;
+            for _ in 0..N {
+                acc ^= rng.next_u64();
+            }
+            black_box(acc);
+        })
+    }
+    let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+    for _ in 0..runs.max(1) {
+        ours.push(draw(ChaCha8::seed_from_u64(black_box(1))));
+        theirs.push(draw(ChaCha8Rng::seed_from_u64(black_box(1))));
+    }
+    let (ours, theirs) = (median(ours), median(theirs));
+    let per = |t: Timing| t.wall.as_nanos() as f64 / f64::from(N);
+    println!(
+        "ChaCha8, 10^7 next_u64: ours {:.3} ns per u64 ({}), rand_chacha {:.3} ns ({}), ratio {:.2}",
+        per(ours),
+        show(ours),
+        per(theirs),
+        show(theirs),
+        per(ours) / per(theirs)
+    );
+}
+
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
@@ -127,7 +170,11 @@ fn ms(d: Duration) -> f64 {
 
 /// The medians of wall and of CPU time over `runs` samples.
 fn sample(runs: usize, mut f: impl FnMut() -> Timing) -> Timing {
-    let times: Vec<Timing> = (0..runs.max(1)).map(|_| f()).collect();
+    median((0..runs.max(1)).map(|_| f()).collect())
+}
+
+/// The medians of wall and of CPU time of `times`.
+fn median(times: Vec<Timing>) -> Timing {
     let median = |key: fn(&Timing) -> Duration| {
         let mut v: Vec<Duration> = times.iter().map(key).collect();
         v.sort();

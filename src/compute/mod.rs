@@ -5,6 +5,7 @@
 //! pointing into the text). The same outcome feeds prose, tables, figures and JSON.
 
 pub mod autograd;
+pub mod chacha;
 pub mod network;
 pub mod optim;
 
