@@ -7,8 +7,8 @@ use super::pair_eval::{LANES, Lanes, PairEvaluator};
 use super::quantile;
 use super::tally::{Comparison, Context, Offer, TAME, Tally, conditions};
 use super::validate::Pair;
+use crate::compute::chacha::ChaCha8;
 use rand::{Rng, RngCore, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 /// A box of parameter values: per role, `(low, high, log scale)`.
@@ -384,7 +384,7 @@ fn chunk(
     n: usize,
     keep: usize,
 ) -> Chunk {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = ChaCha8::seed_from_u64(seed);
     let d = pair.skip.params.len();
     let mut ratios = vec![Vec::with_capacity(n); contexts.len()];
     let mut tallies = vec![Tally::default(); contexts.len()];
@@ -441,7 +441,7 @@ fn step_sizes(s: &Settings) -> Vec<f64> {
 /// depends on the words drawn reads them without a branch per word. The generator belongs to
 /// the walk alone, so words read ahead and never used change nothing.
 struct Words {
-    rng: ChaCha8Rng,
+    rng: ChaCha8,
     buf: Vec<u32>,
     at: usize,
 }
@@ -450,10 +450,10 @@ impl Words {
     /// Words read ahead at a time.
     const BLOCK: usize = 256;
 
-    /// The words of `ChaCha8Rng::seed_from_u64(seed)`.
+    /// The words of `ChaCha8::seed_from_u64(seed)`.
     fn new(seed: u64) -> Words {
         Words {
-            rng: ChaCha8Rng::seed_from_u64(seed),
+            rng: ChaCha8::seed_from_u64(seed),
             buf: Vec::new(),
             at: 0,
         }
@@ -465,9 +465,15 @@ impl Words {
         if self.buf.len() - self.at < n {
             self.buf.drain(..self.at);
             self.at = 0;
-            let want = n.max(Self::BLOCK);
-            while self.buf.len() < want {
-                self.buf.push(self.rng.next_u32());
+            // `fill_bytes` hands out whole words, little-endian, in the stream's order.
+            let mut bytes = [0_u8; 4 * Self::BLOCK];
+            while self.buf.len() < n {
+                self.rng.fill_bytes(&mut bytes);
+                self.buf.extend(
+                    bytes
+                        .chunks_exact(4)
+                        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                );
             }
         }
         &self.buf[self.at..]
@@ -490,12 +496,15 @@ fn propose(words: &mut Words, u: &[Lanes], v: &mut [Lanes], l: usize, step: f64)
     let mut p = 0;
     for (v, u) in v.iter_mut().zip(u) {
         let x = u[l];
-        let moves = (w[p] as i32) < 0;
+        let moves = w[p] >> 31;
         let bits = (u64::from(w[p + 2]) << 32) | u64::from(w[p + 1]);
         let r = (bits >> 11) as f64 * (1.0 / (1_u64 << 53) as f64);
         let moved = (x + step * (2.0 * r - 1.0)).clamp(0.0, 1.0);
-        v[l] = if moves { moved } else { x };
-        p += 1 + 2 * usize::from(moves);
+        // A selection by mask: which of the two it is varies at random, so a branch would
+        // be mispredicted half the time.
+        let keep = u64::from(moves).wrapping_neg();
+        v[l] = f64::from_bits((moved.to_bits() & keep) | (x.to_bits() & !keep));
+        p += 1 + 2 * moves as usize;
     }
     words.consume(p);
 }
@@ -576,6 +585,7 @@ fn search(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand_chacha::ChaCha8Rng;
 
     /// The proposal drawn with the generator's own `random` calls, coordinate by coordinate.
     fn propose_with_rng(rng: &mut ChaCha8Rng, u: &[Lanes], v: &mut [Lanes], l: usize, step: f64) {
