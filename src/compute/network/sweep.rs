@@ -8,7 +8,7 @@ use super::quantile;
 use super::tally::{Comparison, Context, Offer, TAME, Tally, conditions};
 use super::validate::Pair;
 use crate::compute::chacha::ChaCha8;
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{RngCore, SeedableRng};
 use rayon::prelude::*;
 
 /// A box of parameter values: per role, `(low, high, log scale)`.
@@ -384,7 +384,7 @@ fn chunk(
     n: usize,
     keep: usize,
 ) -> Chunk {
-    let mut rng = ChaCha8::seed_from_u64(seed);
+    let mut words = Words::new(seed);
     let d = pair.skip.params.len();
     let mut ratios = vec![Vec::with_capacity(n); contexts.len()];
     let mut tallies = vec![Tally::default(); contexts.len()];
@@ -402,11 +402,15 @@ fn chunk(
         // The samples in their order, `LANES` at a time; a last short group fills its
         // spare lanes with copies of its last sample, evaluated and left out.
         let m = LANES.min(n - done);
+        // Lane `l`'s coordinates are the stream's next `d` floats, one per two words.
+        let w = words.ahead(2 * d * m);
         for l in 0..m {
-            for u in unit.iter_mut() {
-                u[l] = rng.random::<f64>();
+            for (i, u) in unit.iter_mut().enumerate() {
+                let k = 2 * (l * d + i);
+                u[l] = unit_float(w[k], w[k + 1]);
             }
         }
+        words.consume(2 * d * m);
         for u in unit.iter_mut() {
             let last = u[m - 1];
             u[m..].fill(last);
@@ -437,9 +441,10 @@ fn step_sizes(s: &Settings) -> Vec<f64> {
         .collect()
 }
 
-/// A walk's generator read ahead in blocks of words, so that a step whose consumption
-/// depends on the words drawn reads them without a branch per word. The generator belongs to
-/// the walk alone, so words read ahead and never used change nothing.
+/// A generator read ahead in blocks of words, so that a loop reads its words without a call
+/// per word, and a step whose consumption depends on the words drawn without a branch per
+/// word. Each generator belongs to one chunk of the sweep or one walk of the search, so words
+/// read ahead and never used change nothing.
 struct Words {
     rng: ChaCha8,
     buf: Vec<u32>,
@@ -485,6 +490,14 @@ impl Words {
     }
 }
 
+/// What `rng.random::<f64>()` makes of the two words `lo`, `hi` it reads (in that order):
+/// the top 53 bits of the 64-bit word they form, times 2⁻⁵³.
+#[inline(always)]
+fn unit_float(lo: u32, hi: u32) -> f64 {
+    let bits = (u64::from(hi) << 32) | u64::from(lo);
+    (bits >> 11) as f64 * (1.0 / (1_u64 << 53) as f64)
+}
+
 /// Lane `l`'s proposed step from `u` into `v` (both by parameter index): each coordinate
 /// moves with probability 1/2 (so that single pre-activations can be tuned) by up to
 /// `step`, clamped to `[0, 1]`. The words are used as `rng.random::<bool>()` and, for a
@@ -497,8 +510,7 @@ fn propose(words: &mut Words, u: &[Lanes], v: &mut [Lanes], l: usize, step: f64)
     for (v, u) in v.iter_mut().zip(u) {
         let x = u[l];
         let moves = w[p] >> 31;
-        let bits = (u64::from(w[p + 2]) << 32) | u64::from(w[p + 1]);
-        let r = (bits >> 11) as f64 * (1.0 / (1_u64 << 53) as f64);
+        let r = unit_float(w[p + 1], w[p + 2]);
         let moved = (x + step * (2.0 * r - 1.0)).clamp(0.0, 1.0);
         // A selection by mask: which of the two it is varies at random, so a branch would
         // be mispredicted half the time.
@@ -585,6 +597,7 @@ fn search(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::Rng;
     use rand_chacha::ChaCha8Rng;
 
     /// The proposal drawn with the generator's own `random` calls, coordinate by coordinate.
@@ -596,6 +609,24 @@ mod tests {
             } else {
                 x
             };
+        }
+    }
+
+    #[test]
+    fn unit_floats_are_the_random_calls_floats() {
+        for seed in [0, 7, u64::MAX] {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let mut words = Words::new(seed);
+            // Runs of every length, so that reads straddle every buffer boundary.
+            for n in (0..2_000).map(|k| k % 37) {
+                let w = words.ahead(2 * n);
+                let got: Vec<u64> = (0..n)
+                    .map(|k| unit_float(w[2 * k], w[2 * k + 1]).to_bits())
+                    .collect();
+                words.consume(2 * n);
+                let want: Vec<u64> = (0..n).map(|_| rng.random::<f64>().to_bits()).collect();
+                assert_eq!(got, want, "seed {seed}");
+            }
         }
     }
 
