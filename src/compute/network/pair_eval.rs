@@ -263,6 +263,7 @@ impl PairEvaluator {
     /// Evaluate both networks at `values` (by parameter index, one value per lane) into
     /// `self.chain` and `self.skip`: lane by lane the same as `evaluate_into` of each
     /// network, to the last bit.
+    #[inline]
     pub fn evaluate(&mut self, values: &[Lanes]) {
         #[cfg(target_arch = "x86_64")]
         if exp::vector_active() {

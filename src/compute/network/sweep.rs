@@ -266,12 +266,14 @@ impl Workspace {
 
     /// Evaluate the parameter sets at unit coordinates `unit` in the box (by parameter
     /// index, one per lane).
+    #[inline(always)]
     fn evaluate(&mut self, unit: &[Lanes]) {
         values_into(&self.draws, unit, &mut self.values);
         self.eval.evaluate(&self.values);
     }
 
     /// What every lane of the last evaluation shows.
+    #[inline(always)]
     fn lanewise(&self, skip: &Network) -> Lanewise {
         let (a, b) = (&self.eval.chain, &self.eval.skip);
         let mut tame = [true; LANES];
@@ -320,6 +322,7 @@ impl Workspace {
 
     /// Record lane `l` of the last evaluation in `tally` (compared parameter `ctx.param`,
     /// conditions `held` by condition and lane) and return its comparison.
+    #[inline(always)]
     fn record(
         &self,
         l: usize,
@@ -375,7 +378,43 @@ impl Lowest {
     }
 }
 
+/// The `n` samples of one chunk of box `bx` (index `region`) from the stream of `seed`, with
+/// the `keep` lowest ratios per compared parameter.
 fn chunk(
+    pair: &Pair,
+    contexts: &[Context],
+    bx: &Region,
+    region: usize,
+    seed: u64,
+    n: usize,
+    keep: usize,
+) -> Chunk {
+    #[cfg(target_arch = "x86_64")]
+    if exp::vector_active() {
+        // SAFETY: `vector_active` says the processor has AVX2 and FMA.
+        return unsafe { chunk_avx2(pair, contexts, bx, region, seed, n, keep) };
+    }
+    chunk_with(pair, contexts, bx, region, seed, n, keep)
+}
+
+/// [`chunk`] with the whole loop compiled for AVX2 and FMA (the per-lane bookkeeping is
+/// vectorised too; nothing is fused that the portable code does not fuse).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn chunk_avx2(
+    pair: &Pair,
+    contexts: &[Context],
+    bx: &Region,
+    region: usize,
+    seed: u64,
+    n: usize,
+    keep: usize,
+) -> Chunk {
+    chunk_with(pair, contexts, bx, region, seed, n, keep)
+}
+
+#[inline(always)]
+fn chunk_with(
     pair: &Pair,
     contexts: &[Context],
     bx: &Region,
@@ -534,6 +573,37 @@ struct Walk {
 /// holds one step size per step. Per walk: its parameter and its tally, each exactly what
 /// the walk alone gives.
 fn search(
+    pair: &Pair,
+    contexts: &[Context],
+    bx: &Region,
+    region: usize,
+    walks: &[Walk],
+    step_sizes: &[f64],
+) -> Vec<(usize, Tally)> {
+    #[cfg(target_arch = "x86_64")]
+    if exp::vector_active() {
+        // SAFETY: `vector_active` says the processor has AVX2 and FMA.
+        return unsafe { search_avx2(pair, contexts, bx, region, walks, step_sizes) };
+    }
+    search_with(pair, contexts, bx, region, walks, step_sizes)
+}
+
+/// [`search`] compiled for AVX2 and FMA, as [`chunk_avx2`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn search_avx2(
+    pair: &Pair,
+    contexts: &[Context],
+    bx: &Region,
+    region: usize,
+    walks: &[Walk],
+    step_sizes: &[f64],
+) -> Vec<(usize, Tally)> {
+    search_with(pair, contexts, bx, region, walks, step_sizes)
+}
+
+#[inline(always)]
+fn search_with(
     pair: &Pair,
     contexts: &[Context],
     bx: &Region,

@@ -105,6 +105,7 @@ pub fn ratio(chain_grad: f64, skip_grad: f64) -> f64 {
 /// (see [`CONDITIONS`]); `values` holds the samples' parameter values by parameter index,
 /// `input` the index of the input parameter, and `sigma_prime_dominates[l]` says whether σ'
 /// of every node of lane `l`'s skip network is at least the chain's.
+#[inline(always)]
 pub fn conditions(
     ctx: &Context,
     input: Option<usize>,
