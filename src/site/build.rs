@@ -29,6 +29,8 @@ pub struct RenderOptions {
     pub live_reload_script: Option<String>,
     /// Leave every `::: {.solution}` out (the student edition).
     pub without_solutions: bool,
+    /// Chapter templates already parsed (see [`chapter::parse_ahead_while`]).
+    pub parsed: std::sync::Arc<chapter::Parsed>,
 }
 
 /// What a build did, for the summary line.
@@ -68,10 +70,16 @@ pub fn build_edition(
     let dest = guard_destination(&book, dest)?;
     book.preprocess()?;
     let cache = Cache::for_book(&book.root);
-    let outcomes = run_computations_with(&book, &cache)?;
+    let compat = crate::site::mdbook::Compat::of(&book.config);
+    let (outcomes, parsed) =
+        chapter::parse_ahead_while(&book.chapters, edition.solutions, &compat, || {
+            run_computations_with(&book, &cache)
+        });
+    let outcomes = outcomes?;
     let computations = outcomes.len();
     let options = RenderOptions {
         without_solutions: !edition.solutions,
+        parsed: std::sync::Arc::new(parsed),
         ..RenderOptions::default()
     };
     let (pages, figures) =
@@ -149,6 +157,7 @@ pub fn render_into(
 ) -> Result<(usize, usize)> {
     let mut inputs = chapter_inputs(book, outcomes);
     inputs.solutions = !options.without_solutions;
+    inputs.parsed = options.parsed.clone();
     let search = book.config.output.html.search.enable;
     let render = |chapters: &[Chapter]| {
         chapters
@@ -202,19 +211,34 @@ pub fn render_into(
             write(i, &page, sink)?;
         }
     }
-    count += book_wide.finish(sink)?;
     let used = inputs
         .used_figures
         .lock()
         .map(|u| u.clone())
         .unwrap_or_default();
-    if book.config.gradbook.standalone_figures {
-        for (stem, kind) in &used {
-            for (path, bytes) in standalone_figure(book, &inputs.outcomes, stem, kind)? {
-                sink.put(&path, &bytes)?;
+    // The standalone figures are drawn (in parallel) while the book-wide files are written.
+    let outcomes = inputs.outcomes.clone();
+    let (finished, standalone) = std::thread::scope(|scope| {
+        let drawn = scope.spawn(|| {
+            if !book.config.gradbook.standalone_figures {
+                return Ok(Vec::new());
             }
-        }
+            used.par_iter()
+                .map(|(stem, kind)| standalone_figure(book, &outcomes, stem, kind))
+                .collect::<Result<Vec<_>>>()
+        });
+        let finished = book_wide.finish(sink);
+        (finished, drawn.join())
+    });
+    count += finished?;
+    let standalone = standalone.map_err(|_| {
+        anyhow::anyhow!("internal error while drawing the standalone figures (a bug in gradbook)")
+    })??;
+    for (path, bytes) in standalone.iter().flatten() {
+        sink.put(path, bytes)?;
     }
+    // The results' JSON is the largest value of a build: freed off the build's path.
+    rayon::spawn(move || drop((inputs, outcomes)));
     Ok((count, used.len()))
 }
 

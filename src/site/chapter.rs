@@ -16,6 +16,7 @@ use crate::site::templates::{self, FigureState, Reads, instrument, scan};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Everything computed once per build that chapters draw on.
@@ -47,6 +48,8 @@ pub struct Inputs {
     pub highlights: Arc<highlight::cache::Cache>,
     /// Figures kept between renders of these inputs (`serve`; a build draws each once).
     pub figures: Option<Arc<templates::FigureMemo>>,
+    /// Chapter templates parsed while the computations ran (see [`parse_ahead_while`]).
+    pub parsed: Arc<Parsed>,
 }
 
 impl Inputs {
@@ -76,6 +79,7 @@ impl Inputs {
             code: Arc::default(),
             highlights: Arc::default(),
             figures: None,
+            parsed: Arc::default(),
         }
     }
 }
@@ -184,12 +188,7 @@ fn expand_here(
         digits: inputs.digits,
         memo: inputs.figures.clone(),
     };
-    let source = if inputs.solutions {
-        authoring::edition::strip_student_only(&chapter.source)
-    } else {
-        authoring::edition::strip_solutions(&chapter.source)
-    };
-    let protected = literal::protect(&protect_heading_ids(&source), inputs.compat.templates);
+    let protected = protected_source(chapter, inputs.solutions, &inputs.compat);
     let markdown_source = if literal::has_live_syntax(&protected) {
         run_tera(chapter, inputs, state, &protected)?
     } else {
@@ -197,6 +196,78 @@ fn expand_here(
     };
     let markdown_source = literal::restore(&markdown_source);
     authoring::blocks::expand(&markdown_source).map_err(|e| locate(chapter, &markdown_source, &e))
+}
+
+/// The chapter's source as its template is parsed: the edition's blocks left out, heading
+/// ids and literal openers marked.
+fn protected_source(chapter: &Chapter, solutions: bool, compat: &mdbook::Compat) -> String {
+    let source = if solutions {
+        authoring::edition::strip_student_only(&chapter.source)
+    } else {
+        authoring::edition::strip_solutions(&chapter.source)
+    };
+    literal::protect(&protect_heading_ids(&source), compat.templates)
+}
+
+/// Chapter templates parsed ahead, by chapter path, each with the protected source it was
+/// parsed from (a chapter whose source differs when it renders is parsed again).
+pub type Parsed = BTreeMap<String, (String, tera::Template)>;
+
+/// At most this many chapters are parsed ahead, so that a large book's templates are not all
+/// held at once.
+const PARSE_AHEAD: usize = 64;
+
+/// Run `work` while another thread parses the templates of `chapters` (as the `solutions`
+/// edition with `compat` renders them), in order, until `work` returns: a chapter's template
+/// does not depend on the results, so a build parses while its computations run. Chapters
+/// without template syntax, over the nesting limits or with a syntax error are left to the
+/// render, which reports the error.
+pub fn parse_ahead_while<T: Send>(
+    chapters: &[Chapter],
+    solutions: bool,
+    compat: &mdbook::Compat,
+    work: impl FnOnce() -> T + Send,
+) -> (T, Parsed) {
+    let done = AtomicBool::new(false);
+    let parse = || parse_until(chapters, solutions, compat, &done);
+    std::thread::scope(|scope| {
+        // The parser recurses as deep as the nesting limits allow: the render thread's stack.
+        let parser = std::thread::Builder::new()
+            .name("gradbook-parse".into())
+            .stack_size(RENDER_STACK)
+            .spawn_scoped(scope, parse);
+        let out = work();
+        done.store(true, Ordering::Relaxed);
+        // Without the thread (or if it failed), every chapter is parsed when it renders.
+        let parsed = parser.ok().and_then(|p| p.join().ok()).unwrap_or_default();
+        (out, parsed)
+    })
+}
+
+/// The templates of `chapters` parsed in order until `done` is set (see
+/// [`parse_ahead_while`]).
+fn parse_until(
+    chapters: &[Chapter],
+    solutions: bool,
+    compat: &mdbook::Compat,
+    done: &AtomicBool,
+) -> Parsed {
+    let mut parsed = Parsed::new();
+    for chapter in chapters {
+        if parsed.len() == PARSE_AHEAD || done.load(Ordering::Relaxed) {
+            break;
+        }
+        let protected = protected_source(chapter, solutions, compat);
+        if !literal::has_live_syntax(&protected)
+            || scan::check_nesting(&protected, &scan::tags(&protected)).is_err()
+        {
+            continue;
+        }
+        if let Ok(template) = tera::Template::new(&chapter.path, None, &protected) {
+            parsed.insert(chapter.path.clone(), (protected, template));
+        }
+    }
+    parsed
 }
 
 /// Run the chapter's template (`protected`: heading ids and literal openers marked) through
@@ -223,8 +294,19 @@ fn run_tera(
     let tags = scan::tags(&protected);
     scan::check_nesting(&protected, &tags).map_err(|e| at(e.span, &e.message))?;
     let name = chapter.path.clone();
-    tera.add_raw_template(&name, &protected)
-        .map_err(|e| tera_diagnostic(chapter, inputs, &e))?;
+    let ahead = inputs
+        .parsed
+        .get(&name)
+        .filter(|(source, _)| *source == protected);
+    match ahead {
+        Some((_, template)) => {
+            tera.templates.insert(name.clone(), template.clone());
+            tera.build_inheritance_chains()
+                .and_then(|()| tera.check_macro_files())
+        }
+        None => tera.add_raw_template(&name, &protected),
+    }
+    .map_err(|e| tera_diagnostic(chapter, inputs, &e))?;
     let safe = instrument::SafeNames::of(&tera);
     let positions = match tera.templates.get_mut(&name) {
         Some(template) => {
@@ -462,6 +544,44 @@ mod tests {
             assert!(!paragraph.contains("<em>"), "{line}: {paragraph}");
         }
         assert!(html.contains("<p>f 1.5</p>"), "{html}");
+    }
+
+    /// Templates parsed ahead are exactly what rendering parses: the same page, whether the
+    /// chapter's template was parsed ahead, parsed from a different source (a chapter edited
+    /// since, parsed again) or not parsed ahead at all; plain chapters and chapters with a
+    /// syntax error are left to the render, which reports the error as before.
+    #[test]
+    fn templates_parsed_ahead_render_as_parsed_at_render_time() {
+        let live = chapter("# T\n\n{% set x = 3 %}{{ x * 2 }} and {{ book.title }}\n");
+        let compat = mdbook::Compat::default();
+        let (ran, _) = parse_ahead_while(std::slice::from_ref(&live), true, &compat, || 7);
+        assert_eq!(ran, 7);
+        let running = AtomicBool::new(false);
+        let parsed = parse_until(std::slice::from_ref(&live), true, &compat, &running);
+        assert_eq!(parsed.len(), 1, "the chapter was parsed ahead");
+        let stopped = AtomicBool::new(true);
+        assert!(parse_until(std::slice::from_ref(&live), true, &compat, &stopped).is_empty());
+        let fresh = render(&live, &inputs()).unwrap().html;
+        let mut ahead = inputs();
+        ahead.parsed = Arc::new(parsed.clone());
+        assert_eq!(render(&live, &ahead).unwrap().html, fresh);
+        assert!(fresh.contains("6 and T"), "{fresh}");
+
+        let mut edited = live.clone();
+        edited.source = "{{ 2 + 2 }}\n".into();
+        assert!(render(&edited, &ahead).unwrap().html.contains("<p>4</p>"));
+
+        let plain = chapter("# Plain\n\nNo template here.\n");
+        let broken = chapter("{{ 1 + }}\n");
+        let chapters = [plain, broken.clone()];
+        let parsed = parse_until(&chapters, true, &compat, &running);
+        assert!(parsed.is_empty(), "{:?}", parsed.keys());
+        let mut ahead = inputs();
+        ahead.parsed = Arc::new(parsed);
+        assert_eq!(
+            render(&broken, &ahead).unwrap_err().to_string(),
+            render(&broken, &inputs()).unwrap_err().to_string()
+        );
     }
 
     #[test]

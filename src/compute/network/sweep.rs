@@ -553,11 +553,16 @@ fn propose(words: &mut Words, u: &[Lanes], v: &mut [Lanes], l: usize, step: f64)
         let moved = (x + step * (2.0 * r - 1.0)).clamp(0.0, 1.0);
         // A selection by mask: which of the two it is varies at random, so a branch would
         // be mispredicted half the time.
-        let keep = u64::from(moves).wrapping_neg();
-        v[l] = f64::from_bits((moved.to_bits() & keep) | (x.to_bits() & !keep));
+        v[l] = select(moved, x, u64::from(moves).wrapping_neg());
         p += 1 + 2 * moves as usize;
     }
     words.consume(p);
+}
+
+/// `new` where the mask `m` is all ones, `old` where it is zero: a selection without a branch.
+#[inline(always)]
+fn select(new: f64, old: f64, m: u64) -> f64 {
+    f64::from_bits((new.to_bits() & m) | (old.to_bits() & !m))
 }
 
 /// One random walk of the search: the compared parameter whose ratio it lowers, its start in
@@ -648,13 +653,13 @@ fn search_with(
         }
         ws.evaluate(&v);
         let ratios = record(&ws, &mut tallies);
-        for l in 0..LANES {
-            if ratios[l] <= best[l] {
-                best[l] = ratios[l];
-                for (u, v) in u.iter_mut().zip(&v) {
-                    u[l] = v[l];
-                }
-            }
+        // A walk moves when its ratio did not rise. Which walks move varies at random, so
+        // the points are selected by mask rather than by a branch per lane.
+        let moves: [u64; LANES] =
+            std::array::from_fn(|l| u64::from(ratios[l] <= best[l]).wrapping_neg());
+        best = std::array::from_fn(|l| select(ratios[l], best[l], moves[l]));
+        for (u, v) in u.iter_mut().zip(&v) {
+            *u = std::array::from_fn(|l| select(v[l], u[l], moves[l]));
         }
     }
     walks
