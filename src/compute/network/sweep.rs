@@ -122,6 +122,16 @@ pub struct Outcome {
 
 const CHUNK: usize = 512;
 
+/// What the sweep and the search of one box share: the networks, the compared parameters'
+/// contexts, the box and its index.
+#[derive(Clone, Copy)]
+struct BoxRun<'a> {
+    pair: &'a Pair,
+    contexts: &'a [Context],
+    bx: &'a Region,
+    region: usize,
+}
+
 struct Chunk {
     ratios: Vec<Vec<f64>>,
     tallies: Vec<Tally>,
@@ -142,12 +152,18 @@ pub fn run(
     let mut evaluations = 0;
     let step_sizes = step_sizes(s);
     for (b, bx) in boxes.iter().enumerate() {
+        let job = BoxRun {
+            pair,
+            contexts,
+            bx,
+            region: b,
+        };
         let chunks: Vec<Chunk> = (0..s.samples.div_ceil(CHUNK))
             .into_par_iter()
             .map(|c| {
                 let seed = mix(s.seed, variant_index as u64, b as u64, c as u64);
                 let n = CHUNK.min(s.samples - c * CHUNK);
-                chunk(pair, contexts, bx, b, seed, n, s.starts)
+                chunk(&job, seed, n, s.starts)
             })
             .collect();
         let mut ratios = vec![Vec::with_capacity(s.samples); contexts.len()];
@@ -194,7 +210,7 @@ pub fn run(
                         ),
                     })
                     .collect();
-                search(pair, contexts, bx, b, &walks, &step_sizes)
+                search(&job, &walks, &step_sizes)
             })
             .collect();
         for (i, t) in found.into_iter().flatten() {
@@ -378,63 +394,40 @@ impl Lowest {
     }
 }
 
-/// The `n` samples of one chunk of box `bx` (index `region`) from the stream of `seed`, with
-/// the `keep` lowest ratios per compared parameter.
-fn chunk(
-    pair: &Pair,
-    contexts: &[Context],
-    bx: &Region,
-    region: usize,
-    seed: u64,
-    n: usize,
-    keep: usize,
-) -> Chunk {
+/// The `n` samples of one chunk of `job`'s box from the stream of `seed`, with the `keep`
+/// lowest ratios per compared parameter.
+fn chunk(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk {
     #[cfg(target_arch = "x86_64")]
     if exp::vector_active() {
         // SAFETY: `vector_active` says the processor has AVX2 and FMA.
-        return unsafe { chunk_avx2(pair, contexts, bx, region, seed, n, keep) };
+        return unsafe { chunk_avx2(job, seed, n, keep) };
     }
-    chunk_with(pair, contexts, bx, region, seed, n, keep)
+    chunk_with(job, seed, n, keep)
 }
 
 /// [`chunk`] with the whole loop compiled for AVX2 and FMA (the per-lane bookkeeping is
 /// vectorised too; nothing is fused that the portable code does not fuse).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn chunk_avx2(
-    pair: &Pair,
-    contexts: &[Context],
-    bx: &Region,
-    region: usize,
-    seed: u64,
-    n: usize,
-    keep: usize,
-) -> Chunk {
-    chunk_with(pair, contexts, bx, region, seed, n, keep)
+fn chunk_avx2(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk {
+    chunk_with(job, seed, n, keep)
 }
 
 #[inline(always)]
-fn chunk_with(
-    pair: &Pair,
-    contexts: &[Context],
-    bx: &Region,
-    region: usize,
-    seed: u64,
-    n: usize,
-    keep: usize,
-) -> Chunk {
+fn chunk_with(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk {
     let mut words = Words::new(seed);
-    let d = pair.skip.params.len();
-    let mut ratios = vec![Vec::with_capacity(n); contexts.len()];
-    let mut tallies = vec![Tally::default(); contexts.len()];
-    let mut lowest: Vec<Lowest> = contexts
+    let d = job.pair.skip.params.len();
+    let mut ratios = vec![Vec::with_capacity(n); job.contexts.len()];
+    let mut tallies = vec![Tally::default(); job.contexts.len()];
+    let mut lowest: Vec<Lowest> = job
+        .contexts
         .iter()
         .map(|_| Lowest {
             keep,
             list: Vec::with_capacity(keep),
         })
         .collect();
-    let mut ws = Workspace::new(pair, bx);
+    let mut ws = Workspace::new(job.pair, job.bx);
     let mut unit = vec![[0.0; LANES]; d];
     let mut done = 0;
     while done < n {
@@ -455,11 +448,11 @@ fn chunk_with(
             u[m..].fill(last);
         }
         ws.evaluate(&unit);
-        let lanewise = ws.lanewise(&pair.skip);
-        for (i, ctx) in contexts.iter().enumerate() {
+        let lanewise = ws.lanewise(&job.pair.skip);
+        for (i, ctx) in job.contexts.iter().enumerate() {
             let held = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
             for l in 0..m {
-                let c = ws.record(l, ctx, &held, &lanewise, &mut tallies[i], region);
+                let c = ws.record(l, ctx, &held, &lanewise, &mut tallies[i], job.region);
                 ratios[i].push(c.ratio);
                 lowest[i].offer(c.ratio, &unit, l);
             }
@@ -577,45 +570,24 @@ struct Walk {
 /// when the ratio of its parameter drops; every visited point is recorded. `step_sizes`
 /// holds one step size per step. Per walk: its parameter and its tally, each exactly what
 /// the walk alone gives.
-fn search(
-    pair: &Pair,
-    contexts: &[Context],
-    bx: &Region,
-    region: usize,
-    walks: &[Walk],
-    step_sizes: &[f64],
-) -> Vec<(usize, Tally)> {
+fn search(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec<(usize, Tally)> {
     #[cfg(target_arch = "x86_64")]
     if exp::vector_active() {
         // SAFETY: `vector_active` says the processor has AVX2 and FMA.
-        return unsafe { search_avx2(pair, contexts, bx, region, walks, step_sizes) };
+        return unsafe { search_avx2(job, walks, step_sizes) };
     }
-    search_with(pair, contexts, bx, region, walks, step_sizes)
+    search_with(job, walks, step_sizes)
 }
 
 /// [`search`] compiled for AVX2 and FMA, as [`chunk_avx2`].
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn search_avx2(
-    pair: &Pair,
-    contexts: &[Context],
-    bx: &Region,
-    region: usize,
-    walks: &[Walk],
-    step_sizes: &[f64],
-) -> Vec<(usize, Tally)> {
-    search_with(pair, contexts, bx, region, walks, step_sizes)
+fn search_avx2(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec<(usize, Tally)> {
+    search_with(job, walks, step_sizes)
 }
 
 #[inline(always)]
-fn search_with(
-    pair: &Pair,
-    contexts: &[Context],
-    bx: &Region,
-    region: usize,
-    walks: &[Walk],
-    step_sizes: &[f64],
-) -> Vec<(usize, Tally)> {
+fn search_with(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec<(usize, Tally)> {
     // Spare lanes repeat the last walk; their results are left out.
     let walk = |l: usize| &walks[l.min(walks.len() - 1)];
     let mut words: [Words; LANES] = std::array::from_fn(|l| Words::new(walk(l).seed));
@@ -625,14 +597,14 @@ fn search_with(
         .map(|i| std::array::from_fn(|l| walk(l).start[i]))
         .collect();
     let mut v = u.clone();
-    let mut ws = Workspace::new(pair, bx);
+    let mut ws = Workspace::new(job.pair, job.bx);
     // Record every lane's evaluation under its walk's parameter; its ratios by lane.
     let record = |ws: &Workspace, tallies: &mut [Tally; LANES]| -> Lanes {
-        let lanewise = ws.lanewise(&pair.skip);
+        let lanewise = ws.lanewise(&job.pair.skip);
         // Walks side by side mostly share their parameter: conditions once per run of them.
         let mut held: Option<(usize, [[bool; LANES]; 4])> = None;
         std::array::from_fn(|l| {
-            let ctx = &contexts[walk(l).param];
+            let ctx = &job.contexts[walk(l).param];
             let h = match held {
                 Some((p, h)) if p == ctx.param => h,
                 _ => {
@@ -641,7 +613,7 @@ fn search_with(
                     h
                 }
             };
-            ws.record(l, ctx, &h, &lanewise, &mut tallies[l], region)
+            ws.record(l, ctx, &h, &lanewise, &mut tallies[l], job.region)
                 .ratio
         })
     };
