@@ -1,7 +1,7 @@
 //! `gradbook::compute::chacha::ChaCha8` against `rand_chacha::ChaCha8Rng`: the same words for
 //! every seed tried, every way of drawing them, and across seeks.
 
-use gradbook::compute::chacha::ChaCha8;
+use gradbook::compute::chacha::{ChaCha8, REFILL};
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -34,6 +34,8 @@ enum Draw {
     F64,
     Bool,
     Bytes(usize),
+    /// `ChaCha8::next_words` against as many `next_u32` calls.
+    Words,
 }
 
 fn draw(ours: &mut ChaCha8, theirs: &mut ChaCha8Rng, how: Draw) {
@@ -50,6 +52,12 @@ fn draw(ours: &mut ChaCha8, theirs: &mut ChaCha8Rng, how: Draw) {
             ours.fill_bytes(&mut a);
             theirs.fill_bytes(&mut b);
             assert_eq!(a, b);
+        }
+        Draw::Words => {
+            let mut a = [0; REFILL];
+            ours.next_words(&mut a);
+            let b: Vec<u32> = (0..REFILL).map(|_| theirs.next_u32()).collect();
+            assert_eq!(a[..], b[..]);
         }
     }
 }
@@ -70,7 +78,14 @@ fn long_runs_of_each_kind_of_draw_match() {
 #[test]
 fn short_runs_match_for_hundreds_of_seeds() {
     for seed in seeds() {
-        for how in [Draw::U32, Draw::U64, Draw::F64, Draw::Bool, Draw::Bytes(7)] {
+        for how in [
+            Draw::U32,
+            Draw::U64,
+            Draw::F64,
+            Draw::Bool,
+            Draw::Bytes(7),
+            Draw::Words,
+        ] {
             let (mut ours, mut theirs) = pair(seed);
             for _ in 0..600 {
                 draw(&mut ours, &mut theirs, how);
@@ -83,11 +98,12 @@ fn short_runs_match_for_hundreds_of_seeds() {
 /// at every offset.
 fn mixed(ours: &mut ChaCha8, theirs: &mut ChaCha8Rng, chooser: &mut ChaCha8Rng, n: usize) {
     for _ in 0..n {
-        let how = match chooser.random_range(0..6) {
+        let how = match chooser.random_range(0..7) {
             0 => Draw::U32,
             1 => Draw::U64,
             2 => Draw::F64,
             3 => Draw::Bool,
+            4 => Draw::Words,
             _ => Draw::Bytes(chooser.random_range(0..70)),
         };
         draw(ours, theirs, how);

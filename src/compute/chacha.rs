@@ -19,6 +19,9 @@ const BLOCK_WORDS: usize = 16;
 /// Words per refill.
 const WORDS: usize = BLOCKS * BLOCK_WORDS;
 
+/// How many words [`ChaCha8::next_words`] hands out at a time.
+pub const REFILL: usize = WORDS;
+
 /// A generator whose stream equals `rand_chacha::ChaCha8Rng`'s (stream 0).
 #[derive(Clone, Debug)]
 pub struct ChaCha8(BlockRng<Core>);
@@ -43,6 +46,17 @@ impl ChaCha8 {
         self.0.core.seek((word / BLOCK_WORDS as u128) as u64);
         self.0
             .generate_and_set((word % BLOCK_WORDS as u128) as usize);
+    }
+
+    /// The next [`REFILL`] words of the stream into `out`, as that many `next_u32` calls
+    /// give them. When the generator's own buffer is used up (as it is after whole calls of
+    /// this), the blocks are made straight into `out`, with no copy.
+    pub fn next_words(&mut self, out: &mut [u32; REFILL]) {
+        if self.0.index() >= WORDS {
+            self.0.core.fill(out);
+        } else {
+            out.iter_mut().for_each(|w| *w = self.0.next_u32());
+        }
     }
 }
 
@@ -145,11 +159,19 @@ impl BlockRngCore for Core {
 
     #[inline]
     fn generate(&mut self, out: &mut Words) {
+        self.fill(&mut out.0);
+    }
+}
+
+impl Core {
+    /// The next [`BLOCKS`] blocks into `out`.
+    #[inline]
+    fn fill(&mut self, out: &mut [u32; WORDS]) {
         match &mut self.portable {
-            Some(rng) => out.0.iter_mut().for_each(|w| *w = rng.next_u32()),
+            Some(rng) => out.iter_mut().for_each(|w| *w = rng.next_u32()),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: `portable` is `None` only when `avx512_available` found AVX-512F.
-            None => unsafe { avx512::blocks(&self.key, self.block, &mut out.0) },
+            None => unsafe { avx512::blocks(&self.key, self.block, out) },
             #[cfg(not(target_arch = "x86_64"))]
             None => unreachable!("AVX-512 is only detected on x86_64"),
         }

@@ -30,7 +30,7 @@ pub struct RenderOptions {
     /// Leave every `::: {.solution}` out (the student edition).
     pub without_solutions: bool,
     /// Chapter templates already parsed (see [`chapter::parse_ahead_while`]).
-    pub parsed: std::sync::Arc<chapter::Parsed>,
+    pub parsed: std::sync::Arc<std::sync::Mutex<chapter::Parsed>>,
 }
 
 /// What a build did, for the summary line.
@@ -71,15 +71,19 @@ pub fn build_edition(
     book.preprocess()?;
     let cache = Cache::for_book(&book.root);
     let compat = crate::site::mdbook::Compat::of(&book.config);
-    let (outcomes, parsed) =
+    // Templates are parsed ahead only where there is work to overlap.
+    let (outcomes, parsed) = if book.computations.is_empty() {
+        (run_computations_with(&book, &cache), chapter::Parsed::new())
+    } else {
         chapter::parse_ahead_while(&book.chapters, edition.solutions, &compat, || {
             run_computations_with(&book, &cache)
-        });
+        })
+    };
     let outcomes = outcomes?;
     let computations = outcomes.len();
     let options = RenderOptions {
         without_solutions: !edition.solutions,
-        parsed: std::sync::Arc::new(parsed),
+        parsed: std::sync::Arc::new(std::sync::Mutex::new(parsed)),
         ..RenderOptions::default()
     };
     let (pages, figures) =

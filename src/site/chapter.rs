@@ -48,8 +48,9 @@ pub struct Inputs {
     pub highlights: Arc<highlight::cache::Cache>,
     /// Figures kept between renders of these inputs (`serve`; a build draws each once).
     pub figures: Option<Arc<templates::FigureMemo>>,
-    /// Chapter templates parsed while the computations ran (see [`parse_ahead_while`]).
-    pub parsed: Arc<Parsed>,
+    /// Chapter templates parsed while the computations ran (see [`parse_ahead_while`]);
+    /// each is taken out when its chapter renders.
+    pub parsed: Arc<Mutex<Parsed>>,
 }
 
 impl Inputs {
@@ -209,9 +210,20 @@ fn protected_source(chapter: &Chapter, solutions: bool, compat: &mdbook::Compat)
     literal::protect(&protect_heading_ids(&source), compat.templates)
 }
 
-/// Chapter templates parsed ahead, by chapter path, each with the protected source it was
-/// parsed from (a chapter whose source differs when it renders is parsed again).
-pub type Parsed = BTreeMap<String, (String, tera::Template)>;
+/// Chapter templates parsed ahead, by chapter path.
+pub type Parsed = BTreeMap<String, Ahead>;
+
+/// One chapter's template parsed ahead, with what the render would otherwise work out again.
+#[derive(Debug)]
+pub struct Ahead {
+    /// The protected source it was parsed from (a chapter whose source differs when it
+    /// renders is parsed again).
+    protected: String,
+    /// The source's tags, within the nesting limits.
+    tags: Vec<scan::Tag>,
+    /// The parsed template.
+    template: tera::Template,
+}
 
 /// At most this many chapters are parsed ahead, so that a large book's templates are not all
 /// held at once.
@@ -258,13 +270,20 @@ fn parse_until(
             break;
         }
         let protected = protected_source(chapter, solutions, compat);
-        if !literal::has_live_syntax(&protected)
-            || scan::check_nesting(&protected, &scan::tags(&protected)).is_err()
-        {
+        if !literal::has_live_syntax(&protected) {
+            continue;
+        }
+        let tags = scan::tags(&protected);
+        if scan::check_nesting(&protected, &tags).is_err() {
             continue;
         }
         if let Ok(template) = tera::Template::new(&chapter.path, None, &protected) {
-            parsed.insert(chapter.path.clone(), (protected, template));
+            let ahead = Ahead {
+                protected,
+                tags,
+                template,
+            };
+            parsed.insert(chapter.path.clone(), ahead);
         }
     }
     parsed
@@ -291,22 +310,29 @@ fn run_tera(
         let span = unprotect(&protected, span.start)..unprotect(&protected, span.end);
         Diagnostic::at(&chapter.file, &chapter.source, span, message)
     };
-    let tags = scan::tags(&protected);
-    scan::check_nesting(&protected, &tags).map_err(|e| at(e.span, &e.message))?;
     let name = chapter.path.clone();
     let ahead = inputs
         .parsed
-        .get(&name)
-        .filter(|(source, _)| *source == protected);
-    match ahead {
-        Some((_, template)) => {
-            tera.templates.insert(name.clone(), template.clone());
+        .lock()
+        .ok()
+        .and_then(|mut parsed| parsed.remove(&name))
+        .filter(|ahead| ahead.protected == protected);
+    let tags = match ahead {
+        Some(ahead) => {
+            tera.templates.insert(name.clone(), ahead.template);
             tera.build_inheritance_chains()
                 .and_then(|()| tera.check_macro_files())
+                .map_err(|e| tera_diagnostic(chapter, inputs, &e))?;
+            ahead.tags
         }
-        None => tera.add_raw_template(&name, &protected),
-    }
-    .map_err(|e| tera_diagnostic(chapter, inputs, &e))?;
+        None => {
+            let tags = scan::tags(&protected);
+            scan::check_nesting(&protected, &tags).map_err(|e| at(e.span, &e.message))?;
+            tera.add_raw_template(&name, &protected)
+                .map_err(|e| tera_diagnostic(chapter, inputs, &e))?;
+            tags
+        }
+    };
     let safe = instrument::SafeNames::of(&tera);
     let positions = match tera.templates.get_mut(&name) {
         Some(template) => {
@@ -563,7 +589,7 @@ mod tests {
         assert!(parse_until(std::slice::from_ref(&live), true, &compat, &stopped).is_empty());
         let fresh = render(&live, &inputs()).unwrap().html;
         let mut ahead = inputs();
-        ahead.parsed = Arc::new(parsed.clone());
+        ahead.parsed = Arc::new(Mutex::new(parsed));
         assert_eq!(render(&live, &ahead).unwrap().html, fresh);
         assert!(fresh.contains("6 and T"), "{fresh}");
 
@@ -577,7 +603,7 @@ mod tests {
         let parsed = parse_until(&chapters, true, &compat, &running);
         assert!(parsed.is_empty(), "{:?}", parsed.keys());
         let mut ahead = inputs();
-        ahead.parsed = Arc::new(parsed);
+        ahead.parsed = Arc::new(Mutex::new(parsed));
         assert_eq!(
             render(&broken, &ahead).unwrap_err().to_string(),
             render(&broken, &inputs()).unwrap_err().to_string()

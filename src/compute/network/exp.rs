@@ -53,17 +53,6 @@ pub fn each<E: Exp4, const N: usize>(x: [f64; N]) -> [f64; N] {
     out
 }
 
-/// `x[l].exp()` for every lane `l` (`N` a multiple of 4), through the vector path when it
-/// is active.
-pub fn exp_lanes<const N: usize>(x: [f64; N]) -> [f64; N] {
-    #[cfg(target_arch = "x86_64")]
-    if vector_active() {
-        // SAFETY: `vector_active` says the processor has AVX2 and FMA.
-        return unsafe { avx2::each(x) };
-    }
-    each::<Libm, N>(x)
-}
-
 /// Whether [`Avx2Fma`] may be used: the processor has AVX2 and FMA and the vector
 /// exponential reproduced `f64::exp` on every probe. Decided once per process.
 pub fn vector_active() -> bool {
@@ -377,12 +366,6 @@ mod avx2 {
         0x3feff3c22b8f71f1,
     ];
 
-    /// [`super::each`] with [`super::Avx2Fma`], compiled for AVX2 and FMA.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) fn each<const N: usize>(x: [f64; N]) -> [f64; N] {
-        super::each::<super::Avx2Fma, N>(x)
-    }
-
     /// `x[l].exp()` for every lane, bit for bit.
     ///
     /// # Safety
@@ -442,6 +425,15 @@ mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `exp4` of the active path: the vector one where [`vector_active`] allows it.
+    fn exp_lanes(x: [f64; 4]) -> [f64; 4] {
+        #[cfg(target_arch = "x86_64")]
+        if vector_active() {
+            return Avx2Fma::exp4(x);
+        }
+        Libm::exp4(x)
+    }
 
     /// `exp4` of the active path on `xs` four at a time, starting every `stride` values
     /// (with stride 1 every value meets different neighbours), against `f64::exp`.

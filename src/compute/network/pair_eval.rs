@@ -282,8 +282,11 @@ impl PairEvaluator {
         self.evaluate_with::<exp::Avx2Fma>(values);
     }
 
+    /// [`PairEvaluator::evaluate`] with the exponential `E`, for callers that choose the
+    /// path once for many evaluations ([`exp::Avx2Fma`] only inside a function compiled for
+    /// AVX2 and FMA, after [`exp::vector_active`] returned true).
     #[inline(always)]
-    fn evaluate_with<E: Exp4>(&mut self, values: &[Lanes]) {
+    pub fn evaluate_with<E: Exp4>(&mut self, values: &[Lanes]) {
         self.chain_net.forward::<E>(values, &mut self.chain, None);
         self.skip_net
             .forward::<E>(values, &mut self.skip, Some(&self.chain));

@@ -1,14 +1,14 @@
 //! The random sweep and the counterexample search: seeded, deterministic, parallel in fixed
 //! chunks (each chunk has its own generator, so the result does not depend on thread count).
 
-use super::exp;
+use super::exp::{self, Exp4, Libm};
 use super::model::{Network, Role};
 use super::pair_eval::{LANES, Lanes, PairEvaluator};
 use super::quantile;
 use super::tally::{Comparison, Context, Offer, TAME, Tally, conditions};
 use super::validate::Pair;
-use crate::compute::chacha::ChaCha8;
-use rand::{RngCore, SeedableRng};
+use crate::compute::chacha::{ChaCha8, REFILL};
+use rand::SeedableRng;
 use rayon::prelude::*;
 
 /// A box of parameter values: per role, `(low, high, log scale)`.
@@ -63,14 +63,16 @@ struct Draw {
 
 /// Map the unit coordinates `unit` (by parameter index, one per lane) to parameter values
 /// through `draws`, written into `out` by parameter index (the exponentials of a log-scaled
-/// parameter's lanes taken together).
-fn values_into(draws: &[Draw], unit: &[Lanes], out: &mut Vec<Lanes>) {
+/// parameter's lanes taken together, with `E`).
+#[inline(always)]
+fn values_into<E: Exp4>(draws: &[Draw], unit: &[Lanes], out: &mut Vec<Lanes>) {
     out.clear();
-    out.extend(draws.iter().zip(unit).map(|(d, &t)| match d.log {
-        Some((ln_lo, ln_hi)) => {
-            exp::exp_lanes(t.map(|t| ln_lo + (ln_hi - ln_lo) * t)).map(|v| v.clamp(d.lo, d.hi))
+    out.extend(draws.iter().zip(unit).map(|(d, &t)| {
+        match d.log {
+            Some((ln_lo, ln_hi)) => exp::each::<E, LANES>(t.map(|t| ln_lo + (ln_hi - ln_lo) * t))
+                .map(|v| v.clamp(d.lo, d.hi)),
+            None => t.map(|t| d.lo + (d.hi - d.lo) * t),
         }
-        None => t.map(|t| d.lo + (d.hi - d.lo) * t),
     }));
 }
 
@@ -169,11 +171,12 @@ pub fn run(
         let mut ratios = vec![Vec::with_capacity(s.samples); contexts.len()];
         let mut starts = vec![Vec::new(); contexts.len()];
         for ch in chunks {
-            for (i, t) in ch.tallies.into_iter().enumerate() {
+            let parts = ch.tallies.into_iter().zip(ch.ratios).zip(ch.starts);
+            for (i, ((t, r), kept)) in parts.enumerate() {
                 sweep_tallies[i].merge(t.clone());
                 tallies[i].merge(t);
-                ratios[i].extend(&ch.ratios[i]);
-                starts[i].extend(ch.starts[i].iter().cloned());
+                ratios[i].extend(r);
+                starts[i].extend(kept);
             }
         }
         evaluations += s.samples;
@@ -281,11 +284,11 @@ impl Workspace {
     }
 
     /// Evaluate the parameter sets at unit coordinates `unit` in the box (by parameter
-    /// index, one per lane).
+    /// index, one per lane), with the exponential `E`.
     #[inline(always)]
-    fn evaluate(&mut self, unit: &[Lanes]) {
-        values_into(&self.draws, unit, &mut self.values);
-        self.eval.evaluate(&self.values);
+    fn evaluate<E: Exp4>(&mut self, unit: &[Lanes]) {
+        values_into::<E>(&self.draws, unit, &mut self.values);
+        self.eval.evaluate_with::<E>(&self.values);
     }
 
     /// What every lane of the last evaluation shows.
@@ -402,7 +405,7 @@ fn chunk(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk {
         // SAFETY: `vector_active` says the processor has AVX2 and FMA.
         return unsafe { chunk_avx2(job, seed, n, keep) };
     }
-    chunk_with(job, seed, n, keep)
+    chunk_with::<Libm>(job, seed, n, keep)
 }
 
 /// [`chunk`] with the whole loop compiled for AVX2 and FMA (the per-lane bookkeeping is
@@ -410,11 +413,12 @@ fn chunk(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn chunk_avx2(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk {
-    chunk_with(job, seed, n, keep)
+    chunk_with::<exp::Avx2Fma>(job, seed, n, keep)
 }
 
+/// [`chunk`] with the exponential `E`.
 #[inline(always)]
-fn chunk_with(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk {
+fn chunk_with<E: Exp4>(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk {
     let mut words = Words::new(seed);
     let d = job.pair.skip.params.len();
     let mut ratios = vec![Vec::with_capacity(n); job.contexts.len()];
@@ -447,7 +451,7 @@ fn chunk_with(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk {
             let last = u[m - 1];
             u[m..].fill(last);
         }
-        ws.evaluate(&unit);
+        ws.evaluate::<E>(&unit);
         let lanewise = ws.lanewise(&job.pair.skip);
         for (i, ctx) in job.contexts.iter().enumerate() {
             let held = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
@@ -484,9 +488,6 @@ struct Words {
 }
 
 impl Words {
-    /// Words read ahead at a time.
-    const BLOCK: usize = 256;
-
     /// The words of `ChaCha8::seed_from_u64(seed)`.
     fn new(seed: u64) -> Words {
         Words {
@@ -502,15 +503,11 @@ impl Words {
         if self.buf.len() - self.at < n {
             self.buf.drain(..self.at);
             self.at = 0;
-            // `fill_bytes` hands out whole words, little-endian, in the stream's order.
-            let mut bytes = [0_u8; 4 * Self::BLOCK];
             while self.buf.len() < n {
-                self.rng.fill_bytes(&mut bytes);
-                self.buf.extend(
-                    bytes
-                        .chunks_exact(4)
-                        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-                );
+                let len = self.buf.len();
+                self.buf.resize(len + REFILL, 0);
+                let fresh = (&mut self.buf[len..]).try_into().expect("REFILL words");
+                self.rng.next_words(fresh);
             }
         }
         &self.buf[self.at..]
@@ -530,26 +527,35 @@ fn unit_float(lo: u32, hi: u32) -> f64 {
     (bits >> 11) as f64 * (1.0 / (1_u64 << 53) as f64)
 }
 
-/// Lane `l`'s proposed step from `u` into `v` (both by parameter index): each coordinate
-/// moves with probability 1/2 (so that single pre-activations can be tuned) by up to
-/// `step`, clamped to `[0, 1]`. The words are used as `rng.random::<bool>()` and, for a
-/// coordinate that moves, `rng.random::<f64>()` would use them: a bool is the sign bit of
-/// one word, a float the top 53 bits of the next two (low word first) times 2⁻⁵³.
-#[inline]
-fn propose(words: &mut Words, u: &[Lanes], v: &mut [Lanes], l: usize, step: f64) {
-    let w = words.ahead(3 * u.len());
-    let mut p = 0;
+/// Every lane's proposed step from `u` into `v` (both by parameter index), lane `l` drawing
+/// from `words[l]`: each coordinate moves with probability 1/2 (so that single
+/// pre-activations can be tuned) by up to `step`, clamped to `[0, 1]`. The words are used as
+/// `rng.random::<bool>()` and, for a coordinate that moves, `rng.random::<f64>()` would use
+/// them: a bool is the sign bit of one word, a float the top 53 bits of the next two (low
+/// word first) times 2⁻⁵³. Where a lane reads next depends on the word it just read, so the
+/// lanes are interleaved coordinate by coordinate: their eight chains of reads overlap.
+#[inline(always)]
+fn propose(words: &mut [Words; LANES], u: &[Lanes], v: &mut [Lanes], step: f64) {
+    let mut lanes = words.iter_mut();
+    let w: [&[u32]; LANES] =
+        std::array::from_fn(|_| lanes.next().expect("LANES generators").ahead(3 * u.len()));
+    let mut p = [0; LANES];
     for (v, u) in v.iter_mut().zip(u) {
-        let x = u[l];
-        let moves = w[p] >> 31;
-        let r = unit_float(w[p + 1], w[p + 2]);
-        let moved = (x + step * (2.0 * r - 1.0)).clamp(0.0, 1.0);
-        // A selection by mask: which of the two it is varies at random, so a branch would
-        // be mispredicted half the time.
-        v[l] = select(moved, x, u64::from(moves).wrapping_neg());
-        p += 1 + 2 * moves as usize;
+        for (l, w) in w.iter().enumerate() {
+            let x = u[l];
+            let at = p[l];
+            let moves = w[at] >> 31;
+            let r = unit_float(w[at + 1], w[at + 2]);
+            let moved = (x + step * (2.0 * r - 1.0)).clamp(0.0, 1.0);
+            // A selection by mask: which of the two it is varies at random, so a branch
+            // would be mispredicted half the time.
+            v[l] = select(moved, x, u64::from(moves).wrapping_neg());
+            p[l] = at + 1 + 2 * moves as usize;
+        }
     }
-    words.consume(p);
+    for (words, p) in words.iter_mut().zip(p) {
+        words.consume(p);
+    }
 }
 
 /// `new` where the mask `m` is all ones, `old` where it is zero: a selection without a branch.
@@ -576,18 +582,19 @@ fn search(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec<(usize, Tally
         // SAFETY: `vector_active` says the processor has AVX2 and FMA.
         return unsafe { search_avx2(job, walks, step_sizes) };
     }
-    search_with(job, walks, step_sizes)
+    search_with::<Libm>(job, walks, step_sizes)
 }
 
 /// [`search`] compiled for AVX2 and FMA, as [`chunk_avx2`].
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn search_avx2(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec<(usize, Tally)> {
-    search_with(job, walks, step_sizes)
+    search_with::<exp::Avx2Fma>(job, walks, step_sizes)
 }
 
+/// [`search`] with the exponential `E`.
 #[inline(always)]
-fn search_with(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec<(usize, Tally)> {
+fn search_with<E: Exp4>(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec<(usize, Tally)> {
     // Spare lanes repeat the last walk; their results are left out.
     let walk = |l: usize| &walks[l.min(walks.len() - 1)];
     let mut words: [Words; LANES] = std::array::from_fn(|l| Words::new(walk(l).seed));
@@ -617,13 +624,11 @@ fn search_with(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec<(usize, 
                 .ratio
         })
     };
-    ws.evaluate(&u);
+    ws.evaluate::<E>(&u);
     let mut best = record(&ws, &mut tallies);
     for &step in step_sizes {
-        for (l, words) in words.iter_mut().enumerate() {
-            propose(words, &u, &mut v, l, step);
-        }
-        ws.evaluate(&v);
+        propose(&mut words, &u, &mut v, step);
+        ws.evaluate::<E>(&v);
         let ratios = record(&ws, &mut tallies);
         // A walk moves when its ratio did not rise. Which walks move varies at random, so
         // the points are selected by mask rather than by a branch per lane.
@@ -644,7 +649,7 @@ fn search_with(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec<(usize, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::Rng;
+    use rand::{Rng, RngCore};
     use rand_chacha::ChaCha8Rng;
 
     /// The proposal drawn with the generator's own `random` calls, coordinate by coordinate.
@@ -680,25 +685,30 @@ mod tests {
     #[test]
     fn proposals_read_the_stream_as_the_random_calls_do() {
         for seed in [0, 1, 2026, u64::MAX] {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let mut words = Words::new(seed);
+            let lane_seed = |l: usize| seed.wrapping_add(7_919 * l as u64);
+            let mut rngs: [ChaCha8Rng; LANES] =
+                std::array::from_fn(|l| ChaCha8Rng::seed_from_u64(lane_seed(l)));
+            let mut words: [Words; LANES] = std::array::from_fn(|l| Words::new(lane_seed(l)));
             let mut points = ChaCha8Rng::seed_from_u64(!seed);
             // Dimensions that make steps straddle the read-ahead block, and the generator's
-            // own 64-word buffer, at every offset.
+            // own buffer, at every offset (each lane consumes its stream at its own pace).
             for (k, d) in (0..3_000).map(|k| (k, 1 + k % 13)) {
                 let u: Vec<Lanes> = (0..d)
                     .map(|_| std::array::from_fn(|_| points.random::<f64>()))
                     .collect();
                 let step = [0.2, 1e-4, 1.0][k % 3];
-                let l = k % LANES;
                 let (mut want, mut got) = (u.clone(), u.clone());
-                propose_with_rng(&mut rng, &u, &mut want, l, step);
-                propose(&mut words, &u, &mut got, l, step);
+                for (l, rng) in rngs.iter_mut().enumerate() {
+                    propose_with_rng(rng, &u, &mut want, l, step);
+                }
+                propose(&mut words, &u, &mut got, step);
                 let bits = |v: &[Lanes]| v.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
                 assert_eq!(bits(&got), bits(&want), "seed {seed}, step {k}");
             }
-            // Both are at the same place in the stream afterwards.
-            assert_eq!(words.ahead(1)[0], rng.next_u32(), "seed {seed}");
+            // Every lane is at the same place in its stream afterwards.
+            for (words, rng) in words.iter_mut().zip(&mut rngs) {
+                assert_eq!(words.ahead(1)[0], rng.next_u32(), "seed {seed}");
+            }
         }
     }
 }

@@ -285,6 +285,45 @@ mod tests {
     }
 
     #[test]
+    fn counts_are_the_definitions_counts() {
+        // Samples of every kind: resolved or not, failing or not, ratios 0, 1, ∞ and NaN,
+        // under every combination of conditions.
+        let ratios = [0.0, 0.25, 1.0, 3.0, f64::INFINITY, f64::NAN];
+        let mut samples = Vec::new();
+        for (k, &ratio) in ratios.iter().cycle().take(96).enumerate() {
+            let held = std::array::from_fn(|i| (k >> i) & 1 == 1 || i == 0);
+            let resolved = k % 5 != 0;
+            let c = Comparison {
+                ratio,
+                resolved,
+                both_resolved: resolved,
+            };
+            samples.push((held, c));
+        }
+        let mut tally = Tally::default();
+        for &(held, c) in &samples {
+            tally.count(held, c);
+        }
+        for (i, got) in tally.conditions.iter().enumerate() {
+            let under: Vec<Comparison> = samples
+                .iter()
+                .filter(|(held, _)| held[i])
+                .map(|&(_, c)| c)
+                .collect();
+            let counted: Vec<f64> = under
+                .iter()
+                .filter(|c| c.resolved)
+                .map(|c| c.ratio)
+                .collect();
+            assert_eq!(got.unresolved, under.len() - counted.len(), "condition {i}");
+            assert_eq!(got.samples, counted.len(), "condition {i}");
+            assert_eq!(got.violations, counted.iter().filter(|&&r| r < 1.0).count());
+            let min = counted.iter().copied().fold(f64::INFINITY, f64::min);
+            assert_eq!(got.min_ratio.to_bits(), min.to_bits(), "condition {i}");
+        }
+    }
+
+    #[test]
     fn merge_keeps_the_earlier_of_equal_candidates() {
         let c = |ratio, size| Candidate {
             values: vec![size],
