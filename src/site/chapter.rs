@@ -552,6 +552,24 @@ mod tests {
         Inputs::new(BTreeMap::new(), serde_json::json!({"title": "T"}), 6)
     }
 
+    /// `{% set %}` of a plain name refers to the value (nothing new is made, so the value
+    /// limit does not apply and later reads do not copy it); a computed value is checked.
+    #[test]
+    fn a_set_of_a_plain_name_refers_and_a_computed_value_is_checked() {
+        let big = "x".repeat(3 << 20);
+        let book = serde_json::json!({"title": "T", "big": big, "rows": [{"x": 1}, {"x": 2}]});
+        let inputs = Inputs::new(BTreeMap::new(), book, 6);
+        let source = "{% set b = book.big %}{% set_global r = book.rows %}                      {{ b | length }}: {% for row in r %}{{ row.x }};{% endfor %}
+";
+        let html = render(&chapter(source), &inputs).unwrap().html;
+        assert!(html.contains("3145728: 1;2;"), "{html}");
+        for computed in ["book.big ~ \"\"", "book.big | lower"] {
+            let source = format!("{{% set b = {computed} %}}{{{{ b | length }}}}\n");
+            let err = render(&chapter(&source), &inputs).unwrap_err().to_string();
+            assert!(err.contains("limit of 2097152 bytes"), "{computed}: {err}");
+        }
+    }
+
     /// Printed values are escaped exactly where Tera's autoescape would escape them (and in
     /// `~` concatenations of names too), although the byte count moved the escaping out of Tera.
     #[test]

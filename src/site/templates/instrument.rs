@@ -244,7 +244,15 @@ impl Walker<'_> {
                 Node::Set(ws, mut set) => {
                     let (p, range) = self.next("set");
                     self.expr(&set.value, &range)?;
-                    set.value.filters.push(call(VALUE, &[]));
+                    // A plain name (`{% set v = networks.variants.default %}`) makes nothing
+                    // new: Tera keeps it as a reference, unless a filter copies it (every later
+                    // `v.…` would then copy what it reads). Anything computed is checked.
+                    let plain = matches!(set.value.val, ExprVal::Ident(_))
+                        && set.value.filters.is_empty()
+                        && !set.value.negated;
+                    if !plain {
+                        set.value.filters.push(call(VALUE, &[]));
+                    }
                     out.push(tick(AT, &[("p", p)]));
                     out.push(Node::Set(ws, set));
                 }
