@@ -159,7 +159,12 @@ pub fn render_into(
     options: &RenderOptions,
     sink: &mut dyn Sink,
 ) -> Result<(usize, usize)> {
-    let mut inputs = chapter_inputs(book, outcomes);
+    // The page templates do not depend on the results: parsed while the results convert.
+    let (mut inputs, tera) = rayon::join(
+        || chapter_inputs(book, outcomes),
+        || templates::page_templates(&book.root),
+    );
+    let tera = tera?;
     inputs.solutions = !options.without_solutions;
     inputs.parsed = options.parsed.clone();
     let search = book.config.output.html.search.enable;
@@ -176,7 +181,6 @@ pub fn render_into(
             })
             .collect::<Result<Vec<_>, crate::diag::Diagnostic>>()
     };
-    let tera = templates::page_templates(&book.root)?;
     let pages = Pages::new(book, &tera, options);
     let mut book_wide = pages.book_wide(sink)?;
     let mut count = 0;
