@@ -10,7 +10,7 @@ pub mod tokens;
 
 use crate::site::markdown::Section;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// One searchable section.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -111,11 +111,12 @@ pub fn index_script(docs: &[Doc]) -> String {
 }
 
 /// Every term of the documents with its postings: (document, occurrences in the body, whether
-/// it occurs in the title), by document.
-fn inverted(docs: &[Doc]) -> BTreeMap<String, Vec<postings::Posting>> {
-    let mut index: BTreeMap<String, Vec<postings::Posting>> = BTreeMap::new();
+/// it occurs in the title), by document. Hashed, not ordered: the caller sorts the terms as
+/// JavaScript compares them, and each term's postings are in document order either way.
+fn inverted(docs: &[Doc]) -> HashMap<String, Vec<postings::Posting>> {
+    let mut index: HashMap<String, Vec<postings::Posting>> = HashMap::new();
     for (id, doc) in docs.iter().enumerate() {
-        let mut counts: BTreeMap<String, (u32, bool)> = BTreeMap::new();
+        let mut counts: HashMap<String, (u32, bool)> = HashMap::new();
         for (text, in_title) in [(&doc.title, true), (&doc.body, false)] {
             for word in tokens::words(text) {
                 for term in tokens::terms(&word) {
