@@ -285,10 +285,9 @@ fn parse_until(
         if !literal::has_live_syntax(&protected) {
             continue;
         }
-        let tags = scan::tags(&protected);
-        if scan::check_nesting(&protected, &tags).is_err() {
+        let Ok(tags) = nested_tags(&protected) else {
             continue;
-        }
+        };
         if let Ok(template) = tera::Template::new(&chapter.path, None, &protected) {
             let ahead = Ahead {
                 protected,
@@ -299,6 +298,13 @@ fn parse_until(
         }
     }
     parsed
+}
+
+/// The tags of `protected`, if they are within the nesting limits.
+fn nested_tags(protected: &str) -> Result<Vec<scan::Tag>, scan::ScanError> {
+    let tags = scan::tags(protected);
+    scan::check_nesting(protected, &tags)?;
+    Ok(tags)
 }
 
 /// Run the chapter's template (`protected`: heading ids and literal openers marked) through
@@ -338,8 +344,7 @@ fn run_tera(
             ahead.tags
         }
         None => {
-            let tags = scan::tags(&protected);
-            scan::check_nesting(&protected, &tags).map_err(|e| at(e.span, &e.message))?;
+            let tags = nested_tags(&protected).map_err(|e| at(e.span, &e.message))?;
             tera.add_raw_template(&name, &protected)
                 .map_err(|e| tera_diagnostic(chapter, inputs, &e))?;
             tags
@@ -571,8 +576,8 @@ mod tests {
         let big = "x".repeat(3 << 20);
         let book = serde_json::json!({"title": "T", "big": big, "rows": [{"x": 1}, {"x": 2}]});
         let inputs = Inputs::new(BTreeMap::new(), book, 6);
-        let source = "{% set b = book.big %}{% set_global r = book.rows %}                      {{ b | length }}: {% for row in r %}{{ row.x }};{% endfor %}
-";
+        let source = "{% set b = book.big %}{% set_global r = book.rows %}\
+                      {{ b | length }}: {% for row in r %}{{ row.x }};{% endfor %}\n";
         let html = render(&chapter(source), &inputs).unwrap().html;
         assert!(html.contains("3145728: 1;2;"), "{html}");
         for computed in ["book.big ~ \"\"", "book.big | lower"] {
