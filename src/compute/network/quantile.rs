@@ -1,11 +1,19 @@
 //! Quantiles of the sweep's ratios by selection: only a handful of order statistics are
-//! reported, so the lists are partitioned around them instead of sorted. Values equal under
-//! [`f64::total_cmp`] have the same bits, so each quantile is exactly the entry of the list
-//! sorted with `total_cmp`.
+//! reported, so the lists are partitioned around them instead of sorted. The selection runs
+//! on integer keys that order as [`f64::total_cmp`] orders the values (the keys are the
+//! values' bits, rewritten in place and back), and values equal under `total_cmp` have the
+//! same bits, so each quantile is exactly the entry of the list sorted with `total_cmp`.
 
 /// The index of quantile `p` in a sorted list of `len` entries: `(len − 1)·p`, rounded.
 fn index(len: usize, p: f64) -> usize {
     (len.saturating_sub(1) as f64 * p).round() as usize
+}
+
+/// The integer [`f64::total_cmp`] compares for a value with these bits (the magnitude bits
+/// of a negative value flipped). Applied to a key it gives the bits back.
+fn key(bits: u64) -> i64 {
+    let bits = bits as i64;
+    bits ^ (((bits >> 63) as u64) >> 1) as i64
 }
 
 /// For each `p` of `ps` (ascending, in `[0, 1]`), the entry at index `(len − 1)·p` (rounded)
@@ -15,15 +23,34 @@ pub fn quantiles<const N: usize>(xs: &mut [f64], ps: [f64; N]) -> [f64; N] {
     if xs.is_empty() {
         return [f64::NAN; N];
     }
-    // After selecting index `k`, every entry before it is at most it and every entry after
-    // it at least it, so the next (larger) index is selected among the entries from `k` on.
-    let mut from = 0;
-    ps.map(|p| {
-        let k = index(xs.len(), p);
-        let (_, x, _) = xs[from..].select_nth_unstable_by(k - from, f64::total_cmp);
-        from = k;
-        *x
-    })
+    let mut keys: Vec<i64> = xs.iter().map(|x| key(x.to_bits())).collect();
+    let ks = ps.map(|p| index(xs.len(), p));
+    select(&mut keys, &ks);
+    for (x, &k) in xs.iter_mut().zip(&keys) {
+        *x = f64::from_bits(key(k as u64) as u64);
+    }
+    ks.map(|k| f64::from_bits(key(keys[k] as u64) as u64))
+}
+
+/// Reorder `keys` so that each index of `ks` (ascending) holds the entry the sorted list
+/// holds there: the middle one of `ks` first, then the ones below it among the entries
+/// before it and the ones above among the entries after it, so each selection runs on a
+/// part of the list.
+fn select(keys: &mut [i64], ks: &[usize]) {
+    let Some(&k) = ks.get(ks.len() / 2) else {
+        return;
+    };
+    let (below, rest) = ks.split_at(ks.len() / 2);
+    let (lower, _, upper) = keys.select_nth_unstable(k);
+    // Indices equal to `k` (a short list rounds several to one) are already in place.
+    let below: Vec<usize> = below.iter().copied().filter(|&j| j < k).collect();
+    let above: Vec<usize> = rest[1..]
+        .iter()
+        .filter(|&&j| j > k)
+        .map(|j| j - k - 1)
+        .collect();
+    select(lower, &below);
+    select(upper, &above);
 }
 
 #[cfg(test)]

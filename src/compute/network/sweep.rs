@@ -295,10 +295,11 @@ impl Workspace {
     #[inline(always)]
     fn lanewise(&self, skip: &Network) -> Lanewise {
         let (a, b) = (&self.eval.chain, &self.eval.skip);
-        let mut tame = [true; LANES];
+        // The largest |pre-activation| of each lane; `max` passes over the input's `NaN`.
+        let mut widest = [0.0_f64; LANES];
         for z in a.z.iter().chain(&b.z) {
-            for (t, z) in tame.iter_mut().zip(z) {
-                *t &= z.is_nan() || z.abs() <= TAME;
+            for (m, z) in widest.iter_mut().zip(z) {
+                *m = m.max(z.abs());
             }
         }
         let mut sigma_prime_dominates = [true; LANES];
@@ -323,7 +324,7 @@ impl Workspace {
             }
         }
         Lanewise {
-            tame,
+            tame: widest.map(|m| m <= TAME),
             sigma_prime_dominates,
             size,
             nonnegative,
@@ -372,17 +373,40 @@ impl Workspace {
 struct Lowest {
     keep: usize,
     list: Vec<(f64, Vec<f64>)>,
+    /// Ratios below this enter the list: +∞ until it is full, then its last ratio (−∞ when
+    /// nothing is kept).
+    bar: f64,
 }
 
 impl Lowest {
-    /// Offer the sample of lane `l` of the unit coordinates `unit` with ratio `r`.
-    #[inline]
-    fn offer(&mut self, r: f64, unit: &[Lanes], l: usize) {
-        let full = self.list.len() == self.keep;
-        // Ratios are never −0, so `<` and `total_cmp` order the finite ones alike.
-        if !r.is_finite() || self.keep == 0 || (full && r >= self.list[self.keep - 1].0) {
-            return;
+    /// An empty list of the `keep` lowest.
+    fn new(keep: usize) -> Lowest {
+        Lowest {
+            keep,
+            list: Vec::with_capacity(keep),
+            bar: if keep == 0 {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            },
         }
+    }
+
+    /// Offer the sample of lane `l` of the unit coordinates `unit` with ratio `r`. Most
+    /// samples are turned away by one comparison, made where the sample is offered.
+    #[inline(always)]
+    fn offer(&mut self, r: f64, unit: &[Lanes], l: usize) {
+        // Ratios are never −0, so `<` and `total_cmp` order the finite ones alike; `NaN`
+        // and +∞ are never below the bar.
+        if r < self.bar && r.is_finite() {
+            self.insert(r, unit, l);
+        }
+    }
+
+    /// Put the sample in its place, dropping the last one if the list is full.
+    #[inline(never)]
+    fn insert(&mut self, r: f64, unit: &[Lanes], l: usize) {
+        let full = self.list.len() == self.keep;
         let at = self.list.partition_point(|s| s.0.total_cmp(&r).is_le());
         let u = unit.iter().map(|u| u[l]);
         let entry = match full.then(|| self.list.pop()).flatten() {
@@ -394,6 +418,9 @@ impl Lowest {
             None => (r, u.collect()),
         };
         self.list.insert(at, entry);
+        if self.list.len() == self.keep {
+            self.bar = self.list[self.keep - 1].0;
+        }
     }
 }
 
@@ -423,14 +450,7 @@ fn chunk_with<E: Exp4>(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk 
     let d = job.pair.skip.params.len();
     let mut ratios = vec![Vec::with_capacity(n); job.contexts.len()];
     let mut tallies = vec![Tally::default(); job.contexts.len()];
-    let mut lowest: Vec<Lowest> = job
-        .contexts
-        .iter()
-        .map(|_| Lowest {
-            keep,
-            list: Vec::with_capacity(keep),
-        })
-        .collect();
+    let mut lowest: Vec<Lowest> = job.contexts.iter().map(|_| Lowest::new(keep)).collect();
     let mut ws = Workspace::new(job.pair, job.bx);
     let mut unit = vec![[0.0; LANES]; d];
     let mut done = 0;
@@ -524,7 +544,8 @@ impl Words {
 #[inline(always)]
 fn unit_float(lo: u32, hi: u32) -> f64 {
     let bits = (u64::from(hi) << 32) | u64::from(lo);
-    (bits >> 11) as f64 * (1.0 / (1_u64 << 53) as f64)
+    // Below 2^53, so the signed conversion (one instruction) is exact, as the unsigned is.
+    ((bits >> 11) as i64) as f64 * (1.0 / (1_u64 << 53) as f64)
 }
 
 /// Every lane's proposed step from `u` into `v` (both by parameter index), lane `l` drawing
@@ -661,6 +682,47 @@ mod tests {
             } else {
                 x
             };
+        }
+    }
+
+    #[test]
+    fn the_lowest_are_the_first_of_the_stably_sorted_finite_ratios() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for keep in [0, 1, 3, 8] {
+            for round in 0..50 {
+                // Ties, infinities and NaN among ordinary ratios.
+                let ratios: Vec<f64> = (0..200)
+                    .map(|_| match rng.random_range(0..8) {
+                        0 => f64::INFINITY,
+                        1 => f64::NAN,
+                        2 => f64::from(rng.random_range(0..3_u8)),
+                        _ => rng.random::<f64>() * 2.0,
+                    })
+                    .collect();
+                let mut lowest = Lowest::new(keep);
+                for (k, &r) in ratios.iter().enumerate() {
+                    // Lane 3 of one coordinate holds the sample's index.
+                    let unit = [std::array::from_fn(
+                        |l| if l == 3 { k as f64 } else { -1.0 },
+                    )];
+                    lowest.offer(r, &unit, 3);
+                }
+                let mut want: Vec<(f64, usize)> = ratios
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .filter(|(_, r)| r.is_finite())
+                    .map(|(k, r)| (r, k))
+                    .collect();
+                want.sort_by(|a, b| a.0.total_cmp(&b.0));
+                want.truncate(keep);
+                let got: Vec<(f64, usize)> = lowest
+                    .list
+                    .iter()
+                    .map(|(r, u)| (*r, u[0] as usize))
+                    .collect();
+                assert_eq!(got, want, "keep {keep}, round {round}");
+            }
         }
     }
 
