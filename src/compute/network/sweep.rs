@@ -66,14 +66,14 @@ struct Draw {
 /// parameter's lanes taken together, with `E`).
 #[inline(always)]
 fn values_into<E: Exp4>(draws: &[Draw], unit: &[Lanes], out: &mut Vec<Lanes>) {
-    out.clear();
-    out.extend(draws.iter().zip(unit).map(|(d, &t)| {
-        match d.log {
+    out.resize(draws.len(), [0.0; LANES]);
+    for ((v, d), &t) in out.iter_mut().zip(draws).zip(unit) {
+        *v = match d.log {
             Some((ln_lo, ln_hi)) => exp::each::<E, LANES>(t.map(|t| ln_lo + (ln_hi - ln_lo) * t))
                 .map(|v| v.clamp(d.lo, d.hi)),
             None => t.map(|t| d.lo + (d.hi - d.lo) * t),
-        }
-    }));
+        };
+    }
 }
 
 /// Settings of one run.
@@ -475,11 +475,14 @@ fn chunk_with<E: Exp4>(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk 
         let lanewise = ws.lanewise(&job.pair.skip);
         for (i, ctx) in job.contexts.iter().enumerate() {
             let held = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
-            for l in 0..m {
-                let c = ws.record(l, ctx, &held, &lanewise, &mut tallies[i], job.region);
-                ratios[i].push(c.ratio);
-                lowest[i].offer(c.ratio, &unit, l);
+            let mut r = [0.0; LANES];
+            for (l, r) in r.iter_mut().enumerate().take(m) {
+                *r = ws
+                    .record(l, ctx, &held, &lanewise, &mut tallies[i], job.region)
+                    .ratio;
+                lowest[i].offer(*r, &unit, l);
             }
+            ratios[i].extend_from_slice(&r[..m]);
         }
         done += m;
     }

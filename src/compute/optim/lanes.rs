@@ -28,6 +28,10 @@ pub struct TallRuns<'a> {
     slopes: [f64; 3],
     /// 1 − β2^t for every t at which it is not yet 1.
     correction2: Vec<f64>,
+    /// √v̂ + ε at every step t (index t) while it changes, if it is the same in every run:
+    /// when the three slopes have the same square, v does not depend on where the iterate
+    /// is, so neither α nor β1 changes it. Past the list's end it keeps its last value.
+    denominators: Option<Vec<f64>>,
 }
 
 /// One batch's state and what its iterates have shown so far.
@@ -63,13 +67,22 @@ impl<'a> TallRuns<'a> {
         let tall = bump
             .landscape(f64::INFINITY)
             .ok_or(StepError::BadLandscape)?;
+        let slopes = [bump.descent_slope, tall.slope(bump.l), bump.up_slope];
+        let correction2 = one_minus_powers(beta2, horizon.saturating_add(1));
+        let squares = slopes.map(|g| (g * g).to_bits());
+        let denominators = squares
+            .iter()
+            .all(|&s| s == squares[0])
+            .then(|| denominators(beta2, epsilon, slopes[0] * slopes[0], &correction2, horizon))
+            .flatten();
         Ok(TallRuns {
             bump,
             beta2,
             epsilon,
             horizon,
-            slopes: [bump.descent_slope, tall.slope(bump.l), bump.up_slope],
-            correction2: one_minus_powers(beta2, horizon.saturating_add(1)),
+            slopes,
+            correction2,
+            denominators,
         })
     }
 
@@ -159,27 +172,31 @@ impl<'a> TallRuns<'a> {
                     end = end.min(n - 1);
                 }
             }
-            match (divide1, divide2) {
-                (true, true) => self.steps::<true, true>(&mut batch, params, correction1, t, end),
-                (true, false) => self.steps::<true, false>(&mut batch, params, correction1, t, end),
-                (false, true) => self.steps::<false, true>(&mut batch, params, correction1, t, end),
-                (false, false) => {
-                    self.steps::<false, false>(&mut batch, params, correction1, t, end)
-                }
+            let (b, p, c) = (&mut batch, params, correction1);
+            match (divide1, divide2, self.denominators.as_deref()) {
+                (true, _, Some(d)) => self.steps::<true, false, true>(b, p, c, d, t, end),
+                (false, _, Some(d)) => self.steps::<false, false, true>(b, p, c, d, t, end),
+                (true, true, None) => self.steps::<true, true, false>(b, p, c, &[], t, end),
+                (true, false, None) => self.steps::<true, false, false>(b, p, c, &[], t, end),
+                (false, true, None) => self.steps::<false, true, false>(b, p, c, &[], t, end),
+                (false, false, None) => self.steps::<false, false, false>(b, p, c, &[], t, end),
             }
             t = end + 1;
         }
         batch
     }
 
-    /// Steps `first..=last`, dividing by the corrections where `DIVIDE1`, `DIVIDE2` say.
+    /// Steps `first..=last`, dividing by the corrections where `DIVIDE1`, `DIVIDE2` say;
+    /// with `SHARED`, √v̂ + ε is read from `denominators` (see [`TallRuns::denominators`])
+    /// instead of computed in every lane.
     // One index walks several arrays in step: the shape the compiler vectorizes.
     #[allow(clippy::needless_range_loop)]
-    fn steps<const DIVIDE1: bool, const DIVIDE2: bool>(
+    fn steps<const DIVIDE1: bool, const DIVIDE2: bool, const SHARED: bool>(
         &self,
         batch: &mut Batch,
         params: &Params,
         correction1: &[Lanes],
+        denominators: &[f64],
         first: usize,
         last: usize,
     ) {
@@ -195,6 +212,11 @@ impl<'a> TallRuns<'a> {
                 [1.0; LANES]
             };
             let c2 = if DIVIDE2 { self.correction2[t] } else { 1.0 };
+            let shared = if SHARED {
+                denominators[t.min(denominators.len() - 1)]
+            } else {
+                1.0
+            };
             let tf = t as f64;
             let late = t >= late_from;
             // No branch on a lane's values: each choice is a select, so that the compiler
@@ -204,12 +226,17 @@ impl<'a> TallRuns<'a> {
                 let g = if w < l { below } else { above };
                 let g = if w == l { at } else { g };
                 let m = params.beta1[i] * batch.m[i] + params.one_minus_beta1[i] * g;
-                let v = beta2 * batch.v[i] + one_minus_beta2 * (g * g);
                 let m_hat = if DIVIDE1 { m / c1[i] } else { m };
-                let v_hat = if DIVIDE2 { v / c2 } else { v };
-                let next = w - params.alpha[i] * m_hat / (v_hat.sqrt() + epsilon);
+                let denominator = if SHARED {
+                    shared
+                } else {
+                    let v = beta2 * batch.v[i] + one_minus_beta2 * (g * g);
+                    batch.v[i] = v;
+                    let v_hat = if DIVIDE2 { v / c2 } else { v };
+                    v_hat.sqrt() + epsilon
+                };
+                let next = w - params.alpha[i] * m_hat / denominator;
                 batch.m[i] = m;
-                batch.v[i] = v;
                 batch.w[i] = next;
                 let higher = next > batch.w_max[i];
                 batch.w_max[i] = if higher { next } else { batch.w_max[i] };
@@ -221,6 +248,41 @@ impl<'a> TallRuns<'a> {
             }
         }
     }
+}
+
+/// √v̂ + ε of Adam at steps 0 to `horizon` (index t; step 0 has none) when the squared slope
+/// is `square` at every step, up to the step from which it no longer changes (no division
+/// by 1 − β2^t is left and v is a fixed point). `None` if that takes more than a million
+/// steps (the runs then compute it in every lane).
+fn denominators(
+    beta2: f64,
+    epsilon: f64,
+    square: f64,
+    correction2: &[f64],
+    horizon: usize,
+) -> Option<Vec<f64>> {
+    const LONGEST: usize = 1 << 20;
+    let one_minus_beta2 = 1.0 - beta2;
+    let mut out = vec![f64::NAN];
+    let mut v = 0.0_f64;
+    for t in 1..=horizon {
+        // The lanes' expression, operation for operation.
+        let next = beta2 * v + one_minus_beta2 * square;
+        if t > correction2.len() && next.to_bits() == v.to_bits() {
+            break;
+        }
+        v = next;
+        let v_hat = if t < correction2.len() {
+            v / correction2[t]
+        } else {
+            v
+        };
+        out.push(v_hat.sqrt() + epsilon);
+        if out.len() > LONGEST {
+            return None;
+        }
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -266,6 +328,13 @@ mod tests {
             .iter()
             .map(|&b| (0.3, b))
             .collect();
+        // The assignment's slopes are ±1: √v̂ + ε is shared by every run (and settles
+        // within the horizon with β2 = 0.5); the uneven slopes below compute it per lane.
+        for beta2 in [0.999, 0.5] {
+            let runs = TallRuns::new(&assignment, beta2, 0.0, 3_001).unwrap();
+            let shared = runs.denominators.as_ref().expect("shared denominators");
+            assert_eq!(shared.len() < 3_002, beta2 == 0.5, "β2 {beta2}");
+        }
         for horizon in [0, 1, 2, 7, 100, 3_001] {
             check(&assignment, 0.999, 0.0, horizon, &by_alpha);
             check(&assignment, 0.999, 0.0, horizon, &by_beta);
@@ -292,6 +361,12 @@ mod tests {
             up_slope: 0.25,
             ..assignment
         };
+        assert!(
+            TallRuns::new(&steep, 0.999, 0.0, 10)
+                .unwrap()
+                .denominators
+                .is_none()
+        );
         check(&steep, 0.999, 0.0, 2_000, &by_alpha);
         let huge = [(0.3, 0.9), (1e308, 0.9), (f64::MAX, 0.0), (2.0, 0.5)];
         check(&assignment, 0.999, 0.0, 50, &huge);
