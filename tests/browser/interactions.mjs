@@ -140,9 +140,14 @@ async function arrowKeys({ open, pages }) {
     try {
         const next = await page.$eval('a[rel="next"]', (a) => a.href).catch(() => null);
         if (next) {
+            // Chromium asks for the favicon after the load event: each page is left only once
+            // its requests are done, or leaving it would abort that request.
+            await page.waitForLoadState("networkidle");
             await Promise.all([page.waitForURL(next), page.keyboard.press("ArrowRight")]);
+            await page.waitForLoadState("networkidle");
             const prev = await page.$eval('a[rel="prev"]', (a) => a.href);
             await Promise.all([page.waitForURL(prev), page.keyboard.press("ArrowLeft")]);
+            await page.waitForLoadState("networkidle");
         } else {
             problems.push(`${start} has no next chapter to go to`);
         }
