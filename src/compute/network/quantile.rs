@@ -1,8 +1,9 @@
 //! Quantiles of the sweep's ratios by selection: only a handful of order statistics are
 //! reported, so the lists are partitioned around them instead of sorted. The selection runs
-//! on integer keys that order as [`f64::total_cmp`] orders the values (the keys are the
-//! values' bits, rewritten in place and back), and values equal under `total_cmp` have the
-//! same bits, so each quantile is exactly the entry of the list sorted with `total_cmp`.
+//! on a copy of the values as integer keys that order as [`f64::total_cmp`] orders the values
+//! (the list is then rewritten from the reordered keys), and values equal under `total_cmp`
+//! have the same bits, so each quantile is exactly the entry of the list sorted with
+//! `total_cmp`.
 
 /// The index of quantile `p` in a sorted list of `len` entries: `(len − 1)·p`, rounded.
 fn index(len: usize, p: f64) -> usize {

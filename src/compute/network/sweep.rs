@@ -475,14 +475,14 @@ fn chunk_with<E: Exp4>(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk 
         let lanewise = ws.lanewise(&job.pair.skip);
         for (i, ctx) in job.contexts.iter().enumerate() {
             let held = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
-            let mut r = [0.0; LANES];
-            for (l, r) in r.iter_mut().enumerate().take(m) {
+            let mut group = [0.0; LANES];
+            for (l, r) in group.iter_mut().enumerate().take(m) {
                 *r = ws
                     .record(l, ctx, &held, &lanewise, &mut tallies[i], job.region)
                     .ratio;
                 lowest[i].offer(*r, &unit, l);
             }
-            ratios[i].extend_from_slice(&r[..m]);
+            ratios[i].extend_from_slice(&group[..m]);
         }
         done += m;
     }
