@@ -1,9 +1,8 @@
 //! Quantiles of the sweep's ratios by selection: only a handful of order statistics are
 //! reported, so the lists are partitioned around them instead of sorted. The selection runs
-//! on a copy of the values as integer keys that order as [`f64::total_cmp`] orders the values
-//! (the list is then rewritten from the reordered keys), and values equal under `total_cmp`
-//! have the same bits, so each quantile is exactly the entry of the list sorted with
-//! `total_cmp`.
+//! on the values written as integer keys that order as [`f64::total_cmp`] orders the values,
+//! and values equal under `total_cmp` have the same bits, so each quantile is exactly the
+//! entry of the list sorted with `total_cmp`.
 
 /// The index of quantile `p` in a sorted list of `len` entries: `(len − 1)·p`, rounded.
 fn index(len: usize, p: f64) -> usize {
@@ -18,18 +17,22 @@ fn key(bits: u64) -> i64 {
 }
 
 /// For each `p` of `ps` (ascending, in `[0, 1]`), the entry at index `(len − 1)·p` (rounded)
-/// of `xs` sorted in `total_cmp` order; `NaN` when `xs` is empty. Reorders `xs`.
-pub fn quantiles<const N: usize>(xs: &mut [f64], ps: [f64; N]) -> [f64; N] {
+/// of the values `xs` sorted in `total_cmp` order; `NaN` when there are none. `keys` is the
+/// scratch the values are selected in (its contents are replaced; it is reused, so that
+/// lists of many thousand values do not each take fresh memory).
+pub fn quantiles<const N: usize>(
+    xs: impl IntoIterator<Item = f64>,
+    keys: &mut Vec<i64>,
+    ps: [f64; N],
+) -> [f64; N] {
     debug_assert!(ps.is_sorted() && ps.iter().all(|p| (0.0..=1.0).contains(p)));
-    if xs.is_empty() {
+    keys.clear();
+    keys.extend(xs.into_iter().map(|x| key(x.to_bits())));
+    if keys.is_empty() {
         return [f64::NAN; N];
     }
-    let mut keys: Vec<i64> = xs.iter().map(|x| key(x.to_bits())).collect();
-    let ks = ps.map(|p| index(xs.len(), p));
-    select(&mut keys, &ks);
-    for (x, &k) in xs.iter_mut().zip(&keys) {
-        *x = f64::from_bits(key(k as u64) as u64);
-    }
+    let ks = ps.map(|p| index(keys.len(), p));
+    select(keys, &ks);
     ks.map(|k| f64::from_bits(key(keys[k] as u64) as u64))
 }
 
@@ -87,8 +90,9 @@ mod tests {
                     .collect();
                 let mut sorted = xs.clone();
                 sorted.sort_by(f64::total_cmp);
-                let mut work = xs.clone();
-                let got = quantiles(&mut work, ps);
+                // The scratch starts with leftovers of another list.
+                let mut keys = vec![7; len % 5];
+                let got = quantiles(xs.iter().copied(), &mut keys, ps);
                 for (p, q) in ps.iter().zip(got) {
                     let want = sorted.get(index(len, *p)).copied().unwrap_or(f64::NAN);
                     assert_eq!(
@@ -97,10 +101,11 @@ mod tests {
                         "len {len}, round {round}, p {p}"
                     );
                 }
-                // Selection only reorders the list.
-                work.sort_by(f64::total_cmp);
-                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-                assert_eq!(bits(&work), bits(&sorted));
+                // The scratch holds the list's keys, only reordered.
+                let mut back: Vec<u64> = keys.iter().map(|&k| key(k as u64) as u64).collect();
+                back.sort_by(|a, b| f64::from_bits(*a).total_cmp(&f64::from_bits(*b)));
+                let bits: Vec<u64> = sorted.iter().map(|x| x.to_bits()).collect();
+                assert_eq!(back, bits, "len {len}, round {round}");
             }
         }
     }

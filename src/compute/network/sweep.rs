@@ -5,7 +5,7 @@ use super::exp::{self, Exp4, Libm};
 use super::model::{Network, Role};
 use super::pair_eval::{LANES, Lanes, PairEvaluator};
 use super::quantile;
-use super::tally::{Comparison, Context, Offer, TAME, Tally, conditions};
+use super::tally::{Comparisons, Context, LaneCounts, Offer, TAME, Tally, conditions};
 use super::validate::Pair;
 use crate::compute::chacha::{ChaCha8, REFILL};
 use rand::SeedableRng;
@@ -153,6 +153,8 @@ pub fn run(
     let mut sweep_tallies = tallies.clone();
     let mut evaluations = 0;
     let step_sizes = step_sizes(s);
+    // The quantiles' scratch, reused by every box.
+    let mut keys = Vec::with_capacity(s.samples);
     for (b, bx) in boxes.iter().enumerate() {
         let job = BoxRun {
             pair,
@@ -168,27 +170,29 @@ pub fn run(
                 chunk(&job, seed, n, s.starts)
             })
             .collect();
-        let mut ratios = vec![Vec::with_capacity(s.samples); contexts.len()];
+        let mut row = Vec::new();
+        for i in 0..contexts.len() {
+            // The box's ratios for this parameter, in sample order.
+            let ratios = || chunks.iter().flat_map(|ch| ch.ratios[i].iter().copied());
+            row.push(BoxStats {
+                samples: chunks.iter().map(|ch| ch.ratios[i].len()).sum(),
+                holds: ratios().filter(|&x| x >= 1.0).count(),
+                quantiles: quantile::quantiles(ratios(), &mut keys, QUANTILES),
+            });
+        }
         let mut starts = vec![Vec::new(); contexts.len()];
         for ch in chunks {
-            let parts = ch.tallies.into_iter().zip(ch.ratios).zip(ch.starts);
-            for (i, ((t, r), kept)) in parts.enumerate() {
+            let parts = ch.tallies.into_iter().zip(ch.starts);
+            for (i, (t, kept)) in parts.enumerate() {
                 sweep_tallies[i].merge(t.clone());
                 tallies[i].merge(t);
-                ratios[i].extend(r);
                 starts[i].extend(kept);
             }
         }
         evaluations += s.samples;
-        let mut row = Vec::new();
-        for (i, r) in ratios.iter_mut().enumerate() {
-            row.push(BoxStats {
-                samples: r.len(),
-                holds: r.iter().filter(|&&x| x >= 1.0).count(),
-                quantiles: quantile::quantiles(r, QUANTILES),
-            });
-            starts[i].sort_by(|a, b| a.0.total_cmp(&b.0));
-            starts[i].truncate(s.starts);
+        for list in &mut starts {
+            list.sort_by(|a, b| a.0.total_cmp(&b.0));
+            list.truncate(s.starts);
         }
         // The searches are independent: run them in parallel, merge in a fixed order.
         let jobs: Vec<(usize, usize, &Vec<f64>)> = starts
@@ -331,40 +335,44 @@ impl Workspace {
         }
     }
 
-    /// Lane `l`'s comparison of the gradients with respect to parameter `param`.
-    #[inline]
-    fn compare(&self, param: usize, l: usize) -> Comparison {
-        Comparison::new(
-            self.eval.chain.grads[param][l],
-            self.eval.skip.grads[param][l],
+    /// Every lane's comparison of the gradients with respect to parameter `param`.
+    #[inline(always)]
+    fn compare(&self, param: usize) -> Comparisons {
+        Comparisons::new(self.eval.chain.grads[param], self.eval.skip.grads[param])
+    }
+
+    /// Every lane's comparison of the gradients with respect to its own parameter,
+    /// `params[l]` for lane `l`.
+    #[inline(always)]
+    fn compare_by_lane(&self, params: [usize; LANES]) -> Comparisons {
+        let (a, b) = (&self.eval.chain.grads, &self.eval.skip.grads);
+        Comparisons::new(
+            std::array::from_fn(|l| a[params[l]][l]),
+            std::array::from_fn(|l| b[params[l]][l]),
         )
     }
 
-    /// Record lane `l` of the last evaluation in `tally` (compared parameter `ctx.param`,
-    /// conditions `held` by condition and lane) and return its comparison.
+    /// Offer lane `l` of the last evaluation (compared as `c`) to `tally` if it is a
+    /// counterexample that may be shown.
     #[inline(always)]
-    fn record(
+    fn offer(
         &self,
         l: usize,
-        ctx: &Context,
-        held: &[[bool; LANES]; 4],
+        c: &Comparisons,
         lanewise: &Lanewise,
         tally: &mut Tally,
         region: usize,
-    ) -> Comparison {
-        let c = self.compare(ctx.param, l);
-        tally.count(held.map(|h| h[l]), c);
-        if Tally::showable(c, lanewise.tame[l]) {
+    ) {
+        if c.showable(l, lanewise.tame[l]) {
             tally.offer(&Offer {
                 values: &self.values,
                 lane: l,
                 region,
-                ratio: c.ratio,
+                ratio: c.ratio[l],
                 size: lanewise.size[l],
                 nonnegative: lanewise.nonnegative[l],
             });
         }
-        c
     }
 }
 
@@ -450,6 +458,7 @@ fn chunk_with<E: Exp4>(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk 
     let d = job.pair.skip.params.len();
     let mut ratios = vec![Vec::with_capacity(n); job.contexts.len()];
     let mut tallies = vec![Tally::default(); job.contexts.len()];
+    let mut counts = vec![LaneCounts::default(); job.contexts.len()];
     let mut lowest: Vec<Lowest> = job.contexts.iter().map(|_| Lowest::new(keep)).collect();
     let mut ws = Workspace::new(job.pair, job.bx);
     let mut unit = vec![[0.0; LANES]; d];
@@ -474,17 +483,22 @@ fn chunk_with<E: Exp4>(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk 
         ws.evaluate::<E>(&unit);
         let lanewise = ws.lanewise(&job.pair.skip);
         for (i, ctx) in job.contexts.iter().enumerate() {
-            let held = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
-            let mut group = [0.0; LANES];
-            for (l, r) in group.iter_mut().enumerate().take(m) {
-                *r = ws
-                    .record(l, ctx, &held, &lanewise, &mut tallies[i], job.region)
-                    .ratio;
-                lowest[i].offer(*r, &unit, l);
+            let mut held = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
+            for h in &mut held {
+                h[m..].fill(false);
             }
-            ratios[i].extend_from_slice(&group[..m]);
+            let c = ws.compare(ctx.param);
+            counts[i].count(&held, &c);
+            for l in 0..m {
+                ws.offer(l, &c, &lanewise, &mut tallies[i], job.region);
+                lowest[i].offer(c.ratio[l], &unit, l);
+            }
+            ratios[i].extend_from_slice(&c.ratio[..m]);
         }
         done += m;
+    }
+    for (c, t) in counts.iter().zip(&mut tallies) {
+        c.add_all(t);
     }
     Chunk {
         ratios,
@@ -629,31 +643,24 @@ fn search_with<E: Exp4>(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec
         .collect();
     let mut v = u.clone();
     let mut ws = Workspace::new(job.pair, job.bx);
-    // Record every lane's evaluation under its walk's parameter; its ratios by lane.
-    let record = |ws: &Workspace, tallies: &mut [Tally; LANES]| -> Lanes {
-        let lanewise = ws.lanewise(&job.pair.skip);
-        // Walks side by side mostly share their parameter: conditions once per run of them.
-        let mut held: Option<(usize, [[bool; LANES]; 4])> = None;
-        std::array::from_fn(|l| {
-            let ctx = &job.contexts[walk(l).param];
-            let h = match held {
-                Some((p, h)) if p == ctx.param => h,
-                _ => {
-                    let h = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
-                    held = Some((ctx.param, h));
-                    h
-                }
-            };
-            ws.record(l, ctx, &h, &lanewise, &mut tallies[l], job.region)
-                .ratio
-        })
-    };
+    // Lane `l` compares the parameter of its walk's context; the lanes of each context.
+    let params: [usize; LANES] = std::array::from_fn(|l| job.contexts[walk(l).param].param);
+    let mut by_context: Vec<(&Context, [bool; LANES])> = Vec::new();
+    for l in 0..LANES {
+        let ctx = &job.contexts[walk(l).param];
+        match by_context.iter_mut().find(|(c, _)| std::ptr::eq(*c, ctx)) {
+            Some((_, lanes)) => lanes[l] = true,
+            None => by_context.push((ctx, std::array::from_fn(|m| m == l))),
+        }
+    }
+    // Every lane's counts are its walk's (spare lanes are counted and left out).
+    let mut counts = LaneCounts::default();
     ws.evaluate::<E>(&u);
-    let mut best = record(&ws, &mut tallies);
+    let mut best = record_walks(&ws, job, &by_context, params, &mut counts, &mut tallies);
     for &step in step_sizes {
         propose(&mut words, &u, &mut v, step);
         ws.evaluate::<E>(&v);
-        let ratios = record(&ws, &mut tallies);
+        let ratios = record_walks(&ws, job, &by_context, params, &mut counts, &mut tallies);
         // A walk moves when its ratio did not rise. Which walks move varies at random, so
         // the points are selected by mask rather than by a branch per lane.
         let moves: [u64; LANES] =
@@ -666,8 +673,41 @@ fn search_with<E: Exp4>(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec
     walks
         .iter()
         .zip(tallies)
-        .map(|(w, t)| (w.param, t))
+        .enumerate()
+        .map(|(l, (w, mut t))| {
+            counts.add_lane(l, &mut t);
+            (w.param, t)
+        })
         .collect()
+}
+
+/// Record every lane's last evaluation of `ws` under its walk's parameter (`params[l]`,
+/// conditions of the contexts `by_context` holding it) in `counts` and `tallies[l]`; the
+/// ratios by lane. Inlined (a closure would not be), so that it is compiled with the
+/// caller's target features.
+#[inline(always)]
+fn record_walks(
+    ws: &Workspace,
+    job: &BoxRun,
+    by_context: &[(&Context, [bool; LANES])],
+    params: [usize; LANES],
+    counts: &mut LaneCounts,
+    tallies: &mut [Tally; LANES],
+) -> Lanes {
+    let lanewise = ws.lanewise(&job.pair.skip);
+    let mut held = [[false; LANES]; 4];
+    for (ctx, lanes) in by_context {
+        let h = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
+        for (held, h) in held.iter_mut().zip(h) {
+            *held = std::array::from_fn(|l| if lanes[l] { h[l] } else { held[l] });
+        }
+    }
+    let c = ws.compare_by_lane(params);
+    counts.count(&held, &c);
+    for (l, tally) in tallies.iter_mut().enumerate() {
+        ws.offer(l, &c, &lanewise, tally, job.region);
+    }
+    c.ratio
 }
 
 #[cfg(test)]

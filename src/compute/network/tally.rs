@@ -144,27 +144,101 @@ pub fn conditions(
     [[true; LANES], nonneg_all, dominates, bounded]
 }
 
-/// One sample's comparison for one compared parameter: `(dy/dθ, dy*/dθ)` reduced to what
-/// the tallies count.
+/// The comparisons of [`LANES`] samples for one compared parameter: `(dy/dθ, dy*/dθ)` of
+/// each lane reduced to what the tallies count.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Comparison {
+pub struct Comparisons {
     /// `|dy*/dθ| / |dy/dθ|` (see [`ratio`]).
-    pub ratio: f64,
+    pub ratio: Lanes,
     /// One of the two gradients is at least [`TINY`]: the sample counts.
-    pub resolved: bool,
+    pub resolved: [bool; LANES],
     /// Both are at least [`TINY`]: the sample may be shown as a counterexample.
-    pub both_resolved: bool,
+    pub both_resolved: [bool; LANES],
 }
 
-impl Comparison {
-    /// The comparison of the gradients `(dy/dθ, dy*/dθ)`.
-    #[inline]
-    pub fn new(chain_grad: f64, skip_grad: f64) -> Comparison {
-        let (a, b) = (chain_grad.abs(), skip_grad.abs());
-        Comparison {
-            ratio: ratio(chain_grad, skip_grad),
-            resolved: a.max(b) >= TINY,
-            both_resolved: a.min(b) >= TINY,
+impl Comparisons {
+    /// The comparisons of the gradients `chain` (dy/dθ) and `skip` (dy*/dθ), lane by lane.
+    #[inline(always)]
+    pub fn new(chain: Lanes, skip: Lanes) -> Comparisons {
+        let (a, b) = (chain.map(f64::abs), skip.map(f64::abs));
+        // `ratio` without a branch per lane: the division is made in every lane and the
+        // two cases of a vanishing `dy/dθ` are selected afterwards.
+        let quotient: Lanes = std::array::from_fn(|l| b[l] / a[l]);
+        Comparisons {
+            ratio: std::array::from_fn(|l| match (a[l] == 0.0, b[l] == 0.0) {
+                (false, _) => quotient[l],
+                (true, true) => 1.0,
+                (true, false) => f64::INFINITY,
+            }),
+            resolved: std::array::from_fn(|l| a[l].max(b[l]) >= TINY),
+            both_resolved: std::array::from_fn(|l| a[l].min(b[l]) >= TINY),
+        }
+    }
+
+    /// Whether lane `l` is a counterexample that may be shown: the inequality fails, both
+    /// gradients are resolved and the sample is `tame` (every pre-activation within
+    /// ±[`TAME`]).
+    #[inline(always)]
+    pub fn showable(&self, l: usize, tame: bool) -> bool {
+        self.ratio[l] < 1.0 && self.both_resolved[l] && tame
+    }
+}
+
+/// The counts of a [`Tally`] kept lane by lane, so that counting [`LANES`] samples is a few
+/// vector operations: lane `l` holds what a tally of lane `l`'s samples alone would count.
+/// Counts do not depend on the order of the samples, so [`LaneCounts::add_lane`] and
+/// [`LaneCounts::add_all`] give exactly what counting the samples one by one gives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LaneCounts {
+    /// By condition (see [`CONDITIONS`]), then lane: the fields of [`ConditionCount`].
+    samples: [[u64; LANES]; 4],
+    violations: [[u64; LANES]; 4],
+    unresolved: [[u64; LANES]; 4],
+    min_ratio: [Lanes; 4],
+}
+
+impl Default for LaneCounts {
+    fn default() -> Self {
+        LaneCounts {
+            samples: [[0; LANES]; 4],
+            violations: [[0; LANES]; 4],
+            unresolved: [[0; LANES]; 4],
+            min_ratio: [[f64::INFINITY; LANES]; 4],
+        }
+    }
+}
+
+impl LaneCounts {
+    /// Count every lane's sample under the conditions `held` (by condition, then lane; see
+    /// [`conditions`]): a lane that holds no condition is not counted at all.
+    #[inline(always)]
+    pub fn count(&mut self, held: &[[bool; LANES]; 4], c: &Comparisons) {
+        for (k, ok) in held.iter().enumerate() {
+            for (l, &ok) in ok.iter().enumerate() {
+                let counted = ok & c.resolved[l];
+                self.unresolved[k][l] += u64::from(ok & !c.resolved[l]);
+                self.samples[k][l] += u64::from(counted);
+                self.violations[k][l] += u64::from(counted & (c.ratio[l] < 1.0));
+                let lower = self.min_ratio[k][l].min(c.ratio[l]);
+                self.min_ratio[k][l] = if counted { lower } else { self.min_ratio[k][l] };
+            }
+        }
+    }
+
+    /// Add lane `l`'s counts to `tally`.
+    pub fn add_lane(&self, l: usize, tally: &mut Tally) {
+        for (k, count) in tally.conditions.iter_mut().enumerate() {
+            count.samples += self.samples[k][l] as usize;
+            count.violations += self.violations[k][l] as usize;
+            count.unresolved += self.unresolved[k][l] as usize;
+            count.min_ratio = count.min_ratio.min(self.min_ratio[k][l]);
+        }
+    }
+
+    /// Add every lane's counts to `tally`.
+    pub fn add_all(&self, tally: &mut Tally) {
+        for l in 0..LANES {
+            self.add_lane(l, tally);
         }
     }
 }
@@ -187,31 +261,7 @@ pub struct Offer<'a> {
 }
 
 impl Tally {
-    /// Count one sample under the conditions `held` (see [`conditions`]).
-    #[inline]
-    pub fn count(&mut self, held: [bool; 4], c: Comparison) {
-        for (count, ok) in self.conditions.iter_mut().zip(held) {
-            if ok && !c.resolved {
-                count.unresolved += 1;
-            } else if ok {
-                count.samples += 1;
-                if c.ratio < 1.0 {
-                    count.violations += 1;
-                }
-                count.min_ratio = count.min_ratio.min(c.ratio);
-            }
-        }
-    }
-
-    /// Whether a sample with comparison `c` is a counterexample that may be shown: the
-    /// inequality fails, both gradients are resolved and the sample is `tame` (every
-    /// pre-activation within ±[`TAME`]).
-    #[inline]
-    pub fn showable(c: Comparison, tame: bool) -> bool {
-        c.ratio < 1.0 && c.both_resolved && tame
-    }
-
-    /// Keep a showable sample (see [`Tally::showable`]) wherever it beats the candidate
+    /// Keep a showable sample (see [`Comparisons::showable`]) wherever it beats the candidate
     /// kept: the lowest ratio, the smallest size, the smallest size with every weight ≥ 0.
     /// Ties keep the earlier sample.
     pub fn offer(&mut self, o: &Offer) {
@@ -284,42 +334,129 @@ mod tests {
         assert_eq!(ratio(0.0, 1.0), f64::INFINITY);
     }
 
+    /// One sample: the conditions it holds, its ratio and whether it is resolved.
+    #[derive(Clone, Copy)]
+    struct Sample {
+        held: [bool; 4],
+        ratio: f64,
+        resolved: bool,
+    }
+
+    /// The counts of `samples` under condition `i`, from the definitions: (samples,
+    /// violations, unresolved, smallest ratio).
+    fn definition(samples: &[Sample], i: usize) -> (usize, usize, usize, f64) {
+        let under: Vec<&Sample> = samples.iter().filter(|s| s.held[i]).collect();
+        let counted: Vec<f64> = under
+            .iter()
+            .filter(|s| s.resolved)
+            .map(|s| s.ratio)
+            .collect();
+        (
+            counted.len(),
+            counted.iter().filter(|&&r| r < 1.0).count(),
+            under.len() - counted.len(),
+            counted.iter().copied().fold(f64::INFINITY, f64::min),
+        )
+    }
+
     #[test]
     fn counts_are_the_definitions_counts() {
         // Samples of every kind: resolved or not, failing or not, ratios 0, 1, ∞ and NaN,
-        // under every combination of conditions.
-        let ratios = [0.0, 0.25, 1.0, 3.0, f64::INFINITY, f64::NAN];
-        let mut samples = Vec::new();
-        for (k, &ratio) in ratios.iter().cycle().take(96).enumerate() {
-            let held = std::array::from_fn(|i| (k >> i) & 1 == 1 || i == 0);
-            let resolved = k % 5 != 0;
-            let c = Comparison {
+        // under every combination of conditions (one holding none), spread over the lanes
+        // in groups of `LANES`.
+        let ratios = [0.0, 0.25, 1.0, 3.0, f64::INFINITY, f64::NAN, 0.5];
+        let samples: Vec<Sample> = ratios
+            .iter()
+            .cycle()
+            .take(12 * LANES)
+            .enumerate()
+            .map(|(k, &ratio)| Sample {
+                held: std::array::from_fn(|i| (k >> i) & 1 == 1 || (i == 0 && k % 11 != 3)),
                 ratio,
-                resolved,
-                both_resolved: resolved,
+                resolved: k % 5 != 0,
+            })
+            .collect();
+        let mut counts = LaneCounts::default();
+        for group in samples.chunks(LANES) {
+            let held = std::array::from_fn(|i| std::array::from_fn(|l| group[l].held[i]));
+            let c = Comparisons {
+                ratio: std::array::from_fn(|l| group[l].ratio),
+                resolved: std::array::from_fn(|l| group[l].resolved),
+                both_resolved: [false; LANES],
             };
-            samples.push((held, c));
+            counts.count(&held, &c);
         }
-        let mut tally = Tally::default();
-        for &(held, c) in &samples {
-            tally.count(held, c);
+        let check = |tally: &Tally, samples: &[Sample], what: &str| {
+            for (i, got) in tally.conditions.iter().enumerate() {
+                let (n, violations, unresolved, min) = definition(samples, i);
+                assert_eq!(got.samples, n, "{what}, condition {i}");
+                assert_eq!(got.violations, violations, "{what}, condition {i}");
+                assert_eq!(got.unresolved, unresolved, "{what}, condition {i}");
+                assert_eq!(
+                    got.min_ratio.to_bits(),
+                    min.to_bits(),
+                    "{what}, condition {i}"
+                );
+            }
+        };
+        let mut all = Tally::default();
+        counts.add_all(&mut all);
+        check(&all, &samples, "all lanes");
+        for l in 0..LANES {
+            let mut lane = Tally::default();
+            counts.add_lane(l, &mut lane);
+            let mine: Vec<Sample> = samples.iter().skip(l).step_by(LANES).copied().collect();
+            check(&lane, &mine, &format!("lane {l}"));
         }
-        for (i, got) in tally.conditions.iter().enumerate() {
-            let under: Vec<Comparison> = samples
-                .iter()
-                .filter(|(held, _)| held[i])
-                .map(|&(_, c)| c)
-                .collect();
-            let counted: Vec<f64> = under
-                .iter()
-                .filter(|c| c.resolved)
-                .map(|c| c.ratio)
-                .collect();
-            assert_eq!(got.unresolved, under.len() - counted.len(), "condition {i}");
-            assert_eq!(got.samples, counted.len(), "condition {i}");
-            assert_eq!(got.violations, counted.iter().filter(|&&r| r < 1.0).count());
-            let min = counted.iter().copied().fold(f64::INFINITY, f64::min);
-            assert_eq!(got.min_ratio.to_bits(), min.to_bits(), "condition {i}");
+    }
+
+    #[test]
+    fn comparisons_are_the_definitions_lane_by_lane() {
+        // Gradients of either sign, zero, tiny, huge, infinite and NaN, paired every way.
+        let grads = [
+            0.0,
+            -0.0,
+            1e-300,
+            -2e-250,
+            1e-250,
+            0.3,
+            -0.7,
+            2.0,
+            1e300,
+            -f64::INFINITY,
+            f64::NAN,
+        ];
+        let pairs: Vec<(f64, f64)> = grads
+            .iter()
+            .flat_map(|&a| grads.iter().map(move |&b| (a, b)))
+            .collect();
+        for group in pairs.chunks(LANES) {
+            let pair = |l: usize| group[l.min(group.len() - 1)];
+            let c = Comparisons::new(
+                std::array::from_fn(|l| pair(l).0),
+                std::array::from_fn(|l| pair(l).1),
+            );
+            for l in 0..LANES {
+                let (chain, skip) = pair(l);
+                let (a, b) = (chain.abs(), skip.abs());
+                assert_eq!(
+                    c.ratio[l].to_bits(),
+                    ratio(chain, skip).to_bits(),
+                    "{chain} {skip}"
+                );
+                // Resolved: one of the two is at least TINY; both resolved: both are (a NaN
+                // gradient is passed over, as `max` and `min` do).
+                let at_least = |x: f64| x >= TINY;
+                let resolved = at_least(a) || at_least(b);
+                let both = match (a.is_nan(), b.is_nan()) {
+                    (true, true) => false,
+                    (true, false) => at_least(b),
+                    (false, true) => at_least(a),
+                    (false, false) => at_least(a) && at_least(b),
+                };
+                assert_eq!(c.resolved[l], resolved, "{chain} {skip}");
+                assert_eq!(c.both_resolved[l], both, "{chain} {skip}");
+            }
         }
     }
 
