@@ -462,20 +462,24 @@ fn chunk_with<E: Exp4>(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk 
     let mut lowest: Vec<Lowest> = job.contexts.iter().map(|_| Lowest::new(keep)).collect();
     let mut ws = Workspace::new(job.pair, job.bx);
     let mut unit = vec![[0.0; LANES]; d];
+    let mut floats = vec![0.0; d * LANES];
     let mut done = 0;
     while done < n {
         // The samples in their order, `LANES` at a time; a last short group fills its
         // spare lanes with copies of its last sample, evaluated and left out.
         let m = LANES.min(n - done);
-        // Lane `l`'s coordinates are the stream's next `d` floats, one per two words.
+        // Lane `l`'s coordinates are the stream's next `d` floats, one per two words:
+        // converted in stream order (vector operations), then placed by lane.
         let w = words.ahead(2 * d * m);
-        for l in 0..m {
-            for (i, u) in unit.iter_mut().enumerate() {
-                let k = 2 * (l * d + i);
-                u[l] = unit_float(w[k], w[k + 1]);
-            }
+        for (f, pair) in floats.iter_mut().zip(w[..2 * d * m].chunks_exact(2)) {
+            *f = unit_float(pair[0], pair[1]);
         }
         words.consume(2 * d * m);
+        for (l, lane) in floats[..d * m].chunks_exact(d).enumerate() {
+            for (u, &f) in unit.iter_mut().zip(lane) {
+                u[l] = f;
+            }
+        }
         for u in unit.iter_mut() {
             let last = u[m - 1];
             u[m..].fill(last);
@@ -560,9 +564,21 @@ impl Words {
 /// the top 53 bits of the 64-bit word they form, times 2⁻⁵³.
 #[inline(always)]
 fn unit_float(lo: u32, hi: u32) -> f64 {
-    let bits = (u64::from(hi) << 32) | u64::from(lo);
-    // Below 2^53, so the signed conversion (one instruction) is exact, as the unsigned is.
-    ((bits >> 11) as i64) as f64 * (1.0 / (1_u64 << 53) as f64)
+    unit_float_of((u64::from(hi) << 32) | u64::from(lo))
+}
+
+/// [`unit_float`] of the 64-bit word `bits`: `(bits >> 11) · 2⁻⁵³`, built from bit operations
+/// and two exact additions, so that lanes of it are vector operations (AVX2 has no vector
+/// conversion from 64-bit integers). With `n = bits >> 11`: `1 + (n >> 1)·2⁻⁵²` is a float in
+/// [1, 2) made from its bits; less 1 it is exactly `(n >> 1)·2⁻⁵²`, and adding the last bit
+/// of `n` as 0 or 2⁻⁵³ is exact too (the sum is a multiple of 2⁻⁵³ below 1).
+#[inline(always)]
+fn unit_float_of(bits: u64) -> f64 {
+    const ONE: u64 = 0x3ff0_0000_0000_0000;
+    const HALF_ULP: u64 = 0x3ca0_0000_0000_0000; // 2⁻⁵³
+    let n = bits >> 11;
+    let high = f64::from_bits(ONE | (n >> 1)) - 1.0;
+    high + f64::from_bits((n & 1).wrapping_neg() & HALF_ULP)
 }
 
 /// Every lane's proposed step from `u` into `v` (both by parameter index), lane `l` drawing
@@ -579,17 +595,19 @@ fn propose(words: &mut [Words; LANES], u: &[Lanes], v: &mut [Lanes], step: f64) 
         std::array::from_fn(|_| lanes.next().expect("LANES generators").ahead(3 * u.len()));
     let mut p = [0; LANES];
     for (v, u) in v.iter_mut().zip(u) {
-        for (l, w) in w.iter().enumerate() {
-            let x = u[l];
-            let at = p[l];
-            let moves = w[at] >> 31;
-            let r = unit_float(w[at + 1], w[at + 2]);
-            let moved = (x + step * (2.0 * r - 1.0)).clamp(0.0, 1.0);
-            // A selection by mask: which of the two it is varies at random, so a branch
-            // would be mispredicted half the time.
-            v[l] = select(moved, x, u64::from(moves).wrapping_neg());
-            p[l] = at + 1 + 2 * moves as usize;
-        }
+        // Each lane's three words at its place in its stream (read whether or not the
+        // coordinate moves), then the arithmetic of all lanes at once.
+        let flag: [u32; LANES] = std::array::from_fn(|l| w[l][p[l]]);
+        let bits: [u64; LANES] =
+            std::array::from_fn(|l| (u64::from(w[l][p[l] + 2]) << 32) | u64::from(w[l][p[l] + 1]));
+        let moves = flag.map(|f| u64::from(f >> 31));
+        let moved: Lanes = std::array::from_fn(|l| {
+            (u[l] + step * (2.0 * unit_float_of(bits[l]) - 1.0)).clamp(0.0, 1.0)
+        });
+        // A selection by mask: which of the two it is varies at random, so a branch would be
+        // mispredicted half the time.
+        *v = std::array::from_fn(|l| select(moved[l], u[l], moves[l].wrapping_neg()));
+        p = std::array::from_fn(|l| p[l] + 1 + 2 * moves[l] as usize);
     }
     for (words, p) in words.iter_mut().zip(p) {
         words.consume(p);
@@ -766,6 +784,25 @@ mod tests {
                     .collect();
                 assert_eq!(got, want, "keep {keep}, round {round}");
             }
+        }
+    }
+
+    #[test]
+    fn unit_floats_are_the_exact_products() {
+        // Every bit of the 53 taken, alone and with its neighbours, at both ends.
+        let mut words = vec![
+            0,
+            u64::MAX,
+            1 << 11,
+            (1 << 11) - 1,
+            1 << 63,
+            (1 << 12) | (1 << 11),
+        ];
+        words.extend((11..64).flat_map(|b| [1_u64 << b, (1_u64 << b) - 1, !(1_u64 << b)]));
+        for bits in words {
+            let want = (bits >> 11) as f64 * (1.0 / (1_u64 << 53) as f64);
+            let got = unit_float(bits as u32, (bits >> 32) as u32);
+            assert_eq!(got.to_bits(), want.to_bits(), "{bits:#x}");
         }
     }
 
