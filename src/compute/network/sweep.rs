@@ -164,11 +164,15 @@ pub fn run(
         };
         let chunks: Vec<Chunk> = (0..s.samples.div_ceil(CHUNK))
             .into_par_iter()
-            .map(|c| {
-                let seed = mix(s.seed, variant_index as u64, b as u64, c as u64);
-                let n = CHUNK.min(s.samples - c * CHUNK);
-                chunk(&job, seed, n, s.starts)
-            })
+            // One workspace per batch of chunks a thread takes, not one per chunk.
+            .map_init(
+                || Workspace::new(pair, bx),
+                |ws, c| {
+                    let seed = mix(s.seed, variant_index as u64, b as u64, c as u64);
+                    let n = CHUNK.min(s.samples - c * CHUNK);
+                    chunk(&job, ws, seed, n, s.starts)
+                },
+            )
             .collect();
         let mut row = Vec::new();
         for i in 0..contexts.len() {
@@ -433,34 +437,40 @@ impl Lowest {
 }
 
 /// The `n` samples of one chunk of `job`'s box from the stream of `seed`, with the `keep`
-/// lowest ratios per compared parameter.
-fn chunk(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk {
+/// lowest ratios per compared parameter, evaluated in `ws` (a workspace for `job`'s box).
+fn chunk(job: &BoxRun, ws: &mut Workspace, seed: u64, n: usize, keep: usize) -> Chunk {
     #[cfg(target_arch = "x86_64")]
     if exp::vector_active() {
         // SAFETY: `vector_active` says the processor has AVX2 and FMA.
-        return unsafe { chunk_avx2(job, seed, n, keep) };
+        return unsafe { chunk_avx2(job, ws, seed, n, keep) };
     }
-    chunk_with::<Libm>(job, seed, n, keep)
+    chunk_with::<Libm>(job, ws, seed, n, keep)
 }
 
 /// [`chunk`] with the whole loop compiled for AVX2 and FMA (the per-lane bookkeeping is
 /// vectorised too; nothing is fused that the portable code does not fuse).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn chunk_avx2(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk {
-    chunk_with::<exp::Avx2Fma>(job, seed, n, keep)
+fn chunk_avx2(job: &BoxRun, ws: &mut Workspace, seed: u64, n: usize, keep: usize) -> Chunk {
+    chunk_with::<exp::Avx2Fma>(job, ws, seed, n, keep)
 }
 
 /// [`chunk`] with the exponential `E`.
 #[inline(always)]
-fn chunk_with<E: Exp4>(job: &BoxRun, seed: u64, n: usize, keep: usize) -> Chunk {
+fn chunk_with<E: Exp4>(
+    job: &BoxRun,
+    ws: &mut Workspace,
+    seed: u64,
+    n: usize,
+    keep: usize,
+) -> Chunk {
     let mut words = Words::new(seed);
     let d = job.pair.skip.params.len();
-    let mut ratios = vec![Vec::with_capacity(n); job.contexts.len()];
+    // (`vec![v; k]` would clone `v`, and a clone does not keep the capacity.)
+    let mut ratios: Vec<Vec<f64>> = job.contexts.iter().map(|_| Vec::with_capacity(n)).collect();
     let mut tallies = vec![Tally::default(); job.contexts.len()];
     let mut counts = vec![LaneCounts::default(); job.contexts.len()];
     let mut lowest: Vec<Lowest> = job.contexts.iter().map(|_| Lowest::new(keep)).collect();
-    let mut ws = Workspace::new(job.pair, job.bx);
     let mut unit = vec![[0.0; LANES]; d];
     let mut floats = vec![0.0; d * LANES];
     let mut done = 0;
