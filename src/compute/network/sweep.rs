@@ -607,10 +607,13 @@ fn propose(words: &mut [Words; LANES], u: &[Lanes], v: &mut [Lanes], step: f64) 
     for (v, u) in v.iter_mut().zip(u) {
         // Each lane's three words at its place in its stream (read whether or not the
         // coordinate moves), then the arithmetic of all lanes at once.
-        let flag: [u32; LANES] = std::array::from_fn(|l| w[l][p[l]]);
-        let bits: [u64; LANES] =
-            std::array::from_fn(|l| (u64::from(w[l][p[l] + 2]) << 32) | u64::from(w[l][p[l] + 1]));
-        let moves = flag.map(|f| u64::from(f >> 31));
+        let three: [[u32; 3]; LANES] = std::array::from_fn(|l| {
+            w[l][p[l]..p[l] + 3]
+                .try_into()
+                .expect("three words per coordinate read ahead")
+        });
+        let moves = three.map(|t| u64::from(t[0] >> 31));
+        let bits = three.map(|t| (u64::from(t[2]) << 32) | u64::from(t[1]));
         let moved: Lanes = std::array::from_fn(|l| {
             (u[l] + step * (2.0 * unit_float_of(bits[l]) - 1.0)).clamp(0.0, 1.0)
         });
