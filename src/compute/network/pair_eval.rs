@@ -10,9 +10,11 @@
 use super::exp::{self, Exp4, Libm};
 use super::model::{Activation, Enters, Evaluation, Incoming, Network};
 
-/// How many parameter sets are evaluated side by side: two vectors of four, so that the
-/// processor overlaps two independent chains of exponentials and divisions.
-pub const LANES: usize = 8;
+/// How many parameter sets are evaluated side by side: four vectors of four, so that the
+/// processor overlaps independent chains of exponentials and divisions, and the cost of
+/// walking the networks' lists of operations is shared by sixteen samples. The search's
+/// sixteen walks per box (eight starts for each of two compared parameters) fill one group.
+pub const LANES: usize = 16;
 
 /// One value per lane.
 pub type Lanes = [f64; LANES];

@@ -140,6 +140,14 @@ struct Chunk {
     starts: Vec<Vec<(f64, Vec<f64>)>>,
 }
 
+/// What one box contributes: the statistics of its sweep by compared parameter, its sweep's
+/// chunks' tallies in order, and its search's tallies in order.
+struct BoxOutcome {
+    row: Vec<BoxStats>,
+    sweep: Vec<Vec<Tally>>,
+    search: Vec<(usize, Tally)>,
+}
+
 /// Run the sweep and the search for one variant.
 pub fn run(
     pair: &Pair,
@@ -148,93 +156,116 @@ pub fn run(
     s: &Settings,
     variant_index: usize,
 ) -> Outcome {
-    let mut stats = Vec::new();
+    let step_sizes = step_sizes(s);
+    // The boxes are independent: run side by side, merged in box order.
+    let outcomes: Vec<BoxOutcome> = boxes
+        .par_iter()
+        .enumerate()
+        .map(|(b, bx)| {
+            let job = BoxRun {
+                pair,
+                contexts,
+                bx,
+                region: b,
+            };
+            run_box(&job, s, variant_index, &step_sizes)
+        })
+        .collect();
     let mut tallies = vec![Tally::default(); contexts.len()];
     let mut sweep_tallies = tallies.clone();
     let mut evaluations = 0;
-    let step_sizes = step_sizes(s);
-    // The quantiles' scratch, reused by every box.
-    let mut keys = Vec::with_capacity(s.samples);
-    for (b, bx) in boxes.iter().enumerate() {
-        let job = BoxRun {
-            pair,
-            contexts,
-            bx,
-            region: b,
-        };
-        let chunks: Vec<Chunk> = (0..s.samples.div_ceil(CHUNK))
-            .into_par_iter()
-            // One workspace per batch of chunks a thread takes, not one per chunk.
-            .map_init(
-                || Workspace::new(pair, bx),
-                |ws, c| {
-                    let seed = mix(s.seed, variant_index as u64, b as u64, c as u64);
-                    let n = CHUNK.min(s.samples - c * CHUNK);
-                    chunk(&job, ws, seed, n, s.starts)
-                },
-            )
-            .collect();
-        let mut row = Vec::new();
-        for i in 0..contexts.len() {
-            // The box's ratios for this parameter, in sample order.
-            let ratios = || chunks.iter().flat_map(|ch| ch.ratios[i].iter().copied());
-            row.push(BoxStats {
-                samples: chunks.iter().map(|ch| ch.ratios[i].len()).sum(),
-                holds: ratios().filter(|&x| x >= 1.0).count(),
-                quantiles: quantile::quantiles(ratios(), &mut keys, QUANTILES),
-            });
-        }
-        let mut starts = vec![Vec::new(); contexts.len()];
-        for ch in chunks {
-            let parts = ch.tallies.into_iter().zip(ch.starts);
-            for (i, (t, kept)) in parts.enumerate() {
+    let mut stats = Vec::new();
+    for o in outcomes {
+        for chunk in o.sweep {
+            for (i, t) in chunk.into_iter().enumerate() {
                 sweep_tallies[i].merge(t.clone());
                 tallies[i].merge(t);
-                starts[i].extend(kept);
             }
         }
         evaluations += s.samples;
-        for list in &mut starts {
-            list.sort_by(|a, b| a.0.total_cmp(&b.0));
-            list.truncate(s.starts);
-        }
-        // The searches are independent: run them in parallel, merge in a fixed order.
-        let jobs: Vec<(usize, usize, &Vec<f64>)> = starts
-            .iter()
-            .enumerate()
-            .flat_map(|(i, list)| list.iter().enumerate().map(move |(k, (_, u))| (i, k, u)))
-            .collect();
-        // Walks in groups of `LANES`, evaluated side by side (see `PairEvaluator`).
-        let found: Vec<Vec<(usize, Tally)>> = jobs
-            .par_chunks(LANES)
-            .map(|group| {
-                let walks: Vec<Walk> = group
-                    .iter()
-                    .map(|&(i, k, u)| Walk {
-                        param: i,
-                        start: u.clone(),
-                        seed: mix(
-                            s.seed ^ 0x5eed,
-                            variant_index as u64,
-                            b as u64,
-                            (i * 1000 + k) as u64,
-                        ),
-                    })
-                    .collect();
-                search(&job, &walks, &step_sizes)
-            })
-            .collect();
-        for (i, t) in found.into_iter().flatten() {
+        for (i, t) in o.search {
             tallies[i].merge(t);
             evaluations += s.steps + 1;
         }
-        stats.push(row);
+        stats.push(o.row);
     }
     Outcome {
         stats,
         tallies,
         sweep_tallies,
         evaluations,
+    }
+}
+
+/// The sweep of `job`'s box, then the searches from its lowest ratios.
+fn run_box(job: &BoxRun, s: &Settings, variant_index: usize, step_sizes: &[f64]) -> BoxOutcome {
+    let (contexts, b) = (job.contexts, job.region);
+    let chunks: Vec<Chunk> = (0..s.samples.div_ceil(CHUNK))
+        .into_par_iter()
+        // One workspace per batch of chunks a thread takes, not one per chunk.
+        .map_init(
+            || Workspace::new(job.pair, job.bx),
+            |ws, c| {
+                let seed = mix(s.seed, variant_index as u64, b as u64, c as u64);
+                let n = CHUNK.min(s.samples - c * CHUNK);
+                chunk(job, ws, seed, n, s.starts)
+            },
+        )
+        .collect();
+    let mut keys = Vec::with_capacity(s.samples);
+    let row = (0..contexts.len())
+        .map(|i| {
+            // The box's ratios for this parameter, in sample order.
+            let ratios = || chunks.iter().flat_map(|ch| ch.ratios[i].iter().copied());
+            BoxStats {
+                samples: chunks.iter().map(|ch| ch.ratios[i].len()).sum(),
+                holds: ratios().filter(|&x| x >= 1.0).count(),
+                quantiles: quantile::quantiles(ratios(), &mut keys, QUANTILES),
+            }
+        })
+        .collect();
+    let mut starts = vec![Vec::new(); contexts.len()];
+    let mut sweep = Vec::with_capacity(chunks.len());
+    for ch in chunks {
+        for (list, kept) in starts.iter_mut().zip(ch.starts) {
+            list.extend(kept);
+        }
+        sweep.push(ch.tallies);
+    }
+    for list in &mut starts {
+        list.sort_by(|a, b| a.0.total_cmp(&b.0));
+        list.truncate(s.starts);
+    }
+    // The searches are independent: run them in parallel, merge in a fixed order.
+    let jobs: Vec<(usize, usize, &Vec<f64>)> = starts
+        .iter()
+        .enumerate()
+        .flat_map(|(i, list)| list.iter().enumerate().map(move |(k, (_, u))| (i, k, u)))
+        .collect();
+    // Walks in groups of `LANES`, evaluated side by side (see `PairEvaluator`).
+    let found: Vec<Vec<(usize, Tally)>> = jobs
+        .par_chunks(LANES)
+        .map(|group| {
+            let walks: Vec<Walk> = group
+                .iter()
+                .map(|&(i, k, u)| Walk {
+                    param: i,
+                    start: u.clone(),
+                    seed: mix(
+                        s.seed ^ 0x5eed,
+                        variant_index as u64,
+                        b as u64,
+                        (i * 1000 + k) as u64,
+                    ),
+                })
+                .collect();
+            search(job, &walks, step_sizes)
+        })
+        .collect();
+    BoxOutcome {
+        row,
+        sweep,
+        search: found.into_iter().flatten().collect(),
     }
 }
 
