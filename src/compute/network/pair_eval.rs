@@ -19,14 +19,26 @@ pub const LANES: usize = 16;
 /// One value per lane.
 pub type Lanes = [f64; LANES];
 
+/// `[f(0), …, f(LANES − 1)]`. Always inlined, unlike `std::array::from_fn` and `map`, which
+/// the compiler may leave out of line at sixteen lanes, and so compiled without the target
+/// features of the loop that calls them.
+#[inline(always)]
+pub fn each_lane<T: Copy + Default>(mut f: impl FnMut(usize) -> T) -> [T; LANES] {
+    let mut out = [T::default(); LANES];
+    for (l, o) in out.iter_mut().enumerate() {
+        *o = f(l);
+    }
+    out
+}
+
 #[inline(always)]
 fn add(a: Lanes, b: Lanes) -> Lanes {
-    std::array::from_fn(|l| a[l] + b[l])
+    each_lane(|l| a[l] + b[l])
 }
 
 #[inline(always)]
 fn mul(a: Lanes, b: Lanes) -> Lanes {
-    std::array::from_fn(|l| a[l] * b[l])
+    each_lane(|l| a[l] * b[l])
 }
 
 /// One input of a node, flattened.
@@ -109,16 +121,14 @@ fn activate<E: Exp4>(activation: Activation, z: Lanes) -> (Lanes, Lanes) {
     match activation {
         Activation::Sigmoid => {
             // The same branches as the scalar function, as selections: e = exp(−|z|).
-            let nonnegative = z.map(|z| z >= 0.0);
-            let e = exp::each::<E, LANES>(std::array::from_fn(|l| {
+            let nonnegative = each_lane(|l| z[l] >= 0.0);
+            let e = exp::each::<E, LANES>(each_lane(|l| {
                 if nonnegative[l] { -z[l] } else { z[l] }
             }));
-            let large: Lanes = std::array::from_fn(|l| 1.0 / (1.0 + e[l]));
-            let small: Lanes = std::array::from_fn(|l| e[l] / (1.0 + e[l]));
-            let s: Lanes =
-                std::array::from_fn(|l| if nonnegative[l] { large[l] } else { small[l] });
-            let s_neg: Lanes =
-                std::array::from_fn(|l| if nonnegative[l] { small[l] } else { large[l] });
+            let large: Lanes = each_lane(|l| 1.0 / (1.0 + e[l]));
+            let small: Lanes = each_lane(|l| e[l] / (1.0 + e[l]));
+            let s: Lanes = each_lane(|l| if nonnegative[l] { large[l] } else { small[l] });
+            let s_neg: Lanes = each_lane(|l| if nonnegative[l] { small[l] } else { large[l] });
             (s, mul(s, s_neg))
         }
         Activation::Tanh => {

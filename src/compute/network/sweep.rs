@@ -3,7 +3,7 @@
 
 use super::exp::{self, Exp4, Libm};
 use super::model::{Network, Role};
-use super::pair_eval::{LANES, Lanes, PairEvaluator};
+use super::pair_eval::{LANES, Lanes, PairEvaluator, each_lane};
 use super::quantile;
 use super::tally::{Comparisons, Context, LaneCounts, Offer, TAME, Tally, conditions};
 use super::validate::Pair;
@@ -69,9 +69,11 @@ fn values_into<E: Exp4>(draws: &[Draw], unit: &[Lanes], out: &mut Vec<Lanes>) {
     out.resize(draws.len(), [0.0; LANES]);
     for ((v, d), &t) in out.iter_mut().zip(draws).zip(unit) {
         *v = match d.log {
-            Some((ln_lo, ln_hi)) => exp::each::<E, LANES>(t.map(|t| ln_lo + (ln_hi - ln_lo) * t))
-                .map(|v| v.clamp(d.lo, d.hi)),
-            None => t.map(|t| d.lo + (d.hi - d.lo) * t),
+            Some((ln_lo, ln_hi)) => {
+                let v = exp::each::<E, LANES>(each_lane(|l| ln_lo + (ln_hi - ln_lo) * t[l]));
+                each_lane(|l| v[l].clamp(d.lo, d.hi))
+            }
+            None => each_lane(|l| d.lo + (d.hi - d.lo) * t[l]),
         };
     }
 }
@@ -363,7 +365,7 @@ impl Workspace {
             }
         }
         Lanewise {
-            tame: widest.map(|m| m <= TAME),
+            tame: each_lane(|l| widest[l] <= TAME),
             sigma_prime_dominates,
             size,
             nonnegative,
@@ -382,8 +384,8 @@ impl Workspace {
     fn compare_by_lane(&self, params: [usize; LANES]) -> Comparisons {
         let (a, b) = (&self.eval.chain.grads, &self.eval.skip.grads);
         Comparisons::new(
-            std::array::from_fn(|l| a[params[l]][l]),
-            std::array::from_fn(|l| b[params[l]][l]),
+            each_lane(|l| a[params[l]][l]),
+            each_lane(|l| b[params[l]][l]),
         )
     }
 
@@ -638,20 +640,20 @@ fn propose(words: &mut [Words; LANES], u: &[Lanes], v: &mut [Lanes], step: f64) 
     for (v, u) in v.iter_mut().zip(u) {
         // Each lane's three words at its place in its stream (read whether or not the
         // coordinate moves), then the arithmetic of all lanes at once.
-        let three: [[u32; 3]; LANES] = std::array::from_fn(|l| {
+        let three: [[u32; 3]; LANES] = each_lane(|l| {
             w[l][p[l]..p[l] + 3]
                 .try_into()
                 .expect("three words per coordinate read ahead")
         });
-        let moves = three.map(|t| u64::from(t[0] >> 31));
-        let bits = three.map(|t| (u64::from(t[2]) << 32) | u64::from(t[1]));
-        let moved: Lanes = std::array::from_fn(|l| {
+        let moves = each_lane(|l| u64::from(three[l][0] >> 31));
+        let bits = each_lane(|l| (u64::from(three[l][2]) << 32) | u64::from(three[l][1]));
+        let moved: Lanes = each_lane(|l| {
             (u[l] + step * (2.0 * unit_float_of(bits[l]) - 1.0)).clamp(0.0, 1.0)
         });
         // A selection by mask: which of the two it is varies at random, so a branch would be
         // mispredicted half the time.
-        *v = std::array::from_fn(|l| select(moved[l], u[l], moves[l].wrapping_neg()));
-        p = std::array::from_fn(|l| p[l] + 1 + 2 * moves[l] as usize);
+        *v = each_lane(|l| select(moved[l], u[l], moves[l].wrapping_neg()));
+        p = each_lane(|l| p[l] + 1 + 2 * moves[l] as usize);
     }
     for (words, p) in words.iter_mut().zip(p) {
         words.consume(p);
@@ -726,10 +728,10 @@ fn search_with<E: Exp4>(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec
         // A walk moves when its ratio did not rise. Which walks move varies at random, so
         // the points are selected by mask rather than by a branch per lane.
         let moves: [u64; LANES] =
-            std::array::from_fn(|l| u64::from(ratios[l] <= best[l]).wrapping_neg());
-        best = std::array::from_fn(|l| select(ratios[l], best[l], moves[l]));
+            each_lane(|l| u64::from(ratios[l] <= best[l]).wrapping_neg());
+        best = each_lane(|l| select(ratios[l], best[l], moves[l]));
         for (u, v) in u.iter_mut().zip(&v) {
-            *u = std::array::from_fn(|l| select(v[l], u[l], moves[l]));
+            *u = each_lane(|l| select(v[l], u[l], moves[l]));
         }
     }
     walks
@@ -761,7 +763,7 @@ fn record_walks(
     for (ctx, lanes) in by_context {
         let h = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
         for (held, h) in held.iter_mut().zip(h) {
-            *held = std::array::from_fn(|l| if lanes[l] { h[l] } else { held[l] });
+            *held = each_lane(|l| if lanes[l] { h[l] } else { held[l] });
         }
     }
     let c = ws.compare_by_lane(params);

@@ -1,7 +1,7 @@
 //! What the sweep and the search keep from every evaluated parameter set: ratios, which
 //! conditions held, and the counterexamples worth showing.
 
-use super::pair_eval::{LANES, Lanes};
+use super::pair_eval::{LANES, Lanes, each_lane};
 
 /// The conditions tested on every sample, in the order they are reported.
 pub const CONDITIONS: [&str; 4] = [
@@ -112,18 +112,9 @@ pub fn conditions(
     values: &[Lanes],
     sigma_prime_dominates: [bool; LANES],
 ) -> [[bool; LANES]; 4] {
-    let all_at_least_zero = |params: &[usize]| {
-        let mut ok = [ctx.wc_nonnegative; LANES];
-        for &w in params {
-            for (ok, v) in ok.iter_mut().zip(values[w]) {
-                *ok &= v >= 0.0;
-            }
-        }
-        ok
-    };
-    let nonneg_all = all_at_least_zero(&ctx.weights);
-    let nonneg_path = all_at_least_zero(&ctx.path_weights);
-    let dominates = std::array::from_fn(|l| nonneg_path[l] && sigma_prime_dominates[l]);
+    let nonneg_all = all_at_least_zero(ctx.wc_nonnegative, &ctx.weights, values);
+    let nonneg_path = all_at_least_zero(ctx.wc_nonnegative, &ctx.path_weights, values);
+    let dominates = each_lane(|l| nonneg_path[l] && sigma_prime_dominates[l]);
     let bounded = match ctx.bound {
         Some((w_max, input_bound)) => {
             let mut ok = nonneg_path;
@@ -144,6 +135,19 @@ pub fn conditions(
     [[true; LANES], nonneg_all, dominates, bounded]
 }
 
+/// Per lane: `start`, and every parameter of `params` at least 0. A function rather than a
+/// closure, so that it is inlined and compiled with its caller's target features.
+#[inline(always)]
+fn all_at_least_zero(start: bool, params: &[usize], values: &[Lanes]) -> [bool; LANES] {
+    let mut ok = [start; LANES];
+    for &w in params {
+        for (ok, v) in ok.iter_mut().zip(values[w]) {
+            *ok &= v >= 0.0;
+        }
+    }
+    ok
+}
+
 /// The comparisons of [`LANES`] samples for one compared parameter: `(dy/dθ, dy*/dθ)` of
 /// each lane reduced to what the tallies count.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -160,18 +164,18 @@ impl Comparisons {
     /// The comparisons of the gradients `chain` (dy/dθ) and `skip` (dy*/dθ), lane by lane.
     #[inline(always)]
     pub fn new(chain: Lanes, skip: Lanes) -> Comparisons {
-        let (a, b) = (chain.map(f64::abs), skip.map(f64::abs));
+        let (a, b) = (each_lane(|l| chain[l].abs()), each_lane(|l| skip[l].abs()));
         // `ratio` without a branch per lane: the division is made in every lane and the
         // two cases of a vanishing `dy/dθ` are selected afterwards.
-        let quotient: Lanes = std::array::from_fn(|l| b[l] / a[l]);
+        let quotient: Lanes = each_lane(|l| b[l] / a[l]);
         Comparisons {
-            ratio: std::array::from_fn(|l| match (a[l] == 0.0, b[l] == 0.0) {
+            ratio: each_lane(|l| match (a[l] == 0.0, b[l] == 0.0) {
                 (false, _) => quotient[l],
                 (true, true) => 1.0,
                 (true, false) => f64::INFINITY,
             }),
-            resolved: std::array::from_fn(|l| a[l].max(b[l]) >= TINY),
-            both_resolved: std::array::from_fn(|l| a[l].min(b[l]) >= TINY),
+            resolved: each_lane(|l| a[l].max(b[l]) >= TINY),
+            both_resolved: each_lane(|l| a[l].min(b[l]) >= TINY),
         }
     }
 
