@@ -113,7 +113,7 @@ fn by_parameter(sets: &[Vec<f64>]) -> Vec<Lanes> {
 
 #[test]
 fn the_pair_evaluator_gives_the_bits_of_each_network_evaluated_alone() {
-    // The sweep's evaluator (four lanes, the vector exponential where the processor has it,
+    // The sweep's evaluator (`LANES` lanes, the vector exponential where the processor has it,
     // the skip network's shared nodes copied from the chain) against `Network::evaluate` of
     // each network on its own — which the test above checks against the tape — on every
     // variant, sigmoid and tanh, including ±0, huge and tiny values.
@@ -156,7 +156,7 @@ fn the_pair_evaluator_gives_the_bits_of_each_network_evaluated_alone() {
 
 #[test]
 fn lanes_evaluated_side_by_side_give_the_bits_of_each_set_alone() {
-    // Four parameter sets at once (as the sweep evaluates them) against each set in every
+    // `LANES` parameter sets at once (as the sweep evaluates them) against each set in every
     // lane at once, including a set repeated in two lanes and ±0, huge and tiny values.
     let mut rng = ChaCha8Rng::seed_from_u64(43);
     let specials = [0.0, -0.0, 1e-300, 40.0, -800.0];
@@ -188,6 +188,45 @@ fn lanes_evaluated_side_by_side_give_the_bits_of_each_set_alone() {
                         bits(&alone.skip.lane(m)),
                         "{name} lane {l}"
                     );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_evaluator_with_some_gradients_gives_those_bits_and_zero_for_the_rest() {
+    // As the sweep builds it: the gradients of the compared parameters only. Every subset
+    // of one or two parameters, on every variant, sigmoid and tanh.
+    let mut rng = ChaCha8Rng::seed_from_u64(47);
+    for pair in all_pairs() {
+        let n = pair.skip.params.len();
+        let mut full = PairEvaluator::new(&pair.chain, &pair.skip);
+        let subsets = (0..n).flat_map(|a| (a..n).map(move |b| vec![a, b]));
+        for wanted in subsets {
+            let mut some = PairEvaluator::with_gradients(&pair.chain, &pair.skip, &wanted);
+            for i in 0..20 {
+                let sets: Vec<Vec<f64>> = (0..LANES)
+                    .map(|l| random_values(&mut rng, n, [0.5, 4.0, 30.0][(i + l) % 3]))
+                    .collect();
+                let values = by_parameter(&sets);
+                full.evaluate(&values);
+                some.evaluate(&values);
+                for (a, b) in [(&full.chain, &some.chain), (&full.skip, &some.skip)] {
+                    let raw =
+                        |v: &[Lanes]| v.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
+                    assert_eq!(raw(&a.z), raw(&b.z), "{}", pair.name);
+                    assert_eq!(raw(&a.h), raw(&b.h), "{}", pair.name);
+                    assert_eq!(raw(&a.dsigma), raw(&b.dsigma), "{}", pair.name);
+                    for p in 0..n {
+                        let want = if wanted.contains(&p) {
+                            a.grads[p].map(f64::to_bits)
+                        } else {
+                            [0; LANES]
+                        };
+                        let got = b.grads[p].map(f64::to_bits);
+                        assert_eq!(got, want, "{}: parameter {p} of {wanted:?}", pair.name);
+                    }
                 }
             }
         }

@@ -31,6 +31,25 @@ pub fn each_lane<T: Copy + Default>(mut f: impl FnMut(usize) -> T) -> [T; LANES]
     out
 }
 
+/// The lanes where `m` holds, as the bits of an integer (lane `l` is bit `l`).
+#[inline(always)]
+pub fn lane_bits(m: [bool; LANES]) -> u32 {
+    const { assert!(LANES <= 16) };
+    m.iter()
+        .enumerate()
+        .fold(0, |bits, (l, &b)| bits | (u32::from(b) << l))
+}
+
+/// The lanes set in `bits`, lowest first.
+#[inline(always)]
+pub fn set_lanes(mut bits: u32) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        let l = bits.trailing_zeros() as usize;
+        bits &= bits.wrapping_sub(1);
+        (l < 32).then_some(l)
+    })
+}
+
 #[inline(always)]
 fn add(a: Lanes, b: Lanes) -> Lanes {
     each_lane(|l| a[l] + b[l])
@@ -44,8 +63,13 @@ fn mul(a: Lanes, b: Lanes) -> Lanes {
 /// One input of a node, flattened.
 #[derive(Debug, Clone, Copy)]
 enum Op {
-    /// `pre += values[weight] · h[from]`.
-    Edge { from: usize, weight: usize },
+    /// `pre += values[weight] · h[from]`; `grad` says whether the reverse pass accumulates
+    /// d output / d weight.
+    Edge {
+        from: usize,
+        weight: usize,
+        grad: bool,
+    },
     /// `pre += wc · h[from]`.
     Pre { from: usize, wc: f64 },
     /// `post += wc · h[from]`.
@@ -59,6 +83,8 @@ struct Step {
     node: usize,
     /// Its bias parameter.
     bias: Option<usize>,
+    /// Its bias parameter, if the reverse pass accumulates its gradient.
+    bias_grad: Option<usize>,
     /// Its inputs: `ops[first..last]`, in the network's order.
     first: usize,
     last: usize,
@@ -73,6 +99,8 @@ struct Flat {
     input: usize,
     output: usize,
     input_param: Option<usize>,
+    /// The input parameter, if the reverse pass accumulates its gradient.
+    input_grad: Option<usize>,
     steps: Vec<Step>,
     ops: Vec<Op>,
 }
@@ -87,7 +115,8 @@ pub struct LaneEvaluation {
     pub h: Vec<Lanes>,
     /// σ'(z) of every node (`NaN` for the input).
     pub dsigma: Vec<Lanes>,
-    /// d output / d parameter, by parameter index.
+    /// d output / d parameter, by parameter index (0 for a parameter whose gradient was not
+    /// asked for; see [`PairEvaluator::with_gradients`]).
     pub grads: Vec<Lanes>,
 }
 
@@ -122,9 +151,7 @@ fn activate<E: Exp4>(activation: Activation, z: Lanes) -> (Lanes, Lanes) {
         Activation::Sigmoid => {
             // The same branches as the scalar function, as selections: e = exp(−|z|).
             let nonnegative = each_lane(|l| z[l] >= 0.0);
-            let e = exp::each::<E, LANES>(each_lane(|l| {
-                if nonnegative[l] { -z[l] } else { z[l] }
-            }));
+            let e = exp::each::<E, LANES>(each_lane(|l| if nonnegative[l] { -z[l] } else { z[l] }));
             let large: Lanes = each_lane(|l| 1.0 / (1.0 + e[l]));
             let small: Lanes = each_lane(|l| e[l] / (1.0 + e[l]));
             let s: Lanes = each_lane(|l| if nonnegative[l] { large[l] } else { small[l] });
@@ -139,8 +166,9 @@ fn activate<E: Exp4>(activation: Activation, z: Lanes) -> (Lanes, Lanes) {
 }
 
 impl Flat {
-    /// `net` flattened; `shared(k)` says whether node `k`'s forward values may be copied.
-    fn new(net: &Network, shared: impl Fn(usize) -> bool) -> Flat {
+    /// `net` flattened; `shared(k)` says whether node `k`'s forward values may be copied, and
+    /// `wanted[p]` whether the reverse pass accumulates the gradient of parameter `p`.
+    fn new(net: &Network, shared: impl Fn(usize) -> bool, wanted: &[bool]) -> Flat {
         let mut ops = Vec::new();
         let steps = net
             .order
@@ -148,7 +176,11 @@ impl Flat {
             .map(|&k| {
                 let first = ops.len();
                 ops.extend(net.incoming[k].iter().map(|inc| match *inc {
-                    Incoming::Edge { from, weight } => Op::Edge { from, weight },
+                    Incoming::Edge { from, weight } => Op::Edge {
+                        from,
+                        weight,
+                        grad: wanted[weight],
+                    },
                     Incoming::Skip {
                         from,
                         wc,
@@ -163,6 +195,7 @@ impl Flat {
                 Step {
                     node: k,
                     bias: net.bias[k],
+                    bias_grad: net.bias[k].filter(|&b| wanted[b]),
                     first,
                     last: ops.len(),
                     shared: shared(k),
@@ -174,6 +207,7 @@ impl Flat {
             input: net.input,
             output: net.output,
             input_param: net.input_param(),
+            input_grad: net.input_param().filter(|&x| wanted[x]),
             steps,
             ops,
         }
@@ -203,7 +237,9 @@ impl Flat {
             let mut post = [0.0; LANES];
             for op in &self.ops[st.first..st.last] {
                 match *op {
-                    Op::Edge { from, weight } => pre = add(pre, mul(values[weight], out.h[from])),
+                    Op::Edge { from, weight, .. } => {
+                        pre = add(pre, mul(values[weight], out.h[from]))
+                    }
                     Op::Pre { from, wc } => pre = add(pre, mul([wc; LANES], out.h[from])),
                     Op::Post { from, wc } => post = add(post, mul([wc; LANES], out.h[from])),
                 }
@@ -215,7 +251,8 @@ impl Flat {
         }
     }
 
-    /// The reverse passes: d output / d parameter into `ev.grads`, `gh` as scratch.
+    /// The reverse passes: d output / d parameter into `ev.grads` for the parameters asked
+    /// for, `gh` as scratch.
     #[inline(always)]
     fn reverse(&self, values: &[Lanes], ev: &mut LaneEvaluation, gh: &mut [Lanes]) {
         gh.fill([0.0; LANES]);
@@ -224,21 +261,23 @@ impl Flat {
         for st in self.steps.iter().rev() {
             let k = st.node;
             let gz = mul(gh[k], ev.dsigma[k]);
-            if let Some(b) = st.bias {
+            if let Some(b) = st.bias_grad {
                 ev.grads[b] = add(ev.grads[b], gz);
             }
             for op in &self.ops[st.first..st.last] {
                 match *op {
-                    Op::Edge { from, weight } => {
+                    Op::Edge { from, weight, grad } => {
                         gh[from] = add(gh[from], mul(values[weight], gz));
-                        ev.grads[weight] = add(ev.grads[weight], mul(ev.h[from], gz));
+                        if grad {
+                            ev.grads[weight] = add(ev.grads[weight], mul(ev.h[from], gz));
+                        }
                     }
                     Op::Pre { from, wc } => gh[from] = add(gh[from], mul([wc; LANES], gz)),
                     Op::Post { from, wc } => gh[from] = add(gh[from], mul([wc; LANES], gh[k])),
                 }
             }
         }
-        if let Some(x) = self.input_param {
+        if let Some(x) = self.input_grad {
             ev.grads[x] = add(ev.grads[x], gh[self.input]);
         }
     }
@@ -259,12 +298,23 @@ pub struct PairEvaluator {
 }
 
 impl PairEvaluator {
-    /// The evaluator of `chain` and `skip` (two networks over the same parameters).
+    /// The evaluator of `chain` and `skip` (two networks over the same parameters), with
+    /// the gradients of every parameter.
     pub fn new(chain: &Network, skip: &Network) -> PairEvaluator {
+        let all: Vec<usize> = (0..chain.params.len()).collect();
+        PairEvaluator::with_gradients(chain, skip, &all)
+    }
+
+    /// The evaluator of `chain` and `skip` with the gradients of the parameters `wanted` (by
+    /// index) only: the reverse passes skip the others', whose entries stay 0.
+    pub fn with_gradients(chain: &Network, skip: &Network, wanted: &[usize]) -> PairEvaluator {
         let shared = shared_nodes(chain, skip);
+        let wanted: Vec<bool> = (0..chain.params.len())
+            .map(|p| wanted.contains(&p))
+            .collect();
         PairEvaluator {
-            chain_net: Flat::new(chain, |_| false),
-            skip_net: Flat::new(skip, |k| shared[k]),
+            chain_net: Flat::new(chain, |_| false, &wanted),
+            skip_net: Flat::new(skip, |k| shared[k], &wanted),
             chain: LaneEvaluation::new(chain),
             skip: LaneEvaluation::new(skip),
             chain_gh: vec![[0.0; LANES]; chain.nodes.len()],

@@ -3,7 +3,7 @@
 
 use super::exp::{self, Exp4, Libm};
 use super::model::{Network, Role};
-use super::pair_eval::{LANES, Lanes, PairEvaluator, each_lane};
+use super::pair_eval::{LANES, Lanes, PairEvaluator, each_lane, lane_bits, set_lanes};
 use super::quantile;
 use super::tally::{Comparisons, Context, LaneCounts, Offer, TAME, Tally, conditions};
 use super::validate::Pair;
@@ -206,7 +206,7 @@ fn run_box(job: &BoxRun, s: &Settings, variant_index: usize, step_sizes: &[f64])
         .into_par_iter()
         // One workspace per batch of chunks a thread takes, not one per chunk.
         .map_init(
-            || Workspace::new(job.pair, job.bx),
+            || Workspace::new(job),
             |ws, c| {
                 let seed = mix(s.seed, variant_index as u64, b as u64, c as u64);
                 let n = CHUNK.min(s.samples - c * CHUNK);
@@ -310,13 +310,16 @@ struct Lanewise {
 }
 
 impl Workspace {
-    /// Empty buffers for samples of `pair` in `bx`.
-    fn new(pair: &Pair, bx: &Region) -> Workspace {
+    /// Empty buffers for samples of `job`'s pair in its box, with the gradients of its
+    /// compared parameters.
+    fn new(job: &BoxRun) -> Workspace {
+        let pair = job.pair;
         let params = &pair.skip.params;
+        let compared: Vec<usize> = job.contexts.iter().map(|c| c.param).collect();
         Workspace {
-            draws: bx.sampler(&pair.skip),
+            draws: job.bx.sampler(&pair.skip),
             values: Vec::new(),
-            eval: PairEvaluator::new(&pair.chain, &pair.skip),
+            eval: PairEvaluator::with_gradients(&pair.chain, &pair.skip, &compared),
             input: pair.skip.input_param(),
             weights: (0..params.len())
                 .filter(|&i| params[i].role == Role::Weight)
@@ -437,6 +440,13 @@ impl Lowest {
         }
     }
 
+    /// Per lane, whether [`Lowest::offer`] could take a sample with these ratios as things
+    /// stand (a superset of what it takes: the bar only falls).
+    #[inline(always)]
+    fn may_take(&self, ratio: &Lanes) -> [bool; LANES] {
+        each_lane(|l| (ratio[l] < self.bar) & ratio[l].is_finite())
+    }
+
     /// Offer the sample of lane `l` of the unit coordinates `unit` with ratio `r`. Most
     /// samples are turned away by one comparison, made where the sample is offered.
     #[inline(always)]
@@ -536,8 +546,15 @@ fn chunk_with<E: Exp4>(
             }
             let c = ws.compare(ctx.param);
             counts[i].count(&held, &c);
-            for l in 0..m {
+            // The lanes that may be kept, found for all lanes at once (most are not), then
+            // offered one by one in sample order.
+            let first_m = (1_u32 << m) - 1;
+            let may_show = lane_bits(c.showable_lanes(&lanewise.tame))
+                & lane_bits(tallies[i].may_take(&c.ratio, &lanewise.size, &lanewise.nonnegative));
+            for l in set_lanes(may_show & first_m) {
                 ws.offer(l, &c, &lanewise, &mut tallies[i], job.region);
+            }
+            for l in set_lanes(lane_bits(lowest[i].may_take(&c.ratio)) & first_m) {
                 lowest[i].offer(c.ratio[l], &unit, l);
             }
             ratios[i].extend_from_slice(&c.ratio[..m]);
@@ -647,9 +664,8 @@ fn propose(words: &mut [Words; LANES], u: &[Lanes], v: &mut [Lanes], step: f64) 
         });
         let moves = each_lane(|l| u64::from(three[l][0] >> 31));
         let bits = each_lane(|l| (u64::from(three[l][2]) << 32) | u64::from(three[l][1]));
-        let moved: Lanes = each_lane(|l| {
-            (u[l] + step * (2.0 * unit_float_of(bits[l]) - 1.0)).clamp(0.0, 1.0)
-        });
+        let moved: Lanes =
+            each_lane(|l| (u[l] + step * (2.0 * unit_float_of(bits[l]) - 1.0)).clamp(0.0, 1.0));
         // A selection by mask: which of the two it is varies at random, so a branch would be
         // mispredicted half the time.
         *v = each_lane(|l| select(moved[l], u[l], moves[l].wrapping_neg()));
@@ -706,7 +722,7 @@ fn search_with<E: Exp4>(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec
         .map(|i| std::array::from_fn(|l| walk(l).start[i]))
         .collect();
     let mut v = u.clone();
-    let mut ws = Workspace::new(job.pair, job.bx);
+    let mut ws = Workspace::new(job);
     // Lane `l` compares the parameter of its walk's context; the lanes of each context.
     let params: [usize; LANES] = std::array::from_fn(|l| job.contexts[walk(l).param].param);
     let mut by_context: Vec<(&Context, [bool; LANES])> = Vec::new();
@@ -727,8 +743,7 @@ fn search_with<E: Exp4>(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec
         let ratios = record_walks(&ws, job, &by_context, params, &mut counts, &mut tallies);
         // A walk moves when its ratio did not rise. Which walks move varies at random, so
         // the points are selected by mask rather than by a branch per lane.
-        let moves: [u64; LANES] =
-            each_lane(|l| u64::from(ratios[l] <= best[l]).wrapping_neg());
+        let moves: [u64; LANES] = each_lane(|l| u64::from(ratios[l] <= best[l]).wrapping_neg());
         best = each_lane(|l| select(ratios[l], best[l], moves[l]));
         for (u, v) in u.iter_mut().zip(&v) {
             *u = each_lane(|l| select(v[l], u[l], moves[l]));
@@ -763,13 +778,14 @@ fn record_walks(
     for (ctx, lanes) in by_context {
         let h = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
         for (held, h) in held.iter_mut().zip(h) {
-            *held = each_lane(|l| if lanes[l] { h[l] } else { held[l] });
+            // Bitwise, not `if`: a selection of bytes the processor makes sixteen at a time.
+            *held = each_lane(|l| (lanes[l] & h[l]) | (!lanes[l] & held[l]));
         }
     }
     let c = ws.compare_by_lane(params);
     counts.count(&held, &c);
-    for (l, tally) in tallies.iter_mut().enumerate() {
-        ws.offer(l, &c, &lanewise, tally, job.region);
+    for l in set_lanes(lane_bits(c.showable_lanes(&lanewise.tame))) {
+        ws.offer(l, &c, &lanewise, &mut tallies[l], job.region);
     }
     c.ratio
 }
@@ -807,13 +823,19 @@ mod tests {
                     })
                     .collect();
                 let mut lowest = Lowest::new(keep);
+                let mut prefiltered = Lowest::new(keep);
                 for (k, &r) in ratios.iter().enumerate() {
                     // Lane 3 of one coordinate holds the sample's index.
                     let unit = [std::array::from_fn(
                         |l| if l == 3 { k as f64 } else { -1.0 },
                     )];
                     lowest.offer(r, &unit, 3);
+                    // Offered only where `may_take` lets it through, as the sweep does.
+                    if prefiltered.may_take(&[r; LANES])[3] {
+                        prefiltered.offer(r, &unit, 3);
+                    }
                 }
+                assert_eq!(prefiltered.list, lowest.list, "keep {keep}, round {round}");
                 let mut want: Vec<(f64, usize)> = ratios
                     .iter()
                     .copied()
@@ -831,6 +853,19 @@ mod tests {
                 assert_eq!(got, want, "keep {keep}, round {round}");
             }
         }
+    }
+
+    #[test]
+    fn lane_bits_name_the_lanes_that_hold() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for _ in 0..200 {
+            let m: [bool; LANES] = std::array::from_fn(|_| rng.random());
+            let bits = lane_bits(m);
+            let want: Vec<usize> = (0..LANES).filter(|&l| m[l]).collect();
+            assert_eq!(set_lanes(bits).collect::<Vec<_>>(), want);
+        }
+        assert_eq!(set_lanes(0).count(), 0);
+        assert_eq!(lane_bits([true; LANES]), (1 << LANES) - 1);
     }
 
     #[test]

@@ -186,6 +186,12 @@ impl Comparisons {
     pub fn showable(&self, l: usize, tame: bool) -> bool {
         self.ratio[l] < 1.0 && self.both_resolved[l] && tame
     }
+
+    /// [`Comparisons::showable`] of every lane, with `tame` by lane.
+    #[inline(always)]
+    pub fn showable_lanes(&self, tame: &[bool; LANES]) -> [bool; LANES] {
+        each_lane(|l| (self.ratio[l] < 1.0) & self.both_resolved[l] & tame[l])
+    }
 }
 
 /// The counts of a [`Tally`] kept lane by lane, so that counting [`LANES`] samples is a few
@@ -269,6 +275,7 @@ impl Tally {
     /// kept: the lowest ratio, the smallest size, the smallest size with every weight ≥ 0.
     /// Ties keep the earlier sample.
     pub fn offer(&mut self, o: &Offer) {
+        // (`Tally::may_take` must stay a superset of what this takes.)
         if self.most_extreme.as_ref().is_none_or(|c| o.ratio < c.ratio) {
             o.put(&mut self.most_extreme);
         }
@@ -278,6 +285,32 @@ impl Tally {
         if o.nonnegative && self.nonnegative.as_ref().is_none_or(|c| o.size < c.size) {
             o.put(&mut self.nonnegative);
         }
+    }
+
+    /// Per lane, whether [`Tally::offer`] could take a sample with these ratios, sizes and
+    /// signs as things stand: a superset of what it takes, since what it keeps only improves,
+    /// so that most lanes are turned away together.
+    #[inline(always)]
+    pub fn may_take(
+        &self,
+        ratio: &Lanes,
+        size: &Lanes,
+        nonnegative: &[bool; LANES],
+    ) -> [bool; LANES] {
+        let bar = |c: &Option<Candidate>, key: fn(&Candidate) -> f64| {
+            c.as_ref().map_or(f64::INFINITY, key)
+        };
+        let lowest = bar(&self.most_extreme, |c| c.ratio);
+        let smallest = bar(&self.smallest, |c| c.size);
+        let nonneg = bar(&self.nonnegative, |c| c.size);
+        // An empty slot takes any sample it is offered.
+        let empty = self.most_extreme.is_none() | self.smallest.is_none();
+        each_lane(|l| {
+            empty
+                | (ratio[l] < lowest)
+                | (size[l] < smallest)
+                | (nonnegative[l] & (self.nonnegative.is_none() | (size[l] < nonneg)))
+        })
     }
 
     /// Merge another tally (recorded later) into this one; ties keep the earlier sample.
@@ -462,6 +495,39 @@ mod tests {
                 assert_eq!(c.both_resolved[l], both, "{chain} {skip}");
             }
         }
+    }
+
+    #[test]
+    fn may_take_lets_through_every_sample_offer_takes() {
+        // A long run of offers (ties, NaN, ∞, either sign of weights), checked lane by lane
+        // against what `offer` does: whenever it changes the tally, `may_take` said it may.
+        let ratios = [0.0, 0.25, 0.5, 0.9, 0.25, 1.0, f64::NAN, f64::INFINITY];
+        let sizes = [3.0, 1.0, 2.0, 1.0, 0.5, f64::NAN, 4.0, 0.5, 0.25];
+        let values = [[0.0; LANES]];
+        let mut tally = Tally::default();
+        let mut taken = 0;
+        for round in 0..40 {
+            let ratio: Lanes = std::array::from_fn(|l| ratios[(round * 3 + l) % ratios.len()]);
+            let size: Lanes = std::array::from_fn(|l| sizes[(round * 5 + l * 7) % sizes.len()]);
+            let nonnegative = std::array::from_fn(|l| (round + l) % 3 == 0);
+            let may = tally.may_take(&ratio, &size, &nonnegative);
+            for l in 0..LANES {
+                let before = tally.clone();
+                tally.offer(&Offer {
+                    values: &values,
+                    lane: l,
+                    region: round,
+                    ratio: ratio[l],
+                    size: size[l],
+                    nonnegative: nonnegative[l],
+                });
+                if tally != before {
+                    assert!(may[l], "round {round}, lane {l}");
+                    taken += 1;
+                }
+            }
+        }
+        assert!(taken >= 5, "the run exercises the slots ({taken} taken)");
     }
 
     #[test]
