@@ -34,7 +34,7 @@ pub fn each_lane<T: Copy + Default>(mut f: impl FnMut(usize) -> T) -> [T; LANES]
 /// The lanes where `m` holds, as the bits of an integer (lane `l` is bit `l`).
 #[inline(always)]
 pub fn lane_bits(m: [bool; LANES]) -> u32 {
-    const { assert!(LANES <= 16) };
+    const { assert!(LANES < 32) };
     m.iter()
         .enumerate()
         .fold(0, |bits, (l, &b)| bits | (u32::from(b) << l))

@@ -392,8 +392,8 @@ impl Workspace {
         )
     }
 
-    /// Offer lane `l` of the last evaluation (compared as `c`) to `tally` if it is a
-    /// counterexample that may be shown.
+    /// Offer lane `l` of the last evaluation (compared as `c`) to `tally`: a lane that
+    /// [`Comparisons::showable_lanes`] holds, a counterexample that may be shown.
     #[inline(always)]
     fn offer(
         &self,
@@ -403,16 +403,14 @@ impl Workspace {
         tally: &mut Tally,
         region: usize,
     ) {
-        if c.showable(l, lanewise.tame[l]) {
-            tally.offer(&Offer {
-                values: &self.values,
-                lane: l,
-                region,
-                ratio: c.ratio[l],
-                size: lanewise.size[l],
-                nonnegative: lanewise.nonnegative[l],
-            });
-        }
+        tally.offer(&Offer {
+            values: &self.values,
+            lane: l,
+            region,
+            ratio: c.ratio[l],
+            size: lanewise.size[l],
+            nonnegative: lanewise.nonnegative[l],
+        });
     }
 }
 
@@ -444,16 +442,20 @@ impl Lowest {
     /// stand (a superset of what it takes: the bar only falls).
     #[inline(always)]
     fn may_take(&self, ratio: &Lanes) -> [bool; LANES] {
-        each_lane(|l| (ratio[l] < self.bar) & ratio[l].is_finite())
+        each_lane(|l| self.takes(ratio[l]))
     }
 
-    /// Offer the sample of lane `l` of the unit coordinates `unit` with ratio `r`. Most
-    /// samples are turned away by one comparison, made where the sample is offered.
+    /// Whether a sample with ratio `r` enters the list now. Ratios are never −0, so `<` and
+    /// `total_cmp` order the finite ones alike; `NaN` and +∞ are never below the bar.
+    #[inline(always)]
+    fn takes(&self, r: f64) -> bool {
+        (r < self.bar) & r.is_finite()
+    }
+
+    /// Offer the sample of lane `l` of the unit coordinates `unit` with ratio `r`.
     #[inline(always)]
     fn offer(&mut self, r: f64, unit: &[Lanes], l: usize) {
-        // Ratios are never −0, so `<` and `total_cmp` order the finite ones alike; `NaN`
-        // and +∞ are never below the bar.
-        if r < self.bar && r.is_finite() {
+        if self.takes(r) {
             self.insert(r, unit, l);
         }
     }

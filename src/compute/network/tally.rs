@@ -179,15 +179,9 @@ impl Comparisons {
         }
     }
 
-    /// Whether lane `l` is a counterexample that may be shown: the inequality fails, both
-    /// gradients are resolved and the sample is `tame` (every pre-activation within
+    /// Per lane, whether it is a counterexample that may be shown: the inequality fails,
+    /// both gradients are resolved and the sample is `tame` (every pre-activation within
     /// ±[`TAME`]).
-    #[inline(always)]
-    pub fn showable(&self, l: usize, tame: bool) -> bool {
-        self.ratio[l] < 1.0 && self.both_resolved[l] && tame
-    }
-
-    /// [`Comparisons::showable`] of every lane, with `tame` by lane.
     #[inline(always)]
     pub fn showable_lanes(&self, tame: &[bool; LANES]) -> [bool; LANES] {
         each_lane(|l| (self.ratio[l] < 1.0) & self.both_resolved[l] & tame[l])
@@ -271,7 +265,7 @@ pub struct Offer<'a> {
 }
 
 impl Tally {
-    /// Keep a showable sample (see [`Comparisons::showable`]) wherever it beats the candidate
+    /// Keep a showable sample (see [`Comparisons::showable_lanes`]) wherever it beats the candidate
     /// kept: the lowest ratio, the smallest size, the smallest size with every weight ≥ 0.
     /// Ties keep the earlier sample.
     pub fn offer(&mut self, o: &Offer) {
