@@ -1,7 +1,7 @@
 //! `gradbook::compute::chacha::ChaCha8` against `rand_chacha::ChaCha8Rng`: the same words for
 //! every seed tried, every way of drawing them, and across seeks.
 
-use gradbook::compute::chacha::{ChaCha8, REFILL};
+use gradbook::compute::chacha::{BlockFunction, ChaCha8, REFILL};
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -19,11 +19,17 @@ fn seeds() -> Vec<u64> {
     s
 }
 
-fn pair(seed: u64) -> (ChaCha8, ChaCha8Rng) {
-    (
-        ChaCha8::seed_from_u64(seed),
-        ChaCha8Rng::seed_from_u64(seed),
-    )
+/// Ours with every block function this machine runs, each beside `rand_chacha`'s.
+fn pairs(seed: u64) -> Vec<(ChaCha8, ChaCha8Rng)> {
+    BlockFunction::available()
+        .into_iter()
+        .map(|f| {
+            let ours = ChaCha8::seed_from_u64(seed)
+                .with_block_function(f)
+                .expect("an available block function");
+            (ours, ChaCha8Rng::seed_from_u64(seed))
+        })
+        .collect()
 }
 
 /// One way of drawing from a generator; both sides must give equal values.
@@ -66,11 +72,14 @@ fn draw(ours: &mut ChaCha8, theirs: &mut ChaCha8Rng, how: Draw) {
 fn long_runs_of_each_kind_of_draw_match() {
     for seed in [0, u64::MAX, 7] {
         for how in [Draw::U32, Draw::U64, Draw::F64, Draw::Bool] {
-            let (mut ours, mut theirs) = pair(seed);
-            for _ in 0..100_000 {
-                draw(&mut ours, &mut theirs, how);
+            for (mut ours, mut theirs) in pairs(seed) {
+                let f = ours.block_function();
+                for _ in 0..100_000 {
+                    draw(&mut ours, &mut theirs, how);
+                }
+                let at = (ours.get_word_pos(), theirs.get_word_pos());
+                assert_eq!(at.0, at.1, "{seed} {how:?} {f:?}");
             }
-            assert_eq!(ours.get_word_pos(), theirs.get_word_pos(), "{seed} {how:?}");
         }
     }
 }
@@ -86,9 +95,10 @@ fn short_runs_match_for_hundreds_of_seeds() {
             Draw::Bytes(7),
             Draw::Words,
         ] {
-            let (mut ours, mut theirs) = pair(seed);
-            for _ in 0..600 {
-                draw(&mut ours, &mut theirs, how);
+            for (mut ours, mut theirs) in pairs(seed) {
+                for _ in 0..600 {
+                    draw(&mut ours, &mut theirs, how);
+                }
             }
         }
     }
@@ -114,20 +124,27 @@ fn mixed(ours: &mut ChaCha8, theirs: &mut ChaCha8Rng, chooser: &mut ChaCha8Rng, 
 fn irregular_mixes_match() {
     let mut chooser = ChaCha8Rng::seed_from_u64(12345);
     for seed in seeds() {
-        let (mut ours, mut theirs) = pair(seed);
-        mixed(&mut ours, &mut theirs, &mut chooser, 1_000);
-        assert_eq!(ours.get_word_pos(), theirs.get_word_pos(), "seed {seed}");
+        for (mut ours, mut theirs) in pairs(seed) {
+            mixed(&mut ours, &mut theirs, &mut chooser, 1_000);
+            assert_eq!(ours.get_word_pos(), theirs.get_word_pos(), "seed {seed}");
+        }
     }
-    let (mut ours, mut theirs) = pair(3);
-    mixed(&mut ours, &mut theirs, &mut chooser, 100_000);
+    for (mut ours, mut theirs) in pairs(3) {
+        mixed(&mut ours, &mut theirs, &mut chooser, 100_000);
+    }
 }
 
 #[test]
 fn from_seed_matches() {
     let seed: [u8; 32] = std::array::from_fn(|i| (i * 37 + 11) as u8);
-    let (mut ours, mut theirs) = (ChaCha8::from_seed(seed), ChaCha8Rng::from_seed(seed));
-    for _ in 0..10_000 {
-        assert_eq!(ours.next_u64(), theirs.next_u64());
+    for f in BlockFunction::available() {
+        let mut ours = ChaCha8::from_seed(seed)
+            .with_block_function(f)
+            .expect("an available block function");
+        let mut theirs = ChaCha8Rng::from_seed(seed);
+        for _ in 0..10_000 {
+            assert_eq!(ours.next_u64(), theirs.next_u64(), "{f:?}");
+        }
     }
 }
 
@@ -149,46 +166,85 @@ fn seeking_matches_across_the_counter_words_and_the_end_of_the_stream() {
     let mut chooser = ChaCha8Rng::seed_from_u64(99);
     for seed in [0, 1, u64::MAX] {
         for &at in &positions {
-            let (mut ours, mut theirs) = pair(seed);
-            ours.set_word_pos(at);
-            theirs.set_word_pos(at);
-            assert_eq!(ours.get_word_pos(), theirs.get_word_pos(), "at {at}");
-            mixed(&mut ours, &mut theirs, &mut chooser, 2_000);
-            assert_eq!(ours.get_word_pos(), theirs.get_word_pos(), "after {at}");
+            for (mut ours, mut theirs) in pairs(seed) {
+                ours.set_word_pos(at);
+                theirs.set_word_pos(at);
+                assert_eq!(ours.get_word_pos(), theirs.get_word_pos(), "at {at}");
+                mixed(&mut ours, &mut theirs, &mut chooser, 2_000);
+                assert_eq!(ours.get_word_pos(), theirs.get_word_pos(), "after {at}");
+            }
         }
     }
     // Seeking back after drawing gives the same words again.
-    let (mut ours, mut theirs) = pair(5);
-    ours.set_word_pos(block(u32::MAX as u64));
-    let first: Vec<u32> = (0..1000).map(|_| ours.next_u32()).collect();
-    ours.set_word_pos(block(u32::MAX as u64));
-    theirs.set_word_pos(block(u32::MAX as u64));
-    for w in first {
-        assert_eq!(w, theirs.next_u32());
-        assert_eq!(w, ours.next_u32());
+    for (mut ours, mut theirs) in pairs(5) {
+        ours.set_word_pos(block(u32::MAX as u64));
+        let first: Vec<u32> = (0..1000).map(|_| ours.next_u32()).collect();
+        ours.set_word_pos(block(u32::MAX as u64));
+        theirs.set_word_pos(block(u32::MAX as u64));
+        for w in first {
+            assert_eq!(w, theirs.next_u32());
+            assert_eq!(w, ours.next_u32());
+        }
     }
 }
 
 #[test]
 fn clones_continue_the_same_stream() {
-    let (mut ours, mut theirs) = pair(8);
-    let mut chooser = ChaCha8Rng::seed_from_u64(1);
-    mixed(&mut ours, &mut theirs, &mut chooser, 333);
-    let mut copy = ours.clone();
-    for _ in 0..1000 {
-        let w = theirs.next_u64();
-        assert_eq!(ours.next_u64(), w);
-        assert_eq!(copy.next_u64(), w);
+    for (mut ours, mut theirs) in pairs(8) {
+        let mut chooser = ChaCha8Rng::seed_from_u64(1);
+        mixed(&mut ours, &mut theirs, &mut chooser, 333);
+        let mut copy = ours.clone();
+        for _ in 0..1000 {
+            let w = theirs.next_u64();
+            assert_eq!(ours.next_u64(), w);
+            assert_eq!(copy.next_u64(), w);
+        }
     }
 }
 
 #[test]
-fn avx512_machines_take_the_avx512_path() {
-    // A build or refactor that silently lost the fast path would still pass every test above.
-    #[cfg(target_arch = "x86_64")]
-    if is_x86_feature_detected!("avx512f") {
-        assert!(ChaCha8::seed_from_u64(0).uses_avx512());
-        return;
+fn switching_block_functions_midway_continues_the_stream() {
+    // Every order of every available function, switched at irregular places.
+    let functions = BlockFunction::available();
+    let mut chooser = ChaCha8Rng::seed_from_u64(77);
+    for (mut ours, mut theirs) in pairs(21) {
+        for round in 0..40 {
+            let f = functions[chooser.random_range(0..functions.len())];
+            ours = ours.with_block_function(f).expect("available");
+            mixed(&mut ours, &mut theirs, &mut chooser, 150);
+            assert_eq!(ours.get_word_pos(), theirs.get_word_pos(), "round {round}");
+        }
     }
-    assert!(!ChaCha8::seed_from_u64(0).uses_avx512());
+}
+
+#[test]
+fn generators_take_the_fastest_block_function_this_machine_runs() {
+    // A build or refactor that silently lost the fast path would still pass every test above.
+    let f = ChaCha8::seed_from_u64(0).block_function();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if is_x86_feature_detected!("avx512f") {
+            assert_eq!(f, BlockFunction::Avx512);
+            return;
+        }
+        if is_x86_feature_detected!("avx2") {
+            assert_eq!(f, BlockFunction::Avx2);
+            return;
+        }
+    }
+    assert_eq!(f, BlockFunction::Portable);
+}
+
+#[test]
+fn a_block_function_this_machine_lacks_is_refused() {
+    let available = BlockFunction::available();
+    assert_eq!(available.last(), Some(&BlockFunction::Portable));
+    for f in [
+        BlockFunction::Avx512,
+        BlockFunction::Avx2,
+        BlockFunction::Portable,
+    ] {
+        let switched = ChaCha8::seed_from_u64(1).with_block_function(f);
+        assert_eq!(switched.is_some(), available.contains(&f), "{f:?}");
+    }
 }

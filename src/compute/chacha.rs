@@ -1,12 +1,14 @@
-//! ChaCha8 with 16 blocks at a time in AVX-512: the stream of `rand_chacha::ChaCha8Rng`.
+//! ChaCha8 with 16 blocks at a time in AVX-512 or AVX2: the stream of
+//! `rand_chacha::ChaCha8Rng`.
 //!
 //! [`ChaCha8`] gives, for every seed and every mix of `next_u32`, `next_u64` and
 //! `fill_bytes`, the words `rand_chacha::ChaCha8Rng` gives: the same key (the seed as eight
 //! little-endian words), the same 64-bit block counter in words 12–13 and stream 0 in words
 //! 14–15, the same `seed_from_u64` (rand_core's default, which rand_chacha keeps), and
 //! rand_core's own [`BlockRng`] to hand out the words. Only block generation is new: 16
-//! blocks per call, one AVX-512 register per state word. Machines without AVX-512 take their
-//! blocks from `rand_chacha` itself, so the stream is the same there by construction.
+//! blocks per refill, one vector register per state word (16 blocks to an AVX-512 register,
+//! 8 to an AVX2 one). Machines with neither take their blocks from `rand_chacha` itself, so
+//! the stream is the same there by construction.
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::block::{BlockRng, BlockRngCore};
@@ -27,9 +29,22 @@ pub const REFILL: usize = WORDS;
 pub struct ChaCha8(BlockRng<Core>);
 
 impl ChaCha8 {
-    /// Whether this generator makes its blocks with AVX-512 (else `rand_chacha` makes them).
-    pub fn uses_avx512(&self) -> bool {
-        self.0.core.portable.is_none()
+    /// The block function this generator uses.
+    pub fn block_function(&self) -> BlockFunction {
+        match self.0.core.blocks {
+            Blocks::Avx512 => BlockFunction::Avx512,
+            Blocks::Avx2 => BlockFunction::Avx2,
+            Blocks::Portable(_) => BlockFunction::Portable,
+        }
+    }
+
+    /// This generator, at the same place in the same stream, making its blocks with `f`
+    /// from now on; `None` if this machine cannot run `f`.
+    pub fn with_block_function(mut self, f: BlockFunction) -> Option<ChaCha8> {
+        self.0.core.blocks = Blocks::new(f, &self.0.core.key)?;
+        let block = self.0.core.block;
+        self.0.core.seek(block);
+        Some(self)
     }
 
     /// The offset from the start of the stream in words, as `ChaCha8Rng::get_word_pos`.
@@ -89,24 +104,78 @@ impl SeedableRng for ChaCha8 {
                 seed[4 * i + 3],
             ])
         });
-        let portable = (!avx512_available()).then(|| Box::new(ChaCha8Rng::from_seed(seed)));
+        let blocks = Blocks::new(BlockFunction::best(), &key).expect("the best is available");
         ChaCha8(BlockRng::new(Core {
             key,
             block: 0,
-            portable,
+            blocks,
         }))
     }
 }
 
-/// Whether this machine runs the AVX-512 block function.
-fn avx512_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        is_x86_feature_detected!("avx512f")
+/// A way of making ChaCha8 blocks; each gives the same words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockFunction {
+    /// 16 blocks at once in AVX-512 registers.
+    Avx512,
+    /// 8 blocks at once in AVX2 registers, twice per refill.
+    Avx2,
+    /// `rand_chacha`'s own generator.
+    Portable,
+}
+
+impl BlockFunction {
+    /// The block functions this machine runs, fastest first.
+    pub fn available() -> Vec<BlockFunction> {
+        let mut out = Vec::new();
+        #[cfg(target_arch = "x86_64")]
+        {
+            if is_x86_feature_detected!("avx512f") {
+                out.push(BlockFunction::Avx512);
+            }
+            if is_x86_feature_detected!("avx2") {
+                out.push(BlockFunction::Avx2);
+            }
+        }
+        out.push(BlockFunction::Portable);
+        out
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
+
+    /// The fastest block function this machine runs.
+    pub fn best() -> BlockFunction {
+        static BEST: std::sync::OnceLock<BlockFunction> = std::sync::OnceLock::new();
+        *BEST.get_or_init(|| BlockFunction::available()[0])
+    }
+}
+
+/// The block function of a [`Core`], with what it needs.
+#[derive(Clone, Debug)]
+enum Blocks {
+    /// Only where AVX-512F was detected.
+    Avx512,
+    /// Only where AVX2 was detected.
+    Avx2,
+    /// `rand_chacha`'s generator, positioned at the core's next block.
+    Portable(Box<ChaCha8Rng>),
+}
+
+impl Blocks {
+    /// `f` for the key `key`, if this machine runs it.
+    fn new(f: BlockFunction, key: &[u32; 8]) -> Option<Blocks> {
+        if !BlockFunction::available().contains(&f) {
+            return None;
+        }
+        Some(match f {
+            BlockFunction::Avx512 => Blocks::Avx512,
+            BlockFunction::Avx2 => Blocks::Avx2,
+            BlockFunction::Portable => {
+                let mut seed = [0; 32];
+                for (bytes, word) in seed.chunks_exact_mut(4).zip(key) {
+                    bytes.copy_from_slice(&word.to_le_bytes());
+                }
+                Blocks::Portable(Box::new(ChaCha8Rng::from_seed(seed)))
+            }
+        })
     }
 }
 
@@ -117,15 +186,15 @@ struct Core {
     key: [u32; 8],
     /// The counter of the next block to generate.
     block: u64,
-    /// `rand_chacha`'s generator, positioned at `block`, on machines without AVX-512.
-    portable: Option<Box<ChaCha8Rng>>,
+    /// How blocks are made.
+    blocks: Blocks,
 }
 
 impl Core {
     /// Make `block` the next block to generate.
     fn seek(&mut self, block: u64) {
         self.block = block;
-        if let Some(rng) = &mut self.portable {
+        if let Blocks::Portable(rng) = &mut self.blocks {
             rng.set_word_pos(u128::from(block) * BLOCK_WORDS as u128);
         }
     }
@@ -167,13 +236,16 @@ impl Core {
     /// The next [`BLOCKS`] blocks into `out`.
     #[inline]
     fn fill(&mut self, out: &mut [u32; WORDS]) {
-        match &mut self.portable {
-            Some(rng) => out.iter_mut().for_each(|w| *w = rng.next_u32()),
+        match &mut self.blocks {
+            Blocks::Portable(rng) => out.iter_mut().for_each(|w| *w = rng.next_u32()),
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `portable` is `None` only when `avx512_available` found AVX-512F.
-            None => unsafe { avx512::blocks(&self.key, self.block, out) },
+            // SAFETY: `Blocks::new` made `Avx512` only where AVX-512F was detected.
+            Blocks::Avx512 => unsafe { avx512::blocks(&self.key, self.block, out) },
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: `Blocks::new` made `Avx2` only where AVX2 was detected.
+            Blocks::Avx2 => unsafe { avx2::blocks(&self.key, self.block, out) },
             #[cfg(not(target_arch = "x86_64"))]
-            None => unreachable!("AVX-512 is only detected on x86_64"),
+            Blocks::Avx512 | Blocks::Avx2 => unreachable!("only detected on x86_64"),
         }
         self.block = self.block.wrapping_add(BLOCKS as u64);
     }
@@ -272,6 +344,167 @@ mod avx512 {
                 // SAFETY: `at + 16 <= WORDS` since `4 * l + j < BLOCKS`; the store is unaligned.
                 unsafe { _mm512_storeu_si512(out[at..at + 16].as_mut_ptr().cast(), row) };
             }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::{BLOCK_WORDS, BLOCKS, WORDS};
+    use std::arch::x86_64::*;
+
+    /// Blocks per AVX2 register.
+    const EIGHT: usize = 8;
+
+    /// "expand 32-byte k", state words 0–3.
+    const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
+
+    /// Every 32-bit lane of `x` rotated left by 16 bits, as a byte shuffle.
+    #[inline(always)]
+    fn rotate16(x: __m256i) -> __m256i {
+        // SAFETY (all intrinsics here): the callers run with AVX2 enabled.
+        unsafe {
+            let bytes = _mm256_setr_epi8(
+                2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7, 4, 5, 10,
+                11, 8, 9, 14, 15, 12, 13,
+            );
+            _mm256_shuffle_epi8(x, bytes)
+        }
+    }
+
+    /// Every 32-bit lane of `x` rotated left by 8 bits, as a byte shuffle.
+    #[inline(always)]
+    fn rotate8(x: __m256i) -> __m256i {
+        // SAFETY (all intrinsics here): the callers run with AVX2 enabled.
+        unsafe {
+            let bytes = _mm256_setr_epi8(
+                3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14, 3, 0, 1, 2, 7, 4, 5, 6, 11,
+                8, 9, 10, 15, 12, 13, 14,
+            );
+            _mm256_shuffle_epi8(x, bytes)
+        }
+    }
+
+    /// Every 32-bit lane of `x` rotated left by 12 bits.
+    #[inline(always)]
+    fn rotate12(x: __m256i) -> __m256i {
+        // SAFETY (all intrinsics here): the callers run with AVX2 enabled.
+        unsafe { _mm256_or_si256(_mm256_slli_epi32::<12>(x), _mm256_srli_epi32::<20>(x)) }
+    }
+
+    /// Every 32-bit lane of `x` rotated left by 7 bits.
+    #[inline(always)]
+    fn rotate7(x: __m256i) -> __m256i {
+        // SAFETY (all intrinsics here): the callers run with AVX2 enabled.
+        unsafe { _mm256_or_si256(_mm256_slli_epi32::<7>(x), _mm256_srli_epi32::<25>(x)) }
+    }
+
+    /// One ChaCha quarter round on state words `a`, `b`, `c`, `d`, 8 blocks at once.
+    #[inline(always)]
+    fn quarter(x: &mut [__m256i; 16], a: usize, b: usize, c: usize, d: usize) {
+        // SAFETY (all intrinsics here): the callers run with AVX2 enabled.
+        unsafe {
+            x[a] = _mm256_add_epi32(x[a], x[b]);
+            x[d] = rotate16(_mm256_xor_si256(x[d], x[a]));
+            x[c] = _mm256_add_epi32(x[c], x[d]);
+            x[b] = rotate12(_mm256_xor_si256(x[b], x[c]));
+            x[a] = _mm256_add_epi32(x[a], x[b]);
+            x[d] = rotate8(_mm256_xor_si256(x[d], x[a]));
+            x[c] = _mm256_add_epi32(x[c], x[d]);
+            x[b] = rotate7(_mm256_xor_si256(x[b], x[c]));
+        }
+    }
+
+    /// Blocks `block`, `block + 1`, … `block + 15` (wrapping) of ChaCha8 with `key`, stream 0,
+    /// one after another in `out`: eight at a time.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn blocks(key: &[u32; 8], block: u64, out: &mut [u32; WORDS]) {
+        const { assert!(BLOCKS.is_multiple_of(EIGHT)) };
+        for (k, out) in out.chunks_exact_mut(EIGHT * BLOCK_WORDS).enumerate() {
+            eight(key, block.wrapping_add((k * EIGHT) as u64), out);
+        }
+    }
+
+    /// Blocks `block` … `block + 7` (wrapping) into `out` (`8 × 16` words).
+    #[inline(always)]
+    fn eight(key: &[u32; 8], block: u64, out: &mut [u32]) {
+        let counters: [u64; EIGHT] = std::array::from_fn(|i| block.wrapping_add(i as u64));
+        let low: [u32; EIGHT] = counters.map(|c| c as u32);
+        let high: [u32; EIGHT] = counters.map(|c| (c >> 32) as u32);
+        // SAFETY (all intrinsics here): the callers run with AVX2 enabled; `low` and `high`
+        // are 32 bytes each and the loads unaligned.
+        let input: [__m256i; 16] = std::array::from_fn(|w| unsafe {
+            match w {
+                0..4 => _mm256_set1_epi32(SIGMA[w] as i32),
+                4..12 => _mm256_set1_epi32(key[w - 4] as i32),
+                12 => _mm256_loadu_si256(low.as_ptr().cast()),
+                13 => _mm256_loadu_si256(high.as_ptr().cast()),
+                _ => _mm256_setzero_si256(),
+            }
+        });
+        let mut x = input;
+        for _ in 0..4 {
+            quarter(&mut x, 0, 4, 8, 12);
+            quarter(&mut x, 1, 5, 9, 13);
+            quarter(&mut x, 2, 6, 10, 14);
+            quarter(&mut x, 3, 7, 11, 15);
+            quarter(&mut x, 0, 5, 10, 15);
+            quarter(&mut x, 1, 6, 11, 12);
+            quarter(&mut x, 2, 7, 8, 13);
+            quarter(&mut x, 3, 4, 9, 14);
+        }
+        // SAFETY: as above.
+        let x: [__m256i; 16] = std::array::from_fn(|w| unsafe { _mm256_add_epi32(x[w], input[w]) });
+        // Words 0–7 and words 8–15 of the eight blocks, each an 8 × 8 transpose: from one
+        // register per word to one register per block.
+        for (half, x) in x.chunks_exact(EIGHT).enumerate() {
+            for (i, row) in transpose(x.try_into().expect("eight words"))
+                .into_iter()
+                .enumerate()
+            {
+                let at = i * BLOCK_WORDS + half * EIGHT;
+                // SAFETY: `at + 8 <= out.len()`; the store is unaligned.
+                unsafe { _mm256_storeu_si256(out[at..at + EIGHT].as_mut_ptr().cast(), row) };
+            }
+        }
+    }
+
+    /// The 8 × 8 transpose of 32-bit lanes: lane `j` of row `i` is lane `i` of `a[j]`.
+    #[inline(always)]
+    fn transpose(a: [__m256i; EIGHT]) -> [__m256i; EIGHT] {
+        // SAFETY (all intrinsics here): the callers run with AVX2 enabled.
+        unsafe {
+            // Pairs of rows interleaved by word, then by pairs of words: each 128-bit half
+            // of `u[k]` holds lane k (low half) or lane k + 4 (high half) of four rows.
+            let t: [__m256i; EIGHT] = std::array::from_fn(|i| {
+                let (p, q) = (a[i & !1], a[i | 1]);
+                if i % 2 == 0 {
+                    _mm256_unpacklo_epi32(p, q)
+                } else {
+                    _mm256_unpackhi_epi32(p, q)
+                }
+            });
+            let u: [__m256i; EIGHT] = std::array::from_fn(|i| {
+                // Rows 0–3 for i < 4, rows 4–7 above; lanes (0, 4), (1, 5), (2, 6), (3, 7).
+                let (g, k) = (i / 4, i % 4);
+                let (p, q) = (t[4 * g + k / 2], t[4 * g + k / 2 + 2]);
+                if k % 2 == 0 {
+                    _mm256_unpacklo_epi64(p, q)
+                } else {
+                    _mm256_unpackhi_epi64(p, q)
+                }
+            });
+            std::array::from_fn(|i| {
+                let k = i % 4;
+                if i < 4 {
+                    _mm256_permute2x128_si256::<0x20>(u[k], u[4 + k])
+                } else {
+                    _mm256_permute2x128_si256::<0x31>(u[k], u[4 + k])
+                }
+            })
         }
     }
 }
