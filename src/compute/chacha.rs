@@ -21,21 +21,6 @@ const BLOCK_WORDS: usize = 16;
 /// Words per refill.
 const WORDS: usize = BLOCKS * BLOCK_WORDS;
 
-/// "expand 32-byte k", state words 0–3.
-const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
-
-/// The state words of one double round's quarter rounds: the columns, then the diagonals.
-const DOUBLE_ROUND: [[usize; 4]; 8] = [
-    [0, 4, 8, 12],
-    [1, 5, 9, 13],
-    [2, 6, 10, 14],
-    [3, 7, 11, 15],
-    [0, 5, 10, 15],
-    [1, 6, 11, 12],
-    [2, 7, 8, 13],
-    [3, 4, 9, 14],
-];
-
 /// How many words [`ChaCha8::next_words`] hands out at a time.
 pub const REFILL: usize = WORDS;
 
@@ -268,8 +253,11 @@ impl Core {
 
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
-    use super::{BLOCK_WORDS, BLOCKS, DOUBLE_ROUND, SIGMA, WORDS};
+    use super::{BLOCK_WORDS, BLOCKS, WORDS};
     use std::arch::x86_64::*;
+
+    /// "expand 32-byte k", state words 0–3.
+    const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
 
     /// One ChaCha quarter round on state words `a`, `b`, `c`, `d`, 16 blocks at once.
     #[inline(always)]
@@ -308,9 +296,14 @@ mod avx512 {
         });
         let mut x = input;
         for _ in 0..4 {
-            for [a, b, c, d] in DOUBLE_ROUND {
-                quarter(&mut x, a, b, c, d);
-            }
+            quarter(&mut x, 0, 4, 8, 12);
+            quarter(&mut x, 1, 5, 9, 13);
+            quarter(&mut x, 2, 6, 10, 14);
+            quarter(&mut x, 3, 7, 11, 15);
+            quarter(&mut x, 0, 5, 10, 15);
+            quarter(&mut x, 1, 6, 11, 12);
+            quarter(&mut x, 2, 7, 8, 13);
+            quarter(&mut x, 3, 4, 9, 14);
         }
         let x: [__m512i; 16] = std::array::from_fn(|w| _mm512_add_epi32(x[w], input[w]));
         // Transpose from one register per word to one register per block: interleave words,
@@ -357,34 +350,53 @@ mod avx512 {
 
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{BLOCK_WORDS, BLOCKS, DOUBLE_ROUND, SIGMA, WORDS};
+    use super::{BLOCK_WORDS, BLOCKS, WORDS};
     use std::arch::x86_64::*;
 
     /// Blocks per AVX2 register.
     const EIGHT: usize = 8;
 
-    /// Every 32-bit lane of `x` rotated left by `N` bits: by 16 and 8 a byte shuffle, by
-    /// other amounts two shifts (`R` = 32 − `N`; a const generic cannot be computed).
+    /// "expand 32-byte k", state words 0–3.
+    const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
+
+    /// Every 32-bit lane of `x` rotated left by 16 bits, as a byte shuffle.
     #[inline(always)]
-    fn rotate<const N: i32, const R: i32>(x: __m256i) -> __m256i {
-        const { assert!(N + R == 32) };
-        // Per 32-bit lane, the source byte of each byte of the result.
-        let lane: Option<[i8; 4]> = match N {
-            16 => Some([2, 3, 0, 1]),
-            8 => Some([3, 0, 1, 2]),
-            _ => None,
-        };
+    fn rotate16(x: __m256i) -> __m256i {
         // SAFETY (all intrinsics here): the callers run with AVX2 enabled.
         unsafe {
-            match lane {
-                Some(lane) => {
-                    let bytes: [i8; 32] =
-                        std::array::from_fn(|i| lane[i % 4] + (i % 16 / 4 * 4) as i8);
-                    _mm256_shuffle_epi8(x, _mm256_loadu_si256(bytes.as_ptr().cast()))
-                }
-                None => _mm256_or_si256(_mm256_slli_epi32::<N>(x), _mm256_srli_epi32::<R>(x)),
-            }
+            let bytes = _mm256_setr_epi8(
+                2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7, 4, 5, 10,
+                11, 8, 9, 14, 15, 12, 13,
+            );
+            _mm256_shuffle_epi8(x, bytes)
         }
+    }
+
+    /// Every 32-bit lane of `x` rotated left by 8 bits, as a byte shuffle.
+    #[inline(always)]
+    fn rotate8(x: __m256i) -> __m256i {
+        // SAFETY (all intrinsics here): the callers run with AVX2 enabled.
+        unsafe {
+            let bytes = _mm256_setr_epi8(
+                3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14, 3, 0, 1, 2, 7, 4, 5, 6, 11,
+                8, 9, 10, 15, 12, 13, 14,
+            );
+            _mm256_shuffle_epi8(x, bytes)
+        }
+    }
+
+    /// Every 32-bit lane of `x` rotated left by 12 bits.
+    #[inline(always)]
+    fn rotate12(x: __m256i) -> __m256i {
+        // SAFETY (all intrinsics here): the callers run with AVX2 enabled.
+        unsafe { _mm256_or_si256(_mm256_slli_epi32::<12>(x), _mm256_srli_epi32::<20>(x)) }
+    }
+
+    /// Every 32-bit lane of `x` rotated left by 7 bits.
+    #[inline(always)]
+    fn rotate7(x: __m256i) -> __m256i {
+        // SAFETY (all intrinsics here): the callers run with AVX2 enabled.
+        unsafe { _mm256_or_si256(_mm256_slli_epi32::<7>(x), _mm256_srli_epi32::<25>(x)) }
     }
 
     /// One ChaCha quarter round on state words `a`, `b`, `c`, `d`, 8 blocks at once.
@@ -393,13 +405,13 @@ mod avx2 {
         // SAFETY (all intrinsics here): the callers run with AVX2 enabled.
         unsafe {
             x[a] = _mm256_add_epi32(x[a], x[b]);
-            x[d] = rotate::<16, 16>(_mm256_xor_si256(x[d], x[a]));
+            x[d] = rotate16(_mm256_xor_si256(x[d], x[a]));
             x[c] = _mm256_add_epi32(x[c], x[d]);
-            x[b] = rotate::<12, 20>(_mm256_xor_si256(x[b], x[c]));
+            x[b] = rotate12(_mm256_xor_si256(x[b], x[c]));
             x[a] = _mm256_add_epi32(x[a], x[b]);
-            x[d] = rotate::<8, 24>(_mm256_xor_si256(x[d], x[a]));
+            x[d] = rotate8(_mm256_xor_si256(x[d], x[a]));
             x[c] = _mm256_add_epi32(x[c], x[d]);
-            x[b] = rotate::<7, 25>(_mm256_xor_si256(x[b], x[c]));
+            x[b] = rotate7(_mm256_xor_si256(x[b], x[c]));
         }
     }
 
@@ -435,9 +447,14 @@ mod avx2 {
         });
         let mut x = input;
         for _ in 0..4 {
-            for [a, b, c, d] in DOUBLE_ROUND {
-                quarter(&mut x, a, b, c, d);
-            }
+            quarter(&mut x, 0, 4, 8, 12);
+            quarter(&mut x, 1, 5, 9, 13);
+            quarter(&mut x, 2, 6, 10, 14);
+            quarter(&mut x, 3, 7, 11, 15);
+            quarter(&mut x, 0, 5, 10, 15);
+            quarter(&mut x, 1, 6, 11, 12);
+            quarter(&mut x, 2, 7, 8, 13);
+            quarter(&mut x, 3, 4, 9, 14);
         }
         // SAFETY: as above.
         let x: [__m256i; 16] = std::array::from_fn(|w| unsafe { _mm256_add_epi32(x[w], input[w]) });
