@@ -3,9 +3,10 @@
 //! each operation of the networks' straight lists is a few vector operations and the
 //! exponentials of every four lanes are one vector exponential ([`super::exp`]). The skip
 //! network takes the nodes it shares with the chain (same inputs, same bias, only shared
-//! sources) from the chain's forward pass instead of computing them again. Every value is bit for bit the one
-//! [`Network::evaluate_into`] gives: the same operations in the same order, lane by lane
-//! (IEEE addition, multiplication and division are exact per lane; nothing is fused).
+//! sources) from the chain's forward pass instead of computing them again. Every value is bit
+//! for bit the one [`Network::evaluate_into`] gives: the same operations in the same order,
+//! lane by lane (IEEE addition, multiplication and division are exact per lane; nothing is
+//! fused).
 
 use super::exp::{self, Exp4, Libm};
 use super::model::{Activation, Enters, Evaluation, Incoming, Network};
