@@ -127,18 +127,27 @@ pub enum BlockFunction {
 impl BlockFunction {
     /// The block functions this machine runs, fastest first.
     pub fn available() -> Vec<BlockFunction> {
-        let mut out = Vec::new();
-        #[cfg(target_arch = "x86_64")]
-        {
-            if is_x86_feature_detected!("avx512f") {
-                out.push(BlockFunction::Avx512);
-            }
-            if is_x86_feature_detected!("avx2") {
-                out.push(BlockFunction::Avx2);
-            }
+        [
+            BlockFunction::Avx512,
+            BlockFunction::Avx2,
+            BlockFunction::Portable,
+        ]
+        .into_iter()
+        .filter(|f| f.runs_here())
+        .collect()
+    }
+
+    /// Whether this machine runs this block function.
+    fn runs_here(self) -> bool {
+        match self {
+            #[cfg(target_arch = "x86_64")]
+            BlockFunction::Avx512 => is_x86_feature_detected!("avx512f"),
+            #[cfg(target_arch = "x86_64")]
+            BlockFunction::Avx2 => is_x86_feature_detected!("avx2"),
+            #[cfg(not(target_arch = "x86_64"))]
+            BlockFunction::Avx512 | BlockFunction::Avx2 => false,
+            BlockFunction::Portable => true,
         }
-        out.push(BlockFunction::Portable);
-        out
     }
 
     /// The fastest block function this machine runs.
@@ -162,7 +171,7 @@ enum Blocks {
 impl Blocks {
     /// `f` for the key `key`, if this machine runs it.
     fn new(f: BlockFunction, key: &[u32; 8]) -> Option<Blocks> {
-        if !BlockFunction::available().contains(&f) {
+        if !f.runs_here() {
             return None;
         }
         Some(match f {
