@@ -118,6 +118,11 @@ async function sidebarRemembered({ open, feature }) {
             problems.push("the sidebar starts hidden in a wide window");
         }
         await page.click("#sidebar-toggle");
+        // As for the theme: on a busy machine the click's handler can run late, so wait until
+        // it has stored the state (or give up after 10 s and let the check below report it).
+        await page
+            .waitForFunction(() => localStorage.getItem("gradbook-sidebar") === "hidden", null, { timeout: 10000 })
+            .catch(() => {});
         await settleStorage(page);
         await page.reload({ waitUntil: "load" });
         if (!(await hidden())) {
