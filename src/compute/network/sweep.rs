@@ -518,6 +518,10 @@ fn chunk_with<E: Exp4>(
     let mut lowest: Vec<Lowest> = job.contexts.iter().map(|_| Lowest::new(keep)).collect();
     let mut unit = vec![[0.0; LANES]; d];
     let mut floats = vec![0.0; d * LANES];
+    // The conditions of each context, computed once for contexts with the same conditions
+    // (`first_alike[i]`: the first context whose conditions are context `i`'s).
+    let first_alike = first_alike(job.contexts);
+    let mut held = vec![[[false; LANES]; 4]; job.contexts.len()];
     let mut done = 0;
     while done < n {
         // The samples in their order, `LANES` at a time; a last short group fills its
@@ -542,12 +546,17 @@ fn chunk_with<E: Exp4>(
         ws.evaluate::<E>(&unit);
         let lanewise = ws.lanewise(&job.pair.skip);
         for (i, ctx) in job.contexts.iter().enumerate() {
-            let mut held = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
-            for h in &mut held {
-                h[m..].fill(false);
+            if first_alike[i] == i {
+                held[i] = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
+                for h in &mut held[i] {
+                    h[m..].fill(false);
+                }
+            } else {
+                held[i] = held[first_alike[i]];
             }
+            let held = &held[i];
             let c = ws.compare(ctx.param);
-            counts[i].count(&held, &c);
+            counts[i].count(held, &c);
             // The lanes that may be kept, found for all lanes at once (most are not), then
             // offered one by one in sample order.
             let first_m = (1_u32 << m) - 1;
@@ -573,6 +582,21 @@ fn chunk_with<E: Exp4>(
     }
 }
 
+/// For each context, the index of the first context with the same conditions (its own
+/// when none before it has them).
+fn first_alike(contexts: &[Context]) -> Vec<usize> {
+    contexts
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            contexts[..i]
+                .iter()
+                .position(|d| d.same_conditions(c))
+                .unwrap_or(i)
+        })
+        .collect()
+}
+
 /// The search's step size at each step: geometric decay from `step` to a thousandth of it.
 fn step_sizes(s: &Settings) -> Vec<f64> {
     (0..s.steps)
@@ -586,8 +610,11 @@ fn step_sizes(s: &Settings) -> Vec<f64> {
 /// read ahead and never used change nothing.
 struct Words {
     rng: ChaCha8,
+    /// The words read ahead are `buf[at..end]`; the buffer only grows, so that a refill
+    /// writes over old words instead of zeroing new ones first.
     buf: Vec<u32>,
     at: usize,
+    end: usize,
 }
 
 impl Words {
@@ -597,23 +624,28 @@ impl Words {
             rng: ChaCha8::seed_from_u64(seed),
             buf: Vec::new(),
             at: 0,
+            end: 0,
         }
     }
 
     /// The next words of the stream, at least `n` of them; consume them with
     /// [`Words::consume`].
     fn ahead(&mut self, n: usize) -> &[u32] {
-        if self.buf.len() - self.at < n {
-            self.buf.drain(..self.at);
+        if self.end - self.at < n {
+            self.buf.copy_within(self.at..self.end, 0);
+            self.end -= self.at;
             self.at = 0;
-            while self.buf.len() < n {
-                let len = self.buf.len();
-                self.buf.resize(len + REFILL, 0);
-                let fresh = (&mut self.buf[len..]).try_into().expect("REFILL words");
+            while self.end < n {
+                let fill = self.end..self.end + REFILL;
+                if self.buf.len() < fill.end {
+                    self.buf.resize(fill.end, 0);
+                }
+                self.end = fill.end;
+                let fresh = (&mut self.buf[fill]).try_into().expect("REFILL words");
                 self.rng.next_words(fresh);
             }
         }
-        &self.buf[self.at..]
+        &self.buf[self.at..self.end]
     }
 
     /// Mark `n` words as used.
@@ -660,9 +692,16 @@ fn propose(words: &mut [Words; LANES], u: &[Lanes], v: &mut [Lanes], step: f64) 
         // Each lane's three words at its place in its stream (read whether or not the
         // coordinate moves), then the arithmetic of all lanes at once.
         let three: [[u32; 3]; LANES] = each_lane(|l| {
-            w[l][p[l]..p[l] + 3]
-                .try_into()
-                .expect("three words per coordinate read ahead")
+            debug_assert!(p[l] + 3 <= w[l].len());
+            // SAFETY: before this coordinate lane `l` read at most three words per
+            // coordinate, so `p[l] + 3 ≤ 3·u.len()`, and `ahead` gave at least that many.
+            unsafe {
+                [
+                    *w[l].get_unchecked(p[l]),
+                    *w[l].get_unchecked(p[l] + 1),
+                    *w[l].get_unchecked(p[l] + 2),
+                ]
+            }
         });
         let moves = each_lane(|l| u64::from(three[l][0] >> 31));
         let bits = each_lane(|l| (u64::from(three[l][2]) << 32) | u64::from(three[l][1]));
@@ -724,13 +763,15 @@ fn search_with<E: Exp4>(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec
         .map(|i| std::array::from_fn(|l| walk(l).start[i]))
         .collect();
     let mut v = u.clone();
+    let mut next = u.clone();
     let mut ws = Workspace::new(job);
     // Lane `l` compares the parameter of its walk's context; the lanes of each context.
     let params: [usize; LANES] = std::array::from_fn(|l| job.contexts[walk(l).param].param);
+    // (Contexts with the same conditions are one group: their conditions are computed once.)
     let mut by_context: Vec<(&Context, [bool; LANES])> = Vec::new();
     for l in 0..LANES {
         let ctx = &job.contexts[walk(l).param];
-        match by_context.iter_mut().find(|(c, _)| std::ptr::eq(*c, ctx)) {
+        match by_context.iter_mut().find(|(c, _)| c.same_conditions(ctx)) {
             Some((_, lanes)) => lanes[l] = true,
             None => by_context.push((ctx, std::array::from_fn(|m| m == l))),
         }
@@ -747,9 +788,12 @@ fn search_with<E: Exp4>(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec
         // the points are selected by mask rather than by a branch per lane.
         let moves: [u64; LANES] = each_lane(|l| u64::from(ratios[l] <= best[l]).wrapping_neg());
         best = each_lane(|l| select(ratios[l], best[l], moves[l]));
-        for (u, v) in u.iter_mut().zip(&v) {
-            *u = each_lane(|l| select(v[l], u[l], moves[l]));
+        // Into a third buffer: selected back into `u` in place, the points would be stored
+        // with masked stores, which are slow on some processors.
+        for ((next, u), v) in next.iter_mut().zip(&u).zip(&v) {
+            *next = each_lane(|l| select(v[l], u[l], moves[l]));
         }
+        std::mem::swap(&mut u, &mut next);
     }
     walks
         .iter()

@@ -26,6 +26,17 @@ pub struct Context {
     pub bound: Option<(f64, Option<f64>)>,
 }
 
+impl Context {
+    /// Whether [`conditions`] gives the same for `other` as for this context at any
+    /// sample: everything but the compared parameter is the same.
+    pub fn same_conditions(&self, other: &Context) -> bool {
+        self.path_weights == other.path_weights
+            && self.weights == other.weights
+            && self.wc_nonnegative == other.wc_nonnegative
+            && self.bound == other.bound
+    }
+}
+
 /// A parameter set where the inequality fails.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
