@@ -124,11 +124,31 @@ pub fn expand(chapter: &Chapter, inputs: &Inputs) -> Result<String, Diagnostic> 
     })
 }
 
-/// Run `work` for `chapter` on a thread with a [`RENDER_STACK`] stack.
+thread_local! {
+    /// Whether this thread's stack is [`RENDER_STACK`] deep: a thread of the pool that
+    /// [`deep_stack_pool`] configures.
+    static DEEP_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A rayon pool whose threads have [`RENDER_STACK`] stacks and render chapters on their own
+/// stack. The `gradbook` binary makes it the global pool, so that a book of many chapters
+/// does not start (and tear down) a thread per chapter: on a virtual machine that cost
+/// more system time than rendering the chapters.
+pub fn deep_stack_pool() -> rayon::ThreadPoolBuilder {
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(RENDER_STACK)
+        .start_handler(|_| DEEP_STACK.with(|deep| deep.set(true)))
+}
+
+/// Run `work` for `chapter` on a thread with a [`RENDER_STACK`] stack: this one if it is
+/// such a thread, else a new one.
 fn on_render_thread<T: Send>(
     chapter: &Chapter,
     work: impl FnOnce() -> Result<T, Diagnostic> + Send,
 ) -> Result<T, Diagnostic> {
+    if DEEP_STACK.with(|deep| deep.get()) {
+        return work();
+    }
     let failed = |what: &str| Diagnostic::at(&chapter.file, &chapter.source, 0..0, what);
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
