@@ -176,6 +176,29 @@ fn median_usage(runs: usize, mut run: impl FnMut() -> Usage) -> Usage {
     }
 }
 
+/// Medians of `ours` and of `peer` (when there is one) over `runs` rounds, the two run one
+/// after the other in each round, so that a spell of a slower machine (its speed drifts, and
+/// its file system's cost more) weighs on both alike.
+fn alternated(
+    runs: usize,
+    mut ours: impl FnMut() -> Usage,
+    mut peer: Option<impl FnMut() -> Usage>,
+) -> (Usage, Option<Usage>) {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..runs.max(1) {
+        a.push(ours());
+        if let Some(peer) = peer.as_mut() {
+            b.push(peer());
+        }
+    }
+    let medians = |samples: Vec<Usage>| {
+        let mut samples = samples.into_iter();
+        median_usage(samples.len(), || samples.next().expect("a sample per run"))
+    };
+    let peer = (!b.is_empty()).then(|| medians(b));
+    (medians(a), peer)
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -200,17 +223,13 @@ fn book_rows(bench: &Bench, chapters: usize) -> Vec<Row> {
     let root = bench.tmp.path().join(format!("book-{chapters}"));
     synthetic::write_book(&root, chapters, true).expect("writing the book");
     let runs = if chapters >= 10_000 { 1 } else { bench.runs };
-    let ours = median_usage(runs, || cold_build(bench, &root));
+    let peer = bench.mdbook.as_ref().filter(|_| chapters < 10_000);
+    let (ours, peer) = alternated(
+        runs,
+        || cold_build(bench, &root),
+        peer.map(|mdbook| || measure(mdbook, &["build", "-d", "mdbook-site"], &root)),
+    );
     let bytes = tree_bytes(&root.join("site"));
-    let peer = bench
-        .mdbook
-        .as_ref()
-        .filter(|_| chapters < 10_000)
-        .map(|mdbook| {
-            median_usage(runs, || {
-                measure(mdbook, &["build", "-d", "mdbook-site"], &root)
-            })
-        });
     let peer_bytes = peer.map(|_| tree_bytes(&root.join("mdbook-site")));
     let note = format!(
         "{:.0} bytes/chapter{}; {:.3} ms/chapter wall, {:.3} CPU",
@@ -542,14 +561,14 @@ fn serve_rows(bench: &Bench, chapters: Option<usize>) -> Vec<Row> {
 fn search_off_rows(bench: &Bench) -> Vec<Row> {
     let root = bench.tmp.path().join("search-off");
     synthetic::write_book(&root, 500, false).expect("writing the book");
-    let ours = median_usage(bench.runs, || cold_build(bench, &root));
+    let peer_build = |mdbook: &PathBuf| measure(mdbook, &["build", "-d", "mdbook-site"], &root);
+    let (ours, peer) = alternated(
+        bench.runs,
+        || cold_build(bench, &root),
+        bench.mdbook.as_ref().map(|m| move || peer_build(m)),
+    );
     let again = median_usage(bench.runs, || {
         measure(&bench.gradbook, &["build", ".", "-d", "site"], &root)
-    });
-    let peer = bench.mdbook.as_ref().map(|mdbook| {
-        median_usage(bench.runs, || {
-            measure(mdbook, &["build", "-d", "mdbook-site"], &root)
-        })
     });
     vec![
         Row {

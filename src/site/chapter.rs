@@ -130,7 +130,7 @@ thread_local! {
     static DEEP_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// A rayon pool whose threads have [`RENDER_STACK`] stacks and render chapters on their own
+/// A rayon pool whose threads have 64 MiB stacks and render chapters on their own
 /// stack. The `gradbook` binary makes it the global pool, so that a book of many chapters
 /// does not start (and tear down) a thread per chapter: on a virtual machine that cost
 /// more system time than rendering the chapters.
@@ -625,6 +625,37 @@ mod tests {
             assert!(!paragraph.contains("<em>"), "{line}: {paragraph}");
         }
         assert!(html.contains("<p>f 1.5</p>"), "{html}");
+    }
+
+    /// A chapter renders on the thread of a deep-stack pool that asks for it, and on a
+    /// thread of its own (with a deep stack) anywhere else; the page is the same.
+    #[test]
+    fn chapters_render_on_deep_stack_pool_threads_and_on_their_own_elsewhere() {
+        let ch = chapter("# T\n\n{{ 2 * 3 }}\n");
+        let thread_of_render = || on_render_thread(&ch, || Ok(std::thread::current().id()));
+        let pool = deep_stack_pool().num_threads(1).build().unwrap();
+        let (worker, rendered_on) =
+            pool.install(|| (std::thread::current().id(), thread_of_render().unwrap()));
+        assert_eq!(rendered_on, worker, "rendered on the pool's thread");
+        let here = std::thread::current().id();
+        assert_ne!(
+            thread_of_render().unwrap(),
+            here,
+            "rendered on a thread of its own"
+        );
+        let plain = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let (worker, rendered_on) =
+            plain.install(|| (std::thread::current().id(), thread_of_render().unwrap()));
+        assert_ne!(
+            rendered_on, worker,
+            "a pool with ordinary stacks spawns a thread"
+        );
+        let on_pool = pool.install(|| render(&ch, &inputs()).unwrap().html);
+        assert_eq!(on_pool, render(&ch, &inputs()).unwrap().html);
+        assert!(on_pool.contains('6'), "{on_pool}");
     }
 
     /// Templates parsed ahead are exactly what rendering parses: the same page, whether the
