@@ -131,9 +131,8 @@ thread_local! {
 }
 
 /// A rayon pool whose threads have 64 MiB stacks and render chapters on their own
-/// stack. The `gradbook` binary makes it the global pool, so that a book of many chapters
-/// does not start (and tear down) a thread per chapter: on a virtual machine that cost
-/// more system time than rendering the chapters.
+/// stack. The `gradbook` binary makes it the global pool, so that a build does not start
+/// (and tear down) a thread per chapter: 500 for a book of 500 chapters.
 pub fn deep_stack_pool() -> rayon::ThreadPoolBuilder {
     rayon::ThreadPoolBuilder::new()
         .stack_size(RENDER_STACK)
