@@ -368,30 +368,36 @@ mod avx2 {
     /// "expand 32-byte k", state words 0–3.
     const SIGMA: [u32; 4] = [0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574];
 
-    /// Every 32-bit lane of `x` rotated left by 16 bits, as a byte shuffle.
-    #[inline(always)]
-    fn rotate16(x: __m256i) -> __m256i {
-        // SAFETY (all intrinsics here): the callers run with AVX2 enabled.
-        unsafe {
-            let bytes = _mm256_setr_epi8(
-                2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13, 2, 3, 0, 1, 6, 7, 4, 5, 10,
-                11, 8, 9, 14, 15, 12, 13,
-            );
-            _mm256_shuffle_epi8(x, bytes)
+    /// The byte shuffle that rotates every 32-bit lane left by `8·k` bits: byte `i` of a lane
+    /// comes from byte `i − k` (mod 4) of the same lane.
+    const fn rotation(k: usize) -> [u8; 32] {
+        let mut bytes = [0; 32];
+        let mut i = 0;
+        while i < 32 {
+            bytes[i] = ((i & !3) + (i + 4 - k) % 4) as u8;
+            i += 1;
         }
+        bytes
     }
 
-    /// Every 32-bit lane of `x` rotated left by 8 bits, as a byte shuffle.
+    /// Every 32-bit lane of `x` rotated left by `8·k` bits (`k` 1 to 3), as a byte shuffle.
+    #[inline(always)]
+    fn rotate_bytes<const K: usize>(x: __m256i) -> __m256i {
+        let bytes = const { rotation(K) };
+        // SAFETY (all intrinsics here): the callers run with AVX2 enabled; `bytes` holds 32.
+        unsafe { _mm256_shuffle_epi8(x, _mm256_loadu_si256(bytes.as_ptr().cast())) }
+    }
+
+    /// Every 32-bit lane of `x` rotated left by 16 bits.
+    #[inline(always)]
+    fn rotate16(x: __m256i) -> __m256i {
+        rotate_bytes::<2>(x)
+    }
+
+    /// Every 32-bit lane of `x` rotated left by 8 bits.
     #[inline(always)]
     fn rotate8(x: __m256i) -> __m256i {
-        // SAFETY (all intrinsics here): the callers run with AVX2 enabled.
-        unsafe {
-            let bytes = _mm256_setr_epi8(
-                3, 0, 1, 2, 7, 4, 5, 6, 11, 8, 9, 10, 15, 12, 13, 14, 3, 0, 1, 2, 7, 4, 5, 6, 11,
-                8, 9, 10, 15, 12, 13, 14,
-            );
-            _mm256_shuffle_epi8(x, bytes)
-        }
+        rotate_bytes::<1>(x)
     }
 
     /// Every 32-bit lane of `x` rotated left by 12 bits.
