@@ -2,7 +2,7 @@
 //! then pulled towards their neighbours a few times, boxes first (priority method), so
 //! chains of boxes stay straight and long or labelled side edges bend around them.
 
-use super::layered::{Grid, Item};
+use super::layered::{Grid, Item, Links};
 use super::place::{LABEL_OFFSET, Request};
 
 /// A point or size as (across, along) the flow.
@@ -127,13 +127,19 @@ pub(super) fn across(grid: &Grid, size: &[P], gap: &[f64]) -> Vec<f64> {
         (Item::Node(_), Item::Label(_)) if boxed[i][side] => 0.1,
         _ => 1.0,
     };
-    let mut nb = vec![Vec::new(); grid.items.len()];
-    for (_, chain) in &grid.chains {
-        for w in chain.windows(2) {
-            nb[w[0]].push((w[1], weight(w[0], w[1], 1)));
-            nb[w[1]].push((w[0], weight(w[1], w[0], 0)));
-        }
-    }
+    let steps = grid.chains.iter().flat_map(|(_, chain)| {
+        chain.windows(2).flat_map(|w| {
+            [
+                (w[0], (w[1], weight(w[0], w[1], 1))),
+                (w[1], (w[0], weight(w[1], w[0], 0))),
+            ]
+        })
+    });
+    let nb: Links<(usize, f64)> = Links::new(grid.items.len(), steps);
+    // The weight of each item's neighbours together (nonzero unless it has none).
+    let total: Vec<f64> = (0..grid.items.len())
+        .map(|i| nb[i].iter().map(|&(_, w)| w).sum())
+        .collect();
     let mut pos = vec![0.0; grid.items.len()];
     for row in &grid.rows {
         pack(row, &vec![0.0; row.len()], grid, size, gap, &mut pos);
@@ -151,9 +157,8 @@ pub(super) fn across(grid: &Grid, size: &[P], gap: &[f64]) -> Vec<f64> {
             let wish: Vec<f64> = row
                 .iter()
                 .map(|&i| {
-                    let total: f64 = nb[i].iter().map(|&(_, w)| w).sum();
-                    if total > 0.0 {
-                        nb[i].iter().map(|&(j, w)| w * pos[j]).sum::<f64>() / total
+                    if total[i] > 0.0 {
+                        nb[i].iter().map(|&(j, w)| w * pos[j]).sum::<f64>() / total[i]
                     } else {
                         pos[i]
                     }

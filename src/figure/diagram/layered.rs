@@ -53,6 +53,47 @@ pub(super) struct Grid {
     pub lanes: Vec<Flow>,
 }
 
+/// The neighbours of every item on one side, in one array: item `i`'s are
+/// `to[start[i]..start[i + 1]]`, in the order the links were given, so reading them costs
+/// one memory access less than a list per item (the sweeps of large graphs wait on memory).
+pub(super) struct Links<T = usize> {
+    start: Vec<usize>,
+    to: Vec<T>,
+}
+
+impl<T: Copy + Default> Links<T> {
+    /// Links of `items` items from (item, neighbour) pairs.
+    pub(super) fn new(items: usize, pairs: impl Iterator<Item = (usize, T)> + Clone) -> Self {
+        let mut start = vec![0; items + 1];
+        for (a, _) in pairs.clone() {
+            start[a + 1] += 1;
+        }
+        for i in 0..items {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut to = vec![T::default(); start[items]];
+        for (a, b) in pairs {
+            to[fill[a]] = b;
+            fill[a] += 1;
+        }
+        Links { start, to }
+    }
+
+    /// Number of links.
+    pub(super) fn count(&self) -> usize {
+        self.to.len()
+    }
+}
+
+impl<T> std::ops::Index<usize> for Links<T> {
+    type Output = [T];
+
+    fn index(&self, i: usize) -> &[T] {
+        &self.to[self.start[i]..self.start[i + 1]]
+    }
+}
+
 /// Dummy items allowed in all (long edges past it, longest first, go to lanes): enough for
 /// every edge of a 1,000-node backward graph, bounded so a 10,000-node one draws in well
 /// under a second.

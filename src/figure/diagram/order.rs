@@ -6,7 +6,7 @@
 //! until nothing improves. The number of sweeps shrinks as the graph grows and sifting only
 //! runs below a work bound, so the work stays linear in the items of large graphs.
 
-use super::layered::Grid;
+use super::layered::{Grid, Links};
 
 /// Item and edge visits the sweeps of all starts may make together: sweeps per start = this
 /// / (starts × (items + edges)), within [`SWEEPS`].
@@ -28,16 +28,16 @@ const SIFT_WORK: usize = 2_000_000;
 const SIFT_ROUNDS: usize = 8;
 
 /// Neighbours of every item in the rank above and the rank below.
-fn links(grid: &Grid) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
-    let mut up = vec![Vec::new(); grid.items.len()];
-    let mut down = vec![Vec::new(); grid.items.len()];
-    for (_, chain) in &grid.chains {
-        for w in chain.windows(2) {
-            down[w[0]].push(w[1]);
-            up[w[1]].push(w[0]);
-        }
-    }
-    (up, down)
+fn links(grid: &Grid) -> (Links, Links) {
+    let steps = grid
+        .chains
+        .iter()
+        .flat_map(|(_, chain)| chain.windows(2).map(|w| (w[0], w[1])));
+    let n = grid.items.len();
+    (
+        Links::new(n, steps.clone().map(|(a, b)| (b, a))),
+        Links::new(n, steps),
+    )
 }
 
 fn positions(rows: &[Vec<usize>], len: usize) -> Vec<f64> {
@@ -51,59 +51,60 @@ fn positions(rows: &[Vec<usize>], len: usize) -> Vec<f64> {
 }
 
 /// Crossings between every pair of consecutive ranks (inversions counted with a Fenwick
-/// tree).
-fn crossings(rows: &[Vec<usize>], down: &[Vec<usize>], pos: &[f64]) -> usize {
+/// tree). The edges of a rank are taken in order of their upper ends, which is the rank's
+/// own order (`pos` holds each item's place in its row), and of their lower ends among the
+/// few edges of one item, so no rank's edges need a sort of their own.
+fn crossings(rows: &[Vec<usize>], down: &Links, pos: &[f64]) -> usize {
     let mut total = 0;
-    let (mut pairs, mut tree): (Vec<(usize, usize)>, Vec<usize>) = (Vec::new(), Vec::new());
+    let (mut ends, mut tree): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
     for r in 0..rows.len().saturating_sub(1) {
-        pairs.clear();
-        pairs.extend(
-            rows[r]
-                .iter()
-                .flat_map(|&u| down[u].iter().map(move |&d| (u, d)))
-                .map(|(u, d)| (pos[u] as usize, pos[d] as usize)),
-        );
-        pairs.sort_unstable();
         let size = rows[r + 1].len() + 1;
         tree.clear();
         tree.resize(size + 1, 0);
-        for (seen, &(_, d)) in pairs.iter().enumerate() {
-            // Count earlier pairs ending strictly right of d.
-            let mut at = d + 1;
-            let mut not_right = 0;
-            while at > 0 {
-                not_right += tree[at];
-                at &= at - 1;
-            }
-            total += seen - not_right;
-            let mut at = d + 1;
-            while at <= size {
-                tree[at] += 1;
-                at += at & at.wrapping_neg();
+        let mut seen = 0;
+        for &u in &rows[r] {
+            ends.clear();
+            ends.extend(down[u].iter().map(|&d| pos[d] as usize));
+            ends.sort_unstable();
+            for &d in &ends {
+                // Count earlier edges ending strictly right of d.
+                let mut at = d + 1;
+                let mut not_right = 0;
+                while at > 0 {
+                    not_right += tree[at];
+                    at &= at - 1;
+                }
+                total += seen - not_right;
+                seen += 1;
+                let mut at = d + 1;
+                while at <= size {
+                    tree[at] += 1;
+                    at += at & at.wrapping_neg();
+                }
             }
         }
     }
     total
 }
 
-/// Crossings among the edges of `u` and `v` (u left of v) towards their neighbours `nb`.
-fn pair_crossings(u: usize, v: usize, nb: &[Vec<usize>], pos: &[f64]) -> usize {
-    nb[u]
-        .iter()
-        .map(|&a| nb[v].iter().filter(|&&b| pos[a] > pos[b]).count())
-        .sum()
+/// Crossings among the edges of `u` and `v` towards their neighbours `nb`, with `u` left of
+/// `v` and with `v` left of `u`, counted in one pass over the pairs of their edges.
+fn pair_crossings(u: usize, v: usize, nb: &Links, pos: &[f64]) -> (usize, usize) {
+    let (mut u_left, mut v_left) = (0, 0);
+    for &a in &nb[u] {
+        let pa = pos[a];
+        for &b in &nb[v] {
+            u_left += usize::from(pa > pos[b]);
+            v_left += usize::from(pa < pos[b]);
+        }
+    }
+    (u_left, v_left)
 }
 
 /// Swap neighbours in a row wherever that removes crossings; with `sideways`, also where it
 /// keeps them equal (once per pair and pass, as Graphviz's transpose does on alternate
 /// passes), so the order can move off a plateau.
-fn transpose(
-    rows: &mut [Vec<usize>],
-    up: &[Vec<usize>],
-    down: &[Vec<usize>],
-    pos: &mut [f64],
-    sideways: bool,
-) {
+fn transpose(rows: &mut [Vec<usize>], up: &Links, down: &Links, pos: &mut [f64], sideways: bool) {
     let most = if pos.len() <= SWAP_ITEMS {
         SWAP_ROUNDS.0
     } else {
@@ -117,8 +118,7 @@ fn transpose(
         for row in rows.iter_mut() {
             for k in 0..row.len().saturating_sub(1) {
                 let (u, v) = (row[k], row[k + 1]);
-                let now = pair_crossings(u, v, up, pos) + pair_crossings(u, v, down, pos);
-                let swapped = pair_crossings(v, u, up, pos) + pair_crossings(v, u, down, pos);
+                let (now, swapped) = both(u, v, up, down, pos);
                 if swapped < now || (sideways && rounds == 1 && now > 0 && swapped == now) {
                     row.swap(k, k + 1);
                     pos[u] = (k + 1) as f64;
@@ -130,16 +130,27 @@ fn transpose(
     }
 }
 
-/// Crossings among the edges of `u` and `v` (u left of v) towards both neighbouring rows.
-fn both(u: usize, v: usize, up: &[Vec<usize>], down: &[Vec<usize>], pos: &[f64]) -> i64 {
-    (pair_crossings(u, v, up, pos) + pair_crossings(u, v, down, pos)) as i64
+/// Crossings among the edges of `u` and `v` towards both neighbouring rows, with `u` left
+/// of `v` and with `v` left of `u`.
+fn both(u: usize, v: usize, up: &Links, down: &Links, pos: &[f64]) -> (usize, usize) {
+    let (above, below) = (
+        pair_crossings(u, v, up, pos),
+        pair_crossings(u, v, down, pos),
+    );
+    (above.0 + below.0, above.1 + below.1)
+}
+
+/// How many more crossings `u` left of `v` makes than `v` left of `u`.
+fn gain(u: usize, v: usize, up: &Links, down: &Links, pos: &[f64]) -> i64 {
+    let (u_left, v_left) = both(u, v, up, down, pos);
+    u_left as i64 - v_left as i64
 }
 
 /// Sifting: every item in turn moves to the place in its row where its arrows cross the
 /// fewest others (moving one item only changes crossings between its arrows and those of
 /// the items it passes, so each move is exact and never adds crossings). Returns whether
 /// any item moved.
-fn sift(rows: &mut [Vec<usize>], up: &[Vec<usize>], down: &[Vec<usize>], pos: &mut [f64]) -> bool {
+fn sift(rows: &mut [Vec<usize>], up: &Links, down: &Links, pos: &mut [f64]) -> bool {
     let mut moved = false;
     for row in rows.iter_mut() {
         let items = row.clone();
@@ -152,14 +163,14 @@ fn sift(rows: &mut [Vec<usize>], up: &[Vec<usize>], down: &[Vec<usize>], pos: &m
             let (mut best, mut to) = (0i64, from);
             let mut change = 0;
             for (k, &w) in row.iter().enumerate().take(from).rev() {
-                change += both(u, w, up, down, pos) - both(w, u, up, down, pos);
+                change += gain(u, w, up, down, pos);
                 if change < best {
                     (best, to) = (change, k);
                 }
             }
             change = 0;
             for (k, &w) in row.iter().enumerate().skip(from + 1) {
-                change += both(w, u, up, down, pos) - both(u, w, up, down, pos);
+                change += gain(w, u, up, down, pos);
                 if change < best {
                     (best, to) = (change, k);
                 }
@@ -180,12 +191,7 @@ fn sift(rows: &mut [Vec<usize>], up: &[Vec<usize>], down: &[Vec<usize>], pos: &m
 /// The rows in depth-first order from the sources (each item joins its rank's row when first
 /// reached), so that items joined by edges start out near each other; `last_first` follows
 /// each item's edges from its last one instead of its first.
-fn depth_first(
-    grid: &Grid,
-    down: &[Vec<usize>],
-    up: &[Vec<usize>],
-    last_first: bool,
-) -> Vec<Vec<usize>> {
+fn depth_first(grid: &Grid, down: &Links, up: &Links, last_first: bool) -> Vec<Vec<usize>> {
     let mut rows = vec![Vec::new(); grid.rows.len()];
     let mut seen = vec![false; grid.items.len()];
     let sources = (0..grid.items.len()).filter(|&i| up[i].is_empty());
@@ -226,7 +232,7 @@ fn mirror(rows: &[Vec<usize>]) -> Vec<Vec<usize>> {
 /// the fewest crossings seen (the first on ties).
 pub(super) fn reduce_crossings(grid: &mut Grid) {
     let (up, down) = links(grid);
-    let len = grid.items.len() + down.iter().map(Vec::len).sum::<usize>();
+    let len = grid.items.len() + down.count();
     let len = len.max(1);
     let starts = if STARTS * SWEEPS.0 * len <= SWEEP_WORK {
         STARTS
@@ -278,8 +284,8 @@ fn median(p: &mut [f64]) -> f64 {
 fn sweeps(
     grid: &Grid,
     mut rows: Vec<Vec<usize>>,
-    up: &[Vec<usize>],
-    down: &[Vec<usize>],
+    up: &Links,
+    down: &Links,
     sweeps: usize,
 ) -> (usize, Vec<Vec<usize>>) {
     let len = grid.items.len();
@@ -346,11 +352,20 @@ fn sweeps(
 mod tests {
     use super::*;
 
+    /// Links from a list of neighbours per item.
+    fn linked(lists: &[Vec<usize>]) -> Links {
+        let pairs = lists
+            .iter()
+            .enumerate()
+            .flat_map(|(a, list)| list.iter().map(move |&b| (a, b)));
+        Links::new(lists.len(), pairs)
+    }
+
     #[test]
     fn crossings_are_counted_between_ranks() {
         // 0 → 3 and 1 → 2 cross once when 2 sits left of 3.
         let rows = vec![vec![0, 1], vec![2, 3]];
-        let down = vec![vec![3], vec![2], vec![], vec![]];
+        let down = linked(&[vec![3], vec![2], vec![], vec![]]);
         let pos = positions(&rows, 4);
         assert_eq!(crossings(&rows, &down, &pos), 1);
         let rows = vec![vec![0, 1], vec![3, 2]];
@@ -400,6 +415,38 @@ mod tests {
     }
 
     #[test]
+    fn crossings_match_a_count_over_every_pair_of_edges() {
+        for seed in 1..300u64 {
+            let (mut rows, down) = random_rows(seed.wrapping_mul(0x2545_F491_4F6C_DD1D));
+            // Rows out of index order, so the count cannot lean on it.
+            for row in &mut rows {
+                row.reverse();
+                let half = row.len() / 2;
+                row.rotate_left(half);
+            }
+            let pos = positions(&rows, down.len());
+            let mut expected = 0;
+            for upper in &rows[..rows.len() - 1] {
+                let edges: Vec<(f64, f64)> = upper
+                    .iter()
+                    .flat_map(|&u| down[u].iter().map(move |&d| (u, d)))
+                    .map(|(u, d)| (pos[u], pos[d]))
+                    .collect();
+                for (k, a) in edges.iter().enumerate() {
+                    for b in &edges[k + 1..] {
+                        expected += usize::from((a.0 - b.0) * (a.1 - b.1) < 0.0);
+                    }
+                }
+            }
+            assert_eq!(
+                crossings(&rows, &linked(&down), &pos),
+                expected,
+                "seed {seed}"
+            );
+        }
+    }
+
+    #[test]
     fn sifting_puts_each_item_where_a_full_recount_finds_fewest_crossings() {
         for seed in 1..200u64 {
             let (mut rows, down) = random_rows(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
@@ -410,6 +457,7 @@ mod tests {
                     up[d].push(u);
                 }
             }
+            let (up, down) = (linked(&up), linked(&down));
             let mut pos = positions(&rows, len);
             let before = crossings(&rows, &down, &pos);
             // Until a whole pass moves nothing: each item then sits at its best place.

@@ -33,7 +33,22 @@ fn f(x: f64) -> String {
 
 /// Append `x` as [`f`] writes it, without a string of its own (arrow paths of large graphs
 /// hold millions of numbers).
+/// Tenths are rounded as integers, exactly what the formatter does whenever `x`·10 lies
+/// clear of a tie and within the exact integers; the formatter writes the rest.
 fn push_f(s: &mut String, x: f64) {
+    let tenths = x * 10.0;
+    let nearest = tenths.round();
+    if nearest.abs() < 1e15 && (tenths - nearest).abs() < 0.49 {
+        let n = nearest as i64;
+        if n < 0 {
+            s.push('-');
+        }
+        let n = n.unsigned_abs();
+        s.push_str(itoa::Buffer::new().format(n / 10));
+        s.push('.');
+        s.push(char::from(b'0' + (n % 10) as u8));
+        return;
+    }
     let at = s.len();
     let _ = write!(s, "{x:.1}");
     if &s[at..] == "-0.0" {
@@ -228,8 +243,29 @@ mod tests {
     #[test]
     fn path_numbers_are_written_as_fixed_writes_them() {
         let mut values = vec![
-            0.0, -0.0, -0.04, -0.05, -0.06, 0.05, 0.25, -0.25, 1e6, -123.45,
+            0.0,
+            -0.0,
+            -0.04,
+            -0.05,
+            -0.06,
+            0.05,
+            0.25,
+            -0.25,
+            1e6,
+            -123.45,
+            // Past the integers the fast path takes, and at its edge.
+            99_999_999_999_999.95,
+            1e14 + 0.05,
+            1e15,
+            -1e17,
+            1e300,
+            f64::MAX,
         ];
+        // Ties and near-ties of the tenths (halves of a tenth, and a hair either side).
+        for k in -400..400 {
+            let x = f64::from(k) / 20.0;
+            values.extend([x, x.next_up(), x.next_down(), x * 1024.0 + 0.05]);
+        }
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         for _ in 0..2000 {
             state ^= state << 13;
