@@ -32,9 +32,9 @@ fn f(x: f64) -> String {
 }
 
 /// Append `x` as [`f`] writes it, without a string of its own (arrow paths of large graphs
-/// hold millions of numbers).
-/// Tenths are rounded as integers, exactly what the formatter does whenever `x`·10 lies
-/// clear of a tie and within the exact integers; the formatter writes the rest.
+/// hold millions of numbers): as whole tenths, which round exactly as the formatter rounds
+/// whenever `x`·10 lies clear of a tie and within the exact integers; the formatter writes
+/// the rest.
 fn push_f(s: &mut String, x: f64) {
     let tenths = x * 10.0;
     let nearest = tenths.round();
