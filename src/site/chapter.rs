@@ -13,7 +13,6 @@ use crate::site::markdown::{self, Rendered};
 use crate::site::mdbook::{self, literal};
 use crate::site::templates::budget::Budget;
 use crate::site::templates::{self, FigureState, Reads, instrument, scan};
-use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -25,10 +24,10 @@ use std::sync::{Arc, Mutex};
 pub struct Inputs {
     /// Outcomes by stem.
     pub outcomes: Arc<BTreeMap<String, Outcome>>,
-    /// The Tera context: every outcome's JSON under its stem, `results` with all of them, and
-    /// `book`; built once, as it is the largest value of a build (chapters, the `table`
-    /// function and error messages all read this one copy).
-    pub context: Arc<tera::Context>,
+    /// The Tera context: every outcome's JSON under its stem, `book`, and `results` with all
+    /// of them for the chapters that read it; built once, as it is the largest value of a
+    /// build (chapters and the `table` function all read this one copy).
+    pub context: templates::ChapterContext,
     /// Default significant digits.
     pub digits: usize,
     /// Every (stem, kind) of figure drawn so far.
@@ -57,32 +56,10 @@ pub struct Inputs {
 impl Inputs {
     /// Build the inputs from the outcomes.
     pub fn new(outcomes: BTreeMap<String, Outcome>, book: Value, digits: usize) -> Inputs {
-        // Each result is in the context twice (`bump` and `results.bump`). Converting it
-        // twice side by side takes half the time of converting it and copying the conversion
-        // (a copy of a large JSON value costs more than making it), and the results convert
-        // in parallel too.
-        let converted: Vec<(&String, (Value, Value))> = outcomes
-            .par_iter()
-            .map(|(stem, outcome)| {
-                (
-                    stem,
-                    rayon::join(|| outcome.to_json(), || outcome.to_json()),
-                )
-            })
-            .collect();
-        let mut context = serde_json::Map::new();
-        let mut all = serde_json::Map::new();
-        for (stem, (json, copy)) in converted {
-            context.insert(stem.clone(), json);
-            all.insert(stem.clone(), copy);
-        }
-        context.insert("results".into(), Value::Object(all));
-        context.insert("book".into(), book);
-        // `from_value` moves the values in: no second copy of the results.
-        let context = tera::Context::from_value(Value::Object(context)).unwrap_or_default();
+        let outcomes = Arc::new(outcomes);
         Inputs {
-            outcomes: Arc::new(outcomes),
-            context: Arc::new(context),
+            context: templates::ChapterContext::new(outcomes.clone(), book),
+            outcomes,
             digits,
             used_figures: Arc::default(),
             reads: Arc::default(),
@@ -370,6 +347,7 @@ fn run_tera(
         }
     };
     let safe = instrument::SafeNames::of(&tera);
+    let mut context = inputs.context.plain();
     let positions = match tera.templates.get_mut(&name) {
         Some(template) => {
             let found = instrument::instrument(&mut template.ast, &protected, &tags, &safe)
@@ -382,6 +360,7 @@ fn run_tera(
                     _ => None,
                 })
                 .collect();
+            context = inputs.context.reading(&found.names);
             if let Ok(mut reads) = inputs.reads.lock() {
                 reads.extend(found.names);
             }
@@ -390,7 +369,7 @@ fn run_tera(
         None => Vec::new(),
     };
     let markdown_source = tera
-        .render(&name, &inputs.context)
+        .render(&name, &context)
         .map_err(|e| {
             let position = budget.current().and_then(|p| positions.get(p)).cloned();
             match position {
@@ -586,6 +565,70 @@ mod tests {
 
     fn inputs() -> Inputs {
         Inputs::new(BTreeMap::new(), serde_json::json!({"title": "T"}), 6)
+    }
+
+    /// The inputs of one small autograd result, `g`.
+    fn inputs_with_a_result() -> Inputs {
+        let script =
+            "import torch\nx = torch.tensor([2.0], requires_grad=True)\ny = x * x\ny.backward()\n";
+        let outcome = compute::run(Kind::Autograd, script).expect("the script runs");
+        let outcomes = BTreeMap::from([("g".to_string(), outcome)]);
+        Inputs::new(outcomes, serde_json::json!({"title": "T"}), 6)
+    }
+
+    /// `results` (every result again) is made only for a chapter that reads it, and then
+    /// holds what each result's own name holds: in expressions, in loops, in the whole
+    /// context and in `table(of=…)` paths.
+    #[test]
+    fn results_is_there_for_the_chapters_that_read_it() {
+        let inputs = inputs_with_a_result();
+        let plain = render(&chapter("{{ g.grads.x }}\n"), &inputs).unwrap().html;
+        assert!(plain.contains("4"), "{plain}");
+        assert!(inputs.context.plain().get("results").is_none());
+        assert!(
+            !inputs.context.made_results(),
+            "made for a chapter that does not read it"
+        );
+        for (with, without) in [
+            ("{{ results.g.grads.x }}", "{{ g.grads.x }}"),
+            (
+                "{% for k, v in results %}{{ k }}={{ v.grads.x }};{% endfor %}",
+                "g={{ g.grads.x }};",
+            ),
+            (
+                "{{ table(of=\"results.g.counts\") }}",
+                "{{ table(of=\"g.counts\") }}",
+            ),
+            ("{{ results is defined }}", "true"),
+        ] {
+            let inputs = inputs_with_a_result();
+            let got = render(&chapter(&format!("{with}\n")), &inputs)
+                .unwrap()
+                .html;
+            let want = render(&chapter(&format!("{without}\n")), &inputs)
+                .unwrap()
+                .html;
+            assert_eq!(got, want, "{with}");
+        }
+        let inputs = inputs_with_a_result();
+        assert!(
+            render(&chapter("{{ results is defined }}\n"), &inputs)
+                .unwrap()
+                .html
+                .contains("true")
+        );
+        assert!(
+            render(&chapter("{{ gone is defined }}\n"), &inputs)
+                .unwrap()
+                .html
+                .contains("false")
+        );
+        assert!(inputs.context.made_results());
+        let inputs = inputs_with_a_result();
+        let whole = render(&chapter("{{ __tera_context }}\n"), &inputs)
+            .unwrap()
+            .html;
+        assert!(whole.contains("\"results\": {"), "{whole}");
     }
 
     /// `{% set %}` of a plain name refers to the value (nothing new is made, so the value

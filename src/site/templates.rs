@@ -17,10 +17,11 @@ use crate::markup::{escape, sanitize_id};
 use crate::site::assets;
 use crate::site::markdown::latex_to_mathml;
 use anyhow::Result;
+use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use tera::Tera;
 
 /// The names a chapter read while it rendered: variables (their first segment) and the stems
@@ -439,7 +440,7 @@ pub fn figure_html(
 /// A chapter's engine: the sandbox, `num`, `figure`, `table`, `claim` and the budget checks.
 pub fn chapter_engine(
     state: FigureState,
-    context: Arc<tera::Context>,
+    context: ChapterContext,
     digits: usize,
     reads: &Reads,
     budget: &Arc<budget::Budget>,
@@ -456,6 +457,109 @@ pub fn chapter_engine(
     tera
 }
 
+/// The Tera context of a build's chapters: every result's JSON under its stem, and `book`.
+/// `results` (every result again, in one map) is in a second context, made the first time a
+/// chapter reads it: most books never do, and converting every result once more is a
+/// sizeable part of a build.
+#[derive(Clone)]
+pub struct ChapterContext {
+    outcomes: Arc<BTreeMap<String, Outcome>>,
+    book: Arc<Value>,
+    plain: Arc<tera::Context>,
+    with_results: Arc<OnceLock<Arc<tera::Context>>>,
+}
+
+impl ChapterContext {
+    /// The context of `outcomes` (by stem) and the book's metadata `book`.
+    pub fn new(outcomes: Arc<BTreeMap<String, Outcome>>, book: Value) -> ChapterContext {
+        let plain = Arc::new(context_of(&outcomes, &book, false));
+        ChapterContext {
+            outcomes,
+            book: Arc::new(book),
+            plain,
+            with_results: Arc::default(),
+        }
+    }
+
+    /// The context without `results`.
+    pub fn plain(&self) -> Arc<tera::Context> {
+        self.plain.clone()
+    }
+
+    /// The context of a template that reads the variables `names` (first segments): the one
+    /// with `results` if [`reads_every_result`] says so.
+    pub fn reading(&self, names: &BTreeSet<String>) -> Arc<tera::Context> {
+        if reads_every_result(names) {
+            self.with_results()
+        } else {
+            self.plain()
+        }
+    }
+
+    /// Whether the context with `results` has been made.
+    #[cfg(test)]
+    pub fn made_results(&self) -> bool {
+        self.with_results.get().is_some()
+    }
+
+    /// The context in which to look up the path `of` (`table(of=…)`).
+    fn reading_path(&self, of: &str) -> Arc<tera::Context> {
+        let head = of.split('.').next().unwrap_or(of);
+        self.reading(&BTreeSet::from([head.to_string()]))
+    }
+
+    /// The context with `results` as well, made on first use.
+    fn with_results(&self) -> Arc<tera::Context> {
+        let made = self
+            .with_results
+            .get_or_init(|| Arc::new(context_of(&self.outcomes, &self.book, true)));
+        made.clone()
+    }
+}
+
+/// Whether a template that reads the variables `names` (first segments) may read `results`,
+/// the map of every result: it names `results` or prints the whole context.
+pub fn reads_every_result(names: &BTreeSet<String>) -> bool {
+    names.contains("results") || names.contains("__tera_context")
+}
+
+/// The Tera context of `outcomes` and `book`, with `results` if `with_results`.
+fn context_of(
+    outcomes: &BTreeMap<String, Outcome>,
+    book: &Value,
+    with_results: bool,
+) -> tera::Context {
+    // The results convert in parallel. A result in the context twice (`bump` and
+    // `results.bump`) is converted twice side by side: that takes half the time of
+    // converting it and copying the conversion (a copy of a large JSON value costs more
+    // than making it).
+    let converted: Vec<(&String, Value, Option<Value>)> = outcomes
+        .par_iter()
+        .map(|(stem, outcome)| {
+            if with_results {
+                let (json, copy) = rayon::join(|| outcome.to_json(), || outcome.to_json());
+                (stem, json, Some(copy))
+            } else {
+                (stem, outcome.to_json(), None)
+            }
+        })
+        .collect();
+    let mut context = serde_json::Map::new();
+    let mut all = serde_json::Map::new();
+    for (stem, json, copy) in converted {
+        context.insert(stem.clone(), json);
+        if let Some(copy) = copy {
+            all.insert(stem.clone(), copy);
+        }
+    }
+    if with_results {
+        context.insert("results".into(), Value::Object(all));
+    }
+    context.insert("book".into(), book.clone());
+    // `from_value` moves the values in: no second copy of the results.
+    tera::Context::from_value(Value::Object(context)).unwrap_or_default()
+}
+
 /// Note that a chapter read the result named by the first segment of `of`.
 fn record(reads: &Reads, of: &str) {
     if let Ok(mut reads) = reads.lock() {
@@ -469,7 +573,7 @@ fn record(reads: &Reads, of: &str) {
 pub fn register_functions(
     tera: &mut Tera,
     state: FigureState,
-    context: Arc<tera::Context>,
+    context: ChapterContext,
     digits: usize,
     reads: &Reads,
 ) {
@@ -525,6 +629,7 @@ pub fn register_functions(
                     // A labelled table's id goes on its numbered wrapper (`wrap_table`).
                     id: None,
                 };
+                let context = context.reading_path(&of);
                 let value = lookup_in(&context, &of).ok_or_else(|| {
                     tera::Error::msg(format!("table: `{of}` not found in the results"))
                 })?;

@@ -151,7 +151,7 @@ pub enum Deps {
 impl Deps {
     /// The dependencies recorded in `reads`, at the versions in `versions`.
     pub fn of(reads: &BTreeSet<String>, versions: &BTreeMap<String, u64>) -> Deps {
-        if reads.contains("results") || reads.contains("__tera_context") {
+        if crate::site::templates::reads_every_result(reads) {
             return Deps::Everything(versions.clone());
         }
         Deps::Names(
