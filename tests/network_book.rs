@@ -241,6 +241,90 @@ fn default_page_reports_the_sweep_apart_from_the_search() {
     assert_eq!(b.check.0, 0, "{}", b.check.1);
 }
 
+/// The counterexample with every weight non-negative says why it fails: ρ and S at the
+/// point, checked against a closed form of the default placement (h1 → h3 and h3 → y into the
+/// pre-activations, wc = 1), and ρ below 1/S as printed. (The sweep of `quick()` finds no such
+/// counterexample; 2,000 samples per region do.)
+#[test]
+fn the_nonnegative_counterexample_shows_rho_below_one_over_s() {
+    let settings = edit(&quick(), "samples = 300", "samples = 2000");
+    let r = network::run(&settings).unwrap();
+    let b = build(&settings);
+    let ce = r.variants[0]
+        .counterexamples
+        .iter()
+        .find(|c| c.parameter == "w1" && c.kind == "nonnegative")
+        .expect("the sweep finds a counterexample with every weight ≥ 0");
+    let p = |name: &str| ce.values[name].as_f64().unwrap();
+    let (rho, s, widest) = closed_form_rho_s(
+        [p("x"), p("w1"), p("w2"), p("w3"), p("w4"), p("w5")],
+        [p("b1"), p("b2"), p("b3"), p("b4"), p("b5")],
+    );
+    // gradbook's slopes come from the tape, which takes σ′ = σ(1 − σ) as PyTorch does: at a
+    // pre-activation z that loses up to e^|z| ulps (1 − σ cancels), and each z carries a few
+    // ulps of its inputs. Six slopes enter ρ and two S, so 64 ulps times e^widest bounds both.
+    let tolerance = 64.0 * f64::EPSILON * widest.exp();
+    let (got_rho, got_s) = (ce.rho.unwrap(), ce.s.unwrap());
+    assert!(
+        (got_rho - rho).abs() <= tolerance * rho,
+        "ρ {got_rho} against {rho}"
+    );
+    assert!((got_s - s).abs() <= tolerance * s, "S {got_s} against {s}");
+    assert!(((got_rho * got_s - ce.ratio) / ce.ratio).abs() <= 4.0 * f64::EPSILON);
+    assert!(
+        s > 1.0 && rho * s < 0.998,
+        "the counterexample shows the sentence"
+    );
+    let sentence = format!(
+        "Together, the ratios of these slopes give ρ = {}. The paths through short circuits add \
+         to path 1, multiplying it by S = {}, but not by enough: ρ is below 1/S = {}, so the \
+         ratio ρS is below 1.",
+        display(got_rho, 4),
+        display(got_s, 4),
+        display(1.0 / got_s, 4)
+    );
+    assert!(b.text.contains(&sentence), "missing {sentence}");
+    assert!(!b.text.contains("tends to 1"));
+    assert_eq!(b.check.0, 0, "{}", b.check.1);
+}
+
+/// ρ and S of the default placement (h1 → h3 and h3 → y into the pre-activations, wc = 1)
+/// at `[x, w1…w5]` and `[b1…b5]`, written out by hand: ρ is the product of σ′(z*)/σ′(z) at
+/// h3, h4 and y, S the factorised path sum `(1 + 1/(w3 σ′(z2) w2))(1 + 1/(w5 σ′(z4*) w4))`.
+/// Also the largest |pre-activation|.
+fn closed_form_rho_s(w: [f64; 6], b: [f64; 5]) -> (f64, f64, f64) {
+    let [x, w1, w2, w3, w4, w5] = w;
+    let [b1, b2, b3, b4, b5] = b;
+    // σ and σ′ from e^-|z|, which loses nothing to cancellation.
+    let sigma = |z: f64| {
+        let e = (-z.abs()).exp();
+        if z >= 0.0 {
+            1.0 / (1.0 + e)
+        } else {
+            e / (1.0 + e)
+        }
+    };
+    let slope = |z: f64| {
+        let e = (-z.abs()).exp();
+        e / ((1.0 + e) * (1.0 + e))
+    };
+    let z1 = w1 * x + b1;
+    let h1 = sigma(z1);
+    let z2 = w2 * h1 + b2;
+    let z3 = w3 * sigma(z2) + b3;
+    let z4 = w4 * sigma(z3) + b4;
+    let zy = w5 * sigma(z4) + b5;
+    let z3s = z3 + h1;
+    let z4s = w4 * sigma(z3s) + b4;
+    let zys = w5 * sigma(z4s) + b5 + sigma(z3s);
+    let rho = slope(z3s) * slope(z4s) * slope(zys) / (slope(z3) * slope(z4) * slope(zy));
+    let s = (1.0 + 1.0 / (w3 * slope(z2) * w2)) * (1.0 + 1.0 / (w5 * slope(z4s) * w4));
+    let widest = [z1, z2, z3, z4, zy, z3s, z4s, zys]
+        .iter()
+        .fold(0.0_f64, |m, z| m.max(z.abs()));
+    (rho, s, widest)
+}
+
 /// Printing a counterexample with fewer digits than it needs is caught by `check`: the ratio
 /// the page prints no longer follows from the values it prints.
 #[test]

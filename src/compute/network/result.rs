@@ -336,6 +336,12 @@ pub struct Counterexample {
     pub digits: usize,
     /// The ratio at the unrounded point the search found.
     pub found_ratio: f64,
+    /// ρ at this point, as [`Comparison::rho`]: path 1 of `y*` over the chain's gradient
+    /// (`null` when the chain's gradient is 0).
+    pub rho: Option<f64>,
+    /// S at this point, as [`Comparison::s`]: `dy*/dθ` over path 1 (`null` when path 1 is
+    /// 0).
+    pub s: Option<f64>,
     /// The chain at this point.
     pub chain_net: NetResult,
     /// The network with short circuits at this point.

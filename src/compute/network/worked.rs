@@ -104,8 +104,16 @@ pub(super) fn found(
             let (digits, values) = printable(pair, p, &cand.values);
             let (chain_net, chain) = net_result(&pair.chain, &values, params);
             let (skip_net, skip) = net_result(&pair.skip, &values, params);
+            let name = &pair.chain.params[p].name;
+            let terms: Vec<_> = skip_net
+                .paths
+                .iter()
+                .filter(|t| &t.parameter == name)
+                .cloned()
+                .collect();
+            let (long_path, _) = super::prose::split(&terms);
             Some(Counterexample {
-                parameter: pair.chain.params[p].name.clone(),
+                parameter: name.clone(),
                 kind: kind.into(),
                 region: boxes
                     .get(cand.region)
@@ -118,6 +126,8 @@ pub(super) fn found(
                 verified: chain[p].abs() > skip[p].abs(),
                 digits,
                 found_ratio: cand.ratio,
+                rho: Some(long_path / chain[p]).filter(|r| r.is_finite()),
+                s: Some(skip[p] / long_path).filter(|s| s.is_finite()),
                 chain_net,
                 skip_net,
             })
