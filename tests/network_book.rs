@@ -147,6 +147,20 @@ fn default_page_reports_the_sweep_apart_from_the_search() {
     assert!(b.html.contains(percent), "missing {percent} with U+202F");
     let sentence = sentence.replace('\u{202F}', " ");
     assert!(b.text.contains(&sentence), "missing {sentence}");
+    // Counts are grouped as everywhere else on the page (20 000, not 20000).
+    for sentence in [
+        format!(
+            "the tool draws {} parameter sets per region",
+            count(r.samples_per_region as i128)
+        ),
+        format!(
+            "random-walk search; {} parameter sets in all",
+            count(r.evaluations as i128)
+        ),
+    ] {
+        let sentence = sentence.replace('\u{202F}', " ");
+        assert!(b.text.contains(&sentence), "missing {sentence}");
+    }
     // b1 is the same statement as w1 in the default reading: never reported, never added.
     assert!(!b.text.contains("the inequality for b1 fails in"));
     assert!(!b.text.contains("without any assumption there are"));

@@ -4,7 +4,7 @@
 mod common;
 
 use gradbook::compute::optim;
-use gradbook::format::num;
+use gradbook::format::{count, num};
 use std::path::Path;
 
 const CHAPTER: &str = include_str!("../content/q2-bump.md");
@@ -63,6 +63,14 @@ fn the_chapter_shows_this_runs_numbers() {
     );
     assert_eq!(html.matches("<figure").count(), 5);
     assert!(!html.contains("merror"), "math that did not convert");
+    // The horizon is a count, grouped as the page's other counts are: 20 000 steps.
+    let threshold = r.adam.threshold.as_ref().unwrap();
+    let runs = format!(
+        "{} full runs of {} steps each",
+        threshold.bisection.runs,
+        count(threshold.supremum.horizon as i128)
+    );
+    assert!(html.contains(&runs), "missing {runs}");
 }
 
 #[test]
