@@ -237,6 +237,61 @@ fn the_student_edition_has_no_trace_of_the_solutions_and_the_same_numbers() {
     assert!(!tmp.path().join("book").exists());
 }
 
+/// The default book's problem sheet gives no answer away, outside the solution blocks too: not
+/// that Q1's inequality fails (counterexamples, "not in general"), not Q2's threshold, not one
+/// of Q3's gradients; each marker is first found in the solutions edition, so none is stale.
+/// (The intro once said "every counterexample of Question 1" in both editions.)
+#[test]
+fn the_default_problem_sheet_gives_no_answer_away() {
+    let book = common::copy_of_default_book();
+    // A small sweep: the markers do not depend on its size.
+    let networks = book.path().join("content/networks.toml");
+    let settings = std::fs::read_to_string(&networks).unwrap();
+    let quick = settings
+        .replacen("samples = 20000", "samples = 300", 1)
+        .replacen("steps = 1500", "steps = 100", 1);
+    assert_ne!(quick, settings, "the sweep settings moved");
+    std::fs::write(&networks, quick).unwrap();
+    let (_full_tmp, full) = build(book.path());
+    let (_tmp, sheet) = build_with(book.path(), &["--edition", "student"]);
+    let bump = std::fs::read_to_string(book.path().join("content/bump.toml")).unwrap();
+    let h_max = gradbook::compute::optim::run(&bump)
+        .unwrap()
+        .adam
+        .h_max
+        .unwrap();
+    let script = std::fs::read_to_string(book.path().join("content/comp_tree.py")).unwrap();
+    let comp_tree = gradbook::compute::autograd::run(&script).unwrap();
+    let mut markers = vec![
+        "counterexample".to_string(),
+        "ot in general".to_string(),
+        gradbook::format::display(h_max, 4),
+    ];
+    let grads = serde_json::to_value(&comp_tree).unwrap()["grads"].clone();
+    for g in grads.as_object().expect("the leaves' gradients").values() {
+        markers.push(gradbook::format::display(g.as_f64().unwrap(), 6));
+    }
+    // The files the two editions write differently: pages, search index, table of contents
+    // (an asset both ship byte for byte, such as search.js, is the tool's, not the book's).
+    let (full_files, sheet_files) = (tree(&full), tree(&sheet));
+    let book_text = |files: &BTreeMap<String, Vec<u8>>, other: &BTreeMap<String, Vec<u8>>| {
+        files
+            .iter()
+            .filter(|(path, bytes)| other.get(*path) != Some(*bytes))
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .collect::<String>()
+    };
+    let full_text = book_text(&full_files, &sheet_files);
+    let sheet_text = book_text(&sheet_files, &full_files);
+    for m in &markers {
+        assert!(full_text.contains(m.as_str()), "the solutions show {m}");
+        assert!(
+            !sheet_text.contains(m.as_str()),
+            "the problem sheet shows {m}"
+        );
+    }
+}
+
 /// A book of one chapter `text` (plus tiny.py) in a temporary folder.
 fn one_chapter(text: &str) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
