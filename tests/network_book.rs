@@ -302,6 +302,62 @@ fn the_nonnegative_counterexample_shows_rho_below_one_over_s() {
     assert_eq!(b.check.0, 0, "{}", b.check.1);
 }
 
+/// With the search off (`steps = 0`, or `starts = 0`) the page reports the sweep alone: no
+/// sentence, column or label speaks of a search, and every count is the sweep's.
+#[test]
+fn without_the_search_the_page_reports_the_sweep_alone() {
+    for off in [("steps = 100", "steps = 0"), ("starts = 8", "starts = 0")] {
+        let settings = edit(&quick(), off.0, off.1);
+        let r = network::run(&settings).unwrap();
+        assert!(!r.searched, "{off:?}");
+        let sweep_samples: usize = r
+            .variants
+            .iter()
+            .map(|v| {
+                v.sweep
+                    .iter()
+                    .filter(|row| row.parameter == r.parameters[0])
+            })
+            .flatten()
+            .map(|row| row.samples)
+            .sum();
+        assert_eq!(
+            r.evaluations, sweep_samples,
+            "{off:?}: only the sweep evaluates"
+        );
+        for row in r.variants.iter().flat_map(|v| &v.conditions) {
+            assert_eq!(
+                (row.search_samples, row.search_violations),
+                (0, 0),
+                "{off:?}"
+            );
+        }
+        let b = build(&settings);
+        let lower = b.text.to_lowercase();
+        for phrase in [
+            "the search",
+            "search:",
+            "random-walk",
+            "and search",
+            "includes the search",
+        ] {
+            assert!(!lower.contains(phrase), "{off:?}: the page says {phrase:?}");
+        }
+        assert!(b.text.contains("found by the sweep"), "{off:?}");
+        assert!(
+            b.text.contains(
+                &format!(
+                    "the input independently); {} parameter sets in all",
+                    count(r.evaluations as i128)
+                )
+                .replace('\u{202F}', " ")
+            ),
+            "{off:?}"
+        );
+        assert_eq!(b.check.0, 0, "{off:?}: {}", b.check.1);
+    }
+}
+
 /// ρ and S of the default placement (h1 → h3 and h3 → y into the pre-activations, wc = 1)
 /// at `[x, w1…w5]` and `[b1…b5]`, written out by hand: ρ is the product of σ′(z*)/σ′(z) at
 /// h3, h4 and y, S the factorised path sum `(1 + 1/(w3 σ′(z2) w2))(1 + 1/(w5 σ′(z4*) w4))`.

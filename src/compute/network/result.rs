@@ -55,6 +55,9 @@ pub struct StudyResult {
     pub seed: u64,
     /// Samples per region and variant.
     pub samples_per_region: usize,
+    /// Whether the search ran (`[search] starts` and `steps` both above 0): without it every
+    /// count, ratio and counterexample is the sweep's.
+    pub searched: bool,
     /// Parameter sets evaluated in all (sweep and search, every variant).
     pub evaluations: usize,
     /// The sampled regions.

@@ -29,11 +29,17 @@ pub fn run(spec: &Spec, pairs: &[Pair]) -> StudyResult {
         .as_ref()
         .map(|s| s.get_ref().clone())
         .unwrap_or_default();
+    // A walk of no steps would only evaluate its start, a sweep sample, again: no search.
+    let steps = *search.steps.get_ref();
     let settings = Settings {
         seed: spec.sweep.get_ref().seed,
         samples: *spec.sweep.get_ref().samples.get_ref(),
-        starts: *search.starts.get_ref(),
-        steps: *search.steps.get_ref(),
+        starts: if steps == 0 {
+            0
+        } else {
+            *search.starts.get_ref()
+        },
+        steps,
         step: *search.step.get_ref(),
     };
     let input_bound = spec
@@ -110,6 +116,7 @@ pub fn run(spec: &Spec, pairs: &[Pair]) -> StudyResult {
         parameters: names,
         seed: settings.seed,
         samples_per_region: settings.samples,
+        searched: settings.starts > 0,
         evaluations,
         regions: regions
             .iter()
