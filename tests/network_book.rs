@@ -313,12 +313,8 @@ fn without_the_search_the_page_reports_the_sweep_alone() {
         let sweep_samples: usize = r
             .variants
             .iter()
-            .map(|v| {
-                v.sweep
-                    .iter()
-                    .filter(|row| row.parameter == r.parameters[0])
-            })
-            .flatten()
+            .flat_map(|v| &v.sweep)
+            .filter(|row| row.parameter == r.parameters[0])
             .map(|row| row.samples)
             .sum();
         assert_eq!(
