@@ -354,6 +354,36 @@ fn without_the_search_the_page_reports_the_sweep_alone() {
     }
 }
 
+/// A short circuit of negative weight: Theorem 1's condition can never hold, so the page says
+/// so, shows no "non-negative" counterexample and does not claim one; different weights get
+/// their own symbols.
+#[test]
+fn a_negative_short_circuit_weight_is_said_to_rule_out_theorem_1() {
+    let settings = edit(&quick(), "to = \"h3\", wc = 1.0", "to = \"h3\", wc = -1.0");
+    let r = network::run(&settings).unwrap();
+    let v = &r.variants[0];
+    assert!(!v.prose.wc_nonnegative);
+    assert!(v.counterexamples.iter().all(|c| c.kind != "nonnegative"));
+    let row = r.summary.iter().find(|s| s.variant == "default").unwrap();
+    assert!(!row.nonnegative_counterexample);
+    for c in v.conditions.iter().filter(|c| c.condition != "none") {
+        assert_eq!(c.samples, 0, "{}: no set has every weight ≥ 0", c.condition);
+    }
+    let b = build(&settings);
+    assert!(b.text.contains("wc,1=−1, wc,2=1"), "the two weights apart");
+    assert!(
+        b.text
+            .contains("one is negative, so no parameter set of this variant meets the condition")
+    );
+    assert!(
+        b.text
+            .contains("A short circuit's fixed weight is negative here")
+    );
+    assert!(!b.text.contains("even when no weight is negative"));
+    assert!(!b.text.contains("Non-negative weights are not enough"));
+    assert_eq!(b.check.0, 0, "{}", b.check.1);
+}
+
 /// ρ and S of the default placement (h1 → h3 and h3 → y into the pre-activations, wc = 1)
 /// at `[x, w1…w5]` and `[b1…b5]`, written out by hand: ρ is the product of σ′(z*)/σ′(z) at
 /// h3, h4 and y, S the factorised path sum `(1 + 1/(w3 σ′(z2) w2))(1 + 1/(w5 σ′(z4*) w4))`.

@@ -68,6 +68,21 @@ pub fn tex_name(name: &str) -> String {
     }
 }
 
+/// The LaTeX symbol of the short circuit `from → to` of `net`: `w_{c}` when every short
+/// circuit has the same weight, otherwise `w_{c,i}` for the `i`-th (from 1, in
+/// [`Network::skips`] order), so that different weights are never written alike.
+pub fn skip_symbol(net: &Network, from: usize, to: usize) -> String {
+    let skips = net.skips();
+    if skips.iter().all(|s| s.2 == skips[0].2) {
+        return "w_{c}".into();
+    }
+    let i = skips
+        .iter()
+        .position(|s| (s.0, s.1) == (from, to))
+        .unwrap_or(0);
+    format!("w_{{c,{}}}", i + 1)
+}
+
 /// LaTeX for the pre-activation of node `name` (`h3` → `z_{3}`, `y` → `z_{y}`).
 pub fn tex_pre(name: &str) -> String {
     let digits = name.trim_start_matches(|c: char| !c.is_ascii_digit());
@@ -197,7 +212,7 @@ fn term(
             Incoming::Skip { wc, enters, .. } => {
                 skips += 1;
                 factors.push(Factor {
-                    latex: "w_{c}".into(),
+                    latex: skip_symbol(net, a, b),
                     value: wc,
                 });
                 if enters == Enters::PreActivation {

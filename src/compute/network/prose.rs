@@ -3,7 +3,7 @@
 //! whether the variant has the structure the chapter's hand derivation covers.
 
 use super::model::{Activation, Enters, Evaluation, Incoming, Network};
-use super::paths::{PathTerm, starred, tex_name, tex_pre};
+use super::paths::{PathTerm, skip_symbol, starred, tex_name, tex_pre};
 use crate::format::num;
 use serde::{Deserialize, Serialize};
 
@@ -20,8 +20,12 @@ pub struct Prose {
     pub changed: Vec<String>,
     /// The weights on the paths to the output, in LaTeX (`w_{2}, w_{3}, …`).
     pub path_weights: String,
-    /// The short circuits' fixed weights in LaTeX (`w_{c} = 1`).
+    /// The short circuits' fixed weights in LaTeX: `w_{c} = 1` when they are equal, else
+    /// `w_{c,1} = 2,\ w_{c,2} = 1` (see [`skip_symbol`]).
     pub wc: String,
+    /// Whether every short circuit's weight is at least 0 (Theorem 1 and the non-negative
+    /// counterexample need it).
+    pub wc_nonnegative: bool,
     /// Whether the variant is the case the chapter derives by hand: sigmoid, the chain
     /// x → h1 → … → h4 → y with weights w1…w5 and biases b1…b5, and short circuits h1 → h3 and
     /// h3 → y with w_c = 1 added to the target's pre-activation.
@@ -86,7 +90,12 @@ pub fn describe(chain: &Network, skip: &Network, ce: &Evaluation, se: &Evaluatio
             f.join("\\,")
         }
     };
-    let mut wcs: Vec<String> = skip.skips().iter().map(|s| num(s.2, 6)).collect();
+    // One `w_c = 1` when every short circuit has the same weight, else each its own.
+    let mut wcs: Vec<String> = skip
+        .skips()
+        .iter()
+        .map(|s| format!("{} = {}", skip_symbol(skip, s.0, s.1), num(s.2, 6)))
+        .collect();
     wcs.dedup();
     Prose {
         chain_equations: equations(chain, &vec![false; chain.nodes.len()], |_| true),
@@ -107,7 +116,8 @@ pub fn describe(chain: &Network, skip: &Network, ce: &Evaluation, se: &Evaluatio
             .map(|&w| tex_name(&skip.params[w].name))
             .collect::<Vec<_>>()
             .join(", "),
-        wc: format!("w_{{c}} = {}", wcs.join(", ")),
+        wc: wcs.join(",\\ "),
+        wc_nonnegative: skip.skips().iter().all(|s| s.2 >= 0.0),
         hand_derivation: is_hand_case(chain, skip),
         slopes_all_lower: !slopes.is_empty() && slopes.iter().all(|s| s.lower),
         slopes_none_lower: slopes.iter().all(|s| !s.lower),
@@ -150,7 +160,7 @@ fn equations(net: &Network, stars: &[bool], show: impl Fn(usize) -> bool) -> Str
                         name(from)
                     )),
                     Incoming::Skip { from, enters, .. } => {
-                        let term = format!("w_{{c}}\\,{}", name(from));
+                        let term = format!("{}\\,{}", skip_symbol(net, from, k), name(from));
                         match enters {
                             Enters::PreActivation => pre.push(term),
                             Enters::PostActivation => post.push(term),
@@ -286,6 +296,31 @@ mod tests {
                 .contains("h_{2}^{*} &= \\sigma(w_{2}\\,h_{1} + b_{2} + w_{c}\\,x)")
         );
         assert_eq!(x.unchanged, ["h_{1}"]);
+    }
+
+    #[test]
+    fn short_circuits_of_different_weights_get_their_own_symbols() {
+        let settings = SETTINGS.replacen("to = \"h3\", wc = 1.0", "to = \"h3\", wc = -0.5", 1);
+        let d = describe_pair(named(&variants(&settings), "default"));
+        assert_eq!(d.wc, "w_{c,1} = -0.5,\\ w_{c,2} = 1");
+        assert!(!d.wc_nonnegative);
+        assert!(d.skip_equations.contains("b_{3} + w_{c,1}\\,h_{1})"));
+        assert!(d.skip_equations.contains("b_{5} + w_{c,2}\\,h_{3}^{*})"));
+        assert!(!d.skip_equations.contains("w_{c}\\,"));
+        // The path table names them alike.
+        let p = named(&variants(&settings), "default").clone();
+        let w1 = p.skip.params.iter().position(|q| q.name == "w1").unwrap();
+        let terms =
+            super::super::paths::enumerate(&p.skip, &p.skip.evaluate(&p.values), &p.values, w1);
+        let symbols: Vec<&str> = terms
+            .iter()
+            .flat_map(|t| t.factors.iter().map(|f| f.latex.as_str()))
+            .filter(|l| l.starts_with("w_{c"))
+            .collect();
+        assert!(symbols.contains(&"w_{c,1}") && symbols.contains(&"w_{c,2}"));
+        assert!(!symbols.contains(&"w_{c}"));
+        // Equal weights keep the one symbol.
+        assert!(describe_pair(named(&variants(SETTINGS), "default")).wc_nonnegative);
     }
 
     #[test]

@@ -295,6 +295,9 @@ struct Workspace {
     input: Option<usize>,
     /// The indices of the weight parameters.
     weights: Vec<usize>,
+    /// Whether every short circuit's fixed weight is at least 0 (else no sample has every
+    /// weight non-negative).
+    wc_nonnegative: bool,
 }
 
 /// What every lane of an evaluation shows, whichever parameter is compared.
@@ -305,7 +308,7 @@ struct Lanewise {
     sigma_prime_dominates: [bool; LANES],
     /// The largest absolute parameter value.
     size: Lanes,
-    /// Every weight is at least 0.
+    /// Every weight is at least 0, the short circuits' fixed ones too.
     nonnegative: [bool; LANES],
 }
 
@@ -324,6 +327,7 @@ impl Workspace {
             weights: (0..params.len())
                 .filter(|&i| params[i].role == Role::Weight)
                 .collect(),
+            wc_nonnegative: pair.skip.skips().iter().all(|s| s.2 >= 0.0),
         }
     }
 
@@ -361,7 +365,7 @@ impl Workspace {
                 *m = m.max(v.abs());
             }
         }
-        let mut nonnegative = [true; LANES];
+        let mut nonnegative = [self.wc_nonnegative; LANES];
         for &w in &self.weights {
             for (n, v) in nonnegative.iter_mut().zip(&self.values[w]) {
                 *n &= *v >= 0.0;
