@@ -225,6 +225,16 @@ pub fn split(terms: &[PathTerm]) -> (f64, f64) {
     (long, short)
 }
 
+/// ρ (path 1 of `y*` over the chain's gradient `chain`) and S (`skip`, the gradient of `y*`,
+/// over path 1), so that the ratio of the gradients is `|ρ·S|`; each `None` where its
+/// denominator is 0.
+pub fn rho_and_s(long_path: f64, chain: f64, skip: f64) -> (Option<f64>, Option<f64>) {
+    (
+        Some(long_path / chain).filter(|r| r.is_finite()),
+        Some(skip / long_path).filter(|s| s.is_finite()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

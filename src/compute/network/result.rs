@@ -191,6 +191,17 @@ pub struct NetResult {
     pub reverse_pass: Map<String, Value>,
 }
 
+impl NetResult {
+    /// The paths from parameter `name` to the output.
+    pub fn terms_of(&self, name: &str) -> Vec<PathTerm> {
+        self.paths
+            .iter()
+            .filter(|t| t.parameter == name)
+            .cloned()
+            .collect()
+    }
+}
+
 /// A node's values.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NodeValue {

@@ -163,12 +163,7 @@ fn variant(
     let mut contexts = Vec::new();
     for &p in &params {
         let name = &pair.chain.params[p].name;
-        let terms: Vec<_> = skip
-            .paths
-            .iter()
-            .filter(|t| &t.parameter == name)
-            .cloned()
-            .collect();
+        let terms = skip.terms_of(name);
         let applies = certificate::sign_definite(&pair.skip, p);
         let bound = certificate::bound(&pair.skip, p, &terms, input_bound).map(|b| Bound {
             w_max: floor3(b.w_max),
@@ -176,6 +171,7 @@ fn variant(
         });
         let ratio = super::tally::ratio(chain_tape[p], skip_tape[p]);
         let (long_path, short_paths) = prose::split(&terms);
+        let (rho, s) = prose::rho_and_s(long_path, chain_tape[p], skip_tape[p]);
         compare.push(Comparison {
             parameter: name.clone(),
             chain: chain_tape[p],
@@ -191,8 +187,8 @@ fn variant(
             bound: bound.clone(),
             long_path,
             short_paths,
-            rho: Some(long_path / chain_tape[p]).filter(|r| r.is_finite()),
-            s: Some(skip_tape[p] / long_path).filter(|s| s.is_finite()),
+            rho,
+            s,
             long_path_smaller: long_path.abs() < chain_tape[p].abs(),
             short_paths_add: short_paths * long_path > 0.0,
         });

@@ -105,13 +105,8 @@ pub(super) fn found(
             let (chain_net, chain) = net_result(&pair.chain, &values, params);
             let (skip_net, skip) = net_result(&pair.skip, &values, params);
             let name = &pair.chain.params[p].name;
-            let terms: Vec<_> = skip_net
-                .paths
-                .iter()
-                .filter(|t| &t.parameter == name)
-                .cloned()
-                .collect();
-            let (long_path, _) = super::prose::split(&terms);
+            let (long_path, _) = super::prose::split(&skip_net.terms_of(name));
+            let (rho, s) = super::prose::rho_and_s(long_path, chain[p], skip[p]);
             Some(Counterexample {
                 parameter: name.clone(),
                 kind: kind.into(),
@@ -126,8 +121,8 @@ pub(super) fn found(
                 verified: chain[p].abs() > skip[p].abs(),
                 digits,
                 found_ratio: cand.ratio,
-                rho: Some(long_path / chain[p]).filter(|r| r.is_finite()),
-                s: Some(skip[p] / long_path).filter(|s| s.is_finite()),
+                rho,
+                s,
                 chain_net,
                 skip_net,
             })
