@@ -317,7 +317,7 @@ mod tests {
         assert!(d.skip_equations.contains("b_{3} + w_{c,1}\\,h_{1})"));
         assert!(d.skip_equations.contains("b_{5} + w_{c,2}\\,h_{3}^{*})"));
         assert!(!d.skip_equations.contains("w_{c}\\,"));
-        // The path table names them alike.
+        // The path table names them apart too.
         let p = named(&variants(&settings), "default").clone();
         let w1 = p.skip.params.iter().position(|q| q.name == "w1").unwrap();
         let terms =
@@ -330,7 +330,9 @@ mod tests {
         assert!(symbols.contains(&"w_{c,1}") && symbols.contains(&"w_{c,2}"));
         assert!(!symbols.contains(&"w_{c}"));
         // Equal weights keep the one symbol.
-        assert!(describe_pair(named(&variants(SETTINGS), "default")).wc_nonnegative);
+        let d = describe_pair(named(&variants(SETTINGS), "default"));
+        assert_eq!(d.wc, "w_{c} = 1");
+        assert!(d.wc_nonnegative);
     }
 
     #[test]

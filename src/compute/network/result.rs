@@ -348,7 +348,7 @@ pub struct Counterexample {
     /// Significant digits of `values`: the search's values rounded to this many digits, so
     /// that the page prints them exactly and every number here is computed from what it prints.
     pub digits: usize,
-    /// The ratio at the unrounded point the search found.
+    /// The ratio at the unrounded point the search (without one, the sweep) found.
     pub found_ratio: f64,
     /// ρ at this point, as [`Comparison::rho`]: path 1 of `y*` over the chain's gradient
     /// (`null` when the chain's gradient is 0).
