@@ -299,6 +299,10 @@ fn the_nonnegative_counterexample_shows_rho_below_one_over_s() {
     );
     assert!(b.text.contains(&sentence), "missing {sentence}");
     assert!(!b.text.contains("tends to 1"));
+    assert!(b.text.contains(
+        "it can fail, with counterexamples shown and checked below, when weights are negative, \
+         and when they are large even if none is negative."
+    ));
     assert_eq!(b.check.0, 0, "{}", b.check.1);
 }
 
@@ -379,7 +383,7 @@ fn a_negative_short_circuit_weight_is_said_to_rule_out_theorem_1() {
         b.text
             .contains("A short circuit's fixed weight is negative here")
     );
-    assert!(!b.text.contains("even when no weight is negative"));
+    assert!(!b.text.contains("even if none is negative"));
     assert!(!b.text.contains("Non-negative weights are not enough"));
     assert_eq!(b.check.0, 0, "{}", b.check.1);
 }
