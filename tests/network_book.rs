@@ -345,6 +345,10 @@ fn without_the_search_the_page_reports_the_sweep_alone() {
         }
         assert!(b.text.contains("found by the sweep"), "{off:?}");
         assert!(
+            b.html.contains("<p>A parameter whose inequality"),
+            "{off:?}: a paragraph"
+        );
+        assert!(
             b.text.contains(
                 &format!(
                     "the input independently); {} parameter sets in all",
