@@ -685,36 +685,41 @@ fn unit_float_of(bits: u64) -> f64 {
 /// `rng.random::<bool>()` and, for a coordinate that moves, `rng.random::<f64>()` would use
 /// them: a bool is the sign bit of one word, a float the top 53 bits of the next two (low
 /// word first) times 2⁻⁵³. Where a lane reads next depends on the word it just read, so the
-/// lanes are interleaved coordinate by coordinate: their eight chains of reads overlap.
+/// reads are scalar, lane by lane within each coordinate (the lanes' chains of reads
+/// overlap), and the arithmetic of all lanes follows at once.
 #[inline(always)]
 fn propose(words: &mut [Words; LANES], u: &[Lanes], v: &mut [Lanes], step: f64) {
     let mut lanes = words.iter_mut();
     let w: [&[u32]; LANES] =
         std::array::from_fn(|_| lanes.next().expect("LANES generators").ahead(3 * u.len()));
-    let mut p = [0; LANES];
+    let mut p = [0_usize; LANES];
     for (v, u) in v.iter_mut().zip(u) {
-        // Each lane's three words at its place in its stream (read whether or not the
-        // coordinate moves), then the arithmetic of all lanes at once.
-        let three: [[u32; 3]; LANES] = each_lane(|l| {
-            debug_assert!(p[l] + 3 <= w[l].len());
+        // Each lane's three words at its place in its stream, read whether or not the
+        // coordinate moves: the mask of a move, and the 64 bits of its float.
+        let mut moves = [0_u64; LANES];
+        let mut bits = [0_u64; LANES];
+        for l in 0..LANES {
+            let at = p[l];
+            debug_assert!(at + 3 <= w[l].len());
             // SAFETY: before this coordinate lane `l` read at most three words per
-            // coordinate, so `p[l] + 3 ≤ 3·u.len()`, and `ahead` gave at least that many.
-            unsafe {
+            // coordinate, so `at + 3 ≤ 3·u.len()`, and `ahead` gave at least that many.
+            let [first, low, high] = unsafe {
                 [
-                    *w[l].get_unchecked(p[l]),
-                    *w[l].get_unchecked(p[l] + 1),
-                    *w[l].get_unchecked(p[l] + 2),
+                    *w[l].get_unchecked(at),
+                    *w[l].get_unchecked(at + 1),
+                    *w[l].get_unchecked(at + 2),
                 ]
-            }
-        });
-        let moves = each_lane(|l| u64::from(three[l][0] >> 31));
-        let bits = each_lane(|l| (u64::from(three[l][2]) << 32) | u64::from(three[l][1]));
+            };
+            let moved = (first >> 31) as usize;
+            moves[l] = (moved as u64).wrapping_neg();
+            bits[l] = (u64::from(high) << 32) | u64::from(low);
+            p[l] = at + 1 + 2 * moved;
+        }
         let moved: Lanes =
             each_lane(|l| (u[l] + step * (2.0 * unit_float_of(bits[l]) - 1.0)).clamp(0.0, 1.0));
         // A selection by mask: which of the two it is varies at random, so a branch would be
         // mispredicted half the time.
-        *v = each_lane(|l| select(moved[l], u[l], moves[l].wrapping_neg()));
-        p = each_lane(|l| p[l] + 1 + 2 * moves[l] as usize);
+        *v = each_lane(|l| select(moved[l], u[l], moves[l]));
     }
     for (words, p) in words.iter_mut().zip(p) {
         words.consume(p);
