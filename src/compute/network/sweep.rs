@@ -634,21 +634,41 @@ impl Words {
 
     /// The next words of the stream, at least `n` of them; consume them with
     /// [`Words::consume`].
+    #[inline(always)]
     fn ahead(&mut self, n: usize) -> &[u32] {
+        self.fill(n);
+        self.read_ahead()
+    }
+
+    /// Make sure at least `n` words are read ahead (the check inlined, the refill not).
+    #[inline(always)]
+    fn fill(&mut self, n: usize) {
         if self.end - self.at < n {
-            self.buf.copy_within(self.at..self.end, 0);
-            self.end -= self.at;
-            self.at = 0;
-            while self.end < n {
-                let fill = self.end..self.end + REFILL;
-                if self.buf.len() < fill.end {
-                    self.buf.resize(fill.end, 0);
-                }
-                self.end = fill.end;
-                let fresh = (&mut self.buf[fill]).try_into().expect("REFILL words");
-                self.rng.next_words(fresh);
-            }
+            self.refill(n);
         }
+    }
+
+    /// Move the words read ahead to the front of the buffer and read blocks until there are
+    /// at least `n`.
+    #[inline(never)]
+    fn refill(&mut self, n: usize) {
+        self.buf.copy_within(self.at..self.end, 0);
+        self.end -= self.at;
+        self.at = 0;
+        while self.end < n {
+            let fill = self.end..self.end + REFILL;
+            if self.buf.len() < fill.end {
+                self.buf.resize(fill.end, 0);
+            }
+            self.end = fill.end;
+            let fresh = (&mut self.buf[fill]).try_into().expect("REFILL words");
+            self.rng.next_words(fresh);
+        }
+    }
+
+    /// The words read ahead.
+    #[inline(always)]
+    fn read_ahead(&self) -> &[u32] {
         &self.buf[self.at..self.end]
     }
 
@@ -689,9 +709,10 @@ fn unit_float_of(bits: u64) -> f64 {
 /// overlap), and the arithmetic of all lanes follows at once.
 #[inline(always)]
 fn propose(words: &mut [Words; LANES], u: &[Lanes], v: &mut [Lanes], step: f64) {
-    let mut lanes = words.iter_mut();
-    let w: [&[u32]; LANES] =
-        std::array::from_fn(|_| lanes.next().expect("LANES generators").ahead(3 * u.len()));
+    for words in words.iter_mut() {
+        words.fill(3 * u.len());
+    }
+    let w: [&[u32]; LANES] = each_lane(|l| words[l].read_ahead());
     let mut p = [0_usize; LANES];
     for (v, u) in v.iter_mut().zip(u) {
         // Each lane's three words at its place in its stream, read whether or not the
