@@ -12,8 +12,17 @@ use serde_json::{Map, Value};
 
 /// Evaluate `net` at `values`: tape gradients, reverse pass, paths and derivations.
 pub fn net_result(net: &Network, values: &[f64], params: &[usize]) -> (NetResult, Vec<f64>) {
+    with_tape(net, values, params, tape_eval::gradients(net, values))
+}
+
+/// [`net_result`] with the tape's output and gradients at `values` already taken.
+fn with_tape(
+    net: &Network,
+    values: &[f64],
+    params: &[usize],
+    (y, tape): (f64, Vec<f64>),
+) -> (NetResult, Vec<f64>) {
     let eval = net.evaluate(values);
-    let (y, tape) = tape_eval::gradients(net, values);
     let stars = paths::starred(net);
     let mut result = NetResult {
         y,
@@ -101,9 +110,10 @@ pub(super) fn found(
         .into_iter()
         .filter_map(|(kind, cand)| {
             let cand = cand.as_ref()?;
-            let (digits, values) = printable(pair, p, &cand.values);
-            let (chain_net, chain) = net_result(&pair.chain, &values, params);
-            let (skip_net, skip) = net_result(&pair.skip, &values, params);
+            let shown = printable(pair, p, &cand.values);
+            let (digits, values) = (shown.digits, &shown.values);
+            let (chain_net, chain) = with_tape(&pair.chain, values, params, shown.chain);
+            let (skip_net, skip) = with_tape(&pair.skip, values, params, shown.skip);
             let name = &pair.chain.params[p].name;
             let (long_path, _) = super::prose::split(&skip_net.terms_of(name));
             let (rho, s) = super::prose::rho_and_s(long_path, chain[p], skip[p]);
@@ -113,7 +123,7 @@ pub(super) fn found(
                 region: boxes
                     .get(cand.region)
                     .map_or_else(String::new, |b| b.name.clone()),
-                values: value_map(&pair.chain, &values),
+                values: value_map(&pair.chain, values),
                 size: values.iter().fold(0.0_f64, |m, v| m.max(v.abs())),
                 chain: chain[p],
                 skip: skip[p],
@@ -133,35 +143,50 @@ pub(super) fn found(
 /// Fewest significant digits shown for a counterexample's values.
 const MIN_DIGITS: usize = 4;
 
+/// A counterexample's values as the page shows them, with the tape's output and gradients
+/// of both networks there.
+struct Printable {
+    digits: usize,
+    values: Vec<f64>,
+    chain: (f64, Vec<f64>),
+    skip: (f64, Vec<f64>),
+}
+
 /// The values rounded to as few significant digits (from [`MIN_DIGITS`]) as keep them a
 /// counterexample whose ratio the page can print: the tape confirms `|dy/dθ| > |dy*/dθ|` at
 /// the rounded values, every pre-activation stays within ±[`TAME`](super::tally::TAME), and
 /// the tape and the reverse pass agree on the ratio to 1e-6 (a
 /// point on a near-cancellation, where the ratio rests on rounding errors, is not shown
-/// rounded). Returns the digits and the rounded values (the originals at 17 digits when no
-/// rounding keeps them a counterexample).
-fn printable(pair: &Pair, p: usize, values: &[f64]) -> (usize, Vec<f64>) {
+/// rounded). The originals at 17 digits when no rounding keeps them a counterexample.
+fn printable(pair: &Pair, p: usize, values: &[f64]) -> Printable {
     for digits in MIN_DIGITS..=17 {
         let rounded = round_values(values, digits);
-        let (_, chain) = tape_eval::gradients(&pair.chain, &rounded);
-        let (_, skip) = tape_eval::gradients(&pair.skip, &rounded);
-        let ratio = super::tally::ratio(chain[p], skip[p]);
-        let reverse = super::tally::ratio(
-            pair.chain.evaluate(&rounded).grads[p],
-            pair.skip.evaluate(&rounded).grads[p],
-        );
-        let tiny = chain[p].abs().min(skip[p].abs()) < super::tally::TINY;
-        let tame = [&pair.chain, &pair.skip].iter().all(|net| {
-            net.evaluate(&rounded)
-                .z
-                .iter()
+        let chain_tape = tape_eval::gradients(&pair.chain, &rounded);
+        let skip_tape = tape_eval::gradients(&pair.skip, &rounded);
+        let (chain, skip) = (chain_tape.1[p], skip_tape.1[p]);
+        let ratio = super::tally::ratio(chain, skip);
+        let evaluations = [pair.chain.evaluate(&rounded), pair.skip.evaluate(&rounded)];
+        let reverse = super::tally::ratio(evaluations[0].grads[p], evaluations[1].grads[p]);
+        let tiny = chain.abs().min(skip.abs()) < super::tally::TINY;
+        let tame = evaluations.iter().all(|e| {
+            e.z.iter()
                 .all(|z| z.is_nan() || z.abs() <= super::tally::TAME)
         });
-        if chain[p].abs() > skip[p].abs() && !tiny && tame && relative(ratio, reverse) <= 1e-6 {
-            return (digits, rounded);
+        if chain.abs() > skip.abs() && !tiny && tame && relative(ratio, reverse) <= 1e-6 {
+            return Printable {
+                digits,
+                values: rounded,
+                chain: chain_tape,
+                skip: skip_tape,
+            };
         }
     }
-    (17, values.to_vec())
+    Printable {
+        digits: 17,
+        values: values.to_vec(),
+        chain: tape_eval::gradients(&pair.chain, values),
+        skip: tape_eval::gradients(&pair.skip, values),
+    }
 }
 
 /// Every value rounded to `digits` significant digits exactly as the page prints it.
