@@ -723,7 +723,7 @@ fn propose(words: &mut [Words; LANES], u: &[Lanes], v: &mut [Lanes], step: f64) 
             let at = p[l];
             debug_assert!(at + 3 <= w[l].len());
             // SAFETY: before this coordinate lane `l` read at most three words per
-            // coordinate, so `at + 3 ≤ 3·u.len()`, and `ahead` gave at least that many.
+            // coordinate, so `at + 3 ≤ 3·u.len()`, and `fill` read at least that many ahead.
             let [first, low, high] = unsafe {
                 [
                     *w[l].get_unchecked(at),
