@@ -314,6 +314,12 @@ impl Network {
         }
         out
     }
+
+    /// Whether every short circuit's fixed weight is at least 0 (without it no parameter set
+    /// has every weight non-negative).
+    pub fn skip_weights_nonnegative(&self) -> bool {
+        self.skips().iter().all(|s| s.2 >= 0.0)
+    }
 }
 
 #[cfg(test)]

@@ -117,7 +117,7 @@ pub fn describe(chain: &Network, skip: &Network, ce: &Evaluation, se: &Evaluatio
             .collect::<Vec<_>>()
             .join(", "),
         wc: wcs.join(",\\ "),
-        wc_nonnegative: skip.skips().iter().all(|s| s.2 >= 0.0),
+        wc_nonnegative: skip.skip_weights_nonnegative(),
         hand_derivation: is_hand_case(chain, skip),
         slopes_all_lower: !slopes.is_empty() && slopes.iter().all(|s| s.lower),
         slopes_none_lower: slopes.iter().all(|s| !s.lower),

@@ -199,7 +199,7 @@ fn variant(
             param: p,
             path_weights: pair.skip.path_weights(),
             weights,
-            wc_nonnegative: pair.skip.skips().iter().all(|s| s.2 >= 0.0),
+            wc_nonnegative: pair.skip.skip_weights_nonnegative(),
             bound: bound
                 .as_ref()
                 .map(|b| (b.w_max, b.needs_input_bound.then_some(b.input_bound))),

@@ -327,7 +327,7 @@ impl Workspace {
             weights: (0..params.len())
                 .filter(|&i| params[i].role == Role::Weight)
                 .collect(),
-            wc_nonnegative: pair.skip.skips().iter().all(|s| s.2 >= 0.0),
+            wc_nonnegative: pair.skip.skip_weights_nonnegative(),
         }
     }
 
