@@ -17,23 +17,81 @@ fn key(bits: u64) -> i64 {
 }
 
 /// For each `p` of `ps` (ascending, in `[0, 1]`), the entry at index `(len − 1)·p` (rounded)
-/// of the values `xs` sorted in `total_cmp` order; `NaN` when there are none. `keys` is the
-/// scratch the values are selected in (its contents are replaced; it is reused, so that
-/// lists of many thousand values do not each take fresh memory).
-pub fn quantiles<const N: usize>(
-    xs: impl IntoIterator<Item = f64>,
+/// of the values of `parts` (one list in pieces) sorted in `total_cmp` order; `NaN` when
+/// there are none. `keys` is the scratch the values' keys are written to (its contents are
+/// replaced; it is reused, so that lists of many thousand values do not each take fresh
+/// memory).
+///
+/// The keys are first counted by their top 12 bits (sign and exponent: one binade each),
+/// then written out grouped by those bits, lowest group first (one pass each, no
+/// comparisons); each wanted entry is then selected among the keys of its group alone.
+pub fn quantiles<'a, const N: usize>(
+    parts: impl IntoIterator<Item = &'a [f64]> + Clone,
     keys: &mut Vec<i64>,
     ps: [f64; N],
 ) -> [f64; N] {
     debug_assert!(ps.is_sorted() && ps.iter().all(|p| (0.0..=1.0).contains(p)));
-    keys.clear();
-    keys.extend(xs.into_iter().map(|x| key(x.to_bits())));
-    if keys.is_empty() {
+    let mut count = vec![0_usize; BUCKETS];
+    for part in parts.clone() {
+        for x in part {
+            count[bucket(key(x.to_bits()))] += 1;
+        }
+    }
+    let len: usize = count.iter().sum();
+    if len == 0 {
         return [f64::NAN; N];
     }
-    let ks = ps.map(|p| index(keys.len(), p));
-    select(keys, &ks);
-    ks.map(|k| f64::from_bits(key(keys[k] as u64) as u64))
+    // Where each group starts among the grouped keys.
+    let mut start = count;
+    let mut at = 0;
+    for s in start.iter_mut() {
+        (*s, at) = (at, at + *s);
+    }
+    let begins = start.clone();
+    keys.clear();
+    keys.resize(len, 0);
+    for part in parts {
+        for x in part {
+            let k = key(x.to_bits());
+            let s = &mut start[bucket(k)];
+            keys[*s] = k;
+            *s += 1;
+        }
+    }
+    // After the pass, `start[b]` is where group `b` ends.
+    let group = |b: usize| begins[b]..start[b];
+    let ranks = ps.map(|p| index(len, p));
+    let mut out = [f64::NAN; N];
+    let mut i = 0;
+    while i < N {
+        // The wanted entries in the same group, selected together.
+        let b = bucket_of_rank(&start, ranks[i]);
+        let same = ranks[i..].iter().take_while(|&&r| r < start[b]).count();
+        let range = group(b);
+        let mut within: Vec<usize> = ranks[i..i + same].iter().map(|r| r - range.start).collect();
+        within.dedup();
+        let keys = &mut keys[range.clone()];
+        select(keys, &within);
+        for (o, r) in out[i..i + same].iter_mut().zip(&ranks[i..i + same]) {
+            *o = f64::from_bits(key(keys[r - range.start] as u64) as u64);
+        }
+        i += same;
+    }
+    out
+}
+
+/// The group holding the entry of rank `r`, given where each group ends (`end`, ascending).
+fn bucket_of_rank(end: &[usize], r: usize) -> usize {
+    end.partition_point(|&e| e <= r)
+}
+
+/// How many buckets [`bucket`] sorts keys into.
+const BUCKETS: usize = 1 << 12;
+
+/// The bucket of a key by its top 12 bits, in key order (the sign bit flipped, so that
+/// negative keys come first).
+fn bucket(k: i64) -> usize {
+    ((k as u64 ^ (1 << 63)) >> 52) as usize
 }
 
 /// Reorder `keys` so that each index of `ks` (ascending) holds the entry the sorted list
@@ -92,7 +150,7 @@ mod tests {
                 sorted.sort_by(f64::total_cmp);
                 // The scratch starts with leftovers of another list.
                 let mut keys = vec![7; len % 5];
-                let got = quantiles(xs.iter().copied(), &mut keys, ps);
+                let got = quantiles([&xs[..len / 3], &xs[len / 3..]], &mut keys, ps);
                 for (p, q) in ps.iter().zip(got) {
                     let want = sorted.get(index(len, *p)).copied().unwrap_or(f64::NAN);
                     assert_eq!(

@@ -218,10 +218,12 @@ fn run_box(job: &BoxRun, s: &Settings, variant_index: usize, step_sizes: &[f64])
     let row = (0..contexts.len())
         .map(|i| {
             // The box's ratios for this parameter, in sample order.
-            let ratios = || chunks.iter().flat_map(|ch| ch.ratios[i].iter().copied());
+            let ratios = || chunks.iter().map(|ch| ch.ratios[i].as_slice());
             BoxStats {
-                samples: chunks.iter().map(|ch| ch.ratios[i].len()).sum(),
-                holds: ratios().filter(|&x| x >= 1.0).count(),
+                samples: ratios().map(<[f64]>::len).sum(),
+                holds: ratios()
+                    .map(|r| r.iter().filter(|&&x| x >= 1.0).count())
+                    .sum(),
                 quantiles: quantile::quantiles(ratios(), &mut keys, QUANTILES),
             }
         })
