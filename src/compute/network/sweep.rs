@@ -424,18 +424,23 @@ impl Workspace {
 /// with their samples' unit coordinates.
 struct Lowest {
     keep: usize,
-    list: Vec<(f64, Vec<f64>)>,
+    /// The kept ratios in order, each with the slot of its sample's coordinates.
+    kept: Vec<(f64, usize)>,
+    /// Slot `s`'s coordinates are `coords[s·d..(s + 1)·d]` (`d` coordinates per sample);
+    /// a dropped sample's slot is written over by the next one kept.
+    coords: Vec<f64>,
     /// Ratios below this enter the list: +∞ until it is full, then its last ratio (−∞ when
     /// nothing is kept).
     bar: f64,
 }
 
 impl Lowest {
-    /// An empty list of the `keep` lowest.
-    fn new(keep: usize) -> Lowest {
+    /// An empty list of the `keep` lowest samples of `d` coordinates.
+    fn new(keep: usize, d: usize) -> Lowest {
         Lowest {
             keep,
-            list: Vec::with_capacity(keep),
+            kept: Vec::with_capacity(keep),
+            coords: vec![0.0; keep * d],
             bar: if keep == 0 {
                 f64::NEG_INFINITY
             } else {
@@ -469,21 +474,36 @@ impl Lowest {
     /// Put the sample in its place, dropping the last one if the list is full.
     #[inline(never)]
     fn insert(&mut self, r: f64, unit: &[Lanes], l: usize) {
-        let full = self.list.len() == self.keep;
-        let at = self.list.partition_point(|s| s.0.total_cmp(&r).is_le());
-        let u = unit.iter().map(|u| u[l]);
-        let entry = match full.then(|| self.list.pop()).flatten() {
-            Some((_, mut v)) => {
-                v.clear();
-                v.extend(u);
-                (r, v)
-            }
-            None => (r, u.collect()),
+        let slot = if self.kept.len() == self.keep {
+            self.kept.pop().expect("a full list of at least one").1
+        } else {
+            self.kept.len()
         };
-        self.list.insert(at, entry);
-        if self.list.len() == self.keep {
-            self.bar = self.list[self.keep - 1].0;
+        let d = unit.len();
+        for (c, u) in self.coords[slot * d..(slot + 1) * d].iter_mut().zip(unit) {
+            *c = u[l];
         }
+        // Moved up past the larger ratios from the end, as in an insertion sort (the list is
+        // short): after the equal ones, which came earlier.
+        self.kept.push((r, slot));
+        let mut at = self.kept.len() - 1;
+        while at > 0 && self.kept[at - 1].0.total_cmp(&r).is_gt() {
+            self.kept[at] = self.kept[at - 1];
+            at -= 1;
+        }
+        self.kept[at] = (r, slot);
+        if self.kept.len() == self.keep {
+            self.bar = self.kept[self.keep - 1].0;
+        }
+    }
+
+    /// The kept samples in order: each ratio with its sample's coordinates.
+    fn into_list(self) -> Vec<(f64, Vec<f64>)> {
+        let d = self.coords.len() / self.keep.max(1);
+        self.kept
+            .into_iter()
+            .map(|(r, s)| (r, self.coords[s * d..(s + 1) * d].to_vec()))
+            .collect()
     }
 }
 
@@ -521,7 +541,7 @@ fn chunk_with<E: Exp4>(
     let mut ratios: Vec<Vec<f64>> = job.contexts.iter().map(|_| Vec::with_capacity(n)).collect();
     let mut tallies = vec![Tally::default(); job.contexts.len()];
     let mut counts = vec![LaneCounts::default(); job.contexts.len()];
-    let mut lowest: Vec<Lowest> = job.contexts.iter().map(|_| Lowest::new(keep)).collect();
+    let mut lowest: Vec<Lowest> = job.contexts.iter().map(|_| Lowest::new(keep, d)).collect();
     let mut unit = vec![[0.0; LANES]; d];
     let mut floats = vec![0.0; d * LANES];
     // The conditions of each context, computed once for contexts with the same conditions
@@ -584,7 +604,7 @@ fn chunk_with<E: Exp4>(
     Chunk {
         ratios,
         tallies,
-        starts: lowest.into_iter().map(|l| l.list).collect(),
+        starts: lowest.into_iter().map(Lowest::into_list).collect(),
     }
 }
 
@@ -900,8 +920,8 @@ mod tests {
                         _ => rng.random::<f64>() * 2.0,
                     })
                     .collect();
-                let mut lowest = Lowest::new(keep);
-                let mut prefiltered = Lowest::new(keep);
+                let mut lowest = Lowest::new(keep, 1);
+                let mut prefiltered = Lowest::new(keep, 1);
                 for (k, &r) in ratios.iter().enumerate() {
                     // Lane 3 of one coordinate holds the sample's index.
                     let unit = [std::array::from_fn(
@@ -913,7 +933,8 @@ mod tests {
                         prefiltered.offer(r, &unit, 3);
                     }
                 }
-                assert_eq!(prefiltered.list, lowest.list, "keep {keep}, round {round}");
+                let (lowest, prefiltered) = (lowest.into_list(), prefiltered.into_list());
+                assert_eq!(prefiltered, lowest, "keep {keep}, round {round}");
                 let mut want: Vec<(f64, usize)> = ratios
                     .iter()
                     .copied()
@@ -923,11 +944,8 @@ mod tests {
                     .collect();
                 want.sort_by(|a, b| a.0.total_cmp(&b.0));
                 want.truncate(keep);
-                let got: Vec<(f64, usize)> = lowest
-                    .list
-                    .iter()
-                    .map(|(r, u)| (*r, u[0] as usize))
-                    .collect();
+                let got: Vec<(f64, usize)> =
+                    lowest.iter().map(|(r, u)| (*r, u[0] as usize)).collect();
                 assert_eq!(got, want, "keep {keep}, round {round}");
             }
         }
