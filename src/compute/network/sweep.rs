@@ -136,10 +136,12 @@ struct BoxRun<'a> {
     region: usize,
 }
 
+/// What one chunk of a box's sweep gives, by compared parameter: its ratios in sample
+/// order, its tally and its lowest ratios.
 struct Chunk {
     ratios: Vec<Vec<f64>>,
     tallies: Vec<Tally>,
-    starts: Vec<Vec<(f64, Vec<f64>)>>,
+    lowest: Vec<Lowest>,
 }
 
 /// What one box contributes: the statistics of its sweep by compared parameter, its sweep's
@@ -228,23 +230,21 @@ fn run_box(job: &BoxRun, s: &Settings, variant_index: usize, step_sizes: &[f64])
             }
         })
         .collect();
-    let mut starts = vec![Vec::new(); contexts.len()];
-    let mut sweep = Vec::with_capacity(chunks.len());
-    for ch in chunks {
-        for (list, kept) in starts.iter_mut().zip(ch.starts) {
-            list.extend(kept);
-        }
-        sweep.push(ch.tallies);
-    }
-    for list in &mut starts {
-        list.sort_by(|a, b| a.0.total_cmp(&b.0));
-        list.truncate(s.starts);
-    }
+    // The box's lowest ratios: its chunks' in chunk order, stably sorted.
+    let starts: Vec<Vec<(f64, &[f64])>> = (0..contexts.len())
+        .map(|i| {
+            let mut list: Vec<(f64, &[f64])> =
+                chunks.iter().flat_map(|ch| ch.lowest[i].kept()).collect();
+            list.sort_by(|a, b| a.0.total_cmp(&b.0));
+            list.truncate(s.starts);
+            list
+        })
+        .collect();
     // The searches are independent: run them in parallel, merge in a fixed order.
-    let jobs: Vec<(usize, usize, &Vec<f64>)> = starts
+    let jobs: Vec<(usize, usize, &[f64])> = starts
         .iter()
         .enumerate()
-        .flat_map(|(i, list)| list.iter().enumerate().map(move |(k, (_, u))| (i, k, u)))
+        .flat_map(|(i, list)| list.iter().enumerate().map(move |(k, &(_, u))| (i, k, u)))
         .collect();
     // Walks in groups of `LANES`, evaluated side by side (see `PairEvaluator`).
     let found: Vec<Vec<(usize, Tally)>> = jobs
@@ -254,7 +254,7 @@ fn run_box(job: &BoxRun, s: &Settings, variant_index: usize, step_sizes: &[f64])
                 .iter()
                 .map(|&(i, k, u)| Walk {
                     param: i,
-                    start: u.clone(),
+                    start: u.to_vec(),
                     seed: mix(
                         s.seed ^ 0x5eed,
                         variant_index as u64,
@@ -268,7 +268,7 @@ fn run_box(job: &BoxRun, s: &Settings, variant_index: usize, step_sizes: &[f64])
         .collect();
     BoxOutcome {
         row,
-        sweep,
+        sweep: chunks.into_iter().map(|ch| ch.tallies).collect(),
         search: found.into_iter().flatten().collect(),
     }
 }
@@ -498,12 +498,11 @@ impl Lowest {
     }
 
     /// The kept samples in order: each ratio with its sample's coordinates.
-    fn into_list(self) -> Vec<(f64, Vec<f64>)> {
+    fn kept(&self) -> impl Iterator<Item = (f64, &[f64])> {
         let d = self.coords.len() / self.keep.max(1);
         self.kept
-            .into_iter()
-            .map(|(r, s)| (r, self.coords[s * d..(s + 1) * d].to_vec()))
-            .collect()
+            .iter()
+            .map(move |&(r, s)| (r, &self.coords[s * d..(s + 1) * d]))
     }
 }
 
@@ -604,7 +603,7 @@ fn chunk_with<E: Exp4>(
     Chunk {
         ratios,
         tallies,
-        starts: lowest.into_iter().map(Lowest::into_list).collect(),
+        lowest,
     }
 }
 
@@ -933,7 +932,8 @@ mod tests {
                         prefiltered.offer(r, &unit, 3);
                     }
                 }
-                let (lowest, prefiltered) = (lowest.into_list(), prefiltered.into_list());
+                let (lowest, prefiltered): (Vec<_>, Vec<_>) =
+                    (lowest.kept().collect(), prefiltered.kept().collect());
                 assert_eq!(prefiltered, lowest, "keep {keep}, round {round}");
                 let mut want: Vec<(f64, usize)> = ratios
                     .iter()
