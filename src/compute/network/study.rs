@@ -2,7 +2,7 @@
 //! certified bounds, the sweep and search, and the counterexamples re-checked on the tape.
 
 use super::certificate::{self, Bound};
-use super::model::{Network, Role};
+use super::model::Network;
 use super::paths::PathTerm;
 use super::prose;
 use super::result::*;
@@ -192,13 +192,9 @@ fn variant(
             long_path_smaller: long_path.abs() < chain_tape[p].abs(),
             short_paths_add: short_paths * long_path > 0.0,
         });
-        let weights: Vec<usize> = (0..pair.skip.params.len())
-            .filter(|&i| pair.skip.params[i].role == Role::Weight)
-            .collect();
         contexts.push(Context {
             param: p,
             path_weights: pair.skip.path_weights(),
-            weights,
             wc_nonnegative: pair.skip.skip_weights_nonnegative(),
             bound: bound
                 .as_ref()

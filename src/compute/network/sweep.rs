@@ -572,7 +572,13 @@ fn chunk_with<E: Exp4>(
         let lanewise = ws.lanewise(&job.pair.skip);
         for (i, ctx) in job.contexts.iter().enumerate() {
             if first_alike[i] == i {
-                held[i] = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
+                held[i] = conditions(
+                    ctx,
+                    ws.input,
+                    &ws.values,
+                    lanewise.nonnegative,
+                    lanewise.sigma_prime_dominates,
+                );
                 for h in &mut held[i] {
                     h[m..].fill(false);
                 }
@@ -873,7 +879,13 @@ fn record_walks(
     let lanewise = ws.lanewise(&job.pair.skip);
     let mut held = [[false; LANES]; 4];
     for (ctx, lanes) in by_context {
-        let h = conditions(ctx, ws.input, &ws.values, lanewise.sigma_prime_dominates);
+        let h = conditions(
+            ctx,
+            ws.input,
+            &ws.values,
+            lanewise.nonnegative,
+            lanewise.sigma_prime_dominates,
+        );
         for (held, h) in held.iter_mut().zip(h) {
             // Bitwise, not `if`: a selection of bytes the processor makes sixteen at a time.
             *held = each_lane(|l| (lanes[l] & h[l]) | (!lanes[l] & held[l]));

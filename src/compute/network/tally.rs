@@ -18,8 +18,6 @@ pub struct Context {
     pub param: usize,
     /// Weight parameters on the paths (edges not leaving the input).
     pub path_weights: Vec<usize>,
-    /// Every weight parameter.
-    pub weights: Vec<usize>,
     /// Whether every short circuit has `wc ≥ 0`.
     pub wc_nonnegative: bool,
     /// The certified bound `(W, |x| bound if needed)`, if there is one.
@@ -31,7 +29,6 @@ impl Context {
     /// sample: everything but the compared parameter is the same.
     pub fn same_conditions(&self, other: &Context) -> bool {
         self.path_weights == other.path_weights
-            && self.weights == other.weights
             && self.wc_nonnegative == other.wc_nonnegative
             && self.bound == other.bound
     }
@@ -114,16 +111,18 @@ pub fn ratio(chain_grad: f64, skip_grad: f64) -> f64 {
 
 /// Which conditions hold for each lane of one evaluation of `LANES` samples, by condition
 /// (see [`CONDITIONS`]); `values` holds the samples' parameter values by parameter index,
-/// `input` the index of the input parameter, and `sigma_prime_dominates[l]` says whether σ'
-/// of every node of lane `l`'s skip network is at least the chain's.
+/// `input` the index of the input parameter, `nonnegative[l]` says whether every weight of
+/// lane `l` is at least 0 (the short circuits' fixed ones too), and
+/// `sigma_prime_dominates[l]` whether σ' of every node of its skip network is at least the
+/// chain's.
 #[inline(always)]
 pub fn conditions(
     ctx: &Context,
     input: Option<usize>,
     values: &[Lanes],
+    nonnegative: [bool; LANES],
     sigma_prime_dominates: [bool; LANES],
 ) -> [[bool; LANES]; 4] {
-    let nonneg_all = all_at_least_zero(ctx.wc_nonnegative, &ctx.weights, values);
     let nonneg_path = all_at_least_zero(ctx.wc_nonnegative, &ctx.path_weights, values);
     let dominates = each_lane(|l| nonneg_path[l] && sigma_prime_dominates[l]);
     let bounded = match ctx.bound {
@@ -143,7 +142,7 @@ pub fn conditions(
         }
         None => [false; LANES],
     };
-    [[true; LANES], nonneg_all, dominates, bounded]
+    [[true; LANES], nonnegative, dominates, bounded]
 }
 
 /// Per lane: `start`, and every parameter of `params` at least 0. A function rather than a
