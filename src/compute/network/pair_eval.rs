@@ -102,6 +102,9 @@ struct Flat {
     input_param: Option<usize>,
     /// The input parameter, if the reverse pass accumulates its gradient.
     input_grad: Option<usize>,
+    /// The parameters whose gradients the reverse pass accumulates (the others' entries are
+    /// never written, so they stay 0).
+    grads: Vec<usize>,
     steps: Vec<Step>,
     ops: Vec<Op>,
 }
@@ -209,6 +212,7 @@ impl Flat {
             output: net.output,
             input_param: net.input_param(),
             input_grad: net.input_param().filter(|&x| wanted[x]),
+            grads: (0..wanted.len()).filter(|&p| wanted[p]).collect(),
             steps,
             ops,
         }
@@ -257,7 +261,9 @@ impl Flat {
     #[inline(always)]
     fn reverse(&self, values: &[Lanes], ev: &mut LaneEvaluation, gh: &mut [Lanes]) {
         gh.fill([0.0; LANES]);
-        ev.grads.fill([0.0; LANES]);
+        for &p in &self.grads {
+            ev.grads[p] = [0.0; LANES];
+        }
         gh[self.output] = [1.0; LANES];
         for st in self.steps.iter().rev() {
             let k = st.node;
