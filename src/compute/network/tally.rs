@@ -228,6 +228,10 @@ impl LaneCounts {
     #[inline(always)]
     pub fn count(&mut self, held: &[[bool; LANES]; 4], c: &Comparisons) {
         for (k, ok) in held.iter().enumerate() {
+            // A condition no lane holds counts nothing (often so for the narrower ones).
+            if !ok.iter().any(|&ok| ok) {
+                continue;
+            }
             for (l, &ok) in ok.iter().enumerate() {
                 let counted = ok & c.resolved[l];
                 self.unresolved[k][l] += u64::from(ok & !c.resolved[l]);
