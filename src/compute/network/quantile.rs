@@ -59,7 +59,6 @@ pub fn quantiles<'a, const N: usize>(
         }
     }
     // After the pass, `start[b]` is where group `b` ends.
-    let group = |b: usize| begins[b]..start[b];
     let ranks = ps.map(|p| index(len, p));
     let mut out = [f64::NAN; N];
     let mut i = 0;
@@ -67,7 +66,7 @@ pub fn quantiles<'a, const N: usize>(
         // The wanted entries in the same group, selected together.
         let b = bucket_of_rank(&start, ranks[i]);
         let same = ranks[i..].iter().take_while(|&&r| r < start[b]).count();
-        let range = group(b);
+        let range = begins[b]..start[b];
         let mut within: Vec<usize> = ranks[i..i + same].iter().map(|r| r - range.start).collect();
         within.dedup();
         let keys = &mut keys[range.clone()];

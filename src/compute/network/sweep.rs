@@ -424,6 +424,8 @@ impl Workspace {
 /// with their samples' unit coordinates.
 struct Lowest {
     keep: usize,
+    /// Coordinates per sample.
+    d: usize,
     /// The kept ratios in order, each with the slot of its sample's coordinates.
     kept: Vec<(f64, usize)>,
     /// Slot `s`'s coordinates are `coords[s·d..(s + 1)·d]` (`d` coordinates per sample);
@@ -439,6 +441,7 @@ impl Lowest {
     fn new(keep: usize, d: usize) -> Lowest {
         Lowest {
             keep,
+            d,
             kept: Vec::with_capacity(keep),
             coords: vec![0.0; keep * d],
             bar: if keep == 0 {
@@ -479,7 +482,8 @@ impl Lowest {
         } else {
             self.kept.len()
         };
-        let d = unit.len();
+        let d = self.d;
+        debug_assert_eq!(unit.len(), d);
         for (c, u) in self.coords[slot * d..(slot + 1) * d].iter_mut().zip(unit) {
             *c = u[l];
         }
@@ -499,7 +503,7 @@ impl Lowest {
 
     /// The kept samples in order: each ratio with its sample's coordinates.
     fn kept(&self) -> impl Iterator<Item = (f64, &[f64])> {
-        let d = self.coords.len() / self.keep.max(1);
+        let d = self.d;
         self.kept
             .iter()
             .map(move |&(r, s)| (r, &self.coords[s * d..(s + 1) * d]))
