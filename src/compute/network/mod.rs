@@ -10,6 +10,7 @@ pub mod exp;
 pub mod model;
 pub mod pair_eval;
 pub mod paths;
+pub mod proposal;
 pub mod prose;
 pub mod quantile;
 pub mod result;

@@ -4,6 +4,8 @@
 use super::exp::{self, Exp4, Libm};
 use super::model::{Network, Role};
 use super::pair_eval::{LANES, Lanes, PairEvaluator, each_lane, lane_bits, set_lanes};
+use super::proposal;
+use super::proposal::{Propose, Streams, select};
 use super::quantile;
 use super::tally::{Comparisons, Context, LaneCounts, Offer, TAME, Tally, conditions};
 use super::validate::Pair;
@@ -640,9 +642,8 @@ fn step_sizes(s: &Settings) -> Vec<f64> {
 }
 
 /// A generator read ahead in blocks of words, so that a loop reads its words without a call
-/// per word, and a step whose consumption depends on the words drawn without a branch per
-/// word. Each generator belongs to one chunk of the sweep or one walk of the search, so words
-/// read ahead and never used change nothing.
+/// per word. Each generator belongs to one chunk of the sweep, so words read ahead and never
+/// used change nothing (the search's walks read theirs from [`Streams`]).
 struct Words {
     rng: ChaCha8,
     /// The words read ahead are `buf[at..end]`; the buffer only grows, so that a refill
@@ -713,75 +714,7 @@ impl Words {
 /// the top 53 bits of the 64-bit word they form, times 2⁻⁵³.
 #[inline(always)]
 fn unit_float(lo: u32, hi: u32) -> f64 {
-    unit_float_of((u64::from(hi) << 32) | u64::from(lo))
-}
-
-/// [`unit_float`] of the 64-bit word `bits`: `(bits >> 11) · 2⁻⁵³`, built from bit operations
-/// and two exact additions, so that lanes of it are vector operations (AVX2 has no vector
-/// conversion from 64-bit integers). With `n = bits >> 11`: `1 + (n >> 1)·2⁻⁵²` is a float in
-/// [1, 2) made from its bits; less 1 it is exactly `(n >> 1)·2⁻⁵²`, and adding the last bit
-/// of `n` as 0 or 2⁻⁵³ is exact too (the sum is a multiple of 2⁻⁵³ below 1).
-#[inline(always)]
-fn unit_float_of(bits: u64) -> f64 {
-    const ONE: u64 = 0x3ff0_0000_0000_0000;
-    const HALF_ULP: u64 = 0x3ca0_0000_0000_0000; // 2⁻⁵³
-    let n = bits >> 11;
-    let high = f64::from_bits(ONE | (n >> 1)) - 1.0;
-    high + f64::from_bits((n & 1).wrapping_neg() & HALF_ULP)
-}
-
-/// Every lane's proposed step from `u` into `v` (both by parameter index), lane `l` drawing
-/// from `words[l]`: each coordinate moves with probability 1/2 (so that single
-/// pre-activations can be tuned) by up to `step`, clamped to `[0, 1]`. The words are used as
-/// `rng.random::<bool>()` and, for a coordinate that moves, `rng.random::<f64>()` would use
-/// them: a bool is the sign bit of one word, a float the top 53 bits of the next two (low
-/// word first) times 2⁻⁵³. Where a lane reads next depends on the word it just read, so the
-/// reads are scalar, lane by lane within each coordinate (the lanes' chains of reads
-/// overlap), and the arithmetic of all lanes follows at once.
-#[inline(always)]
-fn propose(words: &mut [Words; LANES], u: &[Lanes], v: &mut [Lanes], step: f64) {
-    for words in words.iter_mut() {
-        words.fill(3 * u.len());
-    }
-    let w: [&[u32]; LANES] = each_lane(|l| words[l].read_ahead());
-    let mut p = [0_usize; LANES];
-    for (v, u) in v.iter_mut().zip(u) {
-        // Each lane's three words at its place in its stream, read whether or not the
-        // coordinate moves: the mask of a move, and the 64 bits of its float.
-        let mut moves = [0_u64; LANES];
-        let mut bits = [0_u64; LANES];
-        for l in 0..LANES {
-            let at = p[l];
-            debug_assert!(at + 3 <= w[l].len());
-            // SAFETY: before this coordinate lane `l` read at most three words per
-            // coordinate, so `at + 3 ≤ 3·u.len()`, and `fill` read at least that many ahead.
-            let [first, low, high] = unsafe {
-                [
-                    *w[l].get_unchecked(at),
-                    *w[l].get_unchecked(at + 1),
-                    *w[l].get_unchecked(at + 2),
-                ]
-            };
-            let moved = (first >> 31) as usize;
-            moves[l] = (moved as u64).wrapping_neg();
-            bits[l] = (u64::from(high) << 32) | u64::from(low);
-            p[l] = at + 1 + 2 * moved;
-        }
-        let moved: Lanes =
-            each_lane(|l| (u[l] + step * (2.0 * unit_float_of(bits[l]) - 1.0)).clamp(0.0, 1.0));
-        // A selection by mask: which of the two it is varies at random, so a branch would be
-        // mispredicted half the time.
-        *v = each_lane(|l| select(moved[l], u[l], moves[l]));
-    }
-    for (words, p) in words.iter_mut().zip(p) {
-        words.consume(p);
-    }
-}
-
-/// `new` where the mask `m` is all ones, `old` where it is zero: a selection without a branch.
-#[inline(always)]
-fn select(new: f64, old: f64, m: u64) -> f64 {
-    f64::from_bits((new.to_bits() & m) | (old.to_bits() & !m))
+    proposal::unit_float_of((u64::from(hi) << 32) | u64::from(lo))
 }
 
 /// One random walk of the search: the compared parameter whose ratio it lowers, its start in
@@ -814,10 +747,14 @@ fn search_avx2(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec<(usize, 
 
 /// [`search`] with the exponential `E`.
 #[inline(always)]
-fn search_with<E: Exp4>(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec<(usize, Tally)> {
+fn search_with<E: Exp4 + Propose>(
+    job: &BoxRun,
+    walks: &[Walk],
+    step_sizes: &[f64],
+) -> Vec<(usize, Tally)> {
     // Spare lanes repeat the last walk; their results are left out.
     let walk = |l: usize| &walks[l.min(walks.len() - 1)];
-    let mut words: [Words; LANES] = std::array::from_fn(|l| Words::new(walk(l).seed));
+    let mut streams = Streams::new(std::array::from_fn(|l| walk(l).seed), walks[0].start.len());
     let mut tallies: [Tally; LANES] = std::array::from_fn(|_| Tally::default());
     // The walks' current points and proposed steps, by parameter index, one per lane.
     let mut u: Vec<Lanes> = (0..walks[0].start.len())
@@ -842,7 +779,7 @@ fn search_with<E: Exp4>(job: &BoxRun, walks: &[Walk], step_sizes: &[f64]) -> Vec
     ws.evaluate::<E>(&u);
     let mut best = record_walks(&ws, job, &by_context, params, &mut counts, &mut tallies);
     for &step in step_sizes {
-        propose(&mut words, &u, &mut v, step);
+        E::propose(&mut streams, &u, &mut v, step);
         ws.evaluate::<E>(&v);
         let ratios = record_walks(&ws, job, &by_context, params, &mut counts, &mut tallies);
         // A walk moves when its ratio did not rise. Which walks move varies at random, so
@@ -906,20 +843,8 @@ fn record_walks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::{Rng, RngCore};
+    use rand::Rng;
     use rand_chacha::ChaCha8Rng;
-
-    /// The proposal drawn with the generator's own `random` calls, coordinate by coordinate.
-    fn propose_with_rng(rng: &mut ChaCha8Rng, u: &[Lanes], v: &mut [Lanes], l: usize, step: f64) {
-        for (v, u) in v.iter_mut().zip(u) {
-            let x = u[l];
-            v[l] = if rng.random::<bool>() {
-                (x + step * (2.0 * rng.random::<f64>() - 1.0)).clamp(0.0, 1.0)
-            } else {
-                x
-            };
-        }
-    }
 
     #[test]
     fn the_lowest_are_the_first_of_the_stably_sorted_finite_ratios() {
@@ -1013,36 +938,6 @@ mod tests {
                 words.consume(2 * n);
                 let want: Vec<u64> = (0..n).map(|_| rng.random::<f64>().to_bits()).collect();
                 assert_eq!(got, want, "seed {seed}");
-            }
-        }
-    }
-
-    #[test]
-    fn proposals_read_the_stream_as_the_random_calls_do() {
-        for seed in [0, 1, 2026, u64::MAX] {
-            let lane_seed = |l: usize| seed.wrapping_add(7_919 * l as u64);
-            let mut rngs: [ChaCha8Rng; LANES] =
-                std::array::from_fn(|l| ChaCha8Rng::seed_from_u64(lane_seed(l)));
-            let mut words: [Words; LANES] = std::array::from_fn(|l| Words::new(lane_seed(l)));
-            let mut points = ChaCha8Rng::seed_from_u64(!seed);
-            // Dimensions that make steps straddle the read-ahead block, and the generator's
-            // own buffer, at every offset (each lane consumes its stream at its own pace).
-            for (k, d) in (0..3_000).map(|k| (k, 1 + k % 13)) {
-                let u: Vec<Lanes> = (0..d)
-                    .map(|_| std::array::from_fn(|_| points.random::<f64>()))
-                    .collect();
-                let step = [0.2, 1e-4, 1.0][k % 3];
-                let (mut want, mut got) = (u.clone(), u.clone());
-                for (l, rng) in rngs.iter_mut().enumerate() {
-                    propose_with_rng(rng, &u, &mut want, l, step);
-                }
-                propose(&mut words, &u, &mut got, step);
-                let bits = |v: &[Lanes]| v.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
-                assert_eq!(bits(&got), bits(&want), "seed {seed}, step {k}");
-            }
-            // Every lane is at the same place in its stream afterwards.
-            for (words, rng) in words.iter_mut().zip(&mut rngs) {
-                assert_eq!(words.ahead(1)[0], rng.next_u32(), "seed {seed}");
             }
         }
     }
