@@ -22,11 +22,21 @@ function contrast(a, b) {
     return (hi + 0.05) / (lo + 0.05);
 }
 
-/** Chromium commits a page's localStorage to its storage service asynchronously; a reload
- *  issued at once can, on a loaded machine, read the store before the write lands. A reader
- *  never reloads within milliseconds, so give the commit a moment before reloading. */
-async function settleStorage(page) {
-    await page.waitForTimeout(500);
+/** Reload `page` until the reloaded page's storage holds `key` = `value`, for at most 10 s;
+ *  whether it did. Chromium commits a page's localStorage to its storage service
+ *  asynchronously, so on a loaded machine a reload soon after the write can read the store
+ *  before the write lands: that is the browser's timing, not the page's, and a reader never
+ *  reloads within milliseconds. What the page makes of a stored value is checked after. */
+async function reloadWithStored(page, key, value) {
+    const deadline = Date.now() + 10000;
+    do {
+        await page.waitForTimeout(300);
+        await page.reload({ waitUntil: "load" });
+        if (await page.evaluate(([k, v]) => localStorage.getItem(k) === v, [key, value])) {
+            return true;
+        }
+    } while (Date.now() < deadline);
+    return false;
 }
 
 async function darkTheme({ open, checkPage, fullShot, shotPath, feature }) {
@@ -62,14 +72,14 @@ async function darkTheme({ open, checkPage, fullShot, shotPath, feature }) {
         const other = state.expected === "dark" ? "light" : "dark";
         await page.click("#theme-toggle");
         // On a busy machine the click's handler can run late: wait until it has stored the
-        // choice (or give up after 10 s and let the check below report it), then let the
-        // storage reach the browser before the reload.
+        // choice (or give up after 10 s and let the check below report it), then reload
+        // until the stored choice reaches the reloaded page.
         await page
             .waitForFunction((t) => localStorage.getItem("gradbook-theme") === t, other, { timeout: 10000 })
             .catch(() => {});
-        await settleStorage(page);
-        await page.reload({ waitUntil: "load" });
-        const after = await page.evaluate(() => document.documentElement.className);
+        const after = (await reloadWithStored(page, "gradbook-theme", other))
+            ? await page.evaluate(() => document.documentElement.className)
+            : "(the choice was never stored)";
         if (!after.split(" ").includes(other)) {
             problems.push(`the theme chosen with the toggle (${other}) was not remembered: "${after}"`);
         }
@@ -123,9 +133,9 @@ async function sidebarRemembered({ open, feature }) {
         await page
             .waitForFunction(() => localStorage.getItem("gradbook-sidebar") === "hidden", null, { timeout: 10000 })
             .catch(() => {});
-        await settleStorage(page);
-        await page.reload({ waitUntil: "load" });
-        if (!(await hidden())) {
+        if (!(await reloadWithStored(page, "gradbook-sidebar", "hidden"))) {
+            problems.push("closing the sidebar was never stored");
+        } else if (!(await hidden())) {
             problems.push("closing the sidebar was not remembered");
         }
         const active = await page.$("#sidebar a.active");
