@@ -96,6 +96,8 @@ fn step_with(
     step: f64,
     mut read: impl FnMut(&[u32], &mut [usize; LANES]) -> ([u64; LANES], [u64; LANES]),
 ) {
+    // `fill` reads a step of the size the streams were made for; the gathers rely on it.
+    assert!(3 * u.len() <= streams.most);
     streams.fill();
     let mut at = streams.at;
     for (v, u) in v.iter_mut().zip(u) {
