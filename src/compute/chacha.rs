@@ -73,6 +73,28 @@ impl ChaCha8 {
             out.iter_mut().for_each(|w| *w = self.0.next_u32());
         }
     }
+
+    /// Read ahead into `buf`, whose unread words are `buf[at..end]`: move them to
+    /// `buf[front..]`, then append [`REFILL`] words at a time until at least `n` are unread.
+    /// The new `(at, end)`; `buf` must hold `front + n − 1 + REFILL` words.
+    pub fn read_ahead(
+        &mut self,
+        buf: &mut [u32],
+        front: usize,
+        (at, end): (usize, usize),
+        n: usize,
+    ) -> (usize, usize) {
+        buf.copy_within(at..end, front);
+        let mut end = front + end - at;
+        while end - front < n {
+            let fresh = (&mut buf[end..end + REFILL])
+                .try_into()
+                .expect("REFILL words");
+            self.next_words(fresh);
+            end += REFILL;
+        }
+        (front, end)
+    }
 }
 
 impl RngCore for ChaCha8 {

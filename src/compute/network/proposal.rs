@@ -53,17 +53,9 @@ impl Streams {
     /// there are a step's worth.
     #[inline(never)]
     fn refill(&mut self, l: usize) {
-        let front = l * self.stride;
-        self.buf.copy_within(self.at[l]..self.end[l], front);
-        self.end[l] = front + self.end[l] - self.at[l];
-        self.at[l] = front;
-        while self.end[l] - front < self.most {
-            let fresh = (&mut self.buf[self.end[l]..self.end[l] + REFILL])
-                .try_into()
-                .expect("REFILL words");
-            self.rngs[l].next_words(fresh);
-            self.end[l] += REFILL;
-        }
+        let unread = (self.at[l], self.end[l]);
+        (self.at[l], self.end[l]) =
+            self.rngs[l].read_ahead(&mut self.buf, l * self.stride, unread, self.most);
     }
 
     /// The next word of lane `l`'s stream, without using it.
@@ -181,9 +173,9 @@ impl Propose for Avx2Fma {
     }
 }
 
-/// What `rng.random::<f64>()` makes of the 64-bit word `bits`: `(bits >> 11) · 2⁻⁵³`, built from bit operations
-/// and two exact additions, so that lanes of it are vector operations (AVX2 has no vector
-/// conversion from 64-bit integers). With `n = bits >> 11`: `1 + (n >> 1)·2⁻⁵²` is a float in
+/// What `rng.random::<f64>()` makes of the 64-bit word `bits`: `(bits >> 11) · 2⁻⁵³`, built
+/// from bit operations and two exact additions, so that lanes of it are vector operations
+/// (AVX2 has no vector conversion from 64-bit integers). With `n = bits >> 11`: `1 + (n >> 1)·2⁻⁵²` is a float in
 /// [1, 2) made from its bits; less 1 it is exactly `(n >> 1)·2⁻⁵²`, and adding the last bit
 /// of `n` as 0 or 2⁻⁵³ is exact too (the sum is a multiple of 2⁻⁵³ below 1).
 #[inline(always)]

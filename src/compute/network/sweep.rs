@@ -668,40 +668,23 @@ impl Words {
     /// [`Words::consume`].
     #[inline(always)]
     fn ahead(&mut self, n: usize) -> &[u32] {
-        self.fill(n);
-        self.read_ahead()
-    }
-
-    /// Make sure at least `n` words are read ahead (the check inlined, the refill not).
-    #[inline(always)]
-    fn fill(&mut self, n: usize) {
         if self.end - self.at < n {
             self.refill(n);
         }
+        &self.buf[self.at..self.end]
     }
 
     /// Move the words read ahead to the front of the buffer and read blocks until there are
     /// at least `n`.
     #[inline(never)]
     fn refill(&mut self, n: usize) {
-        self.buf.copy_within(self.at..self.end, 0);
-        self.end -= self.at;
-        self.at = 0;
-        while self.end < n {
-            let fill = self.end..self.end + REFILL;
-            if self.buf.len() < fill.end {
-                self.buf.resize(fill.end, 0);
-            }
-            self.end = fill.end;
-            let fresh = (&mut self.buf[fill]).try_into().expect("REFILL words");
-            self.rng.next_words(fresh);
+        let room = n.max(1) - 1 + REFILL;
+        if self.buf.len() < room {
+            self.buf.resize(room, 0);
         }
-    }
-
-    /// The words read ahead.
-    #[inline(always)]
-    fn read_ahead(&self) -> &[u32] {
-        &self.buf[self.at..self.end]
+        (self.at, self.end) = self
+            .rng
+            .read_ahead(&mut self.buf, 0, (self.at, self.end), n);
     }
 
     /// Mark `n` words as used.
