@@ -8,7 +8,8 @@
 //! rand_core's own [`BlockRng`] to hand out the words. Only block generation is new: 16
 //! blocks per refill, one vector register per state word (16 blocks to an AVX-512 register,
 //! 8 to an AVX2 one). Machines with neither take their blocks from `rand_chacha` itself, so
-//! the stream is the same there by construction.
+//! the stream is the same there by construction. [`unit_float`] is `rand`'s float of a word,
+//! made of operations that vectorise.
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::block::{BlockRng, BlockRngCore};
@@ -133,6 +134,21 @@ impl SeedableRng for ChaCha8 {
             blocks,
         }))
     }
+}
+
+/// What `rng.random::<f64>()` makes of the 64-bit word `bits`: `(bits >> 11) · 2⁻⁵³`, built
+/// from bit operations and two exact additions, so that lanes of it are vector operations
+/// (AVX2 has no vector conversion from 64-bit integers). With `n = bits >> 11`:
+/// `1 + (n >> 1)·2⁻⁵²` is a float in [1, 2) made from its bits; less 1 it is exactly
+/// `(n >> 1)·2⁻⁵²`, and adding the last bit of `n` as 0 or 2⁻⁵³ is exact too (the sum is a
+/// multiple of 2⁻⁵³ below 1).
+#[inline(always)]
+pub fn unit_float(bits: u64) -> f64 {
+    const ONE: u64 = 0x3ff0_0000_0000_0000;
+    const HALF_ULP: u64 = 0x3ca0_0000_0000_0000; // 2⁻⁵³
+    let n = bits >> 11;
+    let high = f64::from_bits(ONE | (n >> 1)) - 1.0;
+    high + f64::from_bits((n & 1).wrapping_neg() & HALF_ULP)
 }
 
 /// A way of making ChaCha8 blocks; each gives the same words.

@@ -51,6 +51,12 @@ pub fn set_lanes(mut bits: u32) -> impl Iterator<Item = usize> {
     })
 }
 
+/// `new` where the mask `m` is all ones, `old` where it is zero: a selection without a branch.
+#[inline(always)]
+pub fn select(new: f64, old: f64, m: u64) -> f64 {
+    f64::from_bits((new.to_bits() & m) | (old.to_bits() & !m))
+}
+
 #[inline(always)]
 fn add(a: Lanes, b: Lanes) -> Lanes {
     each_lane(|l| a[l] + b[l])

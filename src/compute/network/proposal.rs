@@ -5,8 +5,8 @@
 #[cfg(target_arch = "x86_64")]
 use super::exp::Avx2Fma;
 use super::exp::Libm;
-use super::pair_eval::{LANES, Lanes, each_lane};
-use crate::compute::chacha::{ChaCha8, REFILL};
+use super::pair_eval::{LANES, Lanes, each_lane, select};
+use crate::compute::chacha::{ChaCha8, REFILL, unit_float};
 use rand::SeedableRng;
 
 /// The streams of [`LANES`] walks, read ahead in blocks: lane `l`'s words are
@@ -95,7 +95,7 @@ fn step_with(
     for (v, u) in v.iter_mut().zip(u) {
         let (moves, bits) = read(&streams.buf, &mut at);
         let moved: Lanes =
-            each_lane(|l| (u[l] + step * (2.0 * unit_float_of(bits[l]) - 1.0)).clamp(0.0, 1.0));
+            each_lane(|l| (u[l] + step * (2.0 * unit_float(bits[l]) - 1.0)).clamp(0.0, 1.0));
         // A selection by mask: which of the two it is varies at random, so a branch would be
         // mispredicted half the time.
         *v = each_lane(|l| select(moved[l], u[l], moves[l]));
@@ -171,26 +171,6 @@ impl Propose for Avx2Fma {
             (moves, bits)
         });
     }
-}
-
-/// What `rng.random::<f64>()` makes of the 64-bit word `bits`: `(bits >> 11) · 2⁻⁵³`, built
-/// from bit operations and two exact additions, so that lanes of it are vector operations
-/// (AVX2 has no vector conversion from 64-bit integers). With `n = bits >> 11`: `1 + (n >> 1)·2⁻⁵²` is a float in
-/// [1, 2) made from its bits; less 1 it is exactly `(n >> 1)·2⁻⁵²`, and adding the last bit
-/// of `n` as 0 or 2⁻⁵³ is exact too (the sum is a multiple of 2⁻⁵³ below 1).
-#[inline(always)]
-pub fn unit_float_of(bits: u64) -> f64 {
-    const ONE: u64 = 0x3ff0_0000_0000_0000;
-    const HALF_ULP: u64 = 0x3ca0_0000_0000_0000; // 2⁻⁵³
-    let n = bits >> 11;
-    let high = f64::from_bits(ONE | (n >> 1)) - 1.0;
-    high + f64::from_bits((n & 1).wrapping_neg() & HALF_ULP)
-}
-
-/// `new` where the mask `m` is all ones, `old` where it is zero: a selection without a branch.
-#[inline(always)]
-pub fn select(new: f64, old: f64, m: u64) -> f64 {
-    f64::from_bits((new.to_bits() & m) | (old.to_bits() & !m))
 }
 
 #[cfg(test)]

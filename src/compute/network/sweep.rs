@@ -3,13 +3,12 @@
 
 use super::exp::{self, Exp4, Libm};
 use super::model::{Network, Role};
-use super::pair_eval::{LANES, Lanes, PairEvaluator, each_lane, lane_bits, set_lanes};
-use super::proposal;
-use super::proposal::{Propose, Streams, select};
+use super::pair_eval::{LANES, Lanes, PairEvaluator, each_lane, lane_bits, select, set_lanes};
+use super::proposal::{Propose, Streams};
 use super::quantile;
 use super::tally::{Comparisons, Context, LaneCounts, Offer, TAME, Tally, conditions};
 use super::validate::Pair;
-use crate::compute::chacha::{ChaCha8, REFILL};
+use crate::compute::chacha::{self, ChaCha8, REFILL};
 use rand::SeedableRng;
 use rayon::prelude::*;
 
@@ -697,7 +696,7 @@ impl Words {
 /// the top 53 bits of the 64-bit word they form, times 2⁻⁵³.
 #[inline(always)]
 fn unit_float(lo: u32, hi: u32) -> f64 {
-    proposal::unit_float_of((u64::from(hi) << 32) | u64::from(lo))
+    chacha::unit_float((u64::from(hi) << 32) | u64::from(lo))
 }
 
 /// One random walk of the search: the compared parameter whose ratio it lowers, its start in
