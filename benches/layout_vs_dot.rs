@@ -10,8 +10,9 @@
 //! of ours repeats the drawing for at least 50 ms and counts the time per drawing.
 //!
 //! Run by hand: `cargo bench --bench layout_vs_dot` (needs Graphviz: `scripts/test-deps.sh`).
-//! `LAYOUT_BENCH_DOT_TIMEOUT=<seconds>` bounds each dot run (default 60); a dot run past it
-//! prints `—`. `LAYOUT_BENCH_ONLY=<substring>` runs only the matching graphs.
+//! `LAYOUT_BENCH_DOT_TIMEOUT=<seconds>` bounds each dot run (default 120: dot takes about a
+//! minute on deep 300); a dot run past it prints `—`. dot runs once on graphs of 250 nodes or
+//! more. `LAYOUT_BENCH_ONLY=<substring>` runs only the matching graphs.
 
 #[path = "../tests/layout_measure/mod.rs"]
 mod layout_measure;
@@ -66,7 +67,7 @@ fn main() {
     let timeout: u64 = std::env::var("LAYOUT_BENCH_DOT_TIMEOUT")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(60);
+        .unwrap_or(120);
     let only = std::env::var("LAYOUT_BENCH_ONLY").unwrap_or_default();
     let mut cases: Vec<Case> = layout_measure::book();
     for n in [100, 300, 1000, 10_000] {
@@ -120,7 +121,7 @@ fn main() {
         let input = dir.path().join("graph.dot");
         std::fs::write(&input, gradbook::figure::diagram::sized_dot(&case.diagram))
             .expect("writing the dot input");
-        let dot_runs = if nodes >= 1000 { 1 } else { runs };
+        let dot_runs = if nodes >= 250 { 1 } else { runs };
         let dot_times: Option<Vec<Duration>> =
             (0..dot_runs).map(|_| dot_cpu(&input, timeout)).collect();
         let dot_svg = dot_times

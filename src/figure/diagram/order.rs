@@ -23,7 +23,7 @@ const SWAP_ITEMS: usize = 20_000;
 const SWAP_ROUNDS: (usize, usize) = (8, 2);
 /// Pairs of items in one row (squared row lengths, summed) the rounds of sifting of one start
 /// may pass in all: rounds = this / pairs, at most [`SIFT_ROUNDS`].
-const SIFT_WORK: usize = 2_000_000;
+const SIFT_WORK: usize = 4_000_000;
 /// Most rounds of sifting and swaps after the sweeps.
 const SIFT_ROUNDS: usize = 8;
 
