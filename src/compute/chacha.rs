@@ -75,9 +75,15 @@ impl ChaCha8 {
         }
     }
 
+    /// The words [`ChaCha8::read_ahead`] may fill after `front` to have `n` unread: fewer than
+    /// `n` kept, then whole refills of [`REFILL`].
+    pub const fn room(n: usize) -> usize {
+        if n == 0 { REFILL } else { n - 1 + REFILL }
+    }
+
     /// Read ahead into `buf`, whose unread words are `buf[at..end]`: move them to
     /// `buf[front..]`, then append [`REFILL`] words at a time until at least `n` are unread.
-    /// The new `(at, end)`; `buf` must hold `front + n − 1 + REFILL` words.
+    /// The new `(at, end)`; `buf` must hold `front + ChaCha8::room(n)` words.
     pub fn read_ahead(
         &mut self,
         buf: &mut [u32],

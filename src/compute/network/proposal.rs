@@ -6,7 +6,7 @@
 use super::exp::Avx2Fma;
 use super::exp::Libm;
 use super::pair_eval::{LANES, Lanes, each_lane, select};
-use crate::compute::chacha::{ChaCha8, REFILL, unit_float};
+use crate::compute::chacha::{ChaCha8, unit_float};
 use rand::SeedableRng;
 
 /// The streams of [`LANES`] walks, read ahead in blocks: lane `l`'s words are
@@ -26,9 +26,8 @@ impl Streams {
     /// The streams of `ChaCha8::seed_from_u64(seeds[l])`, for steps of `d` coordinates.
     pub fn new(seeds: [u64; LANES], d: usize) -> Streams {
         let most = 3 * d;
-        // A refill keeps fewer than `most` words and adds blocks of `REFILL` until there
-        // are at least `most`.
-        let stride = most.max(1) - 1 + REFILL;
+        // Each lane's stretch holds what a refill up to `most` words may fill.
+        let stride = ChaCha8::room(most);
         Streams {
             rngs: seeds.map(ChaCha8::seed_from_u64),
             buf: vec![0; LANES * stride],

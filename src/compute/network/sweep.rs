@@ -8,7 +8,7 @@ use super::proposal::{Propose, Streams};
 use super::quantile;
 use super::tally::{Comparisons, Context, LaneCounts, Offer, TAME, Tally, conditions};
 use super::validate::Pair;
-use crate::compute::chacha::{self, ChaCha8, REFILL};
+use crate::compute::chacha::{self, ChaCha8};
 use rand::SeedableRng;
 use rayon::prelude::*;
 
@@ -677,7 +677,7 @@ impl Words {
     /// at least `n`.
     #[inline(never)]
     fn refill(&mut self, n: usize) {
-        let room = n.max(1) - 1 + REFILL;
+        let room = ChaCha8::room(n);
         if self.buf.len() < room {
             self.buf.resize(room, 0);
         }
