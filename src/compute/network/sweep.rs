@@ -561,7 +561,7 @@ fn chunk_with<E: Exp4>(
         // converted in stream order (vector operations), then placed by lane.
         let w = words.ahead(2 * d * m);
         for (f, pair) in floats.iter_mut().zip(w[..2 * d * m].chunks_exact(2)) {
-            *f = unit_float(pair[0], pair[1]);
+            *f = float_of_words(pair[0], pair[1]);
         }
         words.consume(2 * d * m);
         for (l, lane) in floats[..d * m].chunks_exact(d).enumerate() {
@@ -695,7 +695,7 @@ impl Words {
 /// What `rng.random::<f64>()` makes of the two words `lo`, `hi` it reads (in that order):
 /// the top 53 bits of the 64-bit word they form, times 2⁻⁵³.
 #[inline(always)]
-fn unit_float(lo: u32, hi: u32) -> f64 {
+fn float_of_words(lo: u32, hi: u32) -> f64 {
     chacha::unit_float((u64::from(hi) << 32) | u64::from(lo))
 }
 
@@ -901,7 +901,7 @@ mod tests {
         words.extend((11..64).flat_map(|b| [1_u64 << b, (1_u64 << b) - 1, !(1_u64 << b)]));
         for bits in words {
             let want = (bits >> 11) as f64 * (1.0 / (1_u64 << 53) as f64);
-            let got = unit_float(bits as u32, (bits >> 32) as u32);
+            let got = float_of_words(bits as u32, (bits >> 32) as u32);
             assert_eq!(got.to_bits(), want.to_bits(), "{bits:#x}");
         }
     }
@@ -915,7 +915,7 @@ mod tests {
             for n in (0..2_000).map(|k| k % 37) {
                 let w = words.ahead(2 * n);
                 let got: Vec<u64> = (0..n)
-                    .map(|k| unit_float(w[2 * k], w[2 * k + 1]).to_bits())
+                    .map(|k| float_of_words(w[2 * k], w[2 * k + 1]).to_bits())
                     .collect();
                 words.consume(2 * n);
                 let want: Vec<u64> = (0..n).map(|_| rng.random::<f64>().to_bits()).collect();
