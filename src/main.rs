@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     // Chapters render on the pool's threads rather than on a thread each. (Building the
     // global pool fails only if it exists already; then chapters get a thread each.)
     let _ = gradbook::site::chapter::deep_stack_pool().build_global();
-    gradbook::site::markdown::silence_converter_panics();
+    gradbook::site::markdown::silence_caught_panics();
     match gradbook::cmd::run(cli) {
         Ok(code) => code,
         Err(err) => {

@@ -368,8 +368,7 @@ fn run_tera(
         }
         None => Vec::new(),
     };
-    let markdown_source = tera
-        .render(&name, &context)
+    let markdown_source = templates::render_caught(&tera, &name, &context)
         .map_err(|e| {
             let position = budget.current().and_then(|p| positions.get(p)).cloned();
             match position {
@@ -788,6 +787,56 @@ mod tests {
         .unwrap_err();
         assert_eq!((d.line, d.column), (8, 1), "{d}");
         assert!(d.message.contains("stop here"), "{d}");
+    }
+
+    /// The shapes Tera 1.20 panics on (fuzz findings) are refused, and arithmetic with no
+    /// number as its result is an error, each at its tag: (source, line, column, message).
+    #[test]
+    fn arithmetic_tera_cannot_do_is_an_error_at_its_tag() {
+        let huge = format!("1{}.5", "0".repeat(320));
+        let cases = [
+            (
+                "{% macro m() %}1{% endmacro m %}\nA {{ 2 * self::m() }}\n".to_string(),
+                2,
+                10,
+                "`self::m()` is a macro call",
+            ),
+            (
+                "{% macro m() %}1{% endmacro m %}\n{% if self::m() >= 1 %}y{% endif %}\n".into(),
+                2,
+                7,
+                "`self::m()` is a macro call",
+            ),
+            (
+                format!("x\n{{{{ 1 + {huge} }}}}\n"),
+                2,
+                8,
+                "this number is too large",
+            ),
+            (
+                "{% set x = \"1e308\" | float %}\n\n{{ x - 1 + x }}\n".into(),
+                3,
+                1,
+                "a sum or difference beyond ±1.8×10³⁰⁸",
+            ),
+            ("x\n{{ 1 / 0 }}\n".into(), 2, 1, "no number as its result"),
+            (
+                "{% set big = \"1e308\" | float %}\n{% set r = big * 10 %}\n".into(),
+                2,
+                1,
+                "no number as its result",
+            ),
+        ];
+        for (source, line, column, message) in cases {
+            let d = render(&chapter(&source), &inputs()).unwrap_err();
+            assert_eq!((d.line, d.column), (line, column), "{source}: {d}");
+            assert!(d.message.contains(message), "{source}: {d}");
+            assert!(!d.message.contains(templates::TERA_FAILED), "{d}");
+        }
+        // What Tera can do still works: a macro's output made a number, finite arithmetic.
+        let ok = "{% macro m() %}4{% endmacro m %}{{ self::m() | int + 1 }} {{ 7 / 2 }} {{ 2.5 * 4 }} {% set q = 3 - 1 %}{{ q }} {{ self::m() == 4 }}";
+        let r = render(&chapter(ok), &inputs()).unwrap();
+        assert!(r.html.contains("5 3.5 10 2 false"), "{}", r.html);
     }
 
     #[test]

@@ -133,15 +133,17 @@ pub fn latex_to_mathml(latex: &str, display: bool) -> Result<String, SpanError> 
     }
 }
 
-/// Keep the default panic report for real bugs but stay quiet about panics inside math-core,
-/// which [`latex_to_mathml`] turns into ordinary located errors.
-pub fn silence_converter_panics() {
+/// Keep the default panic report for real bugs but stay quiet about panics inside math-core
+/// and Tera, which [`latex_to_mathml`] and [`crate::site::templates::render_caught`] turn into
+/// ordinary located errors.
+pub fn silence_caught_panics() {
     let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let in_converter = info
-            .location()
-            .is_some_and(|l| l.file().contains("math-core"));
-        if !in_converter {
+        let caught = info.location().is_some_and(|l| {
+            let file = l.file();
+            file.contains("math-core") || file.contains("/tera-")
+        });
+        if !caught {
             default(info);
         }
     }));

@@ -44,7 +44,7 @@ impl PageTemplates {
     /// located at its line.
     pub fn render(&self, name: &str, context: &tera::Context) -> Result<String> {
         self.budget.reset();
-        self.tera.render(name, context).map_err(|e| {
+        render_caught(&self.tera, name, context).map_err(|e| {
             let text = tera_error_text(&e);
             let innermost = text.lines().last().unwrap_or("template error").trim();
             let at = self.budget.current().and_then(|p| self.positions.get(p));
@@ -57,6 +57,30 @@ impl PageTemplates {
         })
     }
 }
+
+/// `tera.render(name, context)`, with a panic inside Tera turned into an error that the
+/// caller locates at the running tag like any other. Tera 1.20 panics, instead of failing, on
+/// a sum or difference of numbers beyond ±1.8×10³⁰⁸ (`Option::unwrap` of the sum as a JSON
+/// number; the other shapes it panics on, whatever the values, are refused before a template
+/// runs). Any other panic is reported as [`TERA_FAILED`], with Tera's message.
+pub fn render_caught(tera: &Tera, name: &str, context: &tera::Context) -> tera::Result<String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tera.render(name, context)))
+        .unwrap_or_else(|payload| {
+            let what = (payload.downcast_ref::<String>().map(String::as_str))
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("no message");
+            Err(tera::Error::msg(
+                if what == "called `Option::unwrap()` on a `None` value" {
+                    "this tag stopped the template engine: Tera stops so on a sum or difference beyond ±1.8×10³⁰⁸, the largest number a template holds".to_string()
+                } else {
+                    format!("{TERA_FAILED} (Tera panicked: {what})")
+                },
+            ))
+        })
+}
+
+/// How the error from an unexpected panic inside Tera begins (see [`render_caught`]).
+pub const TERA_FAILED: &str = "the template engine (Tera) failed on this tag";
 
 /// The page templates: the embedded ones, each replaced by the book's `templates/<name>` if
 /// that file exists.

@@ -33,6 +33,8 @@ pub const LEAVE: &str = "__gb_leave";
 pub const OUT: &str = "__gb_out";
 /// Filter appended to every `{% set %}` value.
 pub const VALUE: &str = "__gb_value";
+/// Filter put first on printed or stored arithmetic (`{{ a / b }}`, `{% set r = a * b %}`).
+pub const FINITE: &str = "__gb_finite";
 
 /// What one chapter's (or one page's) rendering has used so far.
 #[derive(Debug)]
@@ -167,6 +169,18 @@ pub fn register(tera: &mut Tera, budget: &Arc<Budget>, escape: fn(&str) -> Strin
         empty()
     });
     tera.register_filter(OUT, Printed(budget.clone(), escape));
+    tera.register_filter(
+        FINITE,
+        |value: &Value, _: &HashMap<String, Value>| -> tera::Result<Value> {
+            // Arithmetic whose result is not a finite number is the text `NaN` to Tera.
+            match value {
+                Value::String(_) => Err(tera::Error::msg(
+                    "this arithmetic has no number as its result (a division by zero, or a result beyond ±1.8×10³⁰⁸): Tera would print `NaN`",
+                )),
+                _ => Ok(value.clone()),
+            }
+        },
+    );
     tera.register_filter(
         VALUE,
         |value: &Value, _: &HashMap<String, Value>| -> tera::Result<Value> {

@@ -1,14 +1,16 @@
 //! The chapter's Tera syntax tree, checked and instrumented before it runs: refused tags and
-//! removed functions become located errors, every tag is preceded by a position marker, loop
-//! and macro bodies count against the [`super::budget`], and every name the chapter reads is
-//! collected (its dependencies for `serve`).
+//! removed functions become located errors, as do the expressions Tera 1.20 would panic on
+//! whatever the values (a macro call in arithmetic, a number literal beyond ±1.8×10³⁰⁸);
+//! every tag is preceded by a position marker, loop and macro bodies count against the
+//! [`super::budget`], printed and stored arithmetic must have a number as its result, and
+//! every name the chapter reads is collected (its dependencies for `serve`).
 
-use super::budget::{AT, ENTER, LEAVE, LOOP, OUT, VALUE};
+use super::budget::{AT, ENTER, FINITE, LEAVE, LOOP, OUT, VALUE};
 use super::sandbox::{REFUSED_TAGS, REMOVED_FUNCTIONS, removed_message};
 use super::scan::{ScanError, Tag, TagKind};
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
-use tera::ast::{Expr, ExprVal, FunctionCall, Node, WS};
+use tera::ast::{Expr, ExprVal, FunctionCall, LogicOperator, Node, WS};
 
 /// Most terms of one `a ~ b ~ …` concatenation.
 pub const MAX_CONCAT_TERMS: usize = 32;
@@ -236,6 +238,7 @@ impl Walker<'_> {
                     let (p, range) = self.next("expr");
                     self.expr(&expr, &range)?;
                     let escape = self.safe.escaped(&expr);
+                    finite_first(&mut expr);
                     expr.filters
                         .push(call(OUT, &[("escape", i64::from(escape))]));
                     out.push(tick(AT, &[("p", p)]));
@@ -251,6 +254,7 @@ impl Walker<'_> {
                         && set.value.filters.is_empty()
                         && !set.value.negated;
                     if !plain {
+                        finite_first(&mut set.value);
                         set.value.filters.push(call(VALUE, &[]));
                     }
                     out.push(tick(AT, &[("p", p)]));
@@ -354,10 +358,17 @@ impl Walker<'_> {
         match val {
             ExprVal::Ident(i) => self.name(i),
             ExprVal::Math(m) => {
+                self.number_operands(&[&m.lhs, &m.rhs], range)?;
                 self.expr(&m.lhs, range)?;
                 self.expr(&m.rhs, range)?;
             }
             ExprVal::Logic(l) => {
+                if matches!(
+                    l.operator,
+                    LogicOperator::Gt | LogicOperator::Gte | LogicOperator::Lt | LogicOperator::Lte
+                ) {
+                    self.number_operands(&[&l.lhs, &l.rhs], range)?;
+                }
                 self.expr(&l.lhs, range)?;
                 self.expr(&l.rhs, range)?;
             }
@@ -407,8 +418,51 @@ impl Walker<'_> {
                     self.value(v, range)?;
                 }
             }
+            ExprVal::Float(x) if !x.is_finite() => {
+                let digits = longest_digit_run(&self.source[range.clone()]);
+                return Err(self.refuse(
+                    range,
+                    digits,
+                    "this number is too large: templates hold numbers up to ±1.8×10³⁰⁸".into(),
+                ));
+            }
             ExprVal::String(_) | ExprVal::Int(_) | ExprVal::Float(_) | ExprVal::Bool(_) => {}
         }
         Ok(())
     }
+
+    /// Refuse an operand that Tera reads as a number (of `+ - * / %`, or of `<`, `<=`, `>`,
+    /// `>=`) but cannot make one of, where Tera 1.20 would stop the build with a panic instead
+    /// of an error: a macro call, whose output is text (a filter on it, `| int`, makes it a
+    /// value Tera checks).
+    fn number_operands(&self, operands: &[&Expr], range: &Range<usize>) -> Result<(), ScanError> {
+        for operand in operands {
+            if let (ExprVal::MacroCall(m), true) = (&operand.val, operand.filters.is_empty()) {
+                let call = format!("{}::{}", m.namespace, m.name);
+                return Err(self.refuse(
+                    range,
+                    &call,
+                    format!(
+                        "`{call}()` is a macro call: its output is text, so it cannot be used in arithmetic or compared with `<`, `<=`, `>` or `>=` (convert it first: `{call}() | int`)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Check arithmetic's result before anything else reads it: where it has no number (a
+/// division by zero, a product beyond ±1.8×10³⁰⁸) Tera makes the text `NaN` of it.
+fn finite_first(expr: &mut Expr) {
+    if matches!(expr.val, ExprVal::Math(_)) {
+        expr.filters.insert(0, call(FINITE, &[]));
+    }
+}
+
+/// The longest run of ASCII digits in `text` (empty if it has none).
+fn longest_digit_run(text: &str) -> &str {
+    text.split(|c: char| !c.is_ascii_digit())
+        .max_by_key(|run| run.len())
+        .unwrap_or("")
 }
