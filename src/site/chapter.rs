@@ -789,6 +789,29 @@ mod tests {
         assert!(d.message.contains("stop here"), "{d}");
     }
 
+    /// An error after a macro returned is the calling tag's, not the macro definition's; an
+    /// error inside the macro is the failing tag's inside it.
+    #[test]
+    fn errors_after_a_macro_call_carry_the_callers_line() {
+        let macros = "{% macro m() %}1{% endmacro m %}\n{% macro bad() %}\n{{ nosuch }}\n{% endmacro bad %}\n";
+        let d = render(
+            &chapter(&format!("{macros}x\n{{{{ range(end=self::m()) }}}}\n")),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert_eq!(d.line, 6, "{d}");
+        assert!(d.message.contains("range"), "{d}");
+        let d = render(
+            &chapter(&format!(
+                "{macros}{{{{ self::m() }}}}\n{{{{ self::bad() }}}}\n"
+            )),
+            &inputs(),
+        )
+        .unwrap_err();
+        assert_eq!(d.line, 3, "{d}");
+        assert!(d.message.contains("nosuch"), "{d}");
+    }
+
     /// The shapes Tera 1.20 panics on (fuzz findings) are refused, and arithmetic with no
     /// number as its result is an error, each at its tag: (source, line, column, message).
     #[test]

@@ -45,6 +45,9 @@ pub struct Budget {
     depth: AtomicUsize,
     /// 1 + the index of the position last entered (0: none yet).
     current: AtomicUsize,
+    /// The position of each macro call under way, outermost first: where the caller stood,
+    /// restored when the macro returns.
+    callers: std::sync::Mutex<Vec<usize>>,
 }
 
 impl Default for Budget {
@@ -55,6 +58,7 @@ impl Default for Budget {
             output: AtomicUsize::new(0),
             depth: AtomicUsize::new(0),
             current: AtomicUsize::new(0),
+            callers: std::sync::Mutex::new(Vec::new()),
         }
     }
 }
@@ -74,6 +78,9 @@ impl Budget {
         self.output.store(0, Ordering::Relaxed);
         self.depth.store(0, Ordering::Relaxed);
         self.current.store(0, Ordering::Relaxed);
+        if let Ok(mut callers) = self.callers.lock() {
+            callers.clear();
+        }
     }
 
     fn elapsed(&self) -> Duration {
@@ -154,6 +161,9 @@ pub fn register(tera: &mut Tera, budget: &Arc<Budget>, escape: fn(&str) -> Strin
     });
     let b = budget.clone();
     tera.register_function(ENTER, move |args: &HashMap<String, Value>| {
+        if let Ok(mut callers) = b.callers.lock() {
+            callers.push(b.current.load(Ordering::Relaxed));
+        }
         b.iterate(args, "this macro")?;
         let depth = b.depth.fetch_add(1, Ordering::Relaxed) + 1;
         if depth > MAX_MACRO_DEPTH {
@@ -166,6 +176,10 @@ pub fn register(tera: &mut Tera, budget: &Arc<Budget>, escape: fn(&str) -> Strin
     let b = budget.clone();
     tera.register_function(LEAVE, move |_: &HashMap<String, Value>| {
         b.depth.fetch_sub(1, Ordering::Relaxed);
+        // Errors after the call are the caller's again.
+        if let Some(caller) = b.callers.lock().ok().and_then(|mut c| c.pop()) {
+            b.current.store(caller, Ordering::Relaxed);
+        }
         empty()
     });
     tera.register_filter(OUT, Printed(budget.clone(), escape));
