@@ -22,6 +22,7 @@ mod small;
 use gradbook::compute::{self, Kind, Outcome};
 use gradbook::config::Config;
 use gradbook::site::book::{Book, Chapter};
+use gradbook::site::build::build;
 use gradbook::site::chapter::{self, Inputs};
 use gradbook::site::{markdown, summary, templates};
 use rand::seq::IndexedRandom;
@@ -437,10 +438,25 @@ fn markdown_case(input: &[u8], _: &Path) -> CaseResult {
     }
 }
 
+/// A page template is parsed and checked, then, if accepted, a one-chapter book is built with
+/// it: its pages render through it.
 fn page_template_case(input: &[u8], dir: &Path) -> CaseResult {
     std::fs::create_dir_all(dir.join("templates")).map_err(|e| e.to_string())?;
     std::fs::write(dir.join("templates/page.html"), input).map_err(|e| e.to_string())?;
-    match templates::page_templates(dir) {
+    if let Err(e) = templates::page_templates(dir) {
+        return located(&format!("{e:#}"));
+    }
+    if !dir.join("book.toml").exists() {
+        std::fs::create_dir_all(dir.join("content")).map_err(|e| e.to_string())?;
+        for (file, text) in [
+            ("book.toml", "[book]\ntitle = \"Fuzz\"\n"),
+            ("content/SUMMARY.md", "# Summary\n\n- [One](one.md)\n"),
+            ("content/one.md", "# One\n\nText and $x^2$.\n"),
+        ] {
+            std::fs::write(dir.join(file), text).map_err(|e| e.to_string())?;
+        }
+    }
+    match build(dir, Some(&dir.join("site"))) {
         Ok(_) => Ok(Verdict::Accepted),
         Err(e) => located(&format!("{e:#}")),
     }

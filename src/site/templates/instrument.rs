@@ -311,9 +311,13 @@ impl Walker<'_> {
                     m.body = body;
                     out.push(Node::MacroDefinition(ws, m, end));
                 }
-                node @ (Node::Include(..) | Node::ImportMacro(..)) if self.kind == Kind::Page => {
+                node @ Node::Include(..) if self.kind == Kind::Page => {
+                    // A missing template is found only when the include runs: mark its tag.
+                    let (p, _) = self.next("include");
+                    out.push(tick(AT, &[("p", p)]));
                     out.push(node)
                 }
+                node @ Node::ImportMacro(..) if self.kind == Kind::Page => out.push(node),
                 Node::Include(..) => return Err(self.refused_tag("include")),
                 Node::ImportMacro(..) => return Err(self.refused_tag("import")),
                 Node::Extends(..) => return Err(self.refused_tag("extends")),
