@@ -133,6 +133,69 @@ pub fn latex_to_mathml(latex: &str, display: bool) -> Result<String, SpanError> 
     }
 }
 
+/// Punctuation that must not end a line when a formula follows it.
+const OPENING: &[char] = &['(', '[', '{', '\'', '"', '‘', '“'];
+/// Punctuation that must not start a line when it follows a formula.
+const CLOSING: &[char] = &[
+    ')', ']', '}', ',', '.', ';', ':', '!', '?', '\'', '"', '’', '”', '…',
+];
+
+/// Keep each inline formula on one line with the punctuation right before and after it
+/// (`($x$),`; see [`glue`]): each formula's MathML in `events` is at an index of
+/// `inline_math`, the text around it in the events beside it.
+pub fn keep_punctuation_with_math(events: &mut [Event<'_>], inline_math: &[usize]) {
+    for &i in inline_math {
+        let text = |e: Option<&Event<'_>>| match e {
+            Some(Event::Text(t)) => t.to_string(),
+            _ => String::new(),
+        };
+        let before = text(i.checked_sub(1).and_then(|j| events.get(j)));
+        let after = text(events.get(i + 1));
+        let (Event::Html(mathml) | Event::InlineHtml(mathml)) = &events[i] else {
+            continue;
+        };
+        let Some((kept, joined, rest)) = glue(&before, mathml, &after) else {
+            continue;
+        };
+        let (kept, rest) = (kept.to_string(), rest.to_string());
+        events[i] = match events[i] {
+            Event::Html(_) => Event::Html(joined.into()),
+            _ => Event::InlineHtml(joined.into()),
+        };
+        if i > 0 && matches!(events[i - 1], Event::Text(_)) {
+            events[i - 1] = Event::Text(kept.into());
+        }
+        if matches!(events.get(i + 1), Some(Event::Text(_))) {
+            events[i + 1] = Event::Text(rest.into());
+        }
+    }
+}
+
+/// An inline formula's `mathml` with the opening punctuation that ends the text `before` it and
+/// the closing punctuation that starts the text `after` it, in one `white-space: nowrap` span
+/// (`gb-nowrap`): (what is left of `before`, the span, what is left of `after`); `None` when
+/// there is no such punctuation. A browser may break a line before or after a `<math>`
+/// element, which would leave a `(` at the end of a line or start one with `),`.
+pub fn glue<'t>(
+    before: &'t str,
+    mathml: &str,
+    after: &'t str,
+) -> Option<(&'t str, String, &'t str)> {
+    let kept = before.trim_end_matches(OPENING);
+    let rest = after.trim_start_matches(CLOSING);
+    if kept.len() == before.len() && rest.len() == after.len() {
+        return None;
+    }
+    let opening = &before[kept.len()..];
+    let closing = &after[..after.len() - rest.len()];
+    let joined = format!(
+        "<span class=\"gb-nowrap\">{}{mathml}{}</span>",
+        escape(opening),
+        escape(closing)
+    );
+    Some((kept, joined, rest))
+}
+
 /// Keep the default panic report for real bugs but stay quiet about panics inside math-core
 /// and Tera, which [`latex_to_mathml`] and [`crate::site::templates::render_caught`] turn into
 /// ordinary located errors.
@@ -189,6 +252,8 @@ pub fn render_with(
     let mut indented_code = false;
     // Formulas in a table's header row also get an `aria-label` (see `math_fix`).
     let mut in_table_head = false;
+    // Where each inline formula's MathML stands in `events`.
+    let mut inline_math = Vec::new();
     for (event, range) in Parser::new_ext(source, options).into_offset_iter() {
         if let Some((lang, code, start)) = &mut fence {
             match event {
@@ -284,6 +349,9 @@ pub fn render_with(
                     mathml
                 };
                 events.push(Event::Html(mathml.into()));
+                if !display {
+                    inline_math.push(events.len() - 1);
+                }
             }
             Event::Start(Tag::Image { ref dest_url, .. }) => {
                 check_link(dest_url, true, range.clone())?;
@@ -332,6 +400,7 @@ pub fn render_with(
             other => events.push(other),
         }
     }
+    keep_punctuation_with_math(&mut events, &inline_math);
     let events = crate::site::mdbook::footnotes::rearrange(events);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
@@ -475,6 +544,39 @@ mod tests {
         let ok =
             md("[a](b.md) [c](https://x.org) <mailto:a@b.c> ![p](data:image/png;base64,AA==)\n");
         assert!(ok.html.contains("href=\"b.html\""), "{}", ok.html);
+    }
+
+    /// A line may not end with the `(` before an inline formula nor start with the `),` after
+    /// it: they share a `white-space: nowrap` span; a formula between spaces, display math and
+    /// the search text are left as they were.
+    #[test]
+    fn punctuation_around_a_formula_stays_with_it() {
+        let r = md("for linear units ($s = 1$), and $x$ alone; $$y$$\n");
+        let x = latex_to_mathml("x", false).unwrap();
+        let s = latex_to_mathml("s = 1", false).unwrap();
+        assert!(
+            r.html.contains(&format!(
+                "units <span class=\"gb-nowrap\">({s}),</span> and {x} alone;"
+            )),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.html.matches("gb-nowrap").count(), 1, "{}", r.html);
+        assert!(r.sections[0].text.contains("), and"), "{:?}", r.sections);
+        // Captions and `figure()` captions too; `"` is escaped inside the span.
+        let caption = crate::site::authoring::inline::render("The chain $y$. Next").unwrap();
+        let y = latex_to_mathml("y", false).unwrap();
+        assert!(
+            caption.contains(&format!("<span class=\"gb-nowrap\">{y}.</span> Next")),
+            "{caption}"
+        );
+        let quoted = crate::site::templates::inline_math("say \"$y$\" now ($x$)").unwrap();
+        assert!(
+            quoted.contains(&format!(
+                "say <span class=\"gb-nowrap\">&quot;{y}&quot;</span> now <span class=\"gb-nowrap\">({x})</span>"
+            )),
+            "{quoted}"
+        );
     }
 
     #[test]

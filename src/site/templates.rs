@@ -816,17 +816,33 @@ fn cell_html(value: &Value, digits: usize) -> String {
 
 /// Escape `text` for HTML, turning each `$…$` into inline MathML.
 pub fn inline_math(text: &str) -> Result<String, String> {
-    let mut html = String::new();
+    // Text and formulas in turn (text first and last), formulas as MathML.
+    let mut parts: Vec<String> = Vec::new();
     for (i, part) in text.split('$').enumerate() {
-        if i % 2 == 1 {
-            html.push_str(
-                &latex_to_mathml(part, false)
-                    .map_err(|e| format!("in `${part}$`: {}", e.message))?,
-            );
+        parts.push(if i % 2 == 1 {
+            latex_to_mathml(part, false).map_err(|e| format!("in `${part}$`: {}", e.message))?
         } else {
-            html.push_str(&escape(part));
+            part.to_string()
+        });
+    }
+    let mut html = String::new();
+    let mut before = parts.first().cloned().unwrap_or_default();
+    for pair in parts[1..].chunks(2) {
+        let (mathml, after) = (&pair[0], pair.get(1).map_or("", String::as_str));
+        match crate::site::markdown::glue(&before, mathml, after) {
+            Some((kept, joined, rest)) => {
+                html.push_str(&escape(kept));
+                html.push_str(&joined);
+                before = rest.to_string();
+            }
+            None => {
+                html.push_str(&escape(&before));
+                html.push_str(mathml);
+                before = after.to_string();
+            }
         }
     }
+    html.push_str(&escape(&before));
     if text.matches('$').count() % 2 == 1 {
         return Err(format!("unbalanced `$` in `{text}`"));
     }

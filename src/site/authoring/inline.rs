@@ -4,7 +4,7 @@
 
 use super::{is_label, marker};
 use crate::markup::check_url;
-use crate::site::markdown::latex_to_mathml;
+use crate::site::markdown::{keep_punctuation_with_math, latex_to_mathml};
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 /// Render `text` as one line of inline HTML.
@@ -15,6 +15,8 @@ pub fn render(text: &str) -> Result<String, String> {
     // Inside a link whose target is refused: its depth, while its events are skipped.
     let mut refused: Option<usize> = None;
     let mut depth = 0usize;
+    // Where each formula's MathML stands in `events`.
+    let mut formulas = Vec::new();
     for (event, range) in Parser::new_ext(&marked, options).into_offset_iter() {
         if let Some(level) = refused {
             match event {
@@ -37,6 +39,7 @@ pub fn render(text: &str) -> Result<String, String> {
                 let mathml = latex_to_mathml(&tex, false)
                     .map_err(|e| format!("in `${tex}$`: {}", e.message))?;
                 events.push(Event::InlineHtml(mathml.into()));
+                formulas.push(events.len() - 1);
             }
             Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough) => events.push(event),
             Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough) => {
@@ -61,6 +64,7 @@ pub fn render(text: &str) -> Result<String, String> {
             _ => {}
         }
     }
+    keep_punctuation_with_math(&mut events, &formulas);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     Ok(html.trim().replace('\n', " "))
