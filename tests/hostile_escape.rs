@@ -481,7 +481,9 @@ fn bom_and_crlf_files_build_with_their_first_headings() {
     // book.toml's digits = 4 was read, the script ran (3 · 3), and the sidebar has all chapters.
     let graph = std::fs::read_to_string(site.join("graph.html")).unwrap();
     assert!(
-        graph.contains("output is <math alttext=\"9\"><mn>9</mn></math>"),
+        graph.contains(
+            "output is <span class=\"gb-nowrap\"><math alttext=\"9\"><mn>9</mn></math>.</span>"
+        ),
         "{graph}"
     );
     assert!(graph.contains("href=\"study.html\""));
