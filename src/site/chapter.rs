@@ -171,10 +171,11 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
                 )
             })
         };
-    let mut rendered = markdown::render_with(
+    let mut rendered = markdown::render_slugged(
         &markdown_source,
         &mut fences,
         inputs.compat.markdown_options(),
+        &|title| formulas.slug(title),
     )
     .map_err(|e| locate(chapter, &markdown_source, &e))?;
     formulas.finish(&mut rendered);

@@ -134,9 +134,9 @@ pub fn latex_to_mathml(latex: &str, display: bool) -> Result<String, SpanError> 
 }
 
 /// Punctuation that must not end a line when a formula follows it.
-const OPENING: &[char] = &['(', '[', '{', '\'', '"', '‘', '“'];
+pub const OPENING: &[char] = &['(', '[', '{', '\'', '"', '‘', '“'];
 /// Punctuation that must not start a line when it follows a formula.
-const CLOSING: &[char] = &[
+pub const CLOSING: &[char] = &[
     ')', ']', '}', ',', '.', ';', ':', '!', '?', '\'', '"', '’', '”', '…',
 ];
 
@@ -244,6 +244,16 @@ pub fn render_with(
     fences: &mut FenceHandler<'_>,
     options: Options,
 ) -> Result<Rendered, SpanError> {
+    render_slugged(source, fences, options, &slugify)
+}
+
+/// [`render_with`], a heading's id made by `slug` from its text (unless the heading sets one).
+pub fn render_slugged(
+    source: &str,
+    fences: &mut FenceHandler<'_>,
+    options: Options,
+    slug: &dyn Fn(&str) -> String,
+) -> Result<Rendered, SpanError> {
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut sections = vec![Section::default()];
     let mut used_ids = HeadingIds::default();
@@ -254,6 +264,8 @@ pub fn render_with(
     let mut in_table_head = false;
     // Where each inline formula's MathML stands in `events`.
     let mut inline_math = Vec::new();
+    // Inside an image, whose text is its `alt` attribute, a formula is its plain text.
+    let mut in_image = 0usize;
     for (event, range) in Parser::new_ext(source, options).into_offset_iter() {
         if let Some((lang, code, start)) = &mut fence {
             match event {
@@ -283,6 +295,8 @@ pub fn render_with(
         match &event {
             Event::Start(Tag::TableHead) => in_table_head = true,
             Event::End(TagEnd::TableHead) => in_table_head = false,
+            Event::Start(Tag::Image { .. }) => in_image += 1,
+            Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
             _ => {}
         }
         match event {
@@ -308,7 +322,7 @@ pub fn render_with(
                 let base = id
                     .as_ref()
                     .map(|i| i.to_string())
-                    .unwrap_or_else(|| slugify(&title));
+                    .unwrap_or_else(|| slug(&title));
                 let id = used_ids.unique(&base);
                 let class_attr = if classes.is_empty() {
                     String::new()
@@ -342,7 +356,12 @@ pub fn render_with(
                         e.message,
                     )
                 })?;
-                text_of(&crate::site::search::math_text::plain(tex), &mut sections);
+                let words = crate::site::search::math_text::plain(tex);
+                text_of(&words, &mut sections);
+                if in_image > 0 {
+                    events.push(Event::Text(words.into()));
+                    continue;
+                }
                 let mathml = if in_table_head {
                     crate::site::math_fix::header_label(&mathml)
                 } else {
@@ -577,6 +596,22 @@ mod tests {
             )),
             "{quoted}"
         );
+    }
+
+    #[test]
+    fn a_formula_in_an_image_description_is_its_plain_text() {
+        // An `alt` attribute holds text only: the formula reads as its words there, and
+        // stays MathML elsewhere on the page.
+        let r = md("![the curve $\\sigma'(x)$ near $x_0$](c.png) and $x_0$\n");
+        let x0 = latex_to_mathml("x_0", false).unwrap();
+        assert!(
+            r.html.contains(&format!(
+                "<img src=\"c.png\" alt=\"the curve σ&#39;(x) near x_0\" /> and {x0}"
+            )),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.html.matches("<math").count(), 1, "{}", r.html);
     }
 
     #[test]

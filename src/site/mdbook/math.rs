@@ -6,6 +6,7 @@
 //! so Markdown never rewrites the MathML.
 
 use crate::diag::SpanError;
+use crate::markup::escape;
 use crate::site::markdown::{self, Rendered};
 
 /// Opens and closes a placeholder (private-use code points); the formula's index is between.
@@ -17,8 +18,19 @@ const CLOSE: char = '\u{E002}';
 pub struct Formulas {
     /// The Markdown, each formula replaced by a placeholder.
     pub text: String,
-    /// The MathML and the searchable words of each formula, by placeholder index.
-    converted: Vec<(String, String)>,
+    /// Each formula, by placeholder index.
+    converted: Vec<Formula>,
+}
+
+/// One converted formula.
+#[derive(Debug, Clone)]
+struct Formula {
+    mathml: String,
+    /// Its plain text: the words of the search index, and the formula inside an attribute.
+    words: String,
+    /// Its LaTeX as mdBook's Markdown leaves it, which mdBook's heading ids are made from.
+    latex: String,
+    display: bool,
 }
 
 /// Take the `\\( … \\)` and `\\[ … \\]` formulas out of `source` (outside code) when
@@ -53,9 +65,12 @@ pub fn delimiters(source: &str, enabled: bool) -> Result<Formulas, SpanError> {
             let mathml = markdown::latex_to_mathml(latex.trim(), display)
                 .map_err(|e| SpanError::new(body_start..body_start + len, e.message))?;
             let index = formulas.converted.len();
-            formulas
-                .converted
-                .push((mathml, crate::site::search::math_text::plain(&latex)));
+            formulas.converted.push(Formula {
+                mathml,
+                words: crate::site::search::math_text::plain(&latex),
+                latex,
+                display,
+            });
             formulas.text.push_str(&format!("{OPEN}{index}{CLOSE}"));
             i = body_start + len + close.len();
             continue;
@@ -99,35 +114,136 @@ impl Formulas {
         if self.converted.is_empty() {
             return;
         }
-        rendered.html = self.fill(&rendered.html, |(mathml, _)| mathml);
+        rendered.html = self.fill_html(&rendered.html);
         for section in &mut rendered.sections {
-            section.text = self.fill(&section.text, |(_, words)| words);
-            section.heading = self.fill(&section.heading, |(_, words)| words);
+            section.text = self.fill_text(&section.text, |f| &f.words);
+            section.heading = self.fill_text(&section.heading, |f| &f.words);
         }
     }
 
-    fn fill(&self, text: &str, pick: impl Fn(&(String, String)) -> &String) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(open) = rest.find(OPEN) {
-            out.push_str(&rest[..open]);
-            let after = &rest[open + OPEN.len_utf8()..];
-            let Some(close) = after.find(CLOSE) else {
-                out.push_str(&rest[open..]);
-                return out;
+    /// `html` with each placeholder replaced: by the formula's MathML in text, with the
+    /// punctuation around an inline formula kept on its line ([`markdown::glue`]), and by its
+    /// escaped words inside a tag (an image's `alt`, a link's `title`), where markup would end
+    /// the attribute.
+    fn fill_html(&self, html: &str) -> String {
+        let mut out = String::with_capacity(html.len());
+        let mut markup = Markup::Text;
+        let mut rest = html;
+        while let Some((at, formula, after)) = self.next_placeholder(rest) {
+            markup = markup.after(&rest[..at]);
+            out.push_str(&rest[..at]);
+            rest = after;
+            let Some(formula) = formula else {
+                continue;
             };
-            match after[..close]
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| self.converted.get(i))
-            {
-                Some(formula) => out.push_str(pick(formula)),
-                None => out.push_str(&rest[open..open + OPEN.len_utf8() + close + 3]),
+            if markup != Markup::Text {
+                out.push_str(&escape(&formula.words));
+                continue;
             }
-            rest = &after[close + CLOSE.len_utf8()..];
+            if formula.display {
+                out.push_str(&formula.mathml);
+                continue;
+            }
+            let text_start = out.rfind('>').map_or(0, |i| i + 1);
+            let text_end = rest.find(['<', OPEN]).unwrap_or(rest.len());
+            let glued = markdown::glue(&out[text_start..], &formula.mathml, &rest[..text_end])
+                .map(|(kept, joined, left)| (text_start + kept.len(), joined, left.len()));
+            match glued {
+                Some((kept, joined, left)) => {
+                    out.truncate(kept);
+                    out.push_str(&joined);
+                    rest = &rest[text_end - left..];
+                }
+                None => out.push_str(&formula.mathml),
+            }
         }
         out.push_str(rest);
         out
+    }
+
+    /// The id of a heading whose text is `title`: mdBook's, made from the text with each
+    /// formula as its LaTeX (`\\( \alpha_1 \\)` → `alpha_1`), so links written for mdBook
+    /// still arrive.
+    pub fn slug(&self, title: &str) -> String {
+        markdown::slugify(&self.fill_text(title, |f| &f.latex))
+    }
+
+    /// `text` with each placeholder replaced by what `pick` takes from its formula.
+    fn fill_text(&self, text: &str, pick: impl Fn(&Formula) -> &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some((at, formula, after)) = self.next_placeholder(rest) {
+            out.push_str(&rest[..at]);
+            out.push_str(formula.map_or("", &pick));
+            rest = after;
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// The next placeholder in `text`: where it starts, its formula and the text after it.
+    /// Text that only looks like a placeholder (a pasted private-use character) is `None`
+    /// with the text up to it: it stays as it is.
+    fn next_placeholder<'t>(&self, text: &'t str) -> Option<(usize, Option<&Formula>, &'t str)> {
+        let open = text.find(OPEN)?;
+        let after = &text[open + OPEN.len_utf8()..];
+        let formula = after.find(CLOSE).and_then(|close| {
+            let formula = after[..close].parse::<usize>().ok()?;
+            Some((
+                self.converted.get(formula)?,
+                &after[close + CLOSE.len_utf8()..],
+            ))
+        });
+        Some(match formula {
+            Some((formula, rest)) => (open, Some(formula), rest),
+            None => (open + OPEN.len_utf8(), None, after),
+        })
+    }
+}
+
+/// Where HTML read so far stands: in text, in a tag, in a quoted attribute value or in a
+/// comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Markup {
+    Text,
+    /// In a tag; `true` right after an `=` (a quote then opens a value).
+    Tag(bool),
+    Quoted(char),
+    /// In a comment; the `-` just read (`-->` closes it).
+    Comment(u8),
+}
+
+impl Markup {
+    /// The state after reading `html`. A `<` starts a tag only before a letter, `/` or `!`
+    /// (text's own `<` is escaped; in raw HTML `a < b` stays text).
+    fn after(self, html: &str) -> Markup {
+        let mut state = self;
+        for (i, c) in html.char_indices() {
+            state = match state {
+                Markup::Text if c == '<' => {
+                    let next = html[i + 1..].chars().next();
+                    if html[i..].starts_with("<!--") {
+                        Markup::Comment(0)
+                    } else if next.is_some_and(|n| n.is_ascii_alphabetic() || n == '/' || n == '!')
+                    {
+                        Markup::Tag(false)
+                    } else {
+                        Markup::Text
+                    }
+                }
+                Markup::Text => Markup::Text,
+                Markup::Tag(_) if c == '>' => Markup::Text,
+                Markup::Tag(true) if c == '"' || c == '\'' => Markup::Quoted(c),
+                Markup::Tag(equals) if c.is_whitespace() => Markup::Tag(equals),
+                Markup::Tag(_) => Markup::Tag(c == '='),
+                Markup::Quoted(q) if c == q => Markup::Tag(false),
+                Markup::Quoted(q) => Markup::Quoted(q),
+                Markup::Comment(dashes) if c == '>' && dashes >= 2 => Markup::Text,
+                Markup::Comment(dashes) if c == '-' => Markup::Comment(dashes.saturating_add(1)),
+                Markup::Comment(_) => Markup::Comment(0),
+            };
+        }
+        state
     }
 }
 
@@ -152,6 +268,77 @@ mod tests {
         assert!(html.contains("<code>\\\\( code \\\\)</code>"), "{html}");
         // `\\,` is a thin space in LaTeX: the doubled backslash was undone.
         assert!(!html.contains("\\,"), "{html}");
+    }
+
+    #[test]
+    fn punctuation_stays_with_a_formula_and_attributes_get_its_words() {
+        let m = |tex| markdown::latex_to_mathml(tex, false).unwrap();
+        let html = render(
+            "Units (\\\\( s \\\\)), then \\\\( x \\\\) alone.\n\n\
+             ![curve \\\\( y_0 \\\\)](c.png \"at \\\\( z \\\\)\")\n\n\
+             <div title=\"a > b \\\\(v\\\\)\">(\\\\(v\\\\))</div>\n\n\
+             <!-- don't \\\\(c\\\\) -->\n\n\
+             \\\\[ d \\\\].\n",
+        );
+        let (s, x, v) = (m("s"), m("x"), m("v"));
+        assert!(
+            html.contains(&format!(
+                "Units <span class=\"gb-nowrap\">({s}),</span> then {x} alone."
+            )),
+            "{html}"
+        );
+        // Inside a tag, MathML would end the attribute: the formula reads as its words.
+        assert!(
+            html.contains("<img src=\"c.png\" alt=\"curve y_0\" title=\"at z\" />"),
+            "{html}"
+        );
+        assert!(
+            html.contains(&format!(
+                "<div title=\"a > b v\"><span class=\"gb-nowrap\">({v})</span></div>"
+            )),
+            "{html}"
+        );
+        // An apostrophe in a comment opens no attribute value; display math stays a block.
+        assert!(html.contains("<!-- don't c -->"), "{html}");
+        assert!(html.contains("display=\"block\""), "{html}");
+        assert_eq!(html.matches("gb-nowrap").count(), 2, "{html}");
+        assert_eq!(html.matches("<math").count(), 4, "{html}");
+    }
+
+    #[test]
+    fn a_heading_with_formulas_gets_mdbooks_id() {
+        // mdBook sees `\( \alpha_1 \)` in the heading's text and keeps `alpha_1` of it; the
+        // formula's index must not become part of the id.
+        let formulas =
+            delimiters("# About \\\\( \\alpha\\_1 \\\\) and \\\\(x\\\\)\n", true).unwrap();
+        let mut rendered = markdown::render_slugged(
+            &formulas.text,
+            &mut |_, _, _| Ok(None),
+            markdown::OPTIONS,
+            &|title| formulas.slug(title),
+        )
+        .unwrap();
+        formulas.finish(&mut rendered);
+        assert!(
+            rendered
+                .html
+                .starts_with("<h1 id=\"about--alpha_1--and-x\">"),
+            "{}",
+            rendered.html
+        );
+        assert_eq!(rendered.sections[0].heading, "About α_1 and x");
+    }
+
+    #[test]
+    fn pasted_placeholder_characters_stay_text() {
+        let formulas = delimiters("a \u{E001}7\u{E002} \u{E001} \\\\( x \\\\)", true).unwrap();
+        let mut rendered = markdown::render(&formulas.text, &mut |_, _, _| Ok(None)).unwrap();
+        formulas.finish(&mut rendered);
+        assert!(
+            rendered.html.contains("a \u{E001}7\u{E002} \u{E001} <math"),
+            "{}",
+            rendered.html
+        );
     }
 
     #[test]

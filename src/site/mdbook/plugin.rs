@@ -7,6 +7,7 @@
 
 use crate::config::Config;
 use crate::diag::SpanError;
+use crate::markup::escape;
 use crate::site::book::{self, Book, Chapter};
 use crate::site::build;
 use crate::site::chapter::{self, Inputs};
@@ -130,10 +131,16 @@ pub fn inline_html(text: &str, prefix: &str, digits: usize) -> Result<String, Sp
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
         | Options::ENABLE_MATH;
-    let mut replacements: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut replacements: Vec<Replacement> = Vec::new();
     let mut fence: Option<(std::ops::Range<usize>, String, bool)> = None;
     let mut fences = 0;
+    // Inside an image, whose text becomes its `alt` attribute, a formula is its plain text.
+    let mut in_image = 0usize;
+    // The text just before the current event, and the inline formula just before it.
+    let mut text_before: Option<std::ops::Range<usize>> = None;
+    let mut formula_before: Option<usize> = None;
     for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+        let (last_text, last_formula) = (text_before.take(), formula_before.take());
         match event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info)))
                 if markdown::language(&info) == "autograd" =>
@@ -164,26 +171,106 @@ pub fn inline_html(text: &str, prefix: &str, digits: usize) -> Result<String, Sp
                         format!("in this `autograd` block: {}", e.message),
                     )
                 })?;
-                replacements.push((range, format!("{}\n\n", html.trim_end())));
+                replacements.push(Replacement::new(range, format!("{}\n\n", html.trim_end())));
+            }
+            Event::InlineMath(ref tex) if in_image > 0 => {
+                let words = crate::site::search::math_text::plain(tex);
+                replacements.push(Replacement::new(range, inert(&escape(&words))));
             }
             Event::InlineMath(ref tex) | Event::DisplayMath(ref tex) => {
                 let display = matches!(event, Event::DisplayMath(_));
                 let mathml = markdown::latex_to_mathml(tex, display)
                     .map_err(|e| SpanError::new(range.clone(), e.message))?;
-                replacements.push((range, inert(&mathml)));
+                let mut replacement = Replacement::new(range.clone(), inert(&mathml));
+                if !display {
+                    replacement.opening = last_text
+                        .filter(|before| before.end == range.start)
+                        .map_or(0, |before| opening_punctuation(text, before));
+                    formula_before = Some(replacements.len());
+                }
+                replacements.push(replacement);
+            }
+            Event::Start(Tag::Image { .. }) => in_image += 1,
+            Event::End(TagEnd::Image) => in_image = in_image.saturating_sub(1),
+            Event::Text(_) => {
+                if let Some(formula) = last_formula
+                    .map(|i| &mut replacements[i])
+                    .filter(|f| f.range.end == range.start)
+                {
+                    formula.closing = closing_punctuation(&text[range.clone()]);
+                }
+                text_before = Some(range);
             }
             _ => {}
         }
     }
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
-    for (range, html) in replacements {
-        out.push_str(&text[at..range.start]);
-        out.push_str(&html);
-        at = range.end;
+    for Replacement {
+        range,
+        html,
+        opening,
+        closing,
+    } in replacements
+    {
+        out.push_str(&text[at..range.start - opening]);
+        if opening + closing == 0 {
+            out.push_str(&html);
+        } else {
+            let before = &text[range.start - opening..range.start];
+            let after = &text[range.end..range.end + closing];
+            out.push_str(&format!(
+                "<span class=\"gb-nowrap\">{}{html}{}</span>",
+                inert(before),
+                inert(after)
+            ));
+        }
+        at = range.end + closing;
     }
     out.push_str(&text[at..]);
     Ok(out)
+}
+
+/// A stretch of the chapter's Markdown and the HTML that replaces it; an inline formula keeps
+/// the `opening` bytes of punctuation before it and the `closing` bytes after it on its line,
+/// in one `white-space: nowrap` span (see [`markdown::glue`]).
+struct Replacement {
+    range: std::ops::Range<usize>,
+    html: String,
+    opening: usize,
+    closing: usize,
+}
+
+impl Replacement {
+    fn new(range: std::ops::Range<usize>, html: String) -> Replacement {
+        Replacement {
+            range,
+            html,
+            opening: 0,
+            closing: 0,
+        }
+    }
+}
+
+/// Bytes of opening punctuation that end the Markdown text `before` a formula in `text`, kept
+/// with the formula. Straight quotes stay out: mdBook's smart punctuation reads them from what
+/// is beside them. Punctuation after a backslash is not counted (the backslash escapes it).
+fn opening_punctuation(text: &str, before: std::ops::Range<usize>) -> usize {
+    let source = &text[before.clone()];
+    let kept =
+        source.trim_end_matches(|c| markdown::OPENING.contains(&c) && !matches!(c, '\'' | '"'));
+    if text[..before.start + kept.len()].ends_with('\\') {
+        return 0;
+    }
+    source.len() - kept.len()
+}
+
+/// Bytes of closing punctuation that start `source` (Markdown text after a formula), as
+/// [`opening_punctuation`] counts them.
+fn closing_punctuation(source: &str) -> usize {
+    let rest =
+        source.trim_start_matches(|c| markdown::CLOSING.contains(&c) && !matches!(c, '\'' | '"'));
+    source.len() - rest.len()
 }
 
 /// MathML whose text holds no character Markdown would act on: `*`, `_`, `` ` ``, `~`, `[`,
@@ -233,6 +320,43 @@ mod tests {
         assert!(
             !figure.contains("\n\n"),
             "a blank line would end mdBook's HTML block"
+        );
+    }
+
+    #[test]
+    fn punctuation_stays_with_a_formula_and_an_image_gets_its_words() {
+        let m = |tex| inert(&markdown::latex_to_mathml(tex, false).unwrap());
+        let (s, x, y) = (m("s"), m("x"), m("y"));
+        let out = inline_html(
+            "Units ($s$), then $x$ alone; \"$y$\" \\($x$), [$y$](u.md).\n\n![curve $x_0$](c.png)\n",
+            "p-",
+            6,
+        )
+        .unwrap();
+        assert!(
+            out.contains(&format!(
+                "Units <span class=\"gb-nowrap\">({s}),</span> then {x} alone;"
+            )),
+            "{out}"
+        );
+        // Straight quotes are left to mdBook's smart punctuation, an escaped `(` to its
+        // backslash and link brackets to the link; the `)` after the formula still joins it.
+        assert!(
+            out.contains(&format!(
+                " \"{y}\" \\(<span class=\"gb-nowrap\">{x}),</span>"
+            )),
+            "{out}"
+        );
+        assert!(out.contains(&format!("[{y}](u.md).")), "{out}");
+        // An image's text is its `alt` attribute: the formula reads as its words there.
+        assert!(out.contains("![curve x&#95;0](c.png)"), "{out}");
+        let html = markdown::render(&out, &mut |_, _, _| Ok(None))
+            .unwrap()
+            .html;
+        assert!(html.contains("alt=\"curve x_0\""), "{html}");
+        assert!(
+            html.contains(&format!("<span class=\"gb-nowrap\">({s}),</span>")),
+            "{html}"
         );
     }
 
