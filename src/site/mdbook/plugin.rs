@@ -220,7 +220,7 @@ pub fn inline_html(text: &str, prefix: &str, digits: usize) -> Result<String, Sp
             let before = &text[range.start - opening..range.start];
             let after = &text[range.end..range.end + closing];
             out.push_str(&format!(
-                "<span class=\"gb-nowrap\">{}{html}{}</span>",
+                "<span class=\"gb-nowrap\" style=\"white-space: nowrap\">{}{html}{}</span>",
                 inert(before),
                 inert(after)
             ));
@@ -233,7 +233,8 @@ pub fn inline_html(text: &str, prefix: &str, digits: usize) -> Result<String, Sp
 
 /// A stretch of the chapter's Markdown and the HTML that replaces it; an inline formula keeps
 /// the `opening` bytes of punctuation before it and the `closing` bytes after it on its line,
-/// in one `white-space: nowrap` span (see [`markdown::glue`]).
+/// in one `white-space: nowrap` span (see [`markdown::glue`]; styled inline, since mdBook's theme
+/// has no rule for gradbook's class).
 struct Replacement {
     range: std::ops::Range<usize>,
     html: String,
@@ -335,7 +336,7 @@ mod tests {
         .unwrap();
         assert!(
             out.contains(&format!(
-                "Units <span class=\"gb-nowrap\">({s}),</span> then {x} alone;"
+                "Units <span class=\"gb-nowrap\" style=\"white-space: nowrap\">({s}),</span> then {x} alone;"
             )),
             "{out}"
         );
@@ -343,7 +344,7 @@ mod tests {
         // backslash and link brackets to the link; the `)` after the formula still joins it.
         assert!(
             out.contains(&format!(
-                " \"{y}\" \\(<span class=\"gb-nowrap\">{x}),</span>"
+                " \"{y}\" \\(<span class=\"gb-nowrap\" style=\"white-space: nowrap\">{x}),</span>"
             )),
             "{out}"
         );
@@ -355,7 +356,9 @@ mod tests {
             .html;
         assert!(html.contains("alt=\"curve x_0\""), "{html}");
         assert!(
-            html.contains(&format!("<span class=\"gb-nowrap\">({s}),</span>")),
+            html.contains(&format!(
+                "<span class=\"gb-nowrap\" style=\"white-space: nowrap\">({s}),</span>"
+            )),
             "{html}"
         );
     }
