@@ -118,6 +118,8 @@ impl Formulas {
         for section in &mut rendered.sections {
             section.text = self.fill_text(&section.text, |f| &f.words);
             section.heading = self.fill_text(&section.heading, |f| &f.words);
+            // A formula in a heading's own `{#id}` is in an attribute: its words, as in the page.
+            section.id = self.fill_text(&section.id, |f| &f.words);
         }
     }
 
@@ -327,6 +329,17 @@ mod tests {
             rendered.html
         );
         assert_eq!(rendered.sections[0].heading, "About α_1 and x");
+        // A formula in the heading's own id is in an attribute: its words, in the page and in
+        // the section the search index links to.
+        let formulas = delimiters("# T {#a\\\\(x\\\\)}\n", true).unwrap();
+        let mut rendered = markdown::render(&formulas.text, &mut |_, _, _| Ok(None)).unwrap();
+        formulas.finish(&mut rendered);
+        assert!(
+            rendered.html.starts_with("<h1 id=\"ax\">"),
+            "{}",
+            rendered.html
+        );
+        assert_eq!(rendered.sections[0].id, "ax");
     }
 
     #[test]
