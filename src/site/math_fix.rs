@@ -267,6 +267,20 @@ pub fn header_labels(html: &str) -> String {
     out
 }
 
+/// A page's HTML with [`header_labels`] applied inside every `<thead>`.
+pub fn label_table_heads(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("<thead>") {
+        let end = rest[at..].find("</thead>").map_or(rest.len(), |e| at + e);
+        out.push_str(&rest[..at]);
+        out.push_str(&header_labels(&rest[at..end]));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `mathml` with `name="escaped"` (a value already escaped for HTML) added to its opening
 /// `<math` tag; unchanged when the text does not start with one.
 fn add_attribute(mathml: &str, name: &str, escaped: &str) -> String {

@@ -114,7 +114,8 @@ impl Formulas {
         if self.converted.is_empty() {
             return;
         }
-        rendered.html = self.fill_html(&rendered.html);
+        // A header cell's formula also names the cell, as `$…$` does (see `math_fix`).
+        rendered.html = crate::site::math_fix::label_table_heads(&self.fill_html(&rendered.html));
         for section in &mut rendered.sections {
             section.text = self.fill_text(&section.text, |f| &f.words);
             section.heading = self.fill_text(&section.heading, |f| &f.words);
@@ -304,6 +305,12 @@ mod tests {
         assert!(html.contains("<!-- don't c -->"), "{html}");
         assert!(html.contains("display=\"block\""), "{html}");
         assert_eq!(html.matches("gb-nowrap").count(), 2, "{html}");
+        let table = render("| \\\\( h \\\\) |\n|---|\n| \\\\( c \\\\) |\n");
+        assert!(
+            table.contains("<th><math aria-label=\"h\" alttext=\"h\">"),
+            "{table}"
+        );
+        assert!(table.contains("<td><math alttext=\"c\">"), "{table}");
         assert_eq!(html.matches("<math").count(), 4, "{html}");
     }
 
