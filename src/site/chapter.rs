@@ -376,13 +376,10 @@ fn run_tera(
                 Some(range) if !range.is_empty() => {
                     let message = render_message(inputs, &e);
                     let needle = templates::backticked(&message).unwrap_or_default();
-                    let span = match protected[range.clone()].find(needle.as_str()) {
-                        Some(i) if !needle.is_empty() => {
-                            range.start + i..range.start + i + needle.len()
-                        }
-                        _ => range,
-                    };
-                    at(span, &message)
+                    at(
+                        templates::needle_in_tag(&protected, range, &needle),
+                        &message,
+                    )
                 }
                 _ => tera_diagnostic(chapter, inputs, &e),
             }
@@ -844,6 +841,45 @@ mod tests {
                 "a sum or difference beyond ±1.8×10³⁰⁸",
             ),
             ("x\n{{ 1 / 0 }}\n".into(), 2, 1, "no number as its result"),
+            // Arithmetic taken as true or false, or compared for equality: Tera made no
+            // number false there, and unequal to everything.
+            (
+                "{% set b = 0 %}\n{% if 1 / b %}t{% endif %}\n".into(),
+                2,
+                1,
+                "no number as its result",
+            ),
+            (
+                "{% set b = 0 %}\n{% if false %}{% elif 2 > 1 and 1 / b %}t{% endif %}\n".into(),
+                2,
+                15,
+                "no number as its result",
+            ),
+            (
+                "{% set b = 0 %}\n{{ 1 / b == 0 }}\n".into(),
+                2,
+                1,
+                "no number as its result",
+            ),
+            (
+                "{% set b = 0 %}\n{% if not 1 / b in [1] %}x{% endif %}\n".into(),
+                2,
+                1,
+                "no number as its result",
+            ),
+            // An `elif`'s errors are its own, not its `if`'s; Tera's modulo message is plain.
+            (
+                "{% if false %}\n{% elif nosuch > 1 %}y{% endif %}\n".into(),
+                2,
+                9,
+                "`nosuch` not found",
+            ),
+            (
+                "x\n{% if false %}{% elif 5 % 0 %}{% endif %}\n".into(),
+                2,
+                25,
+                "a modulo by zero: the right side of this `%` is 0",
+            ),
             (
                 "{% set big = \"1e308\" | float %}\n{% set r = big * 10 %}\n".into(),
                 2,
@@ -858,9 +894,15 @@ mod tests {
             assert!(!d.message.contains(templates::TERA_FAILED), "{d}");
         }
         // What Tera can do still works: a macro's output made a number, finite arithmetic.
-        let ok = "{% macro m() %}4{% endmacro m %}{{ self::m() | int + 1 }} {{ 7 / 2 }} {{ 2.5 * 4 }} {% set q = 3 - 1 %}{{ q }} {{ self::m() == 4 }}";
+        let ok = "{% macro m() %}4{% endmacro m %}{{ self::m() | int + 1 }} {{ 7 / 2 }} {{ 2.5 * 4 }} {% set q = 3 - 1 %}{{ q }} {{ self::m() == 4 }} \
+                  {% if 7 % 2 %}odd{% endif %} {% if not 4 % 2 %}even{% endif %} {{ 2 / 4 == 0.5 }} \
+                  {% if 0.0 * 3 %}a{% elif 3 - 3 %}b{% elif 1 - 3 %}c{% endif %}";
         let r = render(&chapter(ok), &inputs()).unwrap();
-        assert!(r.html.contains("5 3.5 10 2 false"), "{}", r.html);
+        assert!(
+            r.html.contains("5 3.5 10 2 false odd even true c"),
+            "{}",
+            r.html
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use tera::Tera;
@@ -50,7 +51,9 @@ impl PageTemplates {
             let at = self.budget.current().and_then(|p| self.positions.get(p));
             match at {
                 Some((file, source, range)) => {
-                    anyhow::anyhow!("{}", Diagnostic::at(file, source, range.clone(), innermost))
+                    let needle = backticked(innermost).unwrap_or_default();
+                    let span = needle_in_tag(source, range.clone(), &needle);
+                    anyhow::anyhow!("{}", Diagnostic::at(file, source, span, innermost))
                 }
                 None => anyhow::anyhow!("{text}").context(format!("rendering templates/{name}")),
             }
@@ -219,6 +222,26 @@ fn page_template_error(
     }
 }
 
+/// Where in the tag at `range` of `source` an error about `needle` (a name or operator the
+/// message quotes) points: its first occurrence between the tag's delimiters (`{%` itself
+/// holds a `%`), else the whole tag.
+pub fn needle_in_tag(source: &str, range: Range<usize>, needle: &str) -> Range<usize> {
+    let tag = &source[range.clone()];
+    let delimited = tag.len() >= 4 && tag.starts_with('{') && tag.ends_with('}');
+    let inner = if delimited {
+        2..tag.len() - 2
+    } else {
+        0..tag.len()
+    };
+    match tag[inner.clone()].find(needle) {
+        Some(i) if !needle.is_empty() => {
+            let start = range.start + inner.start + i;
+            start..start + needle.len()
+        }
+        _ => range,
+    }
+}
+
 /// The first `` `…` `` quoted piece of an error message (what to look for in the source).
 pub fn backticked(text: &str) -> Option<String> {
     let start = text.find('`')? + 1;
@@ -259,10 +282,22 @@ pub fn tera_error_text(err: &tera::Error) -> String {
     let mut cause = std::error::Error::source(err);
     while let Some(c) = cause {
         text.push('\n');
-        text.push_str(&c.to_string());
+        text.push_str(&readable(c.to_string()));
         cause = c.source();
     }
     text
+}
+
+/// A Tera message in the author's words where Tera's prints its syntax tree (`Expr { val: … }`).
+fn readable(message: String) -> String {
+    if message.starts_with("Tried to do a modulo by zero") {
+        "a modulo by zero: the right side of this `%` is 0".to_string()
+    } else if message.starts_with("Tried to check if") && message.contains(" is in a ") {
+        "`in` looks for a text in a text, or a key in a map: the left side of this `in` is not a text"
+            .to_string()
+    } else {
+        message
+    }
 }
 
 /// Register the `num(digits=N)` filter, with `default_digits` when none is given. Its output

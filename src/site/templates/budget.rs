@@ -29,11 +29,14 @@ pub const LOOP: &str = "__gb_loop";
 pub const ENTER: &str = "__gb_enter";
 /// End of a macro call.
 pub const LEAVE: &str = "__gb_leave";
+/// First operand of an `{% elif %}` condition: marks the tag, and is true.
+pub const ELIF: &str = "__gb_elif";
 /// Filter appended to every printed expression.
 pub const OUT: &str = "__gb_out";
 /// Filter appended to every `{% set %}` value.
 pub const VALUE: &str = "__gb_value";
-/// Filter put first on printed or stored arithmetic (`{{ a / b }}`, `{% set r = a * b %}`).
+/// Filter put first on arithmetic whose value is printed, stored, compared for equality or
+/// taken as true or false (`{{ a / b }}`, `{% set r = a * b %}`, `{% if a % b %}`).
 pub const FINITE: &str = "__gb_finite";
 
 /// What one chapter's (or one page's) rendering has used so far.
@@ -154,6 +157,10 @@ pub fn register(tera: &mut Tera, budget: &Arc<Budget>, escape: fn(&str) -> Strin
     let b = budget.clone();
     tera.register_function(AT, move |args: &HashMap<String, Value>| {
         b.enter(args).and_then(|()| empty())
+    });
+    let b = budget.clone();
+    tera.register_function(ELIF, move |args: &HashMap<String, Value>| {
+        b.enter(args).map(|()| Value::Bool(true))
     });
     let b = budget.clone();
     tera.register_function(LOOP, move |args: &HashMap<String, Value>| {

@@ -5,12 +5,12 @@
 //! [`super::budget`], printed and stored arithmetic must have a number as its result, and
 //! every name the chapter reads is collected (its dependencies for `serve`).
 
-use super::budget::{AT, ENTER, FINITE, LEAVE, LOOP, OUT, VALUE};
+use super::budget::{AT, ELIF, ENTER, FINITE, LEAVE, LOOP, OUT, VALUE};
 use super::sandbox::{REFUSED_TAGS, REMOVED_FUNCTIONS, removed_message};
 use super::scan::{ScanError, Tag, TagKind};
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
-use tera::ast::{Expr, ExprVal, FunctionCall, LogicOperator, Node, WS};
+use tera::ast::{Expr, ExprVal, FunctionCall, LogicExpr, LogicOperator, Node, WS};
 
 /// Most terms of one `a ~ b ~ …` concatenation.
 pub const MAX_CONCAT_TERMS: usize = 32;
@@ -239,6 +239,7 @@ impl Walker<'_> {
                     self.expr(&expr, &range)?;
                     let escape = self.safe.escaped(&expr);
                     finite_first(&mut expr);
+                    guard_logic(&mut expr);
                     expr.filters
                         .push(call(OUT, &[("escape", i64::from(escape))]));
                     out.push(tick(AT, &[("p", p)]));
@@ -255,6 +256,7 @@ impl Walker<'_> {
                         && !set.value.negated;
                     if !plain {
                         finite_first(&mut set.value);
+                        guard_logic(&mut set.value);
                         set.value.filters.push(call(VALUE, &[]));
                     }
                     out.push(tick(AT, &[("p", p)]));
@@ -276,13 +278,22 @@ impl Walker<'_> {
                 Node::If(mut i, ws) => {
                     let (p, range) = self.next("if");
                     let mut conditions = Vec::with_capacity(i.conditions.len());
-                    for (n, (cws, cond, body)) in i.conditions.into_iter().enumerate() {
-                        let range = if n == 0 {
-                            range.clone()
-                        } else {
-                            self.next("elif").1
-                        };
-                        self.expr(&cond, &range)?;
+                    for (n, (cws, mut cond, body)) in i.conditions.into_iter().enumerate() {
+                        let elif = (n > 0).then(|| self.next("elif"));
+                        self.expr(&cond, elif.as_ref().map_or(&range, |(_, r)| r))?;
+                        guard_condition(&mut cond);
+                        if let Some((p, _)) = elif {
+                            // No tag of its own to put a marker before: the marker is the
+                            // condition's first operand, so its errors are the `elif`'s.
+                            cond = Expr::new(ExprVal::Logic(LogicExpr {
+                                lhs: Box::new(Expr::new(ExprVal::FunctionCall(call(
+                                    ELIF,
+                                    &[("p", p)],
+                                )))),
+                                rhs: Box::new(cond),
+                                operator: LogicOperator::And,
+                            }));
+                        }
                         conditions.push((cws, cond, self.body(body)?));
                     }
                     i.conditions = conditions;
@@ -461,6 +472,53 @@ impl Walker<'_> {
 fn finite_first(expr: &mut Expr) {
     if matches!(expr.val, ExprVal::Math(_)) {
         expr.filters.insert(0, call(FINITE, &[]));
+    }
+}
+
+/// Check the arithmetic a condition `expr` takes as true or false. Tera reads it without its
+/// filters and takes no number (`1 / 0`) as false; `a / b` becomes `(a / b) != 0`, which is
+/// Tera's truth of a number, with the check first (see [`guard_logic`]).
+fn guard_condition(expr: &mut Expr) {
+    if matches!(expr.val, ExprVal::Math(_)) {
+        let negated = std::mem::take(&mut expr.negated);
+        let mut arithmetic = std::mem::replace(expr, Expr::new(ExprVal::Bool(false)));
+        finite_first(&mut arithmetic);
+        *expr = Expr {
+            val: ExprVal::Logic(LogicExpr {
+                lhs: Box::new(arithmetic),
+                rhs: Box::new(Expr::new(ExprVal::Int(0))),
+                operator: LogicOperator::NotEq,
+            }),
+            negated,
+            filters: Vec::new(),
+        };
+    }
+    guard_logic(expr);
+}
+
+/// Check the arithmetic inside `and`, `or`, `==`, `!=` and `in` of `expr`: Tera makes no
+/// number (`1 / 0`) false there, and unequal to everything. `and` and `or` take their operands
+/// as conditions ([`guard_condition`]); `<` and the like already refuse no number.
+fn guard_logic(expr: &mut Expr) {
+    match &mut expr.val {
+        ExprVal::Logic(logic) => match logic.operator {
+            LogicOperator::And | LogicOperator::Or => {
+                guard_condition(&mut logic.lhs);
+                guard_condition(&mut logic.rhs);
+            }
+            LogicOperator::Eq | LogicOperator::NotEq => {
+                for side in [&mut logic.lhs, &mut logic.rhs] {
+                    finite_first(side);
+                    guard_logic(side);
+                }
+            }
+            _ => {}
+        },
+        ExprVal::In(condition) => {
+            finite_first(&mut condition.lhs);
+            guard_logic(&mut condition.lhs);
+        }
+        _ => {}
     }
 }
 
