@@ -685,6 +685,8 @@ fn run_kind(
     let mut failures: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let mut failed = 0usize;
     let mut slowest: Vec<(Duration, usize)> = Vec::new();
+    // The slowest case's input, saved at the end to look into.
+    let mut slowest_input: (Duration, Vec<u8>) = (Duration::ZERO, Vec::new());
     // The unmutated corpus first: every real input must pass too.
     let inputs = corpus.len() + cases;
     for i in 0..inputs {
@@ -694,7 +696,11 @@ fn run_kind(
         };
         let start = Instant::now();
         let ending = run_one(target, &input, scratch.path());
-        slowest.push((start.elapsed(), i));
+        let took = start.elapsed();
+        slowest.push((took, i));
+        if took > slowest_input.0 {
+            slowest_input = (took, input.clone());
+        }
         match failure(&ending) {
             None => match ending {
                 Ending::Returned(Ok(Verdict::Accepted)) => accepted += 1,
@@ -735,14 +741,20 @@ fn run_kind(
         .take(3)
         .map(|(d, i)| format!("case {i} {:.2}s", d.as_secs_f64()))
         .collect();
+    let slowest_saved = save_finding(
+        &format!("{kind} slowest"),
+        slowest.first().map_or(0, |s| s.1),
+        &slowest_input.1,
+    );
     eprintln!(
         "fuzz {kind}: {} cases ({} corpus + {cases} mutated): {accepted} accepted, {rejected} \
-         rejected with a location, {} failed; {:.1}s; slowest: {}",
+         rejected with a location, {} failed; {:.1}s; slowest: {} (the slowest input saved to {})",
         accepted + rejected + failed,
         corpus.len(),
         failed,
         started.elapsed().as_secs_f64(),
-        slow.join(", ")
+        slow.join(", "),
+        slowest_saved.display()
     );
     let report: Vec<String> = failures
         .values()

@@ -37,10 +37,35 @@ const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: PREFIX };
 /// the patterns of the contexts a block reaches, which is why syntect runs on Oniguruma (the
 /// engine these Sublime syntaxes are written for) rather than fancy-regex, whose automata cost
 /// five times the time and memory for the same patterns.
-static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(SyntaxSet::load_defaults_newlines);
+static SYNTAXES: LazyLock<SyntaxSet> = LazyLock::new(|| {
+    limit_backtracking();
+    SyntaxSet::load_defaults_newlines()
+});
+
+/// Most retries one Oniguruma search may make. Some of the syntaxes' patterns backtrack
+/// catastrophically on some lines: Python's string-format pattern on a string holding a run of
+/// `{` took 44 s to highlight 4,000 of them, and grew as the cube of the run. Past the limit a
+/// search counts as no match, so such a line is highlighted in 0.1 s, partly. A count, unlike
+/// a time limit, is the same on every machine, so the pages stay the same too. Ordinary code
+/// stays far below it: the solution book and mdBook's own guide highlight byte for byte as
+/// without a limit, even at a tenth of it.
+const RETRY_LIMIT_IN_SEARCH: u32 = 10_000;
+
+/// Set [`RETRY_LIMIT_IN_SEARCH`] as Oniguruma's default, before the first search.
+fn limit_backtracking() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sets the global default that each search copies when it starts; it runs
+        // once, while the first syntax set loads, before any pattern is searched.
+        unsafe {
+            onig_sys::onig_set_retry_limit_in_search(RETRY_LIMIT_IN_SEARCH.into());
+        }
+    });
+}
 
 /// TOML, which syntect's defaults lack.
 static TOML: LazyLock<Option<SyntaxSet>> = LazyLock::new(|| {
+    limit_backtracking();
     let definition =
         SyntaxDefinition::load_from_str(include_str!("highlight/toml.sublime-syntax"), true, None)
             .ok()?;
