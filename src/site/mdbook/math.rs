@@ -254,11 +254,15 @@ impl Markup {
 mod tests {
     use super::*;
 
-    fn render(source: &str) -> String {
+    fn finished(source: &str) -> Rendered {
         let formulas = delimiters(source, true).unwrap();
         let mut rendered = markdown::render(&formulas.text, &mut |_, _, _| Ok(None)).unwrap();
         formulas.finish(&mut rendered);
-        rendered.html
+        rendered
+    }
+
+    fn render(source: &str) -> String {
+        finished(source).html
     }
 
     #[test]
@@ -338,26 +342,17 @@ mod tests {
         assert_eq!(rendered.sections[0].heading, "About α_1 and x");
         // A formula in the heading's own id is in an attribute: its words, in the page and in
         // the section the search index links to.
-        let formulas = delimiters("# T {#a\\\\(x\\\\)}\n", true).unwrap();
-        let mut rendered = markdown::render(&formulas.text, &mut |_, _, _| Ok(None)).unwrap();
-        formulas.finish(&mut rendered);
-        assert!(
-            rendered.html.starts_with("<h1 id=\"ax\">"),
-            "{}",
-            rendered.html
-        );
-        assert_eq!(rendered.sections[0].id, "ax");
+        let own_id = finished("# T {#a\\\\(x\\\\)}\n");
+        assert!(own_id.html.starts_with("<h1 id=\"ax\">"), "{}", own_id.html);
+        assert_eq!(own_id.sections[0].id, "ax");
     }
 
     #[test]
     fn pasted_placeholder_characters_stay_text() {
-        let formulas = delimiters("a \u{E001}7\u{E002} \u{E001} \\\\( x \\\\)", true).unwrap();
-        let mut rendered = markdown::render(&formulas.text, &mut |_, _, _| Ok(None)).unwrap();
-        formulas.finish(&mut rendered);
+        let html = render("a \u{E001}7\u{E002} \u{E001} \\\\( x \\\\)");
         assert!(
-            rendered.html.contains("a \u{E001}7\u{E002} \u{E001} <math"),
-            "{}",
-            rendered.html
+            html.contains("a \u{E001}7\u{E002} \u{E001} <math"),
+            "{html}"
         );
     }
 
