@@ -2,8 +2,9 @@
 //! removed functions become located errors, as do the expressions Tera 1.20 would panic on
 //! whatever the values (a macro call in arithmetic, a number literal beyond ±1.8×10³⁰⁸);
 //! every tag is preceded by a position marker, loop and macro bodies count against the
-//! [`super::budget`], printed and stored arithmetic must have a number as its result, and
-//! every name the chapter reads is collected (its dependencies for `serve`).
+//! [`super::budget`], arithmetic must have a number as its result where it is printed, stored,
+//! compared for equality or taken as a condition, an `elif` marks its own position, and every
+//! name the chapter reads is collected (its dependencies for `serve`).
 
 use super::budget::{AT, ELIF, ENTER, FINITE, LEAVE, LOOP, OUT, VALUE};
 use super::sandbox::{REFUSED_TAGS, REMOVED_FUNCTIONS, removed_message};
