@@ -134,11 +134,41 @@ pub fn latex_to_mathml(latex: &str, display: bool) -> Result<String, SpanError> 
 }
 
 /// Punctuation that must not end a line when a formula follows it.
-pub const OPENING: &[char] = &['(', '[', '{', '\'', '"', '‘', '“'];
+const OPENING: &[char] = &['(', '[', '{', '\'', '"', '‘', '“'];
 /// Punctuation that must not start a line when it follows a formula.
-pub const CLOSING: &[char] = &[
+const CLOSING: &[char] = &[
     ')', ']', '}', ',', '.', ';', ':', '!', '?', '\'', '"', '’', '”', '…',
 ];
+
+/// Bytes of the opening punctuation that ends `before` (the text before a formula); straight
+/// quotes count only when `straight_quotes` holds.
+pub fn opening_len(before: &str, straight_quotes: bool) -> usize {
+    let kept = before.trim_end_matches(|c| punctuation(OPENING, c, straight_quotes));
+    before.len() - kept.len()
+}
+
+/// Bytes of the closing punctuation that starts `after` (the text after a formula), as
+/// [`opening_len`] counts them.
+pub fn closing_len(after: &str, straight_quotes: bool) -> usize {
+    let rest = after.trim_start_matches(|c| punctuation(CLOSING, c, straight_quotes));
+    after.len() - rest.len()
+}
+
+fn punctuation(set: &[char], c: char, straight_quotes: bool) -> bool {
+    set.contains(&c) && (straight_quotes || !matches!(c, '\'' | '"'))
+}
+
+/// The span that keeps an inline formula's `mathml` on one line with the punctuation before
+/// (`opening`) and after it (`closing`), both already HTML; styled inline too when the page
+/// may lack gradbook's stylesheet (mdBook's theme).
+pub fn nowrap_span(opening: &str, mathml: &str, closing: &str, inline_style: bool) -> String {
+    let style = if inline_style {
+        " style=\"white-space: nowrap\""
+    } else {
+        ""
+    };
+    format!("<span class=\"gb-nowrap\"{style}>{opening}{mathml}{closing}</span>")
+}
 
 /// Keep each inline formula on one line with the punctuation right before and after it
 /// (`($x$),`; see [`glue`]): each formula's MathML in `events` is at an index of
@@ -181,18 +211,13 @@ pub fn glue<'t>(
     mathml: &str,
     after: &'t str,
 ) -> Option<(&'t str, String, &'t str)> {
-    let kept = before.trim_end_matches(OPENING);
-    let rest = after.trim_start_matches(CLOSING);
-    if kept.len() == before.len() && rest.len() == after.len() {
+    let (opening, closing) = (opening_len(before, true), closing_len(after, true));
+    if opening + closing == 0 {
         return None;
     }
-    let opening = &before[kept.len()..];
-    let closing = &after[..after.len() - rest.len()];
-    let joined = format!(
-        "<span class=\"gb-nowrap\">{}{mathml}{}</span>",
-        escape(opening),
-        escape(closing)
-    );
+    let (kept, opening) = before.split_at(before.len() - opening);
+    let (closing, rest) = after.split_at(closing);
+    let joined = nowrap_span(&escape(opening), mathml, &escape(closing), false);
     Some((kept, joined, rest))
 }
 

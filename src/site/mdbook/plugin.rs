@@ -197,7 +197,7 @@ pub fn inline_html(text: &str, prefix: &str, digits: usize) -> Result<String, Sp
                     .map(|i| &mut replacements[i])
                     .filter(|f| f.range.end == range.start)
                 {
-                    formula.closing = closing_punctuation(&text[range.clone()]);
+                    formula.closing = markdown::closing_len(&text[range.clone()], false);
                 }
                 text_before = Some(range);
             }
@@ -219,10 +219,11 @@ pub fn inline_html(text: &str, prefix: &str, digits: usize) -> Result<String, Sp
         } else {
             let before = &text[range.start - opening..range.start];
             let after = &text[range.end..range.end + closing];
-            out.push_str(&format!(
-                "<span class=\"gb-nowrap\" style=\"white-space: nowrap\">{}{html}{}</span>",
-                inert(before),
-                inert(after)
+            out.push_str(&markdown::nowrap_span(
+                &inert(before),
+                &html,
+                &inert(after),
+                true,
             ));
         }
         at = range.end + closing;
@@ -254,24 +255,15 @@ impl Replacement {
 }
 
 /// Bytes of opening punctuation that end the Markdown text `before` a formula in `text`, kept
-/// with the formula. Straight quotes stay out: mdBook's smart punctuation reads them from what
-/// is beside them. Punctuation after a backslash is not counted (the backslash escapes it).
+/// with the formula. Straight quotes stay out, here and after a formula: mdBook's smart
+/// punctuation reads them from what is beside them. Punctuation after a backslash is not
+/// counted (the backslash escapes it).
 fn opening_punctuation(text: &str, before: std::ops::Range<usize>) -> usize {
-    let source = &text[before.clone()];
-    let kept =
-        source.trim_end_matches(|c| markdown::OPENING.contains(&c) && !matches!(c, '\'' | '"'));
-    if text[..before.start + kept.len()].ends_with('\\') {
+    let opening = markdown::opening_len(&text[before.clone()], false);
+    if text[..before.end - opening].ends_with('\\') {
         return 0;
     }
-    source.len() - kept.len()
-}
-
-/// Bytes of closing punctuation that start `source` (Markdown text after a formula), as
-/// [`opening_punctuation`] counts them.
-fn closing_punctuation(source: &str) -> usize {
-    let rest =
-        source.trim_start_matches(|c| markdown::CLOSING.contains(&c) && !matches!(c, '\'' | '"'));
-    source.len() - rest.len()
+    opening
 }
 
 /// MathML whose text holds no character Markdown would act on: `*`, `_`, `` ` ``, `~`, `[`,
