@@ -494,10 +494,29 @@ fn markdown_case(input: &[u8], _: &Path) -> CaseResult {
         Ok(mut rendered) => {
             formulas.finish(&mut rendered);
             attributes_hold_no_math(&rendered.html, &source)?;
+            no_placeholder_left(&rendered.html, &source)?;
             Ok(Verdict::Accepted)
         }
         Err(e) => span_in_bounds(&e, &formulas.text),
     }
+}
+
+/// An error when `html` holds a formula's placeholder (a private-use character, or one
+/// percent-encoded in a URL) that `source` did not write itself.
+fn no_placeholder_left(html: &str, source: &str) -> Result<(), String> {
+    let forms = ['\u{E001}', '\u{E002}'].map(|c| (c.to_string(), urlencoding(c)));
+    for (character, in_url) in forms {
+        let pasted = source.contains(&character) || source.to_uppercase().contains(&in_url);
+        if !pasted && (html.contains(&character) || html.contains(&in_url)) {
+            return Err(format!("a formula's placeholder left in the page: {html}"));
+        }
+    }
+    Ok(())
+}
+
+/// `c` percent-encoded, as a URL holds it (`%EE%80%81`).
+fn urlencoding(c: char) -> String {
+    c.to_string().bytes().map(|b| format!("%{b:02X}")).collect()
 }
 
 /// An error when an attribute of `html` holds MathML that `source` did not write itself.

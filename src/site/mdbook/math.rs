@@ -8,10 +8,14 @@
 use crate::diag::SpanError;
 use crate::markup::escape;
 use crate::site::markdown::{self, Rendered};
+use std::borrow::Cow;
 
 /// Opens and closes a placeholder (private-use code points); the formula's index is between.
 const OPEN: char = '\u{E001}';
 const CLOSE: char = '\u{E002}';
+/// The same, percent-encoded as pulldown-cmark writes them in a link's or an image's URL.
+const OPEN_IN_URL: &str = "%EE%80%81";
+const CLOSE_IN_URL: &str = "%EE%80%82";
 
 /// A chapter's Markdown with its mdBook-delimited formulas taken out.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +24,9 @@ pub struct Formulas {
     pub text: String,
     /// Each formula, by placeholder index.
     converted: Vec<Formula>,
+    /// What every placeholder of this chapter has between its opening and its index
+    /// (`7-`): chosen so that no placeholder-like text the author pasted has it.
+    tag: String,
 }
 
 /// One converted formula.
@@ -39,11 +46,13 @@ pub fn delimiters(source: &str, enabled: bool) -> Result<Formulas, SpanError> {
     let mut formulas = Formulas {
         text: String::with_capacity(source.len()),
         converted: Vec::new(),
+        tag: String::new(),
     };
     if !enabled || !source.contains("\\\\") {
         formulas.text = source.to_string();
         return Ok(formulas);
     }
+    formulas.tag = unused_tag(source);
     let code = super::literal::code_ranges(source, true);
     let mut i = 0;
     while i < source.len() {
@@ -71,7 +80,10 @@ pub fn delimiters(source: &str, enabled: bool) -> Result<Formulas, SpanError> {
                 latex,
                 display,
             });
-            formulas.text.push_str(&format!("{OPEN}{index}{CLOSE}"));
+            let tag = &formulas.tag;
+            formulas
+                .text
+                .push_str(&format!("{OPEN}{tag}{index}{CLOSE}"));
             i = body_start + len + close.len();
             continue;
         }
@@ -80,6 +92,24 @@ pub fn delimiters(source: &str, enabled: bool) -> Result<Formulas, SpanError> {
         i += c.len_utf8();
     }
     Ok(formulas)
+}
+
+/// The first tag `k-` that no text in `source` that looks like an opening placeholder,
+/// as a character or percent-encoded, is followed by.
+fn unused_tag(source: &str) -> String {
+    let taken: std::collections::HashSet<&str> = [OPEN.to_string(), OPEN_IN_URL.to_string()]
+        .iter()
+        .flat_map(|open| source.match_indices(open.as_str()))
+        .filter_map(|(at, open)| {
+            let after = &source[at + open.len()..];
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            after[digits..].starts_with('-').then(|| &after[..digits])
+        })
+        .collect();
+    let free = (0_usize..)
+        .find(|k| !taken.contains(k.to_string().as_str()))
+        .expect("fewer tags are taken than there are numbers");
+    format!("{free}-")
 }
 
 /// The length of a formula's body up to `close`, which must come before a blank line.
@@ -115,7 +145,8 @@ impl Formulas {
             return;
         }
         // A header cell's formula also names the cell, as `$…$` does (see `math_fix`).
-        rendered.html = crate::site::math_fix::label_table_heads(&self.fill_html(&rendered.html));
+        let html = self.fill_html(&self.fill_urls(&rendered.html));
+        rendered.html = crate::site::math_fix::label_table_heads(&html);
         for section in &mut rendered.sections {
             section.text = self.fill_text(&section.text, |f| &f.words);
             section.heading = self.fill_text(&section.heading, |f| &f.words);
@@ -164,6 +195,41 @@ impl Formulas {
         out
     }
 
+    /// `html` with each placeholder that stands in a URL (percent-encoded inside a tag)
+    /// replaced by what mdBook's Markdown leaves of its formula there, `\(x\)` or `\[x\]`,
+    /// percent-encoded the same way.
+    fn fill_urls<'h>(&self, html: &'h str) -> Cow<'h, str> {
+        if !html.contains(OPEN_IN_URL) {
+            return Cow::Borrowed(html);
+        }
+        let mut out = String::with_capacity(html.len());
+        let mut markup = Markup::Text;
+        let mut rest = html;
+        while let Some(at) = rest.find(OPEN_IN_URL) {
+            markup = markup.after(&rest[..at]);
+            out.push_str(&rest[..at]);
+            let after = &rest[at + OPEN_IN_URL.len()..];
+            let formula = self
+                .numbered(after, CLOSE_IN_URL)
+                .filter(|_| markup != Markup::Text);
+            match formula {
+                Some((f, after)) => {
+                    let (open, close) = if f.display { ("[", "]") } else { ("(", ")") };
+                    let source = format!("\\{open}{}\\{close}", f.latex);
+                    pulldown_cmark_escape::escape_href(&mut out, &source)
+                        .expect("writing to a String cannot fail");
+                    rest = after;
+                }
+                None => {
+                    out.push_str(OPEN_IN_URL);
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        Cow::Owned(out)
+    }
+
     /// The id of a heading whose text is `title`: mdBook's, made from the text with each
     /// formula as its LaTeX (`\\( \alpha_1 \\)` → `alpha_1`), so links written for mdBook
     /// still arrive.
@@ -190,17 +256,24 @@ impl Formulas {
     fn next_placeholder<'t>(&self, text: &'t str) -> Option<(usize, Option<&Formula>, &'t str)> {
         let open = text.find(OPEN)?;
         let after = &text[open + OPEN.len_utf8()..];
-        let formula = after.find(CLOSE).and_then(|close| {
-            let formula = after[..close].parse::<usize>().ok()?;
-            Some((
-                self.converted.get(formula)?,
-                &after[close + CLOSE.len_utf8()..],
-            ))
-        });
+        let mut close = [0; 4];
+        let formula = self.numbered(after, CLOSE.encode_utf8(&mut close));
         Some(match formula {
             Some((formula, rest)) => (open, Some(formula), rest),
             None => (open + OPEN.len_utf8(), None, after),
         })
+    }
+
+    /// The formula whose placeholder `after` continues after its opening, up to `close`, and
+    /// the text after the placeholder.
+    fn numbered<'t>(&self, after: &'t str, close: &str) -> Option<(&Formula, &'t str)> {
+        let numbered = after.strip_prefix(self.tag.as_str())?;
+        let digits = numbered.bytes().take_while(u8::is_ascii_digit).count();
+        let rest = numbered[digits..].strip_prefix(close)?;
+        let formula = self
+            .converted
+            .get(numbered[..digits].parse::<usize>().ok()?)?;
+        Some((formula, rest))
     }
 }
 
@@ -349,11 +422,40 @@ mod tests {
 
     #[test]
     fn pasted_placeholder_characters_stay_text() {
-        let html = render("a \u{E001}7\u{E002} \u{E001} \\\\( x \\\\)");
+        // Each pasted form of a placeholder, with the index of a formula on the page too,
+        // as characters and percent-encoded in a URL.
+        let pasted = "\u{E001}7\u{E002} \u{E001} \u{E001}0\u{E002} \u{E001}0-0\u{E002}";
+        let url = "%EE%80%810-0%EE%80%82";
+        let html = render(&format!("a {pasted} [l]({url}) \\\\( x \\\\)"));
         assert!(
-            html.contains("a \u{E001}7\u{E002} \u{E001} <math"),
+            html.contains(&format!("a {pasted} <a href=\"{url}\">l</a> <math")),
             "{html}"
         );
+    }
+
+    #[test]
+    fn a_formula_in_a_url_is_its_text_as_mdbook_leaves_it() {
+        // pulldown-cmark percent-encodes a URL, and mdBook's Markdown leaves `\(x\)` of a
+        // formula there; in the title the formula reads as its words.
+        let html = render(
+            "[a](q?f=\\\\( x^2 \\\\)&g='\\\\[y\\\\]') ![b](i\\\\(z\\\\).png)\n\n\
+             [r]: https://e.org/\\\\(w\\\\) \"at \\\\(t\\\\)\"\n\n[r]\n",
+        );
+        assert!(
+            html.contains(
+                "<a href=\"q?f=%5C(%20x^2%20%5C)&amp;g=&#x27;%5C%5By%5C%5D&#x27;\">a</a>"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("<img src=\"i%5C(z%5C).png\" alt=\"b\" />"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<a href=\"https://e.org/%5C(w%5C)\" title=\"at t\">r</a>"),
+            "{html}"
+        );
+        assert!(!html.contains("%EE"), "{html}");
     }
 
     #[test]
