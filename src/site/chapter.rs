@@ -321,8 +321,8 @@ fn run_tera(
         &inputs.reads,
         &budget,
     );
+    // The marks keep every byte offset, so a span in `protected` is one in the source.
     let at = |span: Range<usize>, message: &str| {
-        let span = unprotect(&protected, span.start)..unprotect(&protected, span.end);
         Diagnostic::at(&chapter.file, &chapter.source, span, message)
     };
     let name = chapter.path.clone();
@@ -388,8 +388,9 @@ fn run_tera(
     Ok(markdown_source)
 }
 
-/// Stands in for `{#` in heading attributes while Tera runs (Tera reads `{#` as a comment).
-const HEADING_ID_MARK: &str = "\u{E000}";
+/// Stands in for `{#` in heading attributes while Tera runs (Tera reads `{#` as a comment):
+/// an unassigned code point, which no text holds, of the same byte length as `{#`.
+const HEADING_ID_MARK: &str = "\u{0381}";
 
 /// Hide the `{#id}` of heading attributes (`## Title {#id .class}`) and of the authoring
 /// syntax (`::: {#thm-x}`, `$$ … $$ {#eq-x}`, `![…](…){#fig-x}`, `: … {#tbl-x}`) from Tera. A
@@ -408,13 +409,6 @@ fn protect_heading_ids(source: &str) -> String {
             }
         })
         .collect()
-}
-
-/// The offset in the chapter's source of `offset` in its protected text.
-fn unprotect(protected: &str, offset: usize) -> usize {
-    let offset = offset.min(protected.len());
-    let marks = protected[..offset].matches(HEADING_ID_MARK).count();
-    offset - marks * (HEADING_ID_MARK.len() - 2)
 }
 
 /// Run an inline `autograd` script and draw its backward graph; with `table`, also list every

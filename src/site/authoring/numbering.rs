@@ -84,13 +84,20 @@ fn error_at(chapter: &Chapter, needles: &[String], last: bool, message: &str) ->
     )
 }
 
+/// A located error at the first reserved character that `chapter`'s source holds (a
+/// malformed placeholder was pasted, since those gradbook writes are well formed).
+fn reserved_at(chapter: &Chapter, message: &str) -> Diagnostic {
+    let reserved = [marker::OPEN, marker::CLOSE].map(String::from);
+    error_at(chapter, &reserved, false, message)
+}
+
 /// Collect every label the chapters define (their HTML in book order) and number them.
 pub fn collect(chapters: &[Chapter], html: &[&str]) -> Result<Labels, Diagnostic> {
     let mut labels = Labels::new();
     for (index, (chapter, page)) in chapters.iter().zip(html).enumerate() {
         let mut counters: BTreeMap<&str, usize> = BTreeMap::new();
         let prefix = chapter_prefix(chapter);
-        let pieces = pieces(page).map_err(|m| error_at(chapter, &[], false, &m))?;
+        let pieces = pieces(page).map_err(|m| reserved_at(chapter, &m))?;
         for piece in pieces {
             let Err(p) = piece else { continue };
             let number = match p.letter {
@@ -142,7 +149,7 @@ fn replace(
     html: bool,
 ) -> Result<String, Diagnostic> {
     let chapter = &chapters[index];
-    let pieces = pieces(text).map_err(|m| error_at(chapter, &[], false, &m))?;
+    let pieces = pieces(text).map_err(|m| reserved_at(chapter, &m))?;
     let mut out = String::with_capacity(text.len());
     for piece in pieces {
         let p = match piece {
