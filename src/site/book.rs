@@ -79,6 +79,18 @@ pub fn display_path(path: &Path) -> PathBuf {
 /// parser of gradbook reads `\r\n` as a line end).
 pub fn read_text(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let shown_path = display_path(path);
+    if let Some((encoding, first_line)) = utf16_first_line(&bytes) {
+        return Err(Diagnostic::at(
+            &shown_path,
+            &first_line,
+            0..0,
+            &format!(
+                "this file is {encoding} text (it starts with a {encoding} byte order mark): expected UTF-8 text; save it as UTF-8"
+            ),
+        )
+        .into());
+    }
     let text = String::from_utf8(bytes).map_err(|err| {
         let valid = err.utf8_error().valid_up_to();
         let line_end = err.as_bytes()[valid..]
@@ -87,7 +99,7 @@ pub fn read_text(path: &Path) -> Result<String> {
             .map_or(err.as_bytes().len(), |i| valid + i);
         let shown = String::from_utf8_lossy(&err.as_bytes()[..line_end]).into_owned();
         Diagnostic::at(
-            path,
+            &shown_path,
             &shown,
             valid..valid + 1,
             "this file is not valid UTF-8: expected UTF-8 text",
@@ -97,6 +109,22 @@ pub fn read_text(path: &Path) -> Result<String> {
         Some(rest) => rest.to_string(),
         None => text,
     })
+}
+
+/// The encoding and the first line of text that starts with a UTF-16 byte order mark, as
+/// editors that save "Unicode" text write it.
+fn utf16_first_line(bytes: &[u8]) -> Option<(&'static str, String)> {
+    let (encoding, unit): (_, fn([u8; 2]) -> u16) = match bytes {
+        [0xFF, 0xFE, ..] => ("UTF-16LE", u16::from_le_bytes),
+        [0xFE, 0xFF, ..] => ("UTF-16BE", u16::from_be_bytes),
+        _ => return None,
+    };
+    let units = bytes[2..].chunks_exact(2).map(|b| unit([b[0], b[1]]));
+    let line = char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .take_while(|&c| c != '\n')
+        .collect::<String>();
+    Some((encoding, line.trim_end_matches('\r').to_string()))
 }
 
 /// [`read_text`] of a file of the book rooted at `root`, refusing a file that is (or lies
@@ -316,6 +344,20 @@ mod tests {
         std::fs::write(&file, b"ok\nab\xffc\n").unwrap();
         let err = read_text(&file).unwrap_err().to_string();
         assert!(err.contains("t.md:2:3:"), "{err}");
+        // Text saved as "Unicode" (UTF-16 with its byte order mark) is named as such, its
+        // first line shown decoded.
+        for (bom, unit) in [
+            ([0xFF, 0xFE], u16::to_le_bytes as fn(u16) -> [u8; 2]),
+            ([0xFE, 0xFF], u16::to_be_bytes),
+        ] {
+            let mut bytes = bom.to_vec();
+            bytes.extend("# Café\r\nbody\n".encode_utf16().flat_map(unit));
+            std::fs::write(&file, bytes).unwrap();
+            let err = format!("{:#}", read_text(&file).unwrap_err());
+            assert!(err.contains("t.md:1:1: this file is UTF-16"), "{err}");
+            assert!(err.contains("save it as UTF-8"), "{err}");
+            assert!(err.contains("| # Café\n"), "{err}");
+        }
     }
 
     #[test]
