@@ -162,6 +162,24 @@ pub fn inside_book(root: &Path, path: &Path) -> Result<PathBuf> {
     )
 }
 
+/// The file in `path`'s folder whose name differs from `path`'s only in case, if there is
+/// one (a chapter listed as `Intro.md` whose file is `intro.md`); only a folder inside the
+/// book rooted at `root` is listed.
+fn same_but_for_case(root: &Path, path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?.to_lowercase();
+    let folder = path.parent()?;
+    inside_book(root, folder).ok()?;
+    let mut near: Vec<PathBuf> = std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.file_name().to_str().map(str::to_lowercase) == Some(name.clone()))
+        .filter(|entry| entry.path().is_file())
+        .map(|entry| folder.join(entry.file_name()))
+        .collect();
+    near.sort();
+    near.into_iter().next()
+}
+
 impl Book {
     /// Read the book rooted at `root`.
     pub fn load(root: &Path) -> Result<Book> {
@@ -182,7 +200,14 @@ impl Book {
             let Some(path) = &c.path else { continue };
             let file = src.join(path);
             let problem = if !file.is_file() {
-                Some(format!("chapter file `{}` does not exist", file.display()))
+                Some(match same_but_for_case(root, &file) {
+                    Some(near) => format!(
+                        "chapter file `{}` does not exist (file names are case-sensitive): did you mean `{}`?",
+                        file.display(),
+                        near.display()
+                    ),
+                    None => format!("chapter file `{}` does not exist", file.display()),
+                })
             } else if !listed.insert(path.as_str()) {
                 Some(format!("`{path}` is listed twice"))
             } else {
@@ -358,6 +383,28 @@ mod tests {
             assert!(err.contains("save it as UTF-8"), "{err}");
             assert!(err.contains("| # Café\n"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_chapter_listed_in_another_case_is_suggested() {
+        let dir = tempfile::tempdir().unwrap();
+        let book = dir.path();
+        std::fs::create_dir_all(book.join("src")).unwrap();
+        std::fs::write(book.join("book.toml"), "[book]\ntitle = \"T\"\n").unwrap();
+        std::fs::write(book.join("src/SUMMARY.md"), "# S\n\n- [A](Intro.md)\n").unwrap();
+        std::fs::write(book.join("src/intro.md"), "# A\n").unwrap();
+        let err = format!("{:#}", Book::load(book).unwrap_err());
+        assert!(
+            err.contains("SUMMARY.md:3:3: chapter file `")
+                && err.contains(
+                    "src/Intro.md` does not exist (file names are case-sensitive): did you mean `"
+                )
+                && err.contains("src/intro.md`?"),
+            "{err}"
+        );
+        std::fs::remove_file(book.join("src/intro.md")).unwrap();
+        let err = format!("{:#}", Book::load(book).unwrap_err());
+        assert!(err.contains("src/Intro.md` does not exist\n"), "{err}");
     }
 
     #[test]
