@@ -48,11 +48,12 @@ fn passes_on_a_valid_book() {
 }
 
 #[test]
-fn broken_link_fails_with_its_line() {
+fn broken_link_fails_at_its_line_and_column() {
     let problems = failing("broken-link");
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(
-        problems[0].starts_with("broken-link/content/intro.md:6: broken link `missing.html` on "),
+        problems[0]
+            .starts_with("broken-link/content/intro.md:6:19: broken link `missing.html` on "),
         "{}",
         problems[0]
     );
@@ -64,11 +65,11 @@ fn broken_link_fails_with_its_line() {
 }
 
 #[test]
-fn missing_anchor_fails_with_its_line() {
+fn missing_anchor_fails_at_its_line_and_column() {
     let problems = failing("missing-anchor");
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].starts_with(
-        "missing-anchor/content/intro.md:6: broken link `other.html#no-such-section`"
+        "missing-anchor/content/intro.md:6:19: broken link `other.html#no-such-section`"
     ));
     assert!(
         problems[0].ends_with("no anchor `#no-such-section` on `other.html`"),
@@ -78,11 +79,11 @@ fn missing_anchor_fails_with_its_line() {
 }
 
 #[test]
-fn false_chapter_claim_fails_with_its_line() {
+fn false_chapter_claim_fails_at_its_line_and_column() {
     let problems = failing("failed-claim");
     assert_eq!(
         problems,
-        vec!["failed-claim/content/intro.md:4: claim fails: the output exceeds 100"]
+        vec!["failed-claim/content/intro.md:4:55: claim fails: the output exceeds 100"]
     );
 }
 
@@ -107,14 +108,14 @@ fn printed_parameter_sets_are_reevaluated() {
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(
         problems[0].starts_with(
-            "wrong-param-set/content/sets.md:9: parameter set of `tiny` (variant `v`, d/dw1): the page prints ratio 0.5, but the printed values give "
+            "wrong-param-set/content/sets.md:9:15: parameter set of `tiny` (variant `v`, d/dw1): the page prints ratio 0.5, but the printed values give "
         ),
         "{}",
         problems[0]
     );
     assert_eq!(
         problems[1],
-        "wrong-param-set/content/sets.md:13: parameter set of `tiny` (variant `v`, d/dw1): variant `v` has no parameter `w9`"
+        "wrong-param-set/content/sets.md:13:15: parameter set of `tiny` (variant `v`, d/dw1): variant `v` has no parameter `w9`"
     );
 }
 

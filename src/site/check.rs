@@ -71,9 +71,9 @@ pub fn check(root: &Path) -> Result<CheckReport> {
                 for claim in outcome.claims() {
                     report.claims += 1;
                     if !claim.holds {
-                        let line = line_of(&c.source, &claim.statement);
+                        let found = offset_of(&c.source, &claim.statement);
                         report.problems.push(Problem {
-                            location: Some(at(&c.file, line)),
+                            location: Some(at(&c.file, &c.source, found)),
                             message: format!("claim fails: {} ({})", claim.statement, claim.detail),
                         });
                     }
@@ -109,7 +109,11 @@ fn render(
                     report.claims += 1;
                     if !claim.holds {
                         report.problems.push(Problem {
-                            location: Some(at(&c.file, claims::locate(&c.source, &claim.says, n))),
+                            location: Some(at(
+                                &c.file,
+                                &c.source,
+                                claims::locate(&c.source, &claim.says, n),
+                            )),
                             message: format!("claim fails: {}", claim.says),
                         });
                     }
@@ -152,13 +156,13 @@ fn render(
 /// each counted as a claim.
 fn reproduce(book: &Book, c: &Chapter, html: &str, report: &mut CheckReport) {
     let located = |n: usize| {
-        let line = c
+        let found = c
             .source
             .match_indices(reproduce::CLASS)
             .nth(n)
             .or_else(|| c.source.match_indices(reproduce::CLASS).last())
-            .map(|(pos, _)| c.source[..pos].matches('\n').count() + 1);
-        Some(at(&c.file, line))
+            .map(|(pos, _)| pos);
+        Some(at(&c.file, &c.source, found))
     };
     match reproduce::extract(html) {
         Ok(sets) => {
@@ -198,7 +202,7 @@ fn link_problems(book: &Book, broken: Vec<links::Broken>) -> Vec<Problem> {
     let mut problems = Vec::new();
     for (b, also) in &grouped {
         let location = match chapter_of(book, &b.page) {
-            Some(c) => at(&c.file, link_line(&c.source, &b.target)),
+            Some(c) => at(&c.file, &c.source, link_offset(&c.source, &b.target)),
             None => format!("{} (generated page)", b.page),
         };
         let also = if also.is_empty() {
@@ -248,16 +252,22 @@ fn link_problems(book: &Book, broken: Vec<links::Broken>) -> Vec<Problem> {
     problems
 }
 
-fn at(file: &Path, line: Option<usize>) -> String {
-    match line {
-        Some(line) => format!("{}:{line}", file.display()),
+/// `file:line:column` of the byte offset `found` in `file`'s `source`, or the file alone.
+fn at(file: &Path, source: &str, found: Option<usize>) -> String {
+    match found {
+        Some(pos) => {
+            let line_start = source[..pos].rfind('\n').map_or(0, |i| i + 1);
+            let line = source[..pos].matches('\n').count() + 1;
+            let column = source[line_start..pos].chars().count() + 1;
+            format!("{}:{line}:{column}", file.display())
+        }
         None => file.display().to_string(),
     }
 }
 
-fn line_of(source: &str, needle: &str) -> Option<usize> {
-    let pos = source.find(needle).filter(|_| !needle.is_empty())?;
-    Some(source[..pos].matches('\n').count() + 1)
+/// The byte offset of the first `needle` in `source`.
+fn offset_of(source: &str, needle: &str) -> Option<usize> {
+    source.find(needle).filter(|_| !needle.is_empty())
 }
 
 /// The chapter whose page is `page` (`index.html` is also the first chapter's).
@@ -272,9 +282,9 @@ fn chapter_of<'b>(book: &'b Book, page: &str) -> Option<&'b Chapter> {
         })
 }
 
-/// The line of a chapter's source where a link was written: as rendered, as the `.md` it came
-/// from, or by its `#fragment`.
-fn link_line(source: &str, target: &str) -> Option<usize> {
+/// Where in a chapter's source a link was written (a byte offset, at its target): as
+/// rendered, as the `.md` it came from, or by its `#fragment`.
+fn link_offset(source: &str, target: &str) -> Option<usize> {
     let (path, fragment) = target
         .split_once('#')
         .map_or((target, None), |(p, f)| (p, Some(f)));
@@ -287,10 +297,11 @@ fn link_line(source: &str, target: &str) -> Option<usize> {
     if let Some(f) = fragment {
         candidates.push(format!("#{f}"));
     }
-    candidates
-        .iter()
-        .filter(|c| !c.is_empty())
-        .find_map(|c| line_of(source, &format!("({c}")).or_else(|| line_of(source, c)))
+    candidates.iter().filter(|c| !c.is_empty()).find_map(|c| {
+        offset_of(source, &format!("({c}"))
+            .map(|at| at + 1)
+            .or_else(|| offset_of(source, c))
+    })
 }
 
 #[cfg(test)]
@@ -300,9 +311,12 @@ mod tests {
     #[test]
     fn links_are_found_in_the_source() {
         let src = "# T\n\nsee [x](other.md#part)\nand [y](#here)\n";
-        assert_eq!(link_line(src, "other.html#part"), Some(3));
-        assert_eq!(link_line(src, "#here"), Some(4));
-        assert_eq!(link_line(src, "nowhere.html"), None);
+        assert_eq!(link_offset(src, "other.html#part"), src.find("other.md"));
+        assert_eq!(link_offset(src, "#here"), src.find("#here"));
+        assert_eq!(link_offset(src, "nowhere.html"), None);
+        let at = |target| at(Path::new("c.md"), src, link_offset(src, target));
+        assert_eq!(at("other.html#part"), "c.md:3:9");
+        assert_eq!(at("nowhere.html"), "c.md");
     }
 
     fn broken(page: &str, target: &str, section: Option<String>) -> links::Broken {
@@ -345,7 +359,7 @@ mod tests {
         assert_eq!(
             shown,
             [
-                "content/a.md:1: broken link `gone.html` on a.html (also on index.html): gone",
+                "content/a.md:1:5: broken link `gone.html` on a.html (also on index.html): gone",
                 "content/b.md (print page): broken link `#only-in-print` on print.html: gone",
             ]
         );
@@ -354,9 +368,9 @@ mod tests {
     #[test]
     fn problems_print_their_location() {
         let p = Problem {
-            location: Some(at(Path::new("content/a.md"), Some(3))),
+            location: Some(at(Path::new("content/a.md"), "x\n\n  é y", Some(7))),
             message: "claim fails: x".into(),
         };
-        assert_eq!(p.to_string(), "content/a.md:3: claim fails: x");
+        assert_eq!(p.to_string(), "content/a.md:3:4: claim fails: x");
     }
 }

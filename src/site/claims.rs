@@ -83,19 +83,15 @@ pub fn extract(html: &str) -> Vec<ChapterClaim> {
         .collect()
 }
 
-/// The 1-based line of the `n`-th (0-based) claim saying `says` in a chapter's source: the
-/// line that contains the text, else the line of the `n`-th `claim(` call.
+/// Where the `n`-th (0-based) claim saying `says` is in a chapter's source (a byte offset):
+/// at its text, else at the `n`-th `claim(` call.
 pub fn locate(source: &str, says: &str, n: usize) -> Option<usize> {
-    let line_of = |pos: usize| source[..pos].matches('\n').count() + 1;
     if !says.is_empty()
         && let Some(pos) = source.find(says)
     {
-        return Some(line_of(pos));
+        return Some(pos);
     }
-    source
-        .match_indices("claim(")
-        .nth(n)
-        .map(|(pos, _)| line_of(pos))
+    source.match_indices("claim(").nth(n).map(|(pos, _)| pos)
 }
 
 #[cfg(test)]
@@ -144,8 +140,9 @@ mod tests {
     #[test]
     fn claims_are_located_by_text_then_by_order() {
         let src = "intro\n{{ claim(that=a, says=\"first\") }}\n\n{% for i in x %}{{ claim(that=i, says=\"each \" ~ i) }}{% endfor %}\n";
-        assert_eq!(locate(src, "first", 0), Some(2));
-        assert_eq!(locate(src, "each 3", 1), Some(4));
+        assert_eq!(locate(src, "first", 0), src.find("first"));
+        let second_call = src.match_indices("claim(").nth(1).map(|(at, _)| at);
+        assert_eq!(locate(src, "each 3", 1), second_call);
         assert_eq!(locate("no calls", "x", 0), None);
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::site::html::{Tag, percent_decode, tags};
 use crate::site::output::SiteFiles;
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A link that does not resolve.
@@ -48,6 +49,7 @@ pub fn check(site: &SiteFiles) -> LinkReport {
             (*path, ids)
         })
         .collect();
+    let by_lower = ByLowerCase::new();
     let mut report = LinkReport::default();
     for (page, tags) in &pages {
         let from_root = tags
@@ -73,7 +75,12 @@ pub fn check(site: &SiteFiles) -> LinkReport {
                 let problem = match target {
                     Err(why) => Some(why),
                     Ok(path) => match find(site, &path) {
-                        None => Some(format!("no file `{path}` in the site")),
+                        None => Some(match in_another_case(&by_lower, site, &path) {
+                            Some(near) => format!(
+                                "no file `{path}` in the site (file names are case-sensitive): did you mean `{near}`?"
+                            ),
+                            None => format!("no file `{path}` in the site"),
+                        }),
                         Some(file) => fragment
                             .filter(|f| !f.is_empty() && file.ends_with(".html"))
                             .and_then(|f| {
@@ -96,6 +103,26 @@ pub fn check(site: &SiteFiles) -> LinkReport {
         }
     }
     report
+}
+
+/// The site's file paths by their lower case, made when a first link is broken.
+type ByLowerCase<'s> = OnceCell<BTreeMap<String, &'s str>>;
+
+/// The site file whose path differs from `path` only in case, if there is one (a link to
+/// `Plot.svg` where the file is `plot.svg`).
+fn in_another_case<'s>(
+    by_lower: &ByLowerCase<'s>,
+    site: &'s SiteFiles,
+    path: &str,
+) -> Option<&'s str> {
+    let by_lower = by_lower.get_or_init(|| {
+        let mut map = BTreeMap::new();
+        for file in site.files.keys() {
+            map.entry(file.to_lowercase()).or_insert(file.as_str());
+        }
+        map
+    });
+    by_lower.get(&path.to_lowercase()).copied()
 }
 
 /// The site file a resolved path names: itself, or its `index.html` when it is a folder.
@@ -174,6 +201,27 @@ mod tests {
             s.add(*p, *c);
         }
         s
+    }
+
+    #[test]
+    fn a_file_linked_in_another_case_is_suggested() {
+        let s = site(&[
+            (
+                "a/index.html",
+                "<img src=\"Plot.SVG\"><a href=\"../Intro.html\"></a><a href=\"gone.html\"></a>",
+            ),
+            ("a/plot.svg", "<svg/>"),
+            ("intro.html", ""),
+        ]);
+        let problems: Vec<String> = check(&s).broken.into_iter().map(|b| b.problem).collect();
+        assert_eq!(
+            problems,
+            [
+                "no file `a/Plot.SVG` in the site (file names are case-sensitive): did you mean `a/plot.svg`?",
+                "no file `Intro.html` in the site (file names are case-sensitive): did you mean `intro.html`?",
+                "no file `a/gone.html` in the site",
+            ]
+        );
     }
 
     #[test]
