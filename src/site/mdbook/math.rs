@@ -8,6 +8,7 @@
 use crate::diag::SpanError;
 use crate::markup::escape;
 use crate::site::markdown::{self, Rendered};
+use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 
 /// Opens and closes a placeholder (private-use code points); the formula's index is between.
@@ -24,8 +25,8 @@ pub struct Formulas {
     pub text: String,
     /// Each formula, by placeholder index.
     converted: Vec<Formula>,
-    /// What every placeholder of this chapter has between its opening and its index
-    /// (`7-`): chosen so that no placeholder-like text the author pasted has it.
+    /// What every placeholder of this chapter has between its opening and its index (see
+    /// [`tag_of`]), so that no placeholder-like text the author pasted is taken for one.
     tag: String,
 }
 
@@ -52,7 +53,7 @@ pub fn delimiters(source: &str, enabled: bool) -> Result<Formulas, SpanError> {
         formulas.text = source.to_string();
         return Ok(formulas);
     }
-    formulas.tag = unused_tag(source);
+    formulas.tag = tag_of(source);
     let code = super::literal::code_ranges(source, true);
     let mut i = 0;
     while i < source.len() {
@@ -94,22 +95,13 @@ pub fn delimiters(source: &str, enabled: bool) -> Result<Formulas, SpanError> {
     Ok(formulas)
 }
 
-/// The first tag `k-` that no text in `source` that looks like an opening placeholder,
-/// as a character or percent-encoded, is followed by.
-fn unused_tag(source: &str) -> String {
-    let taken: std::collections::HashSet<&str> = [OPEN.to_string(), OPEN_IN_URL.to_string()]
-        .iter()
-        .flat_map(|open| source.match_indices(open.as_str()))
-        .filter_map(|(at, open)| {
-            let after = &source[at + open.len()..];
-            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-            after[digits..].starts_with('-').then(|| &after[..digits])
-        })
-        .collect();
-    let free = (0_usize..)
-        .find(|k| !taken.contains(k.to_string().as_str()))
-        .expect("fewer tags are taken than there are numbers");
-    format!("{free}-")
+/// The tag of `source`'s placeholders: the start of its SHA-256, which text pasted into
+/// `source` (as characters, entities or percent-encoded) cannot hold, since that would change
+/// the hash.
+fn tag_of(source: &str) -> String {
+    let digest = Sha256::digest(source.as_bytes());
+    let start: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{start}-")
 }
 
 /// The length of a formula's body up to `close`, which must come before a blank line.
@@ -422,15 +414,20 @@ mod tests {
 
     #[test]
     fn pasted_placeholder_characters_stay_text() {
-        // Each pasted form of a placeholder, with the index of a formula on the page too,
-        // as characters and percent-encoded in a URL.
+        // Each pasted form of a placeholder, with the index of a formula on the page: as
+        // characters, as entities and percent-encoded in a URL.
         let pasted = "\u{E001}7\u{E002} \u{E001} \u{E001}0\u{E002} \u{E001}0-0\u{E002}";
         let url = "%EE%80%810-0%EE%80%82";
-        let html = render(&format!("a {pasted} [l]({url}) \\\\( x \\\\)"));
+        let html = render(&format!(
+            "a {pasted} &#xE001;0-0&#xE002; [l]({url}) \\\\( x \\\\)"
+        ));
         assert!(
-            html.contains(&format!("a {pasted} <a href=\"{url}\">l</a> <math")),
+            html.contains(&format!(
+                "a {pasted} \u{E001}0-0\u{E002} <a href=\"{url}\">l</a> <math"
+            )),
             "{html}"
         );
+        assert_eq!(html.matches("<math").count(), 1, "{html}");
     }
 
     #[test]
