@@ -446,9 +446,6 @@ fn settings_case(input: &[u8], _: &Path) -> CaseResult {
     }
 }
 
-/// A chapter's Markdown is rendered twice: as gradbook reads it, and with mdBook's
-/// `\\( … \\)` math on (`mathjax-support`), whose formulas stand in the Markdown as
-/// placeholders until the HTML is done. Either way no MathML may land inside an attribute.
 /// Whether raw HTML in `source` leaves a tag or a quoted attribute value open until a blank
 /// line or the end (where the Markdown block that holds it ends).
 fn leaves_a_tag_open(source: &str) -> bool {
@@ -463,7 +460,7 @@ fn leaves_a_tag_open(source: &str) -> bool {
                     return true;
                 };
                 match (quote, b) {
-                    (_, b'\n') if bytes.get(j + 1) == Some(&b'\n') => return true,
+                    (_, b'\n' | b'\r') if blank_line_follows(bytes, j) => return true,
                     (None, b'>') => break,
                     (None, b'"' | b'\'') => quote = Some(b),
                     (Some(q), b) if b == q => quote = None,
@@ -478,6 +475,23 @@ fn leaves_a_tag_open(source: &str) -> bool {
     false
 }
 
+/// Whether the line ending at `bytes[at]` (`\n`, `\r` or `\r\n`, as CommonMark reads them)
+/// is followed by a blank line (spaces and tabs at most).
+fn blank_line_follows(bytes: &[u8], at: usize) -> bool {
+    let mut k = at + 1;
+    if bytes[at] == b'\r' && bytes.get(k) == Some(&b'\n') {
+        k += 1;
+    }
+    while matches!(bytes.get(k), Some(b' ' | b'\t')) {
+        k += 1;
+    }
+    matches!(bytes.get(k), Some(b'\n' | b'\r'))
+}
+
+/// A chapter's Markdown is rendered twice: as gradbook reads it, and with mdBook's
+/// `\\( … \\)` math on (`mathjax-support`), whose formulas stand in the Markdown as
+/// placeholders until the HTML is done. Either way no MathML may land inside an attribute,
+/// and no placeholder may be left in the page.
 fn markdown_case(input: &[u8], _: &Path) -> CaseResult {
     let source = String::from_utf8_lossy(input);
     let mut fences = |_: &str, _: &str, _: usize| Ok(None);
@@ -485,7 +499,7 @@ fn markdown_case(input: &[u8], _: &Path) -> CaseResult {
         Ok(rendered) => attributes_hold_no_math(&rendered.html, &source)?,
         Err(e) => return span_in_bounds(&e, &source),
     }
-    let formulas = match mdbook::math::delimiters(&source, true) {
+    let formulas = match mdbook::math::delimiters(&source, true, true) {
         Ok(formulas) => formulas,
         Err(e) => return span_in_bounds(&e, &source),
     };

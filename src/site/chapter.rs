@@ -145,8 +145,12 @@ fn on_render_thread<T: Send>(
 fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnostic> {
     let page_prefix = figure_prefix(chapter);
     let markdown_source = expand_here(chapter, inputs, &page_prefix)?;
-    let formulas = mdbook::math::delimiters(&markdown_source, inputs.compat.mathjax)
-        .map_err(|e| locate(chapter, &markdown_source, &e))?;
+    let formulas = mdbook::math::delimiters(
+        &markdown_source,
+        inputs.compat.mathjax,
+        inputs.compat.templates,
+    )
+    .map_err(|e| locate(chapter, &markdown_source, &e))?;
     let markdown_source = formulas.text.clone();
     let mut fence_count = 0;
     let mut fences =

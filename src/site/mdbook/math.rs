@@ -8,6 +8,7 @@
 use crate::diag::SpanError;
 use crate::markup::escape;
 use crate::site::markdown::{self, Rendered};
+use pulldown_cmark::{Event, Options, Parser};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 
@@ -42,8 +43,9 @@ struct Formula {
 }
 
 /// Take the `\\( … \\)` and `\\[ … \\]` formulas out of `source` (outside code) when
-/// `enabled`; the error's span is in `source`.
-pub fn delimiters(source: &str, enabled: bool) -> Result<Formulas, SpanError> {
+/// `enabled`; the error's span is in `source`. With `dollar_math` (the chapter's `$…$` is
+/// math too), a formula inside a `$…$` one is an error: the two cannot nest.
+pub fn delimiters(source: &str, enabled: bool, dollar_math: bool) -> Result<Formulas, SpanError> {
     let mut formulas = Formulas {
         text: String::with_capacity(source.len()),
         converted: Vec::new(),
@@ -55,6 +57,8 @@ pub fn delimiters(source: &str, enabled: bool) -> Result<Formulas, SpanError> {
     }
     formulas.tag = tag_of(source);
     let code = super::literal::code_ranges(source, true);
+    // Each formula's span in `source`, by index.
+    let mut spans = Vec::new();
     let mut i = 0;
     while i < source.len() {
         let rest = &source[i..];
@@ -75,6 +79,7 @@ pub fn delimiters(source: &str, enabled: bool) -> Result<Formulas, SpanError> {
             let mathml = markdown::latex_to_mathml(latex.trim(), display)
                 .map_err(|e| SpanError::new(body_start..body_start + len, e.message))?;
             let index = formulas.converted.len();
+            spans.push(i..body_start + len + close.len());
             formulas.converted.push(Formula {
                 mathml,
                 words: crate::site::search::math_text::plain(&latex),
@@ -91,6 +96,12 @@ pub fn delimiters(source: &str, enabled: bool) -> Result<Formulas, SpanError> {
         let c = rest.chars().next().unwrap_or(' ');
         formulas.text.push(c);
         i += c.len_utf8();
+    }
+    if dollar_math && let Some(index) = formulas.first_in_dollar_math() {
+        return Err(SpanError::new(
+            spans[index].clone(),
+            "this formula is inside a `$…$` formula: `$…$` and mdBook's `\\\\( … \\\\)` or `\\\\[ … \\\\]` cannot nest; write the whole formula with one of them",
+        ));
     }
     Ok(formulas)
 }
@@ -185,6 +196,22 @@ impl Formulas {
         }
         out.push_str(rest);
         out
+    }
+
+    /// The index of the first formula whose placeholder the Markdown reads as part of a
+    /// `$…$` (or `$$…$$`) formula, where it would be LaTeX, not a placeholder.
+    fn first_in_dollar_math(&self) -> Option<usize> {
+        let events = Parser::new_ext(&self.text, Options::all()).into_offset_iter();
+        events
+            .filter(|(event, _)| matches!(event, Event::InlineMath(_) | Event::DisplayMath(_)))
+            .find_map(|(_, range)| {
+                let math = &self.text[range];
+                let at = math.find(OPEN)?;
+                let after = &math[at + OPEN.len_utf8()..];
+                let mut close = [0; 4];
+                let (formula, _) = self.numbered(after, CLOSE.encode_utf8(&mut close))?;
+                self.converted.iter().position(|f| std::ptr::eq(f, formula))
+            })
     }
 
     /// `html` with each placeholder that stands in a URL (percent-encoded inside a tag)
@@ -320,10 +347,20 @@ mod tests {
     use super::*;
 
     fn finished(source: &str) -> Rendered {
-        let formulas = delimiters(source, true).unwrap();
+        let formulas = delimiters(source, true, true).unwrap();
         let mut rendered = markdown::render(&formulas.text, &mut |_, _, _| Ok(None)).unwrap();
         formulas.finish(&mut rendered);
         rendered
+    }
+
+    fn render_with_dollars_as_text(source: &str) -> String {
+        let formulas = delimiters(source, true, false).unwrap();
+        let mut options = markdown::OPTIONS;
+        options.remove(Options::ENABLE_MATH);
+        let mut rendered =
+            markdown::render_with(&formulas.text, &mut |_, _, _| Ok(None), options).unwrap();
+        formulas.finish(&mut rendered);
+        rendered.html
     }
 
     fn render(source: &str) -> String {
@@ -387,8 +424,12 @@ mod tests {
     fn a_heading_with_formulas_gets_mdbooks_id() {
         // mdBook sees `\( \alpha_1 \)` in the heading's text and keeps `alpha_1` of it; the
         // formula's index must not become part of the id.
-        let formulas =
-            delimiters("# About \\\\( \\alpha\\_1 \\\\) and \\\\(x\\\\)\n", true).unwrap();
+        let formulas = delimiters(
+            "# About \\\\( \\alpha\\_1 \\\\) and \\\\(x\\\\)\n",
+            true,
+            true,
+        )
+        .unwrap();
         let mut rendered = markdown::render_slugged(
             &formulas.text,
             &mut |_, _, _| Ok(None),
@@ -458,11 +499,19 @@ mod tests {
     #[test]
     fn off_unless_enabled_and_errors_are_located() {
         let source = "a \\\\( x \\\\)";
-        assert_eq!(delimiters(source, false).unwrap().text, source);
-        let err = delimiters("ok\n\\\\( \\nosuch{x} \\\\)", true).unwrap_err();
+        assert_eq!(delimiters(source, false, true).unwrap().text, source);
+        let err = delimiters("ok\n\\\\( \\nosuch{x} \\\\)", true, true).unwrap_err();
         assert!(err.message.contains("nosuch"), "{}", err.message);
         assert_eq!(err.span.start, 6);
-        let err = delimiters("\\\\( x\n\nmore", true).unwrap_err();
+        let err = delimiters("\\\\( x\n\nmore", true, true).unwrap_err();
         assert!(err.message.contains("not closed"), "{}", err.message);
+        // Inside `$…$` a placeholder would be LaTeX: an error at the mdBook formula, unless
+        // `$` is not math in the book (a plain mdBook book's dollars are text).
+        let source = "Text $a \\\\(x\\\\) b$ and \\\\(y\\\\).";
+        let err = delimiters(source, true, true).unwrap_err();
+        assert_eq!(&source[err.span.clone()], "\\\\(x\\\\)");
+        assert!(err.message.contains("cannot nest"), "{}", err.message);
+        let html = render_with_dollars_as_text(source);
+        assert!(html.starts_with("<p>Text $a <math"), "{html}");
     }
 }
