@@ -172,7 +172,7 @@ fn same_but_for_case(root: &Path, path: &Path) -> Option<PathBuf> {
     let mut near: Vec<PathBuf> = std::fs::read_dir(folder)
         .ok()?
         .filter_map(|entry| entry.ok())
-        .filter(|entry| entry.file_name().to_str().map(str::to_lowercase) == Some(name.clone()))
+        .filter(|entry| entry.file_name().to_str().map(str::to_lowercase).as_ref() == Some(&name))
         .filter(|entry| entry.path().is_file())
         .map(|entry| folder.join(entry.file_name()))
         .collect();

@@ -4,6 +4,7 @@
 //! failure with the file and line it comes from.
 
 use crate::compute::Outcome;
+use crate::diag::Diagnostic;
 use crate::site::book::{Book, Chapter};
 use crate::site::build::{self, Pages, RenderOptions};
 use crate::site::cache::Cache;
@@ -256,10 +257,8 @@ fn link_problems(book: &Book, broken: Vec<links::Broken>) -> Vec<Problem> {
 fn at(file: &Path, source: &str, found: Option<usize>) -> String {
     match found {
         Some(pos) => {
-            let line_start = source[..pos].rfind('\n').map_or(0, |i| i + 1);
-            let line = source[..pos].matches('\n').count() + 1;
-            let column = source[line_start..pos].chars().count() + 1;
-            format!("{}:{line}:{column}", file.display())
+            let d = Diagnostic::at(file, source, pos..pos, "");
+            format!("{}:{}:{}", file.display(), d.line, d.column)
         }
         None => file.display().to_string(),
     }

@@ -205,12 +205,14 @@ impl Formulas {
         events
             .filter(|(event, _)| matches!(event, Event::InlineMath(_) | Event::DisplayMath(_)))
             .find_map(|(_, range)| {
-                let math = &self.text[range];
-                let at = math.find(OPEN)?;
-                let after = &math[at + OPEN.len_utf8()..];
-                let mut close = [0; 4];
-                let (formula, _) = self.numbered(after, CLOSE.encode_utf8(&mut close))?;
-                self.converted.iter().position(|f| std::ptr::eq(f, formula))
+                let mut rest = &self.text[range];
+                while let Some((_, formula, after)) = self.next_placeholder(rest) {
+                    if let Some(formula) = formula {
+                        return self.converted.iter().position(|f| std::ptr::eq(f, formula));
+                    }
+                    rest = after;
+                }
+                None
             })
     }
 
