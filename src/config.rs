@@ -423,9 +423,30 @@ impl Config {
         } else {
             Config::default()
         };
+        // `./theme/book.css` is `theme/book.css`, as mdBook joins it to the book's and the
+        // site's folders (`..` was refused above).
+        let html = &mut config.output.html;
+        for path in html
+            .additional_css
+            .iter_mut()
+            .chain(&mut html.additional_js)
+        {
+            *path = path
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect();
+        }
+        let html = &config.output.html;
+        let additional: Vec<&Path> = html
+            .additional_css
+            .iter()
+            .chain(&html.additional_js)
+            .map(PathBuf::as_path)
+            .collect();
         for warning in crate::site::mdbook::extras::theme_warnings(
             book_dir,
-            config.output.html.theme.as_deref(),
+            html.theme.as_deref(),
+            &additional,
         ) {
             eprintln!("warning: {warning}");
         }

@@ -439,6 +439,9 @@ fn unknown_keys_are_errors_and_foreign_ones_warnings() {
     std::fs::write(book.join("src/a.md"), "# A\n").expect("chapter");
     std::fs::write(book.join("theme/index.hbs"), "x").expect("hbs");
     std::fs::write(book.join("theme/css/general.css"), "x").expect("css");
+    // A book's own stylesheet kept in the theme folder and listed in `additional-css` (as
+    // the Rustonomicon keeps `theme/nomicon.css`) is used, so it is not warned about.
+    std::fs::write(book.join("theme/book.css"), "p { color: teal }").expect("own css");
     let run = |toml: &str| {
         std::fs::write(book.join("book.toml"), toml).expect("book.toml");
         let out = Command::cargo_bin("gradbook")
@@ -459,7 +462,7 @@ fn unknown_keys_are_errors_and_foreign_ones_warnings() {
     assert!(stderr.contains("book.toml:5:1"), "{stderr}");
     assert!(stderr.contains("mathjax-suport"), "{stderr}");
     let (code, stderr) = run(
-        "[book]\ntitle = \"T\"\nauthor = \"Old\"\n\n[output.linkcheck]\nfollow-web-links = true\n\n[preprocessor.links]\n",
+        "[book]\ntitle = \"T\"\nauthor = \"Old\"\n\n[output.linkcheck]\nfollow-web-links = true\n\n[preprocessor.links]\n\n[output.html]\nadditional-css = [\"./theme/book.css\"]\n",
     );
     assert_eq!(code, Some(0), "{stderr}");
     for warning in [
@@ -471,6 +474,9 @@ fn unknown_keys_are_errors_and_foreign_ones_warnings() {
         assert_eq!(stderr.matches(warning).count(), 1, "{warning}: {stderr}");
     }
     assert!(!stderr.contains("preprocessor.links"), "{stderr}");
+    assert!(!stderr.contains("book.css"), "{stderr}");
+    let css = std::fs::read_to_string(tmp.path().join("site/theme/book.css")).expect("copied");
+    assert!(css.contains("teal"), "{css}");
 }
 
 /// A chapter includes only files of the book (or of the git work tree holding it); anything

@@ -190,13 +190,22 @@ fn reproduce(book: &Book, c: &Chapter, html: &str, report: &mut CheckReport) {
 /// section has more of them than the chapter's own page, so only print-only breakage shows.
 fn link_problems(book: &Book, broken: Vec<links::Broken>) -> Vec<Problem> {
     let (print, pages): (Vec<_>, Vec<_>) = broken.into_iter().partition(|b| b.page == "print.html");
+    // Every broken link of a chapter's own page, a link written twice counted twice, as its
+    // print section repeats it.
+    let on_page = |c: &Chapter| pages.iter().filter(|b| b.page == c.out_path()).count();
+    let on_page: Vec<usize> = book.chapters.iter().map(on_page).collect();
     let mut grouped: Vec<(links::Broken, Vec<String>)> = Vec::new();
     for b in pages {
         match grouped
             .iter_mut()
             .find(|(g, _)| g.target == b.target && g.problem == b.problem)
         {
-            Some((_, also)) => also.push(b.page),
+            // Each other page once (a link written twice is one problem).
+            Some((g, also)) => {
+                if g.page != b.page && !also.contains(&b.page) {
+                    also.push(b.page);
+                }
+            }
             None => grouped.push((b, Vec::new())),
         }
     }
@@ -231,13 +240,8 @@ fn link_problems(book: &Book, broken: Vec<links::Broken>) -> Vec<Problem> {
             .filter(|p| chapter_of_section(&p.section).map(|c| &c.path) == chapter.map(|c| &c.path))
             .count();
         let on_page = chapter.map_or(0, |c| {
-            grouped
-                .iter()
-                .filter(|(g, _)| {
-                    g.page == c.out_path()
-                        || chapter_of(book, &g.page).is_some_and(|o| o.path == c.path)
-                })
-                .count()
+            let index = book.chapters.iter().position(|o| o.path == c.path);
+            index.map_or(0, |i| on_page[i])
         });
         if in_print > on_page {
             let location = match chapter {
@@ -352,6 +356,12 @@ mod tests {
                 broken("index.html", "gone.html", None),
                 broken("print.html", "#chapter-gone", section(0)),
                 broken("print.html", "#only-in-print", section(1)),
+                // A link written twice in a chapter is broken twice on its page and twice in
+                // its print section (the Rustonomicon's `[trpl]: ../book/index.html`).
+                broken("a.html", "../up.html", None),
+                broken("a.html", "../up.html", None),
+                broken("print.html", "../up.html", section(0)),
+                broken("print.html", "../up.html", section(0)),
             ],
         );
         let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -359,6 +369,7 @@ mod tests {
             shown,
             [
                 "content/a.md:1:5: broken link `gone.html` on a.html (also on index.html): gone",
+                "content/a.md: broken link `../up.html` on a.html: gone",
                 "content/b.md (print page): broken link `#only-in-print` on print.html: gone",
             ]
         );

@@ -213,20 +213,30 @@ fn link_target(
     }
 }
 
-/// Resolve `link` relative to the page at site path `from` (`a/b.html` + `../c.html` → `c.html`).
+/// Resolve `link` relative to the page at site path `from` (`a/b.html` + `../c.html` →
+/// `c.html`). A link that climbs above the site's folder keeps climbing from the print page
+/// (`../std/x.html` on a page at the root leads to the site's neighbour, as in a book
+/// published beside others), and a folder's trailing `/` is kept.
 fn resolve(from: &str, link: &str) -> String {
     let mut parts: Vec<&str> = from.split('/').collect();
     parts.pop();
+    let mut above = 0;
     for piece in link.split('/') {
         match piece {
             "." | "" => {}
             ".." => {
-                parts.pop();
+                if parts.pop().is_none() {
+                    above += 1;
+                }
             }
             p => parts.push(p),
         }
     }
-    parts.join("/")
+    let mut resolved = "../".repeat(above) + &parts.join("/");
+    if link.ends_with('/') && !parts.is_empty() {
+        resolved.push('/');
+    }
+    resolved
 }
 
 #[cfg(test)]
@@ -300,6 +310,13 @@ mod tests {
     fn resolves_relative_links() {
         assert_eq!(resolve("a/b.html", "../c.html"), "c.html");
         assert_eq!(resolve("x.html", "d/e.html"), "d/e.html");
+        assert_eq!(resolve("x.html", "./d/./e.html"), "d/e.html");
+        // Above the site's folder (the Rustonomicon links `../std/…` beside it).
+        assert_eq!(resolve("x.html", "../std/a.html"), "../std/a.html");
+        assert_eq!(resolve("v/x.html", "../../std/a.html"), "../std/a.html");
+        assert_eq!(resolve("v/x.html", "../../../a/../b.html"), "../../b.html");
+        assert_eq!(resolve("v/x.html", "../docs/"), "docs/");
+        assert_eq!(resolve("x.html", "../"), "../");
     }
 
     #[test]

@@ -274,7 +274,15 @@ fn parse_link(text: &str) -> Result<(String, Option<String>, usize), (usize, Str
                 format!("`{target}` is not a Markdown file: expected a path ending in .md"),
             ));
         }
-        Some(target.to_string())
+        // As mdBook reads it (a path joined to the src folder): `./` segments and doubled
+        // slashes name the same file (the Rustonomicon lists `./vec/vec.md`).
+        Some(
+            target
+                .split('/')
+                .filter(|s| !s.is_empty() && *s != ".")
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
     };
     Ok((name, path, close + 1 + end + 1))
 }
@@ -312,6 +320,23 @@ mod tests {
         );
         assert!(s.entries.contains(&Entry::Separator));
         assert!(s.entries.contains(&Entry::PartTitle("Part B".into())));
+    }
+
+    #[test]
+    fn dot_segments_and_doubled_slashes_name_the_same_file() {
+        let s = parse("[Intro](./intro.md)\n- [Vec](./vec/vec.md)\n  - [Raw](vec/./raw.md)\n  - [Drop](vec//drop.md)\n").unwrap();
+        let paths: Vec<&str> = s
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::Chapter(c) => c.path.as_deref(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            paths,
+            ["intro.md", "vec/vec.md", "vec/raw.md", "vec/drop.md"]
+        );
     }
 
     #[test]

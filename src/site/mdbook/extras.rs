@@ -90,10 +90,16 @@ pub fn not_found(book: &Book, fallback: &str) -> Result<(String, String)> {
 }
 
 /// One warning for each file of the theme folder gradbook does not use (everything but the
-/// favicons): mdBook's Handlebars templates, stylesheets and scripts are written for
-/// mdBook's page markup.
-pub fn theme_warnings(root: &std::path::Path, theme: Option<&std::path::Path>) -> Vec<String> {
+/// favicons and the files `additional` names, the book's `additional-css` and
+/// `additional-js`, which many books keep there): mdBook's Handlebars templates, stylesheets
+/// and scripts are written for mdBook's page markup.
+pub fn theme_warnings(
+    root: &std::path::Path,
+    theme: Option<&std::path::Path>,
+    additional: &[&std::path::Path],
+) -> Vec<String> {
     let dir = root.join(theme.unwrap_or(std::path::Path::new("theme")));
+    let used: Vec<std::path::PathBuf> = additional.iter().map(|p| root.join(p)).collect();
     let mut files = Vec::new();
     let mut todo = vec![dir.clone()];
     while let Some(folder) = todo.pop() {
@@ -104,7 +110,7 @@ pub fn theme_warnings(root: &std::path::Path, theme: Option<&std::path::Path>) -
             let path = entry.path();
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 todo.push(path);
-            } else {
+            } else if !used.contains(&path) {
                 files.push(path);
             }
         }

@@ -36,26 +36,19 @@ pub fn pages(
         match old.rsplit_once('#') {
             Some((page, fragment)) => {
                 combined
-                    .entry(page.trim_start_matches('/').to_string())
+                    .entry(site_path(page))
                     .or_default()
                     .1
                     .insert(format!("#{fragment}"), new);
             }
             None => {
-                combined
-                    .entry(old.trim_start_matches('/').to_string())
-                    .or_default()
-                    .0 = Some(new);
+                combined.entry(site_path(old)).or_default().0 = Some(new);
             }
         }
     }
     let mut out = Vec::new();
     for (path, (target, fragments)) in combined {
-        if path.is_empty()
-            || path
-                .split('/')
-                .any(|p| p == ".." || p == "." || p.is_empty())
-        {
+        if path.is_empty() || path.split('/').any(|p| p == "..") {
             return Err(format!(
                 "output.html.redirect: `{path}` is not a page path inside the site"
             ));
@@ -86,15 +79,25 @@ pub fn pages(
 /// at that fragment (mdBook's in-page fragment mapper); `None` when there are none. URLs with
 /// a script scheme are refused by [`pages`], which every build runs.
 pub fn fragment_map(path: &str, redirects: &BTreeMap<String, String>) -> Option<String> {
-    let prefix = format!("{}#", path.trim_start_matches('/'));
+    let path = site_path(path);
     let map: BTreeMap<String, &str> = redirects
         .iter()
         .filter_map(|(old, new)| {
-            let fragment = old.trim_start_matches('/').strip_prefix(&prefix)?;
-            Some((format!("#{fragment}"), new.as_str()))
+            let (page, fragment) = old.rsplit_once('#')?;
+            (site_path(page) == path).then(|| (format!("#{fragment}"), new.as_str()))
         })
         .collect();
     (!map.is_empty()).then(|| serde_json::to_string(&map).unwrap_or_else(|_| "{}".into()))
+}
+
+/// The site path of a redirect's old page: mdBook writes the page at the site's folder joined
+/// with it, so a leading `/`, `./` segments and doubled slashes change nothing
+/// (`"./vec.html"`, as the Rustonomicon writes its keys, is `vec.html`).
+fn site_path(old: &str) -> String {
+    old.split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Whether any redirect names a fragment of a page, so some page needs `js/redirect.js`.
@@ -167,6 +170,25 @@ mod tests {
     }
 
     #[test]
+    fn old_pages_are_site_paths_as_mdbook_joins_them() {
+        // The Rustonomicon's keys start with `./`; a leading `/` and doubled slashes are the
+        // same page too.
+        let redirects = map(&[
+            ("./vec-alloc.html", "./vec/vec-alloc.html"),
+            ("/arc//arc.html", "../arc-mutex/arc.html"),
+            ("./intro.html#old", "intro.html#new"),
+        ]);
+        let pages = pages(&redirects, |p| p == "intro.html").unwrap();
+        let paths: Vec<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["arc/arc.html", "vec-alloc.html"]);
+        assert!(pages[1].html.contains("URL=./vec/vec-alloc.html"));
+        assert_eq!(
+            fragment_map("intro.html", &redirects).as_deref(),
+            Some(r##"{"#old":"intro.html#new"}"##)
+        );
+    }
+
+    #[test]
     fn bad_redirects_are_refused() {
         let err = pages(&map(&[("/a.html", "javascript:alert(1)")]), |_| false).unwrap_err();
         assert!(err.contains("javascript"), "{err}");
@@ -174,7 +196,9 @@ mod tests {
         assert!(err.contains("is a page of the book"), "{err}");
         let err = pages(&map(&[("/a.html#x", "b.html")]), |_| false).unwrap_err();
         assert!(err.contains("only `#fragment`"), "{err}");
-        let err = pages(&map(&[("/../a.html", "b.html")]), |_| false).unwrap_err();
-        assert!(err.contains("inside the site"), "{err}");
+        for old in ["/../a.html", "./a/../../b.html", "./", "/"] {
+            let err = pages(&map(&[(old, "b.html")]), |_| false).unwrap_err();
+            assert!(err.contains("inside the site"), "{old}: {err}");
+        }
     }
 }
