@@ -398,6 +398,17 @@ fn site_features_match_mdbook() {
     // The sidebar is drawn by js/toc.js from toc.js, which carries the fold level
     // (tests/toc.rs checks in Chromium that the sections fold).
     assert!(read("toc.js").contains("\"fold\":"), "fold level in toc.js");
+    // SUMMARY.md lists `./sub/page.md` and `sub//deep.md`, as mdBook accepts them.
+    assert!(read("toc.js").contains("sub/page.html"), "page in toc.js");
+    assert!(
+        !read("toc.js").contains("./sub"),
+        "toc.js: {}",
+        read("toc.js")
+    );
+    assert!(
+        read("sub/deep.html").contains("data-root=\"../\""),
+        "one folder down"
+    );
     assert!(chapter.contains("<html lang=\"en\"") || chapter.contains("lang=\"en\""));
     assert!(read("extra.css").contains("letter-spacing"));
     for key in [
