@@ -432,6 +432,12 @@ fn site_features_match_mdbook() {
         stderr.contains("book.toml:19:1: output.html.hash-files"),
         "{stderr}"
     );
+    // `- [Chapter](chapter.md) (start here)`: mdBook skips the text after the link.
+    assert!(
+        stderr.contains("SUMMARY.md:5:25: text `(start here)` after the link is not shown"),
+        "{stderr}"
+    );
+    assert!(!read("toc.js").contains("start here"));
     for quiet in ["copyable", "hidelines", "fold", "redirect", "cname"] {
         let key = format!("output.html.{quiet}");
         assert!(!stderr.contains(&key), "{key} is implemented: {stderr}");

@@ -192,6 +192,17 @@ impl Book {
         let summary_source = read_book_text(root, &summary_file)?;
         let summary = summary::parse(&summary_source)
             .map_err(|e| e.in_file(&summary_file, &summary_source))?;
+        for (span, message) in &summary.warnings {
+            let d =
+                crate::diag::Diagnostic::at(&summary_file, &summary_source, span.clone(), message);
+            eprintln!(
+                "warning: {}:{}:{}: {}",
+                d.file.display(),
+                d.line,
+                d.column,
+                d.message
+            );
+        }
         let mut chapters = Vec::new();
         // The paths listed so far (a set: a list made loading quadratic in the chapters).
         let mut listed: HashSet<&str> = HashSet::new();

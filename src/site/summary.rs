@@ -43,6 +43,8 @@ pub struct Summary {
     pub title: Option<String>,
     /// Every entry in reading order.
     pub entries: Vec<Entry>,
+    /// What mdBook accepts and leaves out (text after a chapter's link): byte range and message.
+    pub warnings: Vec<(std::ops::Range<usize>, String)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -118,9 +120,20 @@ pub fn parse(source: &str) -> Result<Summary, SpanError> {
             let col = content_col
                 + link_len
                 + (content[link_len..].len() - content[link_len..].trim_start().len());
-            return Err(SpanError::new(
-                at(col)..at(text.len()),
-                format!("unexpected text `{rest}` after the link: expected one link per line"),
+            let span = at(col)..at(text.len());
+            // mdBook reads a list item's first link and skips the rest; a line of its own
+            // gives a chapter per link, which gradbook does not follow.
+            if list_item.is_none() && rest.contains("](") {
+                return Err(SpanError::new(
+                    span,
+                    format!("unexpected text `{rest}` after the link: expected one link per line"),
+                ));
+            }
+            summary.warnings.push((
+                span,
+                format!(
+                    "text `{rest}` after the link is not shown: the table of contents shows the link alone, as in mdBook"
+                ),
             ));
         }
         let span = at(content_col)..at(content_col + link_len);
@@ -340,6 +353,32 @@ mod tests {
     }
 
     #[test]
+    fn text_after_a_link_is_left_out_with_a_warning() {
+        // The async book's SUMMARY.md has `- [Cancellation …](…/cancellation.md) (cancellation
+        // safety)`; mdBook reads the link and skips the rest.
+        let src = "[Intro](intro.md) (start here)\n- [A](a.md) (cancellation safety)\n  - [B](b.md) [C](c.md)\n";
+        let s = parse(src).unwrap();
+        assert_eq!(
+            chapters(&s),
+            [
+                ("Intro".into(), "".into(), 0),
+                ("A".into(), "1.".into(), 0),
+                ("B".into(), "1.1.".into(), 1)
+            ]
+        );
+        let shown: Vec<(&str, &str)> = s
+            .warnings
+            .iter()
+            .map(|(span, m)| (&src[span.clone()], m.as_str()))
+            .collect();
+        assert_eq!(shown.len(), 3);
+        assert_eq!(shown[0].0, "(start here)");
+        assert_eq!(shown[1].0, "(cancellation safety)");
+        assert_eq!(shown[2].0, "[C](c.md)");
+        assert!(shown[1].1.contains("is not shown"), "{}", shown[1].1);
+    }
+
+    #[test]
     fn errors_have_positions() {
         let cases = [
             (
@@ -352,6 +391,7 @@ mod tests {
             ("- [A](a.txt)\n", 1, "not a Markdown file"),
             ("just text\n", 1, "expected a link"),
             ("- [A](a.md)\n\n  [B](b.md)\n", 3, "cannot be nested"),
+            ("[A](a.md) [B](b.md)\n", 1, "one link per line"),
             ("[A](../a.md)\n", 1, "relative path"),
             (
                 "# S\n\n- [X](javascript:alert%281%29//a.md)\n",
