@@ -186,6 +186,10 @@ fn link_target(
     own: &str,
     keep: &str,
 ) -> String {
+    // `[text]()`: the chapter's own page, so its own section.
+    if value.is_empty() {
+        return format!("#{own}");
+    }
     if let Some(anchor) = value.strip_prefix('#') {
         return if anchor.starts_with(keep) {
             value.to_string()
@@ -290,7 +294,7 @@ mod tests {
     fn ids_are_unique_per_chapter() {
         let chapters = [chapter("a.md"), chapter("sub/b.md")];
         let a = "<h2 id=\"q\"><a class=\"header\" href=\"#q\">Q</a></h2><svg id=\"a-html-f1-svg\"><use href=\"#a-html-f1-x\"/></svg><a href=\"sub/b.html#q\">b</a>";
-        let b = "<h2 id=\"q\"><a class=\"header\" href=\"#q\">Q</a></h2><a href=\"../a.html\">a</a><a href=\"https://e.org/#x\">e</a>";
+        let b = "<h2 id=\"q\"><a class=\"header\" href=\"#q\">Q</a></h2><a href=\"../a.html\">a</a><a href=\"https://e.org/#x\">e</a><a href=\"\">here</a>";
         let html = body(&chapters, &[a, b]);
         assert!(html.starts_with("<p>head</p><section class=\"print-chapter\" id=\"chapter-a\">"));
         assert!(html.ends_with("</section>\n<p>tail</p>"));
@@ -304,6 +308,8 @@ mod tests {
         assert!(html.contains("href=\"#chapter-sub-b-q\">b</a>"));
         assert!(html.contains("href=\"#chapter-a\">a</a>"));
         assert!(html.contains("href=\"https://e.org/#x\""));
+        // `[here]()` is the chapter's own page.
+        assert!(html.contains("href=\"#chapter-sub-b\">here</a>"), "{html}");
     }
 
     #[test]
