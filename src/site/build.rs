@@ -259,7 +259,14 @@ pub fn chapter_inputs(book: &Book, outcomes: BTreeMap<String, Outcome>) -> Input
     );
     inputs.layout = book.config.gradbook.layout;
     inputs.compat = crate::site::mdbook::Compat::of(&book.config);
-    inputs.code = std::sync::Arc::new(book.config.output.html.code.clone());
+    let html = &book.config.output.html;
+    inputs.code = std::sync::Arc::new(crate::site::highlight::CodeConfig {
+        playground: crate::site::mdbook::hidelines::Playground {
+            runnable: html.playground.runnable.unwrap_or(true),
+            editable: html.playground.editable.unwrap_or(false),
+        },
+        ..html.code.clone()
+    });
     inputs.highlights =
         std::sync::Arc::new(crate::site::highlight::cache::Cache::for_book(&book.root));
     inputs

@@ -25,6 +25,10 @@ use syntect::parsing::{
 pub struct CodeConfig {
     /// `[output.html.code.hidelines]`: language → the prefix that hides a line.
     pub hidelines: BTreeMap<String, String>,
+    /// How mdBook's `[output.html.playground]` settings decide which Rust blocks are
+    /// examples wrapped in a hidden `fn main` (set from them, not read from this table).
+    #[serde(skip)]
+    pub playground: hidelines::Playground,
 }
 
 /// The prefix of every highlighting class.
@@ -120,8 +124,10 @@ pub fn code_block(info: &str, code: &str, config: &CodeConfig) -> String {
     let mut words = info_words(info);
     let language = words.next().unwrap_or("");
     let classes: Vec<&str> = words.collect();
-    let playground = hidelines::is_playground(language, &classes);
-    let wrapped = playground
+    let playground = config.playground.is_example(language, &classes);
+    let wrapped = config
+        .playground
+        .wraps(language, &classes)
         .then(|| hidelines::wrap_rust_main(code))
         .flatten();
     let lines = hidelines::split(
@@ -462,6 +468,7 @@ mod tests {
         assert_eq!(ignored.matches("class=\"boring\"").count(), 1);
         let config = CodeConfig {
             hidelines: BTreeMap::from([("python".into(), "~".into())]),
+            ..CodeConfig::default()
         };
         let py = code_block("python", "~import os\nprint(1)\n", &config);
         assert!(py.contains("<span class=\"boring\">"), "{py}");

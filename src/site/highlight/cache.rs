@@ -81,13 +81,18 @@ impl Cache {
     }
 }
 
-/// The key of a block: the build, the info string, the code and every hidden-lines prefix.
+/// The key of a block: the build, the info string, the code, every hidden-lines prefix and
+/// the playground settings.
 fn key(version: &str, info: &str, code: &str, config: &CodeConfig) -> Key {
     let mut parts: Vec<&[u8]> = vec![version.as_bytes(), info.as_bytes(), code.as_bytes()];
     for (language, prefix) in &config.hidelines {
         parts.push(language.as_bytes());
         parts.push(prefix.as_bytes());
     }
+    // Last, after the pairs (every part is length-prefixed, so nothing is ambiguous).
+    let playground = config.playground;
+    let flags = [u8::from(playground.runnable), u8::from(playground.editable)];
+    parts.push(&flags);
     key_of(&parts)
 }
 
@@ -101,6 +106,14 @@ mod tests {
     fn hidelines(language: &str, prefix: &str) -> CodeConfig {
         CodeConfig {
             hidelines: BTreeMap::from([(language.to_string(), prefix.to_string())]),
+            ..CodeConfig::default()
+        }
+    }
+
+    fn playground(runnable: bool, editable: bool) -> CodeConfig {
+        CodeConfig {
+            playground: crate::site::mdbook::hidelines::Playground { runnable, editable },
+            ..CodeConfig::default()
         }
     }
 
@@ -162,6 +175,8 @@ mod tests {
             key(VERSION, "rust,ignore", CODE, &CodeConfig::default()),
             key(VERSION, "rust", CODE, &hidelines("rust", "~")),
             key("0.0.0+other", "rust", CODE, &CodeConfig::default()),
+            key(VERSION, "rust", CODE, &playground(false, false)),
+            key(VERSION, "rust", CODE, &playground(true, true)),
         ] {
             assert_ne!(base, other);
         }

@@ -37,13 +37,42 @@ pub fn split(
     }
 }
 
-/// Whether mdBook treats a Rust block as a runnable playground example (and so wraps it in a
-/// hidden `fn main`): not `ignore`, `noplayground` or `noplaypen`.
-pub fn is_playground(language: &str, classes: &[&str]) -> bool {
-    language == "rust"
-        && !classes
-            .iter()
-            .any(|c| matches!(*c, "ignore" | "noplayground" | "noplaypen"))
+/// What mdBook's `[output.html.playground]` says about Rust blocks: `runnable = false` makes
+/// none an example unless marked `mdbook-runnable`; `editable = true` shows a block marked
+/// `editable` as written (mdBook's editor holds the code itself, unwrapped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Playground {
+    /// `runnable` (mdBook's default: on).
+    pub runnable: bool,
+    /// `editable` (mdBook's default: off).
+    pub editable: bool,
+}
+
+impl Default for Playground {
+    fn default() -> Self {
+        Playground {
+            runnable: true,
+            editable: false,
+        }
+    }
+}
+
+impl Playground {
+    /// Whether mdBook treats a block as a runnable playground example (`<pre
+    /// class="playground">`): Rust, and runnable and not `ignore`, `noplayground` or
+    /// `noplaypen`, or marked `mdbook-runnable`.
+    pub fn is_example(&self, language: &str, classes: &[&str]) -> bool {
+        let has = |class: &str| classes.contains(&class);
+        language == "rust"
+            && ((self.runnable && !has("ignore") && !has("noplayground") && !has("noplaypen"))
+                || has("mdbook-runnable"))
+    }
+
+    /// Whether mdBook wraps an example without `fn main` in a hidden one: every example but
+    /// an `editable` block when the playground is editable.
+    pub fn wraps(&self, language: &str, classes: &[&str]) -> bool {
+        self.is_example(language, classes) && !(self.editable && classes.contains(&"editable"))
+    }
 }
 
 /// Rust lines: `#` then a space or the line's end hides the line (the `# ` is dropped); `##`
@@ -184,8 +213,26 @@ mod tests {
             Some("# #![allow(unused)]\n\n#![allow(foo)]\n\n# fn main() {\nlet x = 1;\n# }")
         );
         assert_eq!(wrap_rust_main("fn main() {}\n"), None);
-        assert!(is_playground("rust", &["should_panic"]));
-        assert!(!is_playground("rust", &["ignore"]));
-        assert!(!is_playground("python", &[]));
+        let default = Playground::default();
+        assert!(default.is_example("rust", &["should_panic"]));
+        assert!(!default.is_example("rust", &["ignore"]));
+        assert!(!default.is_example("python", &[]));
+        assert!(default.wraps("rust", &["editable"]));
+        // `[output.html.playground] runnable = false`: only `mdbook-runnable` blocks.
+        let off = Playground {
+            runnable: false,
+            editable: false,
+        };
+        assert!(!off.is_example("rust", &[]));
+        assert!(off.is_example("rust", &["mdbook-runnable"]));
+        assert!(off.is_example("rust", &["ignore", "mdbook-runnable"]));
+        // `editable = true` (Rust by Example): an `editable` block is shown as written.
+        let editable = Playground {
+            runnable: true,
+            editable: true,
+        };
+        assert!(editable.is_example("rust", &["editable"]));
+        assert!(!editable.wraps("rust", &["editable"]));
+        assert!(editable.wraps("rust", &[]));
     }
 }

@@ -81,7 +81,9 @@ pub const KEYS: &[(&str, Status)] = &[
     ("output.html.playground.copyable", Status::Implemented),
     (
         "output.html.playground.editable",
-        Status::Warned("there is no Rust playground: code blocks are not editable"),
+        Status::Warned(
+            "there is no Rust playground: code blocks are not editable (a block marked `editable` is shown as written, as in mdBook)",
+        ),
     ),
     (
         "output.html.playground.copy-js",
