@@ -527,7 +527,6 @@ impl HeadingIds {
     }
 }
 
-/// Relative links to chapters (`x.md`, `x.md#a`) point at their pages (`x.html`, `x.html#a`).
 /// Refuse a link or image whose target could run script: only relative links and `http`,
 /// `https` and `mailto` URLs are allowed (and, for images, `data:image/png|jpeg|gif|webp`).
 fn check_link(url: &str, image: bool, at: std::ops::Range<usize>) -> Result<(), SpanError> {
@@ -540,6 +539,8 @@ fn check_link(url: &str, image: bool, at: std::ops::Range<usize>) -> Result<(), 
     crate::markup::check_url(url).map_err(|why| SpanError::new(at, format!("link target {why}")))
 }
 
+/// Relative links to chapters (`x.md`, `x.md#a`, `x.md?highlight=y#a`) point at their pages
+/// (`x.html`, `x.html#a`, `x.html?highlight=y#a`).
 fn rewrite_link(url: CowStr<'_>) -> CowStr<'_> {
     if url.contains("://")
         || url.starts_with('/')
@@ -548,14 +549,10 @@ fn rewrite_link(url: CowStr<'_>) -> CowStr<'_> {
     {
         return url;
     }
-    let (path, fragment) = url
-        .split_once('#')
-        .map_or((&*url, None), |(p, f)| (p, Some(f)));
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    let (path, rest) = url.split_at(end);
     match path.strip_suffix(".md") {
-        Some(stem) => match fragment {
-            Some(f) => format!("{stem}.html#{f}").into(),
-            None => format!("{stem}.html").into(),
-        },
+        Some(stem) => format!("{stem}.html{rest}").into(),
         None => url,
     }
 }
@@ -696,6 +693,16 @@ mod tests {
         assert!(r.html.contains("href=\"dir/q2.html#x\""));
         assert!(r.html.contains("href=\"https://e.org/x.md\""));
         assert!(r.html.contains("href=\"#top\""));
+        // A query (mdBook's search highlight, as the rustc dev guide links) stays, before
+        // the fragment; only a path ending in `.md` changes.
+        let r = md("[e](q3.md?highlight=%22a%22#y) [f](q4.md?x) [g](a.md.txt#b.md)\n");
+        assert!(
+            r.html.contains("href=\"q3.html?highlight=%22a%22#y\""),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("href=\"q4.html?x\""), "{}", r.html);
+        assert!(r.html.contains("href=\"a.md.txt#b.md\""), "{}", r.html);
     }
 
     #[test]

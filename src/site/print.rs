@@ -203,6 +203,10 @@ fn link_target(
     let (path, anchor) = value
         .split_once('#')
         .map_or((value, None), |(p, a)| (p, Some(a)));
+    // A query (`?highlight=…`) is for the page it opens; a chapter is a section of this one.
+    let (path, query) = path
+        .split_once('?')
+        .map_or((path, None), |(p, q)| (p, Some(q)));
     let resolved = resolve(&chapter.out_path(), path);
     match sections.get(&resolved) {
         Some(section) => match anchor {
@@ -210,10 +214,16 @@ fn link_target(
             None => format!("#{section}"),
         },
         // A file of the site (an image, a download): from the print page at the site root.
-        None => match anchor {
-            Some(a) => format!("{resolved}#{a}"),
-            None => resolved,
-        },
+        None => {
+            let mut target = resolved;
+            for (mark, part) in [('?', query), ('#', anchor)] {
+                if let Some(part) = part {
+                    target.push(mark);
+                    target.push_str(part);
+                }
+            }
+            target
+        }
     }
 }
 
@@ -294,7 +304,7 @@ mod tests {
     fn ids_are_unique_per_chapter() {
         let chapters = [chapter("a.md"), chapter("sub/b.md")];
         let a = "<h2 id=\"q\"><a class=\"header\" href=\"#q\">Q</a></h2><svg id=\"a-html-f1-svg\"><use href=\"#a-html-f1-x\"/></svg><a href=\"sub/b.html#q\">b</a>";
-        let b = "<h2 id=\"q\"><a class=\"header\" href=\"#q\">Q</a></h2><a href=\"../a.html\">a</a><a href=\"https://e.org/#x\">e</a><a href=\"\">here</a>";
+        let b = "<h2 id=\"q\"><a class=\"header\" href=\"#q\">Q</a></h2><a href=\"../a.html\">a</a><a href=\"https://e.org/#x\">e</a><a href=\"\">here</a><a href=\"../a.html?highlight=q#q\">hl</a><a href=\"../f.pdf?page=2#x\">pdf</a>";
         let html = body(&chapters, &[a, b]);
         assert!(html.starts_with("<p>head</p><section class=\"print-chapter\" id=\"chapter-a\">"));
         assert!(html.ends_with("</section>\n<p>tail</p>"));
@@ -308,6 +318,9 @@ mod tests {
         assert!(html.contains("href=\"#chapter-sub-b-q\">b</a>"));
         assert!(html.contains("href=\"#chapter-a\">a</a>"));
         assert!(html.contains("href=\"https://e.org/#x\""));
+        // A query: dropped for a chapter's section, kept for a file of the site.
+        assert!(html.contains("href=\"#chapter-a-q\">hl</a>"), "{html}");
+        assert!(html.contains("href=\"f.pdf?page=2#x\">pdf</a>"), "{html}");
         // `[here]()` is the chapter's own page.
         assert!(html.contains("href=\"#chapter-sub-b\">here</a>"), "{html}");
     }
