@@ -23,12 +23,64 @@ impl Tag {
 /// Every start tag of `html`, skipping comments, doctypes and the contents of `<script>` and
 /// `<style>` (whose text may look like markup).
 pub fn tags(html: &str) -> Vec<Tag> {
+    start_tags(html)
+        .into_iter()
+        .map(|raw| Tag {
+            name: raw.name,
+            attrs: raw
+                .attrs
+                .into_iter()
+                .map(|(name, value)| (name, value.map_or_else(String::new, |v| unescape(&html[v]))))
+                .collect(),
+        })
+        .collect()
+}
+
+/// `html` with the value of each `attribute` (a lowercase name) of each `<element>` start tag
+/// replaced by what `rewrite` makes of it as written (character references left as they
+/// are), or `None` when nothing changed. Comments, scripts and styles are left alone.
+pub fn rewrite_attributes(
+    html: &str,
+    element: &str,
+    attributes: &[&str],
+    rewrite: impl Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let mut out = String::new();
+    let mut copied = 0;
+    for tag in start_tags(html).into_iter().filter(|t| t.name == element) {
+        for (name, value) in tag.attrs {
+            let Some(value) = value.filter(|_| attributes.contains(&name.as_str())) else {
+                continue;
+            };
+            if let Some(new) = rewrite(&html[value.clone()]) {
+                out.push_str(&html[copied..value.start]);
+                out.push_str(&new);
+                copied = value.end;
+            }
+        }
+    }
+    (copied > 0).then(|| out + &html[copied..])
+}
+
+/// Attributes as written: lowercase names with the byte ranges of their values in the
+/// scanned text (`None` for an attribute without `=`).
+type RawAttributes = Vec<(String, Option<std::ops::Range<usize>>)>;
+
+/// A start tag as written: its lowercase name and its attributes.
+struct RawTag {
+    name: String,
+    attrs: RawAttributes,
+}
+
+/// Every start tag of `html` as written (see [`tags`]).
+fn start_tags(html: &str) -> Vec<RawTag> {
     let mut out = Vec::new();
-    let mut rest = html;
-    while let Some(lt) = rest.find('<') {
-        rest = &rest[lt + 1..];
+    let mut at = 0;
+    while let Some(lt) = html[at..].find('<') {
+        at += lt + 1;
+        let rest = &html[at..];
         if let Some(after) = rest.strip_prefix("!--") {
-            rest = after.find("-->").map_or("", |end| &after[end + 3..]);
+            at = after.find("-->").map_or(html.len(), |end| at + 3 + end + 3);
             continue;
         }
         let name_len = rest
@@ -38,22 +90,28 @@ pub fn tags(html: &str) -> Vec<Tag> {
             continue;
         }
         let name = rest[..name_len].to_ascii_lowercase();
-        let (attrs, consumed) = attributes(&rest[name_len..]);
-        rest = &rest[name_len + consumed..];
+        at += name_len;
+        let (attrs, consumed) = attributes(&html[at..]);
+        let attrs = attrs
+            .into_iter()
+            .map(|(n, v)| (n, v.map(|v| at + v.start..at + v.end)))
+            .collect();
+        at += consumed;
         if name == "script" || name == "style" {
             let close = format!("</{name}");
-            rest = rest
+            at = html[at..]
                 .to_ascii_lowercase()
                 .find(&close)
-                .map_or("", |end| &rest[end..]);
+                .map_or(html.len(), |end| at + end);
         }
-        out.push(Tag { name, attrs });
+        out.push(RawTag { name, attrs });
     }
     out
 }
 
-/// Parse attributes up to the closing `>`: (attributes, bytes consumed including `>`).
-fn attributes(text: &str) -> (Vec<(String, String)>, usize) {
+/// Parse attributes up to the closing `>`: (attributes with the byte ranges of their values
+/// in `text`, bytes consumed including `>`).
+fn attributes(text: &str) -> (RawAttributes, usize) {
     let bytes = text.as_bytes();
     let mut attrs = Vec::new();
     let mut i = 0;
@@ -70,7 +128,7 @@ fn attributes(text: &str) -> (Vec<(String, String)>, usize) {
                     i += 1;
                 }
                 let name = text[start..i].to_ascii_lowercase();
-                let mut value = String::new();
+                let mut value = None;
                 if bytes.get(i) == Some(&b'=') {
                     i += 1;
                     let (raw, end) = match bytes.get(i) {
@@ -78,16 +136,16 @@ fn attributes(text: &str) -> (Vec<(String, String)>, usize) {
                             let close = text[i + 1..]
                                 .find(q as char)
                                 .map_or(text.len(), |e| i + 1 + e);
-                            (&text[i + 1..close], (close + 1).min(text.len()))
+                            (i + 1..close, (close + 1).min(text.len()))
                         }
                         _ => {
                             let close = text[i..]
                                 .find(|c: char| c.is_ascii_whitespace() || c == '>')
                                 .map_or(text.len(), |e| i + e);
-                            (&text[i..close], close)
+                            (i..close, close)
                         }
                     };
-                    value = unescape(raw);
+                    value = Some(raw);
                     i = end;
                 }
                 attrs.push((name, value));
@@ -180,6 +238,22 @@ mod tests {
         assert_eq!(t[1].attr("href"), Some("z"));
         assert_eq!(t[1].attr("id"), Some("i"));
         assert_eq!(t[1].attr("data-x"), Some(""));
+    }
+
+    #[test]
+    fn attributes_are_rewritten_as_written() {
+        let html = "<!-- <a href=\"c.md\"> --><script>s = '<a href=\"d.md\">';</script><A class=x HREF='a.md#x' title=\"a.md\">a</A><a href=b.md>b</a><img src=\"e.md\"><a name=n>";
+        let upper = |v: &str| v.ends_with(".md").then(|| v.to_uppercase());
+        let got = rewrite_attributes(html, "a", &["href"], |v| {
+            upper(v.split('#').next().unwrap_or("")).map(|_| v.replace(".md", ".html"))
+        });
+        assert_eq!(
+            got.as_deref(),
+            Some(
+                "<!-- <a href=\"c.md\"> --><script>s = '<a href=\"d.md\">';</script><A class=x HREF='a.html#x' title=\"a.md\">a</A><a href=b.html>b</a><img src=\"e.md\"><a name=n>"
+            )
+        );
+        assert_eq!(rewrite_attributes("<p>x</p>", "a", &["href"], upper), None);
     }
 
     #[test]

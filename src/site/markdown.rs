@@ -285,6 +285,8 @@ pub fn render_slugged(
     let mut heading: Option<(usize, u8)> = None; // (index in events, level)
     let mut fence: Option<(String, String, usize)> = None;
     let mut indented_code = false;
+    // The lines of the raw HTML block being read.
+    let mut html_block: Option<String> = None;
     // Formulas in a table's header row also get an `aria-label` (see `math_fix`).
     let mut in_table_head = false;
     // Where each inline formula's MathML stands in `events`.
@@ -441,6 +443,23 @@ pub fn render_slugged(
                 text_of(" ", &mut sections);
                 events.push(event);
             }
+            Event::Start(Tag::HtmlBlock) => {
+                events.push(event);
+                html_block = Some(String::new());
+            }
+            Event::Html(ref html) if html_block.is_some() => {
+                html_block.get_or_insert_default().push_str(html);
+            }
+            Event::End(TagEnd::HtmlBlock) => {
+                // The block's lines together, so that a tag written over several lines is
+                // read whole.
+                let html = html_block.take().unwrap_or_default();
+                events.push(Event::Html(raw_html_links(&html).into()));
+                events.push(event);
+            }
+            Event::InlineHtml(ref html) => {
+                events.push(Event::InlineHtml(raw_html_links(html).into()));
+            }
             other => events.push(other),
         }
     }
@@ -537,6 +556,16 @@ fn check_link(url: &str, image: bool, at: std::ops::Range<usize>) -> Result<(), 
         return Ok(());
     }
     crate::markup::check_url(url).map_err(|why| SpanError::new(at, format!("link target {why}")))
+}
+
+/// Raw HTML with the links of its `<a>` tags to chapters pointed at their pages, as mdBook
+/// 0.5 does (`<a href="x.md#a">` → `x.html#a`; see [`rewrite_link`]).
+fn raw_html_links(html: &str) -> String {
+    crate::site::html::rewrite_attributes(html, "a", &["href", "xlink:href"], |value| {
+        let rewritten = rewrite_link(value.into());
+        (&*rewritten != value).then(|| rewritten.to_string())
+    })
+    .unwrap_or_else(|| html.to_string())
 }
 
 /// Relative links to chapters (`x.md`, `x.md#a`, `x.md?highlight=y#a`) point at their pages
@@ -703,6 +732,26 @@ mod tests {
         );
         assert!(r.html.contains("href=\"q4.html?x\""), "{}", r.html);
         assert!(r.html.contains("href=\"a.md.txt#b.md\""), "{}", r.html);
+        // In raw HTML too, as in mdBook 0.5: inline, and a block's tag over two lines.
+        let r = md(
+            "<a href=\"b.md#x\">raw</a> text\n\n<div>\n<a class=\"c\"\n   href='./d.md'>d</a> <a href=\"https://e.org/x.md\">e</a>\n</div>\n\n`<a href=\"f.md\">`\n",
+        );
+        assert!(
+            r.html.contains("<a href=\"b.html#x\">raw</a>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<a class=\"c\"\n   href='./d.html'>d</a>"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("href=\"https://e.org/x.md\""), "{}", r.html);
+        assert!(
+            r.html.contains("&lt;a href=\"f.md\"&gt;"),
+            "code stays: {}",
+            r.html
+        );
     }
 
     #[test]
