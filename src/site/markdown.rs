@@ -561,6 +561,9 @@ fn check_link(url: &str, image: bool, at: std::ops::Range<usize>) -> Result<(), 
 /// Raw HTML with the links of its `<a>` tags to chapters pointed at their pages, as mdBook
 /// 0.5 does (`<a href="x.md#a">` → `x.html#a`; see [`rewrite_link`]).
 fn raw_html_links(html: &str) -> String {
+    if !html.contains(".md") {
+        return html.to_string();
+    }
     crate::site::html::rewrite_attributes(html, "a", &["href", "xlink:href"], |value| {
         let rewritten = rewrite_link(value.into());
         (&*rewritten != value).then(|| rewritten.to_string())
