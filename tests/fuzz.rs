@@ -499,7 +499,7 @@ fn markdown_case(input: &[u8], _: &Path) -> CaseResult {
         Ok(rendered) => attributes_hold_no_math(&rendered.html, &source)?,
         Err(e) => return span_in_bounds(&e, &source),
     }
-    let formulas = match mdbook::math::delimiters(&source, true, true) {
+    let formulas = match mdbook::math::delimiters(&source, true, markdown::OPTIONS) {
         Ok(formulas) => formulas,
         Err(e) => return span_in_bounds(&e, &source),
     };

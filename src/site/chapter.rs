@@ -148,7 +148,7 @@ fn render_here(chapter: &Chapter, inputs: &Inputs) -> Result<Rendered, Diagnosti
     let formulas = mdbook::math::delimiters(
         &markdown_source,
         inputs.compat.mathjax,
-        inputs.compat.templates,
+        inputs.compat.markdown_options(),
     )
     .map_err(|e| locate(chapter, &markdown_source, &e))?;
     let markdown_source = formulas.text.clone();

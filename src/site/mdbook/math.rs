@@ -43,9 +43,10 @@ struct Formula {
 }
 
 /// Take the `\\( … \\)` and `\\[ … \\]` formulas out of `source` (outside code) when
-/// `enabled`; the error's span is in `source`. With `dollar_math` (the chapter's `$…$` is
-/// math too), a formula inside a `$…$` one is an error: the two cannot nest.
-pub fn delimiters(source: &str, enabled: bool, dollar_math: bool) -> Result<Formulas, SpanError> {
+/// `enabled`; the error's span is in `source`. `options` are the ones the Markdown is rendered
+/// with: when they make the chapter's `$…$` math too, a formula inside a `$…$` one is an
+/// error (the two cannot nest).
+pub fn delimiters(source: &str, enabled: bool, options: Options) -> Result<Formulas, SpanError> {
     let mut formulas = Formulas {
         text: String::with_capacity(source.len()),
         converted: Vec::new(),
@@ -97,7 +98,9 @@ pub fn delimiters(source: &str, enabled: bool, dollar_math: bool) -> Result<Form
         formulas.text.push(c);
         i += c.len_utf8();
     }
-    if dollar_math && let Some(index) = formulas.first_in_dollar_math() {
+    if options.contains(Options::ENABLE_MATH)
+        && let Some(index) = formulas.first_in_dollar_math(options)
+    {
         return Err(SpanError::new(
             spans[index].clone(),
             "this formula is inside a `$…$` formula: `$…$` and mdBook's `\\\\( … \\\\)` or `\\\\[ … \\\\]` cannot nest; write the whole formula with one of them",
@@ -198,10 +201,12 @@ impl Formulas {
         out
     }
 
-    /// The index of the first formula whose placeholder the Markdown reads as part of a
-    /// `$…$` (or `$$…$$`) formula, where it would be LaTeX, not a placeholder.
-    fn first_in_dollar_math(&self) -> Option<usize> {
-        let events = Parser::new_ext(&self.text, Options::all()).into_offset_iter();
+    /// The index of the first formula whose placeholder the Markdown, read with `options`,
+    /// reads as part of a `$…$` (or `$$…$$`) formula, where it would be LaTeX, not a
+    /// placeholder. (The render's own options: with others, `[^$…$]` is a footnote
+    /// reference here and text with a formula in the page.)
+    fn first_in_dollar_math(&self, options: Options) -> Option<usize> {
+        let events = Parser::new_ext(&self.text, options).into_offset_iter();
         events
             .filter(|(event, _)| matches!(event, Event::InlineMath(_) | Event::DisplayMath(_)))
             .find_map(|(_, range)| {
@@ -349,16 +354,22 @@ mod tests {
     use super::*;
 
     fn finished(source: &str) -> Rendered {
-        let formulas = delimiters(source, true, true).unwrap();
+        let formulas = delimiters(source, true, markdown::OPTIONS).unwrap();
         let mut rendered = markdown::render(&formulas.text, &mut |_, _, _| Ok(None)).unwrap();
         formulas.finish(&mut rendered);
         rendered
     }
 
-    fn render_with_dollars_as_text(source: &str) -> String {
-        let formulas = delimiters(source, true, false).unwrap();
+    /// A plain mdBook book's options: `$` is text.
+    fn dollars_as_text() -> Options {
         let mut options = markdown::OPTIONS;
         options.remove(Options::ENABLE_MATH);
+        options
+    }
+
+    fn render_with_dollars_as_text(source: &str) -> String {
+        let formulas = delimiters(source, true, dollars_as_text()).unwrap();
+        let options = dollars_as_text();
         let mut rendered =
             markdown::render_with(&formulas.text, &mut |_, _, _| Ok(None), options).unwrap();
         formulas.finish(&mut rendered);
@@ -429,7 +440,7 @@ mod tests {
         let formulas = delimiters(
             "# About \\\\( \\alpha\\_1 \\\\) and \\\\(x\\\\)\n",
             true,
-            true,
+            markdown::OPTIONS,
         )
         .unwrap();
         let mut rendered = markdown::render_slugged(
@@ -501,17 +512,24 @@ mod tests {
     #[test]
     fn off_unless_enabled_and_errors_are_located() {
         let source = "a \\\\( x \\\\)";
-        assert_eq!(delimiters(source, false, true).unwrap().text, source);
-        let err = delimiters("ok\n\\\\( \\nosuch{x} \\\\)", true, true).unwrap_err();
+        assert_eq!(
+            delimiters(source, false, markdown::OPTIONS).unwrap().text,
+            source
+        );
+        let err = delimiters("ok\n\\\\( \\nosuch{x} \\\\)", true, markdown::OPTIONS).unwrap_err();
         assert!(err.message.contains("nosuch"), "{}", err.message);
         assert_eq!(err.span.start, 6);
-        let err = delimiters("\\\\( x\n\nmore", true, true).unwrap_err();
+        let err = delimiters("\\\\( x\n\nmore", true, markdown::OPTIONS).unwrap_err();
         assert!(err.message.contains("not closed"), "{}", err.message);
         // Inside `$…$` a placeholder would be LaTeX: an error at the mdBook formula, unless
         // `$` is not math in the book (a plain mdBook book's dollars are text).
         let source = "Text $a \\\\(x\\\\) b$ and \\\\(y\\\\).";
-        let err = delimiters(source, true, true).unwrap_err();
+        let err = delimiters(source, true, markdown::OPTIONS).unwrap_err();
         assert_eq!(&source[err.span.clone()], "\\\\(x\\\\)");
+        // A `[^…]` that names no footnote is text, and its `$…$` math (fuzz seed 16).
+        let in_label = "# Notes[^$\\\\(y\\\\)$]\n";
+        let err = delimiters(in_label, true, markdown::OPTIONS).unwrap_err();
+        assert_eq!(&in_label[err.span.clone()], "\\\\(y\\\\)");
         assert!(err.message.contains("cannot nest"), "{}", err.message);
         let html = render_with_dollars_as_text(source);
         assert!(html.starts_with("<p>Text $a <math"), "{html}");
