@@ -408,16 +408,9 @@ impl Config {
             config
                 .check_extra_files(book_dir, &source)
                 .map_err(|e| e.in_file(&path, &source))?;
+            let at = crate::site::book::display_path(&path);
             for warning in &config.warnings {
-                let at = crate::site::book::display_path(&path);
-                let d = Diagnostic::at(&at, &source, warning.span.clone(), &warning.message);
-                eprintln!(
-                    "warning: {}:{}:{}: {}",
-                    d.file.display(),
-                    d.line,
-                    d.column,
-                    d.message
-                );
+                Diagnostic::warn(&at, &source, warning.span.clone(), &warning.message);
             }
             config
         } else {

@@ -83,6 +83,19 @@ impl Diagnostic {
         }
     }
 
+    /// Print a one-line warning about the byte range `span` of `source` to stderr:
+    /// `warning: file:line:column: message`.
+    pub fn warn(file: &Path, source: &str, span: Range<usize>, message: &str) {
+        let d = Self::at(file, source, span, message);
+        eprintln!(
+            "warning: {}:{}:{}: {}",
+            d.file.display(),
+            d.line,
+            d.column,
+            d.message
+        );
+    }
+
     /// A diagnostic at a 1-based line and column of `source`.
     pub fn at_line(file: &Path, source: &str, line: usize, column: usize, message: &str) -> Self {
         let offset: usize = source

@@ -193,15 +193,7 @@ impl Book {
         let summary = summary::parse(&summary_source)
             .map_err(|e| e.in_file(&summary_file, &summary_source))?;
         for (span, message) in &summary.warnings {
-            let d =
-                crate::diag::Diagnostic::at(&summary_file, &summary_source, span.clone(), message);
-            eprintln!(
-                "warning: {}:{}:{}: {}",
-                d.file.display(),
-                d.line,
-                d.column,
-                d.message
-            );
+            crate::diag::Diagnostic::warn(&summary_file, &summary_source, span.clone(), message);
         }
         let mut chapters = Vec::new();
         // The paths listed so far (a set: a list made loading quadratic in the chapters).
