@@ -213,6 +213,34 @@ fn is_separator(line: &str) -> bool {
     compact.len() >= 3 && compact.chars().all(|c| c == '-')
 }
 
+/// A chapter title's text as mdBook reads it from the link: the Markdown's text and code
+/// spans, its markup dropped (`` [`dead_code`](…) `` is `dead_code`, `[*A* &amp; B](…)` is
+/// `A & B`), as the sidebar, the page's title and the search show it.
+fn plain_title(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let link = format!("[{markdown}](x)");
+    let mut title = String::new();
+    let mut inside = false;
+    for event in Parser::new(&link) {
+        match event {
+            // A link inside the title is read first (links do not nest): keep it as written.
+            Event::Start(Tag::Link { dest_url, .. }) if !inside => {
+                if &*dest_url != "x" {
+                    break;
+                }
+                inside = true;
+            }
+            Event::End(TagEnd::Link) if inside => return title.trim().to_string(),
+            Event::Text(t) | Event::Code(t) if inside => title.push_str(&t),
+            Event::SoftBreak | Event::HardBreak if inside => title.push(' '),
+            _ => {}
+        }
+    }
+    // Not read as one link (brackets that do not pair as Markdown's do, a link inside): as
+    // written.
+    markdown.to_string()
+}
+
 /// Parse `[name](path)` at the start of `text`: (name, path or None, bytes consumed).
 /// Errors give the byte column in `text` and a message.
 fn parse_link(text: &str) -> Result<(String, Option<String>, usize), (usize, String)> {
@@ -241,10 +269,11 @@ fn parse_link(text: &str) -> Result<(String, Option<String>, usize), (usize, Str
         text.len().saturating_sub(1),
         "unclosed `[`: expected `]` after the chapter title".to_string(),
     ))?;
-    let name = text[1..close].trim().to_string();
+    let name = text[1..close].trim();
     if name.is_empty() {
         return Err((0, "empty chapter title".into()));
     }
+    let name = plain_title(name);
     let after = &text[close + 1..];
     if !after.starts_with('(') {
         return Err((close + 1, "expected `(file.md)` right after `]`".into()));
@@ -376,6 +405,25 @@ mod tests {
         assert_eq!(shown[1].0, "(cancellation safety)");
         assert_eq!(shown[2].0, "[C](c.md)");
         assert!(shown[1].1.contains("is not shown"), "{}", shown[1].1);
+    }
+
+    #[test]
+    fn titles_are_their_markdown_text_as_mdbook_reads_them() {
+        let s = parse("- [`dead_code`](a.md)\n- [*A* &amp; **B**](b.md)\n- [1. Intro \\[x\\]](c.md)\n- [a [nested] b](d.md)\n- [<span>html</span> t](e.md)\n").unwrap();
+        let names: Vec<String> = chapters(&s).into_iter().map(|c| c.0).collect();
+        assert_eq!(
+            names,
+            [
+                "dead_code",
+                "A & B",
+                "1. Intro [x]",
+                "a [nested] b",
+                "html t"
+            ]
+        );
+        // A link inside the title: the title as written (the pages escape it).
+        let s = parse("- [A [x](javascript:alert(1)) b](a.md)\n").unwrap();
+        assert_eq!(chapters(&s)[0].0, "A [x](javascript:alert(1)) b");
     }
 
     #[test]
