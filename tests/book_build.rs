@@ -251,6 +251,26 @@ fn broken_books_fail_cleanly_and_leave_the_site_alone() {
     }
 }
 
+/// The tests run the dev profile, where math-core's debug assertions turn a `&` inside braces in
+/// `aligned` (`invalid/latex-converter-panic`) into a panic and so a located error; a release
+/// build without them prints MathML that silently drops the column. The release profile must
+/// keep them on for both math-core crates.
+#[test]
+fn release_builds_keep_math_cores_checks() {
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml")).unwrap();
+    let manifest: toml::Table = manifest.parse().unwrap();
+    for package in ["math-core", "math-core-renderer-internal"] {
+        let assertions =
+            manifest["profile"]["release"]["package"][package]["debug-assertions"].as_bool();
+        assert_eq!(
+            assertions,
+            Some(true),
+            "{package} in [profile.release.package]"
+        );
+    }
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let out = Command::cargo_bin("gradbook")

@@ -69,6 +69,15 @@ pub fn html_path(md_path: &str) -> String {
     }
 }
 
+/// A `/`-separated path as mdBook reads it once joined to a folder: `.` segments, doubled
+/// slashes and a leading `/` change nothing (`./vec//vec.md` is `vec/vec.md`).
+pub fn joined_path(path: &str) -> String {
+    path.split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Strip a leading `./` so messages name `content/x.md` rather than `./content/x.md`.
 pub fn display_path(path: &Path) -> PathBuf {
     path.strip_prefix(".").unwrap_or(path).to_path_buf()

@@ -318,13 +318,7 @@ fn parse_link(text: &str) -> Result<(String, Option<String>, usize), (usize, Str
         }
         // As mdBook reads it (a path joined to the src folder): `./` segments and doubled
         // slashes name the same file (the Rustonomicon lists `./vec/vec.md`).
-        Some(
-            target
-                .split('/')
-                .filter(|s| !s.is_empty() && *s != ".")
-                .collect::<Vec<_>>()
-                .join("/"),
-        )
+        Some(crate::site::book::joined_path(target))
     };
     Ok((name, path, close + 1 + end + 1))
 }

@@ -8,6 +8,7 @@
 //! page holds no inline script.
 
 use crate::markup::escape;
+use crate::site::book::joined_path;
 use std::collections::BTreeMap;
 
 /// The script every redirect page loads (shipped as `js/redirect.js`).
@@ -24,7 +25,9 @@ pub struct Page {
 
 /// The redirect pages for `redirects` (old path, possibly with `#fragment` → new URL). A
 /// redirect from a page the site already has (`exists`), or one whose old page is given only
-/// with fragments, is an error as in mdBook; so is a URL with a script scheme.
+/// with fragments, is an error as in mdBook; so is a URL with a script scheme. An old path names
+/// the page mdBook writes at the site's folder joined with it (`"./vec.html"`, as the
+/// Rustonomicon writes its keys, is `vec.html`; see [`joined_path`]).
 pub fn pages(
     redirects: &BTreeMap<String, String>,
     exists: impl Fn(&str) -> bool,
@@ -36,13 +39,13 @@ pub fn pages(
         match old.rsplit_once('#') {
             Some((page, fragment)) => {
                 combined
-                    .entry(site_path(page))
+                    .entry(joined_path(page))
                     .or_default()
                     .1
                     .insert(format!("#{fragment}"), new);
             }
             None => {
-                combined.entry(site_path(old)).or_default().0 = Some(new);
+                combined.entry(joined_path(old)).or_default().0 = Some(new);
             }
         }
     }
@@ -79,25 +82,15 @@ pub fn pages(
 /// at that fragment (mdBook's in-page fragment mapper); `None` when there are none. URLs with
 /// a script scheme are refused by [`pages`], which every build runs.
 pub fn fragment_map(path: &str, redirects: &BTreeMap<String, String>) -> Option<String> {
-    let path = site_path(path);
+    let path = joined_path(path);
     let map: BTreeMap<String, &str> = redirects
         .iter()
         .filter_map(|(old, new)| {
             let (page, fragment) = old.rsplit_once('#')?;
-            (site_path(page) == path).then(|| (format!("#{fragment}"), new.as_str()))
+            (joined_path(page) == path).then(|| (format!("#{fragment}"), new.as_str()))
         })
         .collect();
     (!map.is_empty()).then(|| serde_json::to_string(&map).unwrap_or_else(|_| "{}".into()))
-}
-
-/// The site path of a redirect's old page: mdBook writes the page at the site's folder joined
-/// with it, so a leading `/`, `./` segments and doubled slashes change nothing
-/// (`"./vec.html"`, as the Rustonomicon writes its keys, is `vec.html`).
-fn site_path(old: &str) -> String {
-    old.split('/')
-        .filter(|s| !s.is_empty() && *s != ".")
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// Whether any redirect names a fragment of a page, so some page needs `js/redirect.js`.
