@@ -12,7 +12,8 @@
 //! `MDBOOK` (the peer's binary, default `mdbook` on the PATH), `GRADBOOK_BENCH_MDBOOK_GUIDE` (a checkout of mdBook's
 //! repository, for the `mdbook-books` row: its `guide/` is built in a copy of the checkout,
 //! since the guide includes files from the repository; its `[preprocessor.guide-helper]`,
-//! which compiles a crate, is left out for both tools). Peak memory and CPU come from `/usr/bin/time`.
+//! which compiles a crate, is left out for both tools). Peak memory and CPU time come from the
+//! resource usage `wait4` reports for each run.
 
 #[path = "common/synthetic.rs"]
 mod synthetic;
@@ -118,38 +119,42 @@ struct Usage {
     rss_mib: f64,
 }
 
-/// Run `program args` under `/usr/bin/time`; panics with its output when it fails.
+/// Run `program args` in `dir`: wall time, and CPU time (user + system) and peak memory from
+/// the resource usage `wait4` reports for it, to the microsecond (GNU time reads the same
+/// figures but prints CPU time to 10 ms, too coarse for builds of tens of milliseconds);
+/// panics with its error output when it fails.
 fn measure(program: &Path, args: &[&str], dir: &Path) -> Usage {
-    let report = dir.join(".time");
-    let output = Command::new("/usr/bin/time")
-        .arg("-f")
-        .arg("%e %U %S %M")
-        .arg("-o")
-        .arg(&report)
-        .arg(program)
+    let log_path = dir.join(".bench-stderr");
+    let log = std::fs::File::create(&log_path).expect("the bench's error log");
+    let start = Instant::now();
+    #[expect(clippy::zombie_processes, reason = "`wait4` below reaps it")]
+    let child = Command::new(program)
         .args(args)
         .current_dir(dir)
-        .output()
-        .expect("/usr/bin/time runs (apt-get install time)");
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: `rusage` is plain data, and `wait4` writes `status` and `usage` for the child
+    // spawned above, which nothing else waits for.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = start.elapsed().as_secs_f64();
+    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
     assert!(
-        output.status.success(),
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
         "{} {args:?} failed: {}",
         program.display(),
-        String::from_utf8_lossy(&output.stderr)
+        std::fs::read_to_string(&log_path).unwrap_or_default()
     );
-    let text = std::fs::read_to_string(&report).expect("the time report");
-    let numbers: Vec<f64> = text
-        .lines()
-        .last()
-        .unwrap_or("")
-        .split_whitespace()
-        .filter_map(|n| n.parse().ok())
-        .collect();
-    assert_eq!(numbers.len(), 4, "unexpected time output: {text}");
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
     Usage {
-        wall: numbers[0],
-        cpu: numbers[1] + numbers[2],
-        rss_mib: numbers[3] / 1024.0,
+        wall,
+        cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        // Linux gives the peak resident set in KiB.
+        rss_mib: usage.ru_maxrss as f64 / 1024.0,
     }
 }
 

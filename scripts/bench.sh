@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of issue #14 side by side with their peers, by hand (not in CI):
-# installs what is missing — mdBook 0.5.4 (cargo install --locked), Graphviz's dot and GNU time
-# (apt) — then runs every bench in release mode and prints medians and ratios to the peers.
+# installs what is missing — mdBook 0.5.4 (cargo install --locked) and Graphviz's dot (apt) —
+# then runs every bench in release mode and prints medians and ratios to the peers.
 #   bash scripts/bench.sh              # every bench
 #   bash scripts/bench.sh serve book-500   # only the rows of benches/site.rs matching a name
 # On a shared machine compare CPU time (user + sys), which the rows print beside wall time.
@@ -14,13 +14,10 @@ if ! command -v mdbook >/dev/null || ! mdbook --version | grep -q "v0.5.4"; then
     echo "bench: installing mdBook 0.5.4"
     cargo install --locked mdbook --version 0.5.4
 fi
-missing=()
-command -v dot >/dev/null || missing+=(graphviz)
-[ -x /usr/bin/time ] || missing+=(time)
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "bench: installing ${missing[*]}"
+if ! command -v dot >/dev/null; then
+    echo "bench: installing graphviz"
     apt-get update
-    apt-get install -y --no-install-recommends "${missing[@]}"
+    apt-get install -y --no-install-recommends graphviz
 fi
 command -v node >/dev/null || echo "bench: node not found; the search query row is skipped" >&2
 
