@@ -65,6 +65,19 @@ fn broken_link_fails_at_its_line_and_column() {
 }
 
 #[test]
+fn a_link_with_a_typo_gets_the_file_it_meant() {
+    let problems = failing("typo-link");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("typo-link/content/intro.md:3:22: broken link `othre.html` on ")
+            && problems[0]
+                .ends_with("no file `othre.html` in the site: did you mean `other.html`?"),
+        "{}",
+        problems[0]
+    );
+}
+
+#[test]
 fn missing_anchor_fails_at_its_line_and_column() {
     let problems = failing("missing-anchor");
     assert_eq!(problems.len(), 1, "{problems:?}");

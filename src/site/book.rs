@@ -4,6 +4,7 @@
 use crate::compute::Kind;
 use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::site::suggest;
 use crate::site::summary::{self, Entry, Summary};
 use anyhow::{Context, Result};
 use std::collections::HashSet;
@@ -171,22 +172,14 @@ pub fn inside_book(root: &Path, path: &Path) -> Result<PathBuf> {
     )
 }
 
-/// The file in `path`'s folder whose name differs from `path`'s only in case, if there is
-/// one (a chapter listed as `Intro.md` whose file is `intro.md`); only a folder inside the
-/// book rooted at `root` is listed.
-fn same_but_for_case(root: &Path, path: &Path) -> Option<PathBuf> {
-    let name = path.file_name()?.to_str()?.to_lowercase();
+/// The file in `path`'s folder that `path` was most likely meant to name, and whether it
+/// differs only in case ([`suggest::meant_name`]); only a folder inside the book rooted at
+/// `root` is listed.
+fn meant_file(root: &Path, path: &Path) -> Option<(PathBuf, bool)> {
     let folder = path.parent()?;
     inside_book(root, folder).ok()?;
-    let mut near: Vec<PathBuf> = std::fs::read_dir(folder)
-        .ok()?
-        .filter_map(|entry| entry.ok())
-        .filter(|entry| entry.file_name().to_str().map(str::to_lowercase).as_ref() == Some(&name))
-        .filter(|entry| entry.path().is_file())
-        .map(|entry| folder.join(entry.file_name()))
-        .collect();
-    near.sort();
-    near.into_iter().next()
+    let (name, only_case) = suggest::meant_name(folder, path.file_name()?.to_str()?)?;
+    Some((folder.join(name), only_case))
 }
 
 impl Book {
@@ -212,13 +205,14 @@ impl Book {
             let Some(path) = &c.path else { continue };
             let file = src.join(path);
             let problem = if !file.is_file() {
-                Some(match same_but_for_case(root, &file) {
-                    Some(near) => format!(
-                        "chapter file `{}` does not exist (file names are case-sensitive): did you mean `{}`?",
-                        file.display(),
+                let missing = format!("chapter file `{}` does not exist", file.display());
+                Some(match meant_file(root, &file) {
+                    Some((near, true)) => format!(
+                        "{missing} (file names are case-sensitive): did you mean `{}`?",
                         near.display()
                     ),
-                    None => format!("chapter file `{}` does not exist", file.display()),
+                    Some((near, false)) => format!("{missing}: did you mean `{}`?", near.display()),
+                    None => missing,
                 })
             } else if !listed.insert(path.as_str()) {
                 Some(format!("`{path}` is listed twice"))
@@ -398,7 +392,7 @@ mod tests {
     }
 
     #[test]
-    fn a_chapter_listed_in_another_case_is_suggested() {
+    fn a_chapter_listed_in_another_case_or_with_a_typo_is_suggested() {
         let dir = tempfile::tempdir().unwrap();
         let book = dir.path();
         std::fs::create_dir_all(book.join("src")).unwrap();
@@ -414,9 +408,16 @@ mod tests {
                 && err.contains("src/intro.md`?"),
             "{err}"
         );
+        std::fs::write(book.join("src/SUMMARY.md"), "# S\n\n- [A](intor.md)\n").unwrap();
+        let err = format!("{:#}", Book::load(book).unwrap_err());
+        assert!(
+            err.contains("src/intor.md` does not exist: did you mean `")
+                && err.contains("src/intro.md`?"),
+            "{err}"
+        );
         std::fs::remove_file(book.join("src/intro.md")).unwrap();
         let err = format!("{:#}", Book::load(book).unwrap_err());
-        assert!(err.contains("src/Intro.md` does not exist\n"), "{err}");
+        assert!(err.contains("src/intor.md` does not exist\n"), "{err}");
     }
 
     #[test]

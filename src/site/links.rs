@@ -3,6 +3,7 @@
 
 use crate::site::html::{Tag, percent_decode, tags};
 use crate::site::output::SiteFiles;
+use crate::site::suggest;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -49,7 +50,7 @@ pub fn check(site: &SiteFiles) -> LinkReport {
             (*path, ids)
         })
         .collect();
-    let by_lower = ByLowerCase::new();
+    let index = OnceCell::new();
     let mut report = LinkReport::default();
     for (page, tags) in &pages {
         let from_root = tags
@@ -75,10 +76,13 @@ pub fn check(site: &SiteFiles) -> LinkReport {
                 let problem = match target {
                     Err(why) => Some(why),
                     Ok(path) => match find(site, &path) {
-                        None => Some(match in_another_case(&by_lower, site, &path) {
-                            Some(near) => format!(
+                        None => Some(match meant_file(&index, site, &path) {
+                            Some((near, true)) => format!(
                                 "no file `{path}` in the site (file names are case-sensitive): did you mean `{near}`?"
                             ),
+                            Some((near, false)) => {
+                                format!("no file `{path}` in the site: did you mean `{near}`?")
+                            }
                             None => format!("no file `{path}` in the site"),
                         }),
                         Some(file) => fragment
@@ -105,24 +109,50 @@ pub fn check(site: &SiteFiles) -> LinkReport {
     report
 }
 
-/// The site's file paths by their lower case, made when a first link is broken.
-type ByLowerCase<'s> = OnceCell<BTreeMap<String, &'s str>>;
+/// The site's files indexed for "did you mean", made when a first link is broken.
+struct Index<'s> {
+    /// Paths by their lower case.
+    by_lower: BTreeMap<String, &'s str>,
+    /// File names (in sorted order) by folder (`""` for the site's root).
+    by_folder: BTreeMap<&'s str, Vec<&'s str>>,
+}
 
-/// The site file whose path differs from `path` only in case, if there is one (a link to
-/// `Plot.svg` where the file is `plot.svg`).
-fn in_another_case<'s>(
-    by_lower: &ByLowerCase<'s>,
+/// The site file a link to the missing `path` was most likely meant for, and whether it
+/// differs only in case (`Plot.svg` where the file is `plot.svg`) rather than by a typo in
+/// its name ([`suggest::nearest_name`] among the files of its folder: `intor.html`).
+fn meant_file<'s>(
+    index: &OnceCell<Index<'s>>,
     site: &'s SiteFiles,
     path: &str,
-) -> Option<&'s str> {
-    let by_lower = by_lower.get_or_init(|| {
-        let mut map = BTreeMap::new();
+) -> Option<(&'s str, bool)> {
+    let index = index.get_or_init(|| {
+        let mut by_lower = BTreeMap::new();
+        let mut by_folder: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for file in site.files.keys() {
-            map.entry(file.to_lowercase()).or_insert(file.as_str());
+            by_lower.entry(file.to_lowercase()).or_insert(file.as_str());
+            let (folder, name) = file.rsplit_once('/').unwrap_or(("", file));
+            by_folder.entry(folder).or_default().push(name);
         }
-        map
+        Index {
+            by_lower,
+            by_folder,
+        }
     });
-    by_lower.get(&path.to_lowercase()).copied()
+    if let Some(file) = index.by_lower.get(&path.to_lowercase()) {
+        return Some((file, true));
+    }
+    let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let (folder, names) = index.by_folder.get_key_value(folder)?;
+    let near = suggest::nearest_name(name, names.iter().copied())?;
+    // The file's path as the site holds it, borrowed from the site like the rest.
+    let file = if folder.is_empty() {
+        near.to_string()
+    } else {
+        format!("{folder}/{near}")
+    };
+    site.files
+        .get_key_value(&file)
+        .map(|(file, _)| (file.as_str(), false))
 }
 
 /// The site file a resolved path names: itself, or its `index.html` when it is a folder.
@@ -204,11 +234,11 @@ mod tests {
     }
 
     #[test]
-    fn a_file_linked_in_another_case_is_suggested() {
+    fn a_file_linked_in_another_case_or_with_a_typo_is_suggested() {
         let s = site(&[
             (
                 "a/index.html",
-                "<img src=\"Plot.SVG\"><a href=\"../Intro.html\"></a><a href=\"gone.html\"></a>",
+                "<img src=\"Plot.SVG\"><a href=\"../Intro.html\"></a><a href=\"gone.html\"></a><a href=\"../intor.html\"></a>",
             ),
             ("a/plot.svg", "<svg/>"),
             ("intro.html", ""),
@@ -220,6 +250,7 @@ mod tests {
                 "no file `a/Plot.SVG` in the site (file names are case-sensitive): did you mean `a/plot.svg`?",
                 "no file `Intro.html` in the site (file names are case-sensitive): did you mean `intro.html`?",
                 "no file `a/gone.html` in the site",
+                "no file `intor.html` in the site: did you mean `intro.html`?",
             ]
         );
     }

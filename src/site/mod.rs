@@ -23,6 +23,7 @@ pub mod paged;
 pub mod print;
 pub mod reproduce;
 pub mod search;
+pub mod suggest;
 pub mod summary;
 pub mod templates;
 pub mod toc;

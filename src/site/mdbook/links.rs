@@ -9,6 +9,7 @@
 //! most [`MAX_DEPTH`] deep.
 
 use crate::diag::Diagnostic;
+use crate::site::suggest;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
@@ -50,9 +51,19 @@ impl Scope {
 
     /// `path` resolved, if it may be included; otherwise why not.
     fn check(&self, path: &Path) -> Result<PathBuf, String> {
-        let real = path
-            .canonicalize()
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let real = path.canonicalize().map_err(|e| {
+            let shown = path.display();
+            match self.meant(path) {
+                Some((near, true)) => format!(
+                    "cannot read `{shown}`: {e} (file names are case-sensitive): did you mean `{}`?",
+                    near.display()
+                ),
+                Some((near, false)) => {
+                    format!("cannot read `{shown}`: {e}: did you mean `{}`?", near.display())
+                }
+                None => format!("cannot read `{shown}`: {e}"),
+            }
+        })?;
         if real.starts_with(&self.book) {
             return Ok(real);
         }
@@ -78,6 +89,15 @@ impl Scope {
             ));
         }
         Ok(real)
+    }
+
+    /// The file in missing `path`'s folder it was most likely meant to name, and whether it
+    /// differs only in case; only a folder files may be included from is listed.
+    fn meant(&self, path: &Path) -> Option<(PathBuf, bool)> {
+        let folder = path.parent()?.canonicalize().ok()?;
+        self.check(&folder).ok()?;
+        let (name, only_case) = suggest::meant_name(&folder, path.file_name()?.to_str()?)?;
+        Some((path.with_file_name(name), only_case))
     }
 }
 
@@ -488,6 +508,26 @@ mod tests {
         .unwrap_err();
         assert_eq!((d.line, d.column), (3, 5), "{d}");
         assert!(d.message.contains("nosuch.rs"), "{d}");
+        assert!(!d.message.contains("did you mean"), "{d}");
+        for (typo, hint) in [
+            (
+                "sub/Code.rs",
+                "(file names are case-sensitive): did you mean `",
+            ),
+            ("sub/cdoe.rs", ": did you mean `"),
+        ] {
+            let d = expand(
+                &format!("{{{{#include {typo}}}}}"),
+                Path::new("src/c.md"),
+                &src,
+                &scope,
+            )
+            .unwrap_err();
+            assert!(
+                d.message.contains(hint) && d.message.ends_with("sub/code.rs`?"),
+                "{d}"
+            );
+        }
         let d = expand(
             "{{#include ../../secret.txt}}",
             Path::new("src/c.md"),
