@@ -113,8 +113,8 @@ pub fn check(site: &SiteFiles) -> LinkReport {
 struct Index<'s> {
     /// Paths by their lower case.
     by_lower: BTreeMap<String, &'s str>,
-    /// File names (in sorted order) by folder (`""` for the site's root).
-    by_folder: BTreeMap<&'s str, Vec<&'s str>>,
+    /// `(file name, path)` of each file (in sorted order) by folder (`""` for the site's root).
+    by_folder: BTreeMap<&'s str, Vec<(&'s str, &'s str)>>,
 }
 
 /// The site file a link to the missing `path` was most likely meant for, and whether it
@@ -127,11 +127,11 @@ fn meant_file<'s>(
 ) -> Option<(&'s str, bool)> {
     let index = index.get_or_init(|| {
         let mut by_lower = BTreeMap::new();
-        let mut by_folder: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        let mut by_folder: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
         for file in site.files.keys() {
             by_lower.entry(file.to_lowercase()).or_insert(file.as_str());
             let (folder, name) = file.rsplit_once('/').unwrap_or(("", file));
-            by_folder.entry(folder).or_default().push(name);
+            by_folder.entry(folder).or_default().push((name, file));
         }
         Index {
             by_lower,
@@ -142,17 +142,12 @@ fn meant_file<'s>(
         return Some((file, true));
     }
     let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
-    let (folder, names) = index.by_folder.get_key_value(folder)?;
-    let near = suggest::nearest_name(name, names.iter().copied())?;
-    // The file's path as the site holds it, borrowed from the site like the rest.
-    let file = if folder.is_empty() {
-        near.to_string()
-    } else {
-        format!("{folder}/{near}")
-    };
-    site.files
-        .get_key_value(&file)
-        .map(|(file, _)| (file.as_str(), false))
+    let files = index.by_folder.get(folder)?;
+    let near = suggest::nearest_name(name, files.iter().map(|(name, _)| *name))?;
+    files
+        .iter()
+        .find(|(name, _)| *name == near)
+        .map(|(_, file)| (*file, false))
 }
 
 /// The site file a resolved path names: itself, or its `index.html` when it is a folder.
