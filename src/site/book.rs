@@ -207,11 +207,7 @@ impl Book {
             let problem = if !file.is_file() {
                 let missing = format!("chapter file `{}` does not exist", file.display());
                 Some(match meant_file(root, &file) {
-                    Some((near, true)) => format!(
-                        "{missing} (file names are case-sensitive): did you mean `{}`?",
-                        near.display()
-                    ),
-                    Some((near, false)) => format!("{missing}: did you mean `{}`?", near.display()),
+                    Some((near, only_case)) => missing + &suggest::hint(near.display(), only_case),
                     None => missing,
                 })
             } else if !listed.insert(path.as_str()) {

@@ -76,15 +76,12 @@ pub fn check(site: &SiteFiles) -> LinkReport {
                 let problem = match target {
                     Err(why) => Some(why),
                     Ok(path) => match find(site, &path) {
-                        None => Some(match meant_file(&index, site, &path) {
-                            Some((near, true)) => format!(
-                                "no file `{path}` in the site (file names are case-sensitive): did you mean `{near}`?"
-                            ),
-                            Some((near, false)) => {
-                                format!("no file `{path}` in the site: did you mean `{near}`?")
-                            }
-                            None => format!("no file `{path}` in the site"),
-                        }),
+                        None => Some(format!(
+                            "no file `{path}` in the site{}",
+                            meant_file(&index, site, &path)
+                                .map(|(near, only_case)| suggest::hint(near, only_case))
+                                .unwrap_or_default()
+                        )),
                         Some(file) => fragment
                             .filter(|f| !f.is_empty() && file.ends_with(".html"))
                             .and_then(|f| {

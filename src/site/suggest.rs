@@ -75,6 +75,18 @@ pub fn meant_name(folder: &Path, wanted: &str) -> Option<(String, bool)> {
     Some((name.to_string(), false))
 }
 
+/// The end of a "missing file" message that suggests `near`: ` (file names are
+/// case-sensitive): did you mean `near`?` when only the case differs, `: did you mean `near`?`
+/// otherwise.
+pub fn hint(near: impl std::fmt::Display, only_case: bool) -> String {
+    let case = if only_case {
+        " (file names are case-sensitive)"
+    } else {
+        ""
+    };
+    format!("{case}: did you mean `{near}`?")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

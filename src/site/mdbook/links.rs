@@ -52,17 +52,14 @@ impl Scope {
     /// `path` resolved, if it may be included; otherwise why not.
     fn check(&self, path: &Path) -> Result<PathBuf, String> {
         let real = path.canonicalize().map_err(|e| {
-            let shown = path.display();
-            match self.meant(path) {
-                Some((near, true)) => format!(
-                    "cannot read `{shown}`: {e} (file names are case-sensitive): did you mean `{}`?",
-                    near.display()
-                ),
-                Some((near, false)) => {
-                    format!("cannot read `{shown}`: {e}: did you mean `{}`?", near.display())
-                }
-                None => format!("cannot read `{shown}`: {e}"),
-            }
+            let hint = self
+                .meant(path)
+                .map(|(near, only_case)| suggest::hint(near.display(), only_case));
+            format!(
+                "cannot read `{}`: {e}{}",
+                path.display(),
+                hint.unwrap_or_default()
+            )
         })?;
         if real.starts_with(&self.book) {
             return Ok(real);
