@@ -25,8 +25,9 @@ fn split_extension(name: &str) -> (&str, &str) {
 }
 
 /// The name among `names` nearest to `wanted` by Damerau–Levenshtein distance on their stems
-/// (compared in lower case), with the same extension and within [`max_edits`]; ties go to
-/// the first name in sorted order. `wanted` itself is never suggested.
+/// (compared in lower case), with the same extension and at most one edit away for a stem of
+/// 4–7 characters, two from 8 (none for shorter stems); ties go to the first name in sorted
+/// order. `wanted` itself is never suggested.
 pub fn nearest_name<'a>(wanted: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let (stem, extension) = split_extension(wanted);
     let limit = max_edits(stem);
